@@ -1,0 +1,45 @@
+// The module's exports: a flat, pointer-and-size interface for the host (src/engine/wasm.ts).
+// Models are addressed by their arena pointer; the host never learns the layout beyond the
+// per-layer weight and bias pointers it needs for getWeights/setWeights.
+import { Model, Layer, layerAt } from "./model";
+
+export {
+  modelNew, modelFree, modelReserve, modelResetOptimizer, modelShuffle, modelTrainBatch,
+  modelEvaluate, modelPredict, modelStep,
+} from "./model";
+export { deadReset, deadAccumulate, deadCount } from "./dead";
+
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+export function free(ptr: usize): void {
+  heap.free(ptr);
+}
+
+/** Hits (argmax = label) of the last modelTrainBatch or modelEvaluate call. */
+export function modelCorrect(m: Model): i32 {
+  return m.correct;
+}
+
+function layer(m: Model, l: i32): Layer {
+  return layerAt(m, l);
+}
+
+export function layerWeights(m: Model, l: i32): usize {
+  return layer(m, l).w;
+}
+
+export function layerBias(m: Model, l: i32): usize {
+  return layer(m, l).b;
+}
+
+/** Row count of the stored kernel: the input size, or the previous layer's padded width. */
+export function layerRows(m: Model, l: i32): i32 {
+  return layer(m, l).inDim;
+}
+
+/** Row stride of the stored kernel: units rounded up to the GEMM tile width. */
+export function layerWidth(m: Model, l: i32): i32 {
+  return layer(m, l).width;
+}

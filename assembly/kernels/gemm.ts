@@ -1,0 +1,156 @@
+// The GEMM family: every product of a dense layer, forward and backward, goes through `gemm`.
+//
+//   C[M,N] = op(A)[M,K] · B[K,N], then an epilogue: + bias[N] (as the start value), ReLU, or
+//   the ReLU-backward mask (keep C where mask > 0).
+//
+// A's element (i,k) sits at a + 4·(i·ars + k·acs): (ars = lda, acs = 1) reads A and
+// (ars = 1, acs = lda) reads Aᵀ in place, so the weight gradient Xᵀ·dY needs no copy.
+// B and C are row-major with row strides ldb and ldc, in floats. N must be a multiple of NR:
+// the model pads every layer's width (model.ts). K and M may be anything.
+//
+// Tile: MR×NR = 4×8 with eight f32x4 accumulators; A values are broadcast with load32_splat and
+// B rows read as two vectors (XNNPACK's 4x8-wasmsimd-splat). The relaxed build (compiled with
+// relaxed-simd enabled) fuses multiply and add into one instruction; nothing else differs.
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+
+export const EPI_NONE: i32 = 0;
+export const EPI_RELU: i32 = 1;
+export const EPI_MASK: i32 = 2;
+
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(c, f32x4.mul(a, b));
+  }
+}
+
+@inline function epilogue(acc: v128, epi: i32, mask: usize): v128 {
+  if (epi == EPI_RELU) return f32x4.max(acc, f32x4.splat(0));
+  if (epi == EPI_MASK) return v128.and(acc, f32x4.gt(v128.load(mask), f32x4.splat(0)));
+  return acc;
+}
+
+// c, mask: byte pointers to the tile's top-left; sI, sK, sB, sC: byte strides.
+@inline function tile4x8(
+  a: usize, sI: usize, sK: usize, b: usize, sB: usize, c: usize, sC: usize,
+  K: i32, bias: usize, epi: i32, mask: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  if (bias) {
+    c00 = v128.load(bias);
+    c01 = v128.load(bias, 16);
+  }
+  let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+  let pa = a;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(pa + sI);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(pa + 2 * sI);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(pa + 3 * sI);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    pa += sK;
+    pb += sB;
+  }
+  v128.store(c, epilogue(c00, epi, mask));
+  v128.store(c, epilogue(c01, epi, mask + 16), 16);
+  v128.store(c + sC, epilogue(c10, epi, mask + sC));
+  v128.store(c + sC, epilogue(c11, epi, mask + sC + 16), 16);
+  v128.store(c + 2 * sC, epilogue(c20, epi, mask + 2 * sC));
+  v128.store(c + 2 * sC, epilogue(c21, epi, mask + 2 * sC + 16), 16);
+  v128.store(c + 3 * sC, epilogue(c30, epi, mask + 3 * sC));
+  v128.store(c + 3 * sC, epilogue(c31, epi, mask + 3 * sC + 16), 16);
+}
+
+@inline function tile1x8(
+  a: usize, sK: usize, b: usize, sB: usize, c: usize,
+  K: i32, bias: usize, epi: i32, mask: usize,
+): void {
+  let c0 = f32x4.splat(0);
+  let c1 = c0;
+  if (bias) {
+    c0 = v128.load(bias);
+    c1 = v128.load(bias, 16);
+  }
+  let pa = a;
+  let pb = b;
+  for (let k = 0; k < K; k++) {
+    const av = v128.load32_splat(pa);
+    c0 = madd(av, v128.load(pb), c0);
+    c1 = madd(av, v128.load(pb, 16), c1);
+    pa += sK;
+    pb += sB;
+  }
+  v128.store(c, epilogue(c0, epi, mask));
+  v128.store(c, epilogue(c1, epi, mask + 16), 16);
+}
+
+/** C = op(A)·B with an epilogue; see the file comment. `bias` and `mask` may be 0 (none). */
+export function gemm(
+  M: i32, N: i32, K: i32,
+  a: usize, ars: i32, acs: i32,
+  b: usize, ldb: i32,
+  c: usize, ldc: i32,
+  bias: usize, epi: i32, mask: usize,
+): void {
+  const sI = <usize>ars << 2;
+  const sK = <usize>acs << 2;
+  const sB = <usize>ldb << 2;
+  const sC = <usize>ldc << 2;
+  let i = 0;
+  for (; i + MR <= M; i += MR) {
+    const ai = a + <usize>i * sI;
+    const ci = c + <usize>i * sC;
+    const mi = mask + <usize>i * sC;
+    for (let j = 0; j < N; j += NR) {
+      const jb = <usize>j << 2;
+      tile4x8(ai, sI, sK, b + jb, sB, ci + jb, sC, K, bias ? bias + jb : 0, epi, mi + jb);
+    }
+  }
+  for (; i < M; i++) {
+    const ai = a + <usize>i * sI;
+    const ci = c + <usize>i * sC;
+    const mi = mask + <usize>i * sC;
+    for (let j = 0; j < N; j += NR) {
+      const jb = <usize>j << 2;
+      tile1x8(ai, sK, b + jb, sB, ci + jb, K, bias ? bias + jb : 0, epi, mi + jb);
+    }
+  }
+}
+
+/** out[N] = Σ_m x[m, 0..N) for a row-major x with row stride ld; N a multiple of 4. The bias gradient. */
+export function sumRows(x: usize, M: i32, N: i32, ld: i32, out: usize): void {
+  const sX = <usize>ld << 2;
+  for (let j = 0; j < N; j += 4) {
+    let acc = f32x4.splat(0);
+    let p = x + (<usize>j << 2);
+    for (let m = 0; m < M; m++) {
+      acc = f32x4.add(acc, v128.load(p));
+      p += sX;
+    }
+    v128.store(out + (<usize>j << 2), acc);
+  }
+}
+
+/** dst[N,M] = src[M,N]ᵀ, both dense; feeds the input-gradient GEMM dX = dY·Wᵀ. */
+export function transpose(src: usize, M: i32, N: i32, dst: usize): void {
+  for (let i = 0; i < M; i++) {
+    const row = src + ((<usize>i * N) << 2);
+    for (let j = 0; j < N; j++) {
+      store<f32>(dst + ((<usize>j * M + i) << 2), load<f32>(row + (<usize>j << 2)));
+    }
+  }
+}

@@ -1,0 +1,267 @@
+// A sequential MLP laid out in wasm memory: parameters, gradients and Adam moments are each one
+// flat arena (W0 b0 W1 b1 …, every width padded to NR so the kernels see whole tiles), and the
+// per-batch buffers are sized once for a row capacity. Padding stays exactly zero: padded
+// weights start at 0, their gradients are 0, and Adam leaves a zero-gradient zero weight at 0.
+import { gemm, sumRows, transpose, NR, EPI_NONE, EPI_RELU, EPI_MASK } from "./kernels/gemm";
+import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
+import { adam } from "./kernels/adam";
+import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
+import { glorotUniform } from "./init";
+import { rngSeed, shuffleIndices, RNG_STATE_BYTES } from "./prng";
+
+export const ACT_LINEAR: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_SOFTMAX: i32 = 2;
+
+@unmanaged export class Layer {
+  inDim: i32 = 0; // rows of W: the input size, or the previous layer's padded width
+  units: i32 = 0;
+  width: i32 = 0; // units rounded up to NR
+  activation: i32 = 0;
+  w: usize = 0; // [inDim, width] inside the parameter arena
+  b: usize = 0; // [width]
+  gw: usize = 0; // same offsets inside the gradient arena
+  gb: usize = 0;
+  a: usize = 0; // outputs [capacity, width]
+  alive: usize = 0; // dead-unit probe: per unit, all ones once it has fired
+}
+
+@unmanaged export class Model {
+  inputSize: i32 = 0;
+  nLayers: i32 = 0;
+  layers: usize = 0; // Layer pointers
+  nParams: i32 = 0;
+  params: usize = 0;
+  grads: usize = 0;
+  m: usize = 0;
+  v: usize = 0;
+  capacity: i32 = 0;
+  x: usize = 0; // input batch [capacity, inputSize]
+  y: usize = 0; // labels [capacity]
+  d0: usize = 0; // gradient ping-pong buffers [capacity, maxWidth]
+  d1: usize = 0;
+  wt: usize = 0; // transposed weights for dX = dY·Wᵀ
+  maxWidth: i32 = 0;
+  rng: usize = 0;
+  step: i32 = 0; // Adam's t
+  correct: i32 = 0;
+}
+
+@inline export function layerAt(m: Model, l: i32): Layer {
+  return changetype<Layer>(load<usize>(m.layers + (<usize>l << alignof<usize>())));
+}
+
+@inline function roundUp(n: i32): i32 {
+  return (n + NR - 1) & ~(NR - 1);
+}
+
+function allocZeroed(bytes: usize): usize {
+  const p = heap.alloc(bytes);
+  memory.fill(p, 0, bytes);
+  return p;
+}
+
+export function modelNew(inputSize: i32, nLayers: i32, units: usize, activations: usize, seed: u32): Model {
+  const m = new Model();
+  m.inputSize = inputSize;
+  m.nLayers = nLayers;
+  m.layers = heap.alloc(<usize>nLayers << alignof<usize>());
+  let inDim = inputSize;
+  let total = 0;
+  let wtSize = 0;
+  for (let l = 0; l < nLayers; l++) {
+    const layer = new Layer();
+    layer.inDim = inDim;
+    layer.units = load<i32>(units + (<usize>l << 2));
+    layer.width = roundUp(layer.units);
+    layer.activation = load<i32>(activations + (<usize>l << 2));
+    store<usize>(m.layers + (<usize>l << alignof<usize>()), changetype<usize>(layer));
+    total += inDim * layer.width + layer.width;
+    if (l > 0) wtSize = max(wtSize, inDim * layer.width);
+    m.maxWidth = max(m.maxWidth, layer.width);
+    inDim = layer.width;
+  }
+  m.nParams = total;
+  const bytes = <usize>total << 2;
+  m.params = allocZeroed(bytes);
+  m.grads = allocZeroed(bytes);
+  m.m = allocZeroed(bytes);
+  m.v = allocZeroed(bytes);
+  m.wt = heap.alloc(<usize>max(wtSize, 1) << 2);
+  m.rng = heap.alloc(RNG_STATE_BYTES);
+  rngSeed(m.rng, seed);
+  let off: usize = 0;
+  for (let l = 0; l < nLayers; l++) {
+    const layer = layerAt(m, l);
+    layer.w = m.params + off;
+    layer.gw = m.grads + off;
+    off += (<usize>layer.inDim * layer.width) << 2;
+    layer.b = m.params + off;
+    layer.gb = m.grads + off;
+    off += <usize>layer.width << 2;
+    layer.alive = allocZeroed(<usize>layer.width << 2);
+    const fanIn = l == 0 ? inputSize : layerAt(m, l - 1).units;
+    glorotUniform(m.rng, layer.w, fanIn, layer.units, layer.width);
+  }
+  return m;
+}
+
+function freeBatchBuffers(m: Model): void {
+  if (m.capacity == 0) return;
+  heap.free(m.x);
+  heap.free(m.y);
+  heap.free(m.d0);
+  heap.free(m.d1);
+  for (let l = 0; l < m.nLayers; l++) heap.free(layerAt(m, l).a);
+}
+
+/** Makes room for batches of up to `rows` rows. */
+export function modelReserve(m: Model, rows: i32): void {
+  if (rows <= m.capacity) return;
+  freeBatchBuffers(m);
+  m.capacity = rows;
+  const r = <usize>rows;
+  m.x = heap.alloc((r * m.inputSize) << 2);
+  m.y = heap.alloc(r << 2);
+  m.d0 = heap.alloc((r * m.maxWidth) << 2);
+  m.d1 = heap.alloc((r * m.maxWidth) << 2);
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    layer.a = allocZeroed((r * layer.width) << 2);
+  }
+}
+
+export function modelFree(m: Model): void {
+  freeBatchBuffers(m);
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    heap.free(layer.alive);
+    heap.free(changetype<usize>(layer));
+  }
+  heap.free(m.layers);
+  heap.free(m.params);
+  heap.free(m.grads);
+  heap.free(m.m);
+  heap.free(m.v);
+  heap.free(m.wt);
+  heap.free(m.rng);
+  heap.free(changetype<usize>(m));
+}
+
+/** Fresh optimizer state: Keras' compile() builds a new optimizer. */
+export function modelResetOptimizer(m: Model): void {
+  const bytes = <usize>m.nParams << 2;
+  memory.fill(m.m, 0, bytes);
+  memory.fill(m.v, 0, bytes);
+  m.step = 0;
+}
+
+export function modelShuffle(m: Model, idx: usize, n: i32): void {
+  shuffleIndices(m.rng, idx, <u32>n);
+}
+
+/** Copies `rows` inputs (u8 pixels or f32) and, when labels != 0, their labels into the batch buffers. */
+function gather(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): void {
+  if (isU8) gatherU8(m.x, data, m.inputSize, idx, start, rows);
+  else gatherF32(m.x, data, m.inputSize, idx, start, rows);
+  if (labels) gatherLabels(m.y, labels, idx, start, rows);
+}
+
+function forward(m: Model, rows: i32): void {
+  let input = m.x;
+  let ld = m.inputSize;
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    const epi = layer.activation == ACT_RELU ? EPI_RELU : EPI_NONE;
+    gemm(rows, layer.width, layer.inDim, input, ld, 1, layer.w, layer.width, layer.a, layer.width, layer.b, epi, 0);
+    input = layer.a;
+    ld = layer.width;
+  }
+}
+
+/** Backpropagates d (the output layer's dlogits, [rows, width]) into every layer's gradients. */
+function backward(m: Model, rows: i32, d: usize): void {
+  let dOut = d;
+  let spare = d == m.d0 ? m.d1 : m.d0;
+  for (let l = m.nLayers - 1; l >= 0; l--) {
+    const layer = layerAt(m, l);
+    const input = l == 0 ? m.x : layerAt(m, l - 1).a;
+    // dW = Xᵀ·dY: X read transposed in place (row stride 1, column stride inDim).
+    gemm(layer.inDim, layer.width, rows, input, 1, layer.inDim, dOut, layer.width, layer.gw, layer.width, 0, EPI_NONE, 0);
+    sumRows(dOut, rows, layer.width, layer.width, layer.gb);
+    if (l == 0) break;
+    const prev = layerAt(m, l - 1);
+    // dX = dY·Wᵀ, masked by the previous layer's ReLU (A > 0 exactly where Z > 0).
+    transpose(layer.w, layer.inDim, layer.width, m.wt);
+    const epi = prev.activation == ACT_RELU ? EPI_MASK : EPI_NONE;
+    gemm(rows, layer.inDim, layer.width, dOut, layer.width, 1, m.wt, layer.inDim, spare, layer.inDim, 0, epi, prev.a);
+    const t = dOut;
+    dOut = spare;
+    spare = t;
+  }
+}
+
+/**
+ * One optimizer step on rows [start, start+rows) (through idx when idx != 0). Returns the summed
+ * loss of the batch before the update (Keras' training metrics); a non-finite loss skips the update.
+ */
+export function modelTrainBatch(
+  m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32,
+  lr: f64, beta1: f64, beta2: f64, epsilon: f64,
+): f64 {
+  gather(m, data, isU8, labels, idx, start, rows);
+  forward(m, rows);
+  const out = layerAt(m, m.nLayers - 1);
+  const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>rows));
+  m.correct = correct;
+  if (!isFinite(loss)) return loss;
+  backward(m, rows, m.d0);
+  m.step++;
+  const t = <f64>m.step;
+  const alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+  adam(m.params, m.grads, m.m, m.v, m.nParams, <f32>alpha, <f32>(1 - beta1), <f32>(1 - beta2), <f32>epsilon);
+  return loss;
+}
+
+/** Summed loss over `rows` rows from `start`, in chunks of the capacity; the hit count goes to m.correct. */
+export function modelEvaluate(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): f64 {
+  const out = layerAt(m, m.nLayers - 1);
+  let loss: f64 = 0;
+  let hits = 0;
+  for (let s = 0; s < rows; s += m.capacity) {
+    const n = min(m.capacity, rows - s);
+    gather(m, data, isU8, labels, idx, start + s, n);
+    forward(m, n);
+    loss += softmaxXent(out.a, out.width, out.units, n, m.y, 0, 0);
+    hits += correct;
+  }
+  m.correct = hits;
+  return loss;
+}
+
+/** Gathers `rows` (at most the capacity) inputs and runs them forward, filling every layer's outputs. */
+export function modelPredictForward(m: Model, data: usize, isU8: bool, idx: usize, start: i32, rows: i32): void {
+  gather(m, data, isU8, 0, idx, start, rows);
+  forward(m, rows);
+}
+
+/** Output-layer values [rows, units] into out: probabilities for softmax, raw values otherwise. */
+export function modelPredict(m: Model, data: usize, isU8: bool, idx: usize, start: i32, rows: i32, out: usize): void {
+  const last = layerAt(m, m.nLayers - 1);
+  const rowBytes = <usize>last.units << 2;
+  for (let s = 0; s < rows; s += m.capacity) {
+    const n = min(m.capacity, rows - s);
+    modelPredictForward(m, data, isU8, idx, start + s, n);
+    const dst = out + <usize>s * rowBytes;
+    if (last.activation == ACT_SOFTMAX) {
+      softmaxRows(last.a, last.width, last.units, n, dst);
+    } else {
+      for (let r = 0; r < n; r++) memory.copy(dst + <usize>r * rowBytes, last.a + ((<usize>r * last.width) << 2), rowBytes);
+    }
+  }
+}
+
+/** Adam's step counter t (Keras' optimizer.iterations). */
+export function modelStep(m: Model): i32 {
+  return m.step;
+}
