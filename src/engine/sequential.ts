@@ -1,0 +1,399 @@
+// A Keras-style sequential MLP whose numeric work all runs in the wasm engine. This class owns
+// the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
+// the epoch loop; it does no arithmetic on the data itself.
+import { ArgumentError, show } from "../errors.js";
+import { ADAM, EVALUATE, FIT, denseName, trainCount } from "../keras-defaults.js";
+import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
+import type { Kernels } from "./wasm.js";
+import { WasmMemory, type Inputs } from "./memory.js";
+
+export type Activation = "relu" | "softmax" | "linear";
+export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax"]; // index = engine code
+export type Labels = Uint8Array | Int32Array;
+
+export interface LayerConfig {
+  units: number;
+  activation: Activation;
+  name?: string;
+}
+
+export interface SequentialConfig {
+  inputSize: number;
+  layers: LayerConfig[];
+  /** Seeds the weight initialisation and the per-epoch shuffles. */
+  seed?: number;
+}
+
+export const DEFAULT_SEED = 42;
+
+export interface CompileConfig {
+  optimizer: "adam";
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export interface Logs {
+  loss: number;
+  accuracy: number;
+  val_loss?: number;
+  val_accuracy?: number;
+}
+
+export interface Callbacks {
+  onTrainBegin?: () => void | Promise<void>;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  /** Running means over the epoch so far, as Keras' progress bar shows them. */
+  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  onTrainEnd?: (history: History) => void | Promise<void>;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  validationSplit?: number;
+  validationData?: [Inputs, Labels];
+  callbacks?: Callbacks;
+}
+
+/** Where training produced a non-finite loss (1-based epoch and step); training stopped there. */
+export interface Divergence {
+  epoch: number;
+  step: number;
+}
+
+export interface History {
+  epoch: number[];
+  history: { loss: number[]; accuracy: number[]; val_loss: number[]; val_accuracy: number[] };
+  diverged: Divergence | null;
+}
+
+export interface LayerWeights {
+  /** [inputs, units], row-major: Keras' kernel layout. */
+  kernel: Float32Array;
+  bias: Float32Array;
+}
+
+export interface DeadUnits {
+  layer: string;
+  units: number;
+  dead: number;
+  fraction: number;
+}
+
+interface Layer {
+  name: string;
+  inputs: number;
+  units: number;
+  activation: Activation;
+}
+
+// Evaluation, prediction and probes run in chunks of at least this many rows.
+const CHUNK_ROWS = 256;
+
+export class Sequential {
+  readonly inputSize: number;
+  readonly seed: number;
+  private readonly layers: Layer[];
+  private readonly mem: WasmMemory;
+  private handle: number;
+  private optimizer: Required<CompileConfig> | null = null;
+  /** Set from a callback to end fit() after the current batch, as in Keras. */
+  stopTraining = false;
+
+  constructor(private readonly k: Kernels, config: SequentialConfig) {
+    this.mem = new WasmMemory(k);
+    if (config === null || typeof config !== "object") throw new ArgumentError(`sequential() needs a config object, got ${show(config)}`);
+    this.inputSize = integerAtLeast("inputSize", config.inputSize, 1);
+    this.seed = config.seed === undefined ? DEFAULT_SEED : integerAtLeast("seed", config.seed, 0);
+    if (this.seed > 0xffffffff) throw new ArgumentError(`seed must be an integer in [0, 2^32), got ${this.seed}`);
+    if (!Array.isArray(config.layers) || config.layers.length === 0) {
+      throw new ArgumentError(`layers must be a non-empty array of { units, activation }, got ${show(config.layers)}`);
+    }
+    let inputs = this.inputSize;
+    this.layers = config.layers.map((l, i) => {
+      const units = integerAtLeast(`layers[${i}].units`, l?.units, 1);
+      const activation = oneOf(`layers[${i}].activation`, l.activation, ACTIVATIONS);
+      if (activation === "softmax" && i !== config.layers.length - 1) {
+        throw new ArgumentError(`layers[${i}].activation "softmax" is only supported on the last layer`);
+      }
+      const layer = { name: l.name ?? denseName(i), inputs, units, activation };
+      inputs = units;
+      return layer;
+    });
+    const last = this.layers[this.layers.length - 1];
+    if (last.activation !== "softmax") {
+      throw new ArgumentError(`the last layer must use activation "softmax" (categorical cross-entropy), got ${show(last.activation)}`);
+    }
+    const names = new Set<string>();
+    for (const l of this.layers) {
+      if (names.has(l.name)) throw new ArgumentError(`layer names must be unique, "${l.name}" appears twice`);
+      names.add(l.name);
+    }
+    this.handle = this.mem.with(
+      [Int32Array.from(this.layers, (l) => l.units), Int32Array.from(this.layers, (l) => ACTIVATIONS.indexOf(l.activation))],
+      ([units, acts]) => k.modelNew(this.inputSize, this.layers.length, units, acts, this.seed),
+    );
+  }
+
+  get outputSize(): number {
+    return this.layers[this.layers.length - 1].units;
+  }
+
+  /** Sets up a fresh Adam optimizer (Keras' defaults for what is left out). */
+  compile(config: CompileConfig): void {
+    oneOf("optimizer", config?.optimizer, ["adam"]);
+    this.optimizer = {
+      optimizer: "adam",
+      learningRate: positiveFinite("learningRate", config.learningRate ?? ADAM.learningRate),
+      beta1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
+      beta2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
+      epsilon: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
+    };
+    this.k.modelResetOptimizer(this.live());
+  }
+
+  async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
+    const opt = this.compiled();
+    const epochs = integerAtLeast("epochs", options.epochs ?? FIT.epochs, 1);
+    const batchSize = integerAtLeast("batchSize", options.batchSize ?? FIT.batchSize, 1);
+    const shuffle = options.shuffle ?? FIT.shuffle;
+    const split = fraction("validationSplit", options.validationSplit ?? FIT.validationSplit);
+    const cb = options.callbacks ?? {};
+    const n = this.rowsOf(x, "x");
+    this.checkLabels(y, n, "y");
+    if (options.validationData && split > 0) {
+      throw new ArgumentError("give either validationSplit or validationData, not both");
+    }
+    const nTrain = split > 0 ? trainCount(n, split) : n;
+    if (split > 0 && (nTrain < 1 || nTrain === n)) {
+      throw new ArgumentError(`validationSplit ${split} of ${n} samples leaves an empty training or validation set`);
+    }
+    if (batchSize > nTrain) {
+      throw new ArgumentError(`batchSize must be at most the ${nTrain} training samples, got ${batchSize}`);
+    }
+    let valData: [Inputs, Labels] | null = null;
+    if (options.validationData) {
+      const [vx, vy] = options.validationData;
+      this.checkLabels(vy, this.rowsOf(vx, "validationData[0]"), "validationData[1]");
+      valData = [vx, vy];
+    }
+
+    const m = this.live();
+    this.k.modelReserve(m, Math.max(batchSize, CHUNK_ROWS));
+    const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] }, diverged: null };
+    const isU8 = x instanceof Uint8Array ? 1 : 0;
+    const ptrs: number[] = [];
+    const keep = (p: number) => (ptrs.push(p), p);
+    this.stopTraining = false;
+    try {
+      const data = keep(this.mem.upload(x));
+      const labels = keep(this.mem.upload(Int32Array.from(y)));
+      const idx = keep(this.mem.upload(Uint32Array.from({ length: nTrain }, (_, i) => i)));
+      const steps = Math.ceil(nTrain / batchSize);
+      await cb.onTrainBegin?.();
+      for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
+        await cb.onEpochBegin?.(epoch);
+        if (shuffle) this.k.modelShuffle(m, idx, nTrain);
+        let lossSum = 0;
+        let hits = 0;
+        let seen = 0;
+        for (let step = 0; step < steps && !this.stopTraining; step++) {
+          const start = step * batchSize;
+          const rows = Math.min(batchSize, nTrain - start);
+          const loss = this.k.modelTrainBatch(
+            m, data, isU8, labels, idx, start, rows, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon,
+          );
+          if (!Number.isFinite(loss)) {
+            history.diverged = { epoch: epoch + 1, step: step + 1 };
+            break;
+          }
+          lossSum += loss;
+          hits += this.k.modelCorrect(m);
+          seen += rows;
+          await cb.onBatchEnd?.(step, { loss: lossSum / seen, accuracy: hits / seen });
+        }
+        if (history.diverged || seen === 0) break;
+        const logs: Logs = { loss: lossSum / seen, accuracy: hits / seen };
+        if (valData) {
+          const v = this.evaluate(valData[0], valData[1]);
+          logs.val_loss = v.loss;
+          logs.val_accuracy = v.accuracy;
+        } else if (nTrain < n) {
+          const v = this.evaluateRows(data, isU8, labels, nTrain, n - nTrain);
+          logs.val_loss = v.loss;
+          logs.val_accuracy = v.accuracy;
+        }
+        history.epoch.push(epoch);
+        history.history.loss.push(logs.loss);
+        history.history.accuracy.push(logs.accuracy);
+        if (logs.val_loss !== undefined) {
+          history.history.val_loss.push(logs.val_loss);
+          history.history.val_accuracy.push(logs.val_accuracy!);
+        }
+        await cb.onEpochEnd?.(epoch, logs);
+      }
+      await cb.onTrainEnd?.(history);
+      return history;
+    } finally {
+      for (const p of ptrs) this.k.free(p);
+    }
+  }
+
+  /** One Adam step on exactly this batch; the loss and accuracy are those before the update. */
+  trainOnBatch(x: Inputs, y: Labels): { loss: number; accuracy: number } {
+    const opt = this.compiled();
+    const n = this.rowsOf(x, "x");
+    this.checkLabels(y, n, "y");
+    const m = this.live();
+    this.k.modelReserve(m, n);
+    return this.mem.with([x, Int32Array.from(y)], ([data, labels]) => {
+      const loss = this.k.modelTrainBatch(
+        m, data, x instanceof Uint8Array ? 1 : 0, labels, 0, 0, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon,
+      );
+      return { loss: loss / n, accuracy: this.k.modelCorrect(m) / n };
+    });
+  }
+
+  /** Mean categorical cross-entropy and accuracy over all samples. */
+  evaluate(x: Inputs, y: Labels, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    const batchSize = integerAtLeast("batchSize", options.batchSize ?? EVALUATE.batchSize, 1);
+    const n = this.rowsOf(x, "x");
+    this.checkLabels(y, n, "y");
+    this.k.modelReserve(this.live(), Math.max(batchSize, CHUNK_ROWS));
+    return this.mem.with([x, Int32Array.from(y)], ([data, labels]) =>
+      this.evaluateRows(data, x instanceof Uint8Array ? 1 : 0, labels, 0, n),
+    );
+  }
+
+  /** Output probabilities, [samples, units] row-major. */
+  predict(x: Inputs): Float32Array {
+    const n = this.rowsOf(x, "x");
+    const m = this.live();
+    this.k.modelReserve(m, CHUNK_ROWS);
+    const units = this.outputSize;
+    return this.mem.with([x, new Float32Array(n * units)], ([data, out]) => {
+      this.k.modelPredict(m, data, x instanceof Uint8Array ? 1 : 0, 0, 0, n, out);
+      return this.mem.f32(out, n * units).slice();
+    });
+  }
+
+  /** Units whose output is exactly 0 for every sample of x, per ReLU layer. */
+  deadUnits(x: Inputs): DeadUnits[] {
+    const n = this.rowsOf(x, "x");
+    const m = this.live();
+    this.k.modelReserve(m, CHUNK_ROWS);
+    this.mem.with([x], ([data]) => {
+      this.k.deadReset(m);
+      this.k.deadAccumulate(m, data, x instanceof Uint8Array ? 1 : 0, 0, 0, n);
+    });
+    return this.layers.flatMap((l, i) => {
+      if (l.activation !== "relu") return [];
+      const dead = this.k.deadCount(m, i);
+      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units }];
+    });
+  }
+
+  getWeights(): LayerWeights[] {
+    const m = this.live();
+    return this.layers.map((l, i) => {
+      const width = this.k.layerWidth(m, i);
+      const stored = this.mem.f32(this.k.layerWeights(m, i), l.inputs * width);
+      const kernel = new Float32Array(l.inputs * l.units);
+      for (let r = 0; r < l.inputs; r++) kernel.set(stored.subarray(r * width, r * width + l.units), r * l.units);
+      return { kernel, bias: this.mem.f32(this.k.layerBias(m, i), l.units).slice() };
+    });
+  }
+
+  setWeights(weights: LayerWeights[]): void {
+    if (!Array.isArray(weights) || weights.length !== this.layers.length) {
+      throw new ArgumentError(`setWeights needs ${this.layers.length} { kernel, bias } entries, got ${show(weights)}`);
+    }
+    const m = this.live();
+    this.layers.forEach((l, i) => {
+      const { kernel, bias } = weights[i] ?? {};
+      if (!(kernel instanceof Float32Array) || kernel.length !== l.inputs * l.units) {
+        throw new ArgumentError(`layer ${l.name}: kernel must be a Float32Array of ${l.inputs}×${l.units} = ${l.inputs * l.units} values, got ${show(kernel)}`);
+      }
+      if (!(bias instanceof Float32Array) || bias.length !== l.units) {
+        throw new ArgumentError(`layer ${l.name}: bias must be a Float32Array of ${l.units} values, got ${show(bias)}`);
+      }
+    });
+    this.layers.forEach((l, i) => {
+      const width = this.k.layerWidth(m, i);
+      const stored = this.mem.f32(this.k.layerWeights(m, i), l.inputs * width);
+      for (let r = 0; r < l.inputs; r++) stored.set(weights[i].kernel.subarray(r * l.units, (r + 1) * l.units), r * width);
+      this.mem.f32(this.k.layerBias(m, i), l.units).set(weights[i].bias);
+    });
+  }
+
+  /** Keras' model.summary() table. */
+  summary(print: (line: string) => void = console.log): void {
+    const rows = this.layers.map((l) => [`${l.name} (Dense)`, `(None, ${l.units})`, ((l.inputs + 1) * l.units).toLocaleString("en-US")]);
+    const total = this.layers.reduce((s, l) => s + (l.inputs + 1) * l.units, 0);
+    const w = [33, 24, 15];
+    const cell = (cols: string[]) => cols.map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2))).join(" │ ");
+    const line = (l: string, m: string, r: string, f: string) => l + w.map((n) => f.repeat(n)).join(m) + r;
+    const size = `${((total * 4) / 1024).toFixed(2)} KB`;
+    print('Model: "sequential"');
+    print(line("┏", "┳", "┓", "━"));
+    print("┃ " + ["Layer (type)", "Output Shape", "Param #"].map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2))).join(" ┃ ") + " ┃");
+    print(line("┡", "╇", "┩", "━"));
+    rows.forEach((r, i) => {
+      print("│ " + cell(r) + " │");
+      if (i < rows.length - 1) print(line("├", "┼", "┤", "─"));
+    });
+    print(line("└", "┴", "┘", "─"));
+    print(` Total params: ${total.toLocaleString("en-US")} (${size})`);
+    print(` Trainable params: ${total.toLocaleString("en-US")} (${size})`);
+    print(` Non-trainable params: 0 (0.00 B)`);
+  }
+
+  /** Frees the model's wasm memory; the model cannot be used afterwards. */
+  dispose(): void {
+    if (this.handle) this.k.modelFree(this.handle);
+    this.handle = 0;
+  }
+
+  private evaluateRows(data: number, isU8: number, labels: number, start: number, rows: number) {
+    const m = this.live();
+    const loss = this.k.modelEvaluate(m, data, isU8, labels, 0, start, rows);
+    return { loss: loss / rows, accuracy: this.k.modelCorrect(m) / rows };
+  }
+
+  private live(): number {
+    if (!this.handle) throw new ArgumentError("this model was disposed");
+    return this.handle;
+  }
+
+  private compiled(): Required<CompileConfig> {
+    if (!this.optimizer) throw new ArgumentError("call compile({ optimizer: \"adam\", learningRate }) before training");
+    return this.optimizer;
+  }
+
+  private rowsOf(x: Inputs, name: string): number {
+    if (!(x instanceof Float32Array) && !(x instanceof Uint8Array)) {
+      throw new ArgumentError(`${name} must be a Float32Array or a Uint8Array of pixel bytes, got ${show(x)}`);
+    }
+    if (x.length === 0 || x.length % this.inputSize !== 0) {
+      throw new ArgumentError(`${name} must hold whole samples of ${this.inputSize} values, got ${x.length} values`);
+    }
+    return x.length / this.inputSize;
+  }
+
+  private checkLabels(y: Labels, rows: number, name: string): void {
+    if (!(y instanceof Uint8Array) && !(y instanceof Int32Array)) {
+      throw new ArgumentError(`${name} must be class indices in a Uint8Array or Int32Array, got ${show(y)}`);
+    }
+    if (y.length !== rows) throw new ArgumentError(`${name} has ${y.length} labels for ${rows} samples`);
+    const classes = this.outputSize;
+    for (let i = 0; i < y.length; i++) {
+      if (!(y[i] >= 0 && y[i] < classes)) {
+        throw new ArgumentError(`${name}[${i}] is ${y[i]}, but class indices must be in [0, ${classes})`);
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+// Loads the engine's wasm module (Node or browser) and picks the build this runtime accepts.
+import { instantiate } from "@assemblyscript/loader";
+import { ArgumentError, DyingReluError, show } from "../errors.js";
+
+export type WasmBackend = "wasm-relaxed" | "wasm-simd";
+export type BackendChoice = "auto" | WasmBackend;
+
+/** The module's exports (assembly/index.ts). Pointers are byte offsets into `memory`. */
+export type Kernels = {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  modelNew(inputSize: number, nLayers: number, units: number, activations: number, seed: number): number;
+  modelFree(m: number): void;
+  modelReserve(m: number, rows: number): void;
+  modelResetOptimizer(m: number): void;
+  modelShuffle(m: number, idx: number, n: number): void;
+  modelTrainBatch(
+    m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number,
+    lr: number, beta1: number, beta2: number, epsilon: number,
+  ): number;
+  modelEvaluate(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
+  modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void;
+  modelCorrect(m: number): number;
+  modelStep(m: number): number;
+  layerWeights(m: number, l: number): number;
+  layerBias(m: number, l: number): number;
+  layerRows(m: number, l: number): number;
+  layerWidth(m: number, l: number): number;
+  deadReset(m: number): void;
+  deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void;
+  deadCount(m: number, l: number): number;
+};
+
+// A minimal module whose only function uses f32x4.relaxed_madd: it validates exactly where the
+// runtime accepts relaxed SIMD (Node ≥ 22, Chromium ≥ 114; Node 20 only behind a flag).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]),
+  253, 133, 2, 11,
+]);
+
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+export function resolveBackend(choice: BackendChoice): WasmBackend {
+  if (choice === "auto") return relaxedSimdSupported() ? "wasm-relaxed" : "wasm-simd";
+  if (choice === "wasm-simd") return choice;
+  if (choice === "wasm-relaxed") {
+    if (!relaxedSimdSupported()) {
+      throw new ArgumentError(
+        `backend "wasm-relaxed" is not supported by this runtime (no relaxed SIMD); use "wasm-simd" or "auto"`,
+      );
+    }
+    return choice;
+  }
+  throw new ArgumentError(`backend must be "auto", "wasm-relaxed" or "wasm-simd", got ${show(choice)}`);
+}
+
+const FILES: Record<WasmBackend, string> = {
+  "wasm-simd": "dying-relu.simd.wasm",
+  "wasm-relaxed": "dying-relu.relaxed.wasm",
+};
+
+// Both src/engine/ and dist/engine/ sit two levels below the package root, beside build/.
+const DEFAULT_BASE = new URL("../../build/", import.meta.url);
+
+async function readBytes(url: URL): Promise<ArrayBuffer | Response> {
+  if (url.protocol === "file:") {
+    const { readFile } = await import("node:fs/promises");
+    try {
+      const bytes = await readFile(url);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    } catch {
+      throw new DyingReluError(`cannot read the engine's wasm module ${url.pathname}: run "npm run build" first`);
+    }
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new DyingReluError(`cannot fetch the engine's wasm module ${url}: HTTP ${response.status}`);
+  return response;
+}
+
+const cache = new Map<string, Promise<WebAssembly.Module>>();
+
+function compile(url: URL): Promise<WebAssembly.Module> {
+  let module = cache.get(url.href);
+  if (!module) {
+    module = readBytes(url).then((src) =>
+      src instanceof Response ? WebAssembly.compileStreaming(src) : WebAssembly.compile(src),
+    );
+    cache.set(url.href, module);
+  }
+  return module;
+}
+
+/** Instantiates the chosen build; every engine owns its own instance and memory. */
+export async function loadKernels(backend: WasmBackend, base: string | URL = DEFAULT_BASE): Promise<Kernels> {
+  const module = await compile(new URL(FILES[backend], base));
+  const { exports } = await instantiate<Kernels>(module, {});
+  return exports as unknown as Kernels;
+}

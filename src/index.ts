@@ -1,0 +1,10 @@
+// The library API: Keras/TF.js names over the wasm engine.
+export { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
+export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./engine/wasm.js";
+export {
+  Sequential, DEFAULT_SEED,
+  type Activation, type LayerConfig, type SequentialConfig, type CompileConfig, type FitOptions,
+  type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type DeadUnits, type Labels,
+} from "./engine/sequential.js";
+export type { Inputs } from "./engine/memory.js";
+export { DyingReluError, ArgumentError, DataError } from "./errors.js";

@@ -1,0 +1,23 @@
+// Keras' defaults, in one place: what a Keras or TF.js user gets when they leave an option out.
+
+/** keras.optimizers.Adam */
+export const ADAM = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+/** Model.fit */
+export const FIT = { epochs: 1, batchSize: 32, shuffle: true, validationSplit: 0 } as const;
+
+/** Model.evaluate and Model.predict */
+export const EVALUATE = { batchSize: 32 } as const;
+
+/** Dense layers are named dense, dense_1, dense_2, … in creation order within a model. */
+export function denseName(index: number): string {
+  return index === 0 ? "dense" : `dense_${index}`;
+}
+
+/**
+ * validation_split keeps the *last* fraction of the samples for validation, taken before any
+ * shuffling: the first floor(n·(1 − split)) samples train.
+ */
+export function trainCount(samples: number, validationSplit: number): number {
+  return Math.floor(samples * (1 - validationSplit));
+}
