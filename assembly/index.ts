@@ -4,7 +4,7 @@
 import { Model, Layer, layerAt } from "./model";
 
 export {
-  modelNew, modelFree, modelReserve, modelResetOptimizer, modelShuffle, modelTrainBatch,
+  modelNew, modelFree, modelReserve, modelResetOptimizer, modelShuffle, modelTrainBatch, modelGradients,
   modelEvaluate, modelPredict, modelStep,
 } from "./model";
 export { deadReset, deadAccumulate, deadCount } from "./dead";
@@ -32,6 +32,15 @@ export function layerWeights(m: Model, l: i32): usize {
 
 export function layerBias(m: Model, l: i32): usize {
   return layer(m, l).b;
+}
+
+/** The kernel's gradient from the last modelGradients/modelTrainBatch, laid out as layerWeights. */
+export function layerWeightGrads(m: Model, l: i32): usize {
+  return layer(m, l).gw;
+}
+
+export function layerBiasGrads(m: Model, l: i32): usize {
+  return layer(m, l).gb;
 }
 
 /** Row count of the stored kernel: the input size, or the previous layer's padded width. */

@@ -202,24 +202,37 @@ function backward(m: Model, rows: i32, d: usize): void {
 }
 
 /**
- * One optimizer step on rows [start, start+rows) (through idx when idx != 0). Returns the summed
- * loss of the batch before the update (Keras' training metrics); a non-finite loss skips the update.
+ * Gradients of the batch's mean loss on rows [start, start+rows) (through idx when idx != 0) into
+ * the gradient arena. Returns the summed loss; a non-finite loss leaves the gradients stale.
  */
-export function modelTrainBatch(
-  m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32,
-  lr: f64, beta1: f64, beta2: f64, epsilon: f64,
-): f64 {
+export function modelGradients(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): f64 {
   gather(m, data, isU8, labels, idx, start, rows);
   forward(m, rows);
   const out = layerAt(m, m.nLayers - 1);
   const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>rows));
   m.correct = correct;
-  if (!isFinite(loss)) return loss;
-  backward(m, rows, m.d0);
+  if (isFinite(loss)) backward(m, rows, m.d0);
+  return loss;
+}
+
+/** One Adam step with the gradients in the arena (Adam's t advances by one). */
+export function modelApplyAdam(m: Model, lr: f64, beta1: f64, beta2: f64, epsilon: f64): void {
   m.step++;
   const t = <f64>m.step;
   const alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
   adam(m.params, m.grads, m.m, m.v, m.nParams, <f32>alpha, <f32>(1 - beta1), <f32>(1 - beta2), <f32>epsilon);
+}
+
+/**
+ * One training step. Returns the summed loss of the batch before the update (Keras' training
+ * metrics); a non-finite loss skips the update so the caller can report the divergence.
+ */
+export function modelTrainBatch(
+  m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32,
+  lr: f64, beta1: f64, beta2: f64, epsilon: f64,
+): f64 {
+  const loss = modelGradients(m, data, isU8, labels, idx, start, rows);
+  if (isFinite(loss)) modelApplyAdam(m, lr, beta1, beta2, epsilon);
   return loss;
 }
 

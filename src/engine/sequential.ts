@@ -299,12 +299,34 @@ export class Sequential {
 
   getWeights(): LayerWeights[] {
     const m = this.live();
+    return this.readLayers((i) => this.k.layerWeights(m, i), (i) => this.k.layerBias(m, i));
+  }
+
+  /**
+   * Gradients of the mean loss over (x, y) with respect to every kernel and bias, in getWeights'
+   * layout; the weights are left as they are (TF.js: optimizer.computeGradients).
+   */
+  computeGradients(x: Inputs, y: Labels): { loss: number; grads: LayerWeights[] } {
+    const n = this.rowsOf(x, "x");
+    this.checkLabels(y, n, "y");
+    const m = this.live();
+    this.k.modelReserve(m, n);
+    const loss = this.mem.with([x, Int32Array.from(y)], ([data, labels]) =>
+      this.k.modelGradients(m, data, x instanceof Uint8Array ? 1 : 0, labels, 0, 0, n),
+    );
+    const grads = this.readLayers((i) => this.k.layerWeightGrads(m, i), (i) => this.k.layerBiasGrads(m, i));
+    return { loss: loss / n, grads };
+  }
+
+  /** Copies padded [rows, width] kernels and [width] biases out as dense Keras-layout arrays. */
+  private readLayers(kernelAt: (layer: number) => number, biasAt: (layer: number) => number): LayerWeights[] {
+    const m = this.live();
     return this.layers.map((l, i) => {
       const width = this.k.layerWidth(m, i);
-      const stored = this.mem.f32(this.k.layerWeights(m, i), l.inputs * width);
+      const stored = this.mem.f32(kernelAt(i), l.inputs * width);
       const kernel = new Float32Array(l.inputs * l.units);
       for (let r = 0; r < l.inputs; r++) kernel.set(stored.subarray(r * width, r * width + l.units), r * l.units);
-      return { kernel, bias: this.mem.f32(this.k.layerBias(m, i), l.units).slice() };
+      return { kernel, bias: this.mem.f32(biasAt(i), l.units).slice() };
     });
   }
 

@@ -19,12 +19,15 @@ export type Kernels = {
     m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number,
     lr: number, beta1: number, beta2: number, epsilon: number,
   ): number;
+  modelGradients(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
   modelEvaluate(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
   modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void;
   modelCorrect(m: number): number;
   modelStep(m: number): number;
   layerWeights(m: number, l: number): number;
   layerBias(m: number, l: number): number;
+  layerWeightGrads(m: number, l: number): number;
+  layerBiasGrads(m: number, l: number): number;
   layerRows(m: number, l: number): number;
   layerWidth(m: number, l: number): number;
   deadReset(m: number): void;

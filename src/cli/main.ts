@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The dying-relu command: argument errors and bad data become one line on stderr and exit code 2.
+import { DyingReluError } from "../errors.js";
+import { sweep } from "./sweep.js";
+
+const HELP = `Usage: dying-relu <command> [flags]
+
+Commands:
+  sweep     train one MLP per learning rate on MNIST and report dead ReLU units per layer
+            (the seed notebook's study; run "dying-relu sweep --help" for its flags)
+
+Flags:
+  -h, --help  show this help
+
+Example:
+  dying-relu sweep --lr 0.5,0.01 --epochs 2
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    (command === undefined ? process.stderr : process.stdout).write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "sweep") {
+    await sweep(rest, process.stdout);
+    return 0;
+  }
+  throw new DyingReluError(`unknown command "${command}" (commands: sweep; see dying-relu --help)`);
+}
+
+function describe(error: unknown): { message: string; code: number } {
+  if (error instanceof DyingReluError) return { message: error.message, code: 2 };
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+    // node:util parseArgs: keep its first sentence, e.g. "Unknown option '--x'".
+    const first = String((error as Error).message).split(/\.\s/)[0].replace(/\.$/, "");
+    return { message: `${first} (see dying-relu sweep --help)`, code: 2 };
+  }
+  return { message: `internal error: ${(error as Error)?.message ?? String(error)}`, code: 1 };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const { message, code } = describe(error);
+    process.stderr.write(`dying-relu: ${message}\n`);
+    process.exitCode = code;
+  },
+);

