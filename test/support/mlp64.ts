@@ -1,0 +1,94 @@
+// An independent float64 reference of the engine's math, written the plain way (no padding, no
+// SIMD): dense layers with ReLU, softmax cross-entropy from the logits, and Keras 3 Adam.
+import type { LayerWeights } from "../../src/index.js";
+
+export interface Net64 {
+  sizes: number[]; // [input, ...units]
+  kernels: Float64Array[]; // [in, out] row-major
+  biases: Float64Array[];
+}
+
+export function fromWeights(inputSize: number, weights: LayerWeights[]): Net64 {
+  return {
+    sizes: [inputSize, ...weights.map((w) => w.bias.length)],
+    kernels: weights.map((w) => Float64Array.from(w.kernel)),
+    biases: weights.map((w) => Float64Array.from(w.bias)),
+  };
+}
+
+/** Mean loss over the batch; x is [n, input] row-major. With grads, fills dL/dW and dL/db. */
+export function lossAndGrads(net: Net64, x: ArrayLike<number>, y: ArrayLike<number>, grads?: Net64): number {
+  const n = y.length;
+  const L = net.kernels.length;
+  let total = 0;
+  if (grads) {
+    grads.kernels.forEach((g) => g.fill(0));
+    grads.biases.forEach((g) => g.fill(0));
+  }
+  for (let s = 0; s < n; s++) {
+    const acts: number[][] = [Array.from({ length: net.sizes[0] }, (_, i) => x[s * net.sizes[0] + i])];
+    for (let l = 0; l < L; l++) {
+      const [nin, nout] = [net.sizes[l], net.sizes[l + 1]];
+      const out = new Array<number>(nout).fill(0);
+      for (let j = 0; j < nout; j++) {
+        let z = net.biases[l][j];
+        for (let i = 0; i < nin; i++) z += acts[l][i] * net.kernels[l][i * nout + j];
+        out[j] = l < L - 1 ? Math.max(z, 0) : z;
+      }
+      acts.push(out);
+    }
+    const z = acts[L];
+    const max = Math.max(...z);
+    const sum = z.reduce((a, v) => a + Math.exp(v - max), 0);
+    total += Math.log(sum) - (z[y[s]] - max);
+    if (!grads) continue;
+    let delta = z.map((v, j) => (Math.exp(v - max) / sum - (j === y[s] ? 1 : 0)) / n);
+    for (let l = L - 1; l >= 0; l--) {
+      const [nin, nout] = [net.sizes[l], net.sizes[l + 1]];
+      for (let j = 0; j < nout; j++) grads.biases[l][j] += delta[j];
+      for (let i = 0; i < nin; i++) for (let j = 0; j < nout; j++) grads.kernels[l][i * nout + j] += acts[l][i] * delta[j];
+      if (l === 0) break;
+      const prev = new Array<number>(nin).fill(0);
+      for (let i = 0; i < nin; i++) {
+        if (acts[l][i] <= 0) continue;
+        for (let j = 0; j < nout; j++) prev[i] += net.kernels[l][i * nout + j] * delta[j];
+      }
+      delta = prev;
+    }
+  }
+  return total / n;
+}
+
+export function zerosLike(net: Net64): Net64 {
+  return { sizes: net.sizes, kernels: net.kernels.map((k) => new Float64Array(k.length)), biases: net.biases.map((b) => new Float64Array(b.length)) };
+}
+
+/** Keras 3 Adam over every parameter; state holds m and v and the step count. */
+export function adamStep(
+  net: Net64, grads: Net64, state: { m: Net64; v: Net64; t: number },
+  lr: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7,
+): void {
+  state.t++;
+  const alpha = (lr * Math.sqrt(1 - beta2 ** state.t)) / (1 - beta1 ** state.t);
+  const update = (w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array) => {
+    for (let i = 0; i < w.length; i++) {
+      m[i] += (g[i] - m[i]) * (1 - beta1);
+      v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
+      w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
+    }
+  };
+  net.kernels.forEach((w, l) => update(w, grads.kernels[l], state.m.kernels[l], state.v.kernels[l]));
+  net.biases.forEach((w, l) => update(w, grads.biases[l], state.m.biases[l], state.v.biases[l]));
+}
+
+/** mulberry32: a tiny seeded generator for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
