@@ -1,0 +1,144 @@
+// The CLI as a user runs it: the built bin, its exit codes, stdout/stderr and files.
+import { describe, it, expect, beforeAll } from "vitest";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { idx, mnistFolder, mnistSlice } from "./support/idx-files.js";
+
+const BIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
+
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let data: string;
+beforeAll(() => {
+  data = mnistFolder(1200, 200);
+});
+
+describe("dying-relu sweep", () => {
+  it("runs a small study end to end and writes the JSON report", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "dying-relu-out-")), "runs.json");
+    const { code, stdout, stderr } = await cli(
+      "sweep", "--data", data, "--lr", "0.01,1e30", "--epochs", "2", "--batch-size", "64", "--probe", "100", "--seed", "7", "--json", out,
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("seed 7");
+    expect(stdout).toContain("Epoch 2/2");
+    // 1200 × (1 − 0.2) = 960 training images in batches of 64: 15 steps.
+    expect(stdout).toMatch(/^15\/15 ━{20} \d+s \d+ms\/step - accuracy: 0\.\d{4} - loss: \d+\.\d{4} - val_accuracy: 0\.\d{4} - val_loss: \d+\.\d{4}$/m);
+    expect(stdout).toContain("Layer-wise Dead ReLU Analysis for model with Learning Rate: 0.01");
+    expect(stdout).toMatch(/^Layer dense_1: \d+\.\d\d% neurons are dead$/m);
+    expect(stdout).toMatch(/^Final Validation Accuracy: \d+\.\d\d%$/m);
+    expect(stdout).toMatch(/Training diverged: the loss became NaN\/Inf at epoch 1, step \d+/);
+    expect(stdout).toMatch(/^1e\+30 .* diverged/m);
+
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    expect(report.config).toMatchObject({ learningRates: [0.01, 1e30], epochs: 2, batchSize: 64, validationSplit: 0.2, layers: [128, 64, 32], probe: 100, seed: 7 });
+    expect(report.runs).toHaveLength(2);
+    const [ok, blown] = report.runs;
+    expect(Object.keys(ok).sort()).toEqual(["deadUnits", "diverged", "history", "learningRate", "seconds", "seed"]);
+    expect(ok.history.val_accuracy).toHaveLength(2);
+    expect(ok.history.val_accuracy[1]).toBeGreaterThan(0.7);
+    expect(ok.deadUnits.map((d: { layer: string; units: number }) => [d.layer, d.units])).toEqual([["dense_1", 128], ["dense_2", 64], ["dense_3", 32]]);
+    expect(ok.diverged).toBeNull();
+    expect(blown.diverged.epoch).toBe(1);
+  });
+
+  it("gives the same numbers for the same seed and different ones for another seed", async () => {
+    const run = async (seed: string) => {
+      const out = join(mkdtempSync(join(tmpdir(), "dying-relu-out-")), "r.json");
+      await cli("sweep", "--data", data, "--lr", "0.01", "--epochs", "1", "--probe", "100", "--seed", seed, "--quiet", "--json", out);
+      const { runs } = JSON.parse(readFileSync(out, "utf8"));
+      return { history: runs[0].history, dead: runs[0].deadUnits };
+    };
+    const [a, b, c] = [await run("3"), await run("3"), await run("4")];
+    expect(a).toEqual(b);
+    expect(a.history.loss).not.toEqual(c.history.loss);
+  });
+
+  it("prints help listing every flag with its default", async () => {
+    const { code, stdout } = await cli("sweep", "--help");
+    expect(code).toBe(0);
+    for (const flag of ["--lr", "--epochs", "--batch-size", "--validation-split", "--validation-data", "--layers", "--probe", "--seed", "--json", "--quiet", "--data", "--force"]) {
+      expect(stdout).toContain(flag);
+    }
+    expect(stdout).toContain("[0.5,0.1,0.01,0.001]");
+    expect((await cli("--help")).stdout).toContain("sweep");
+  });
+});
+
+describe("bad input: one line on stderr, exit code 2", () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ["an unknown flag", () => ["sweep", "--nope"], /Unknown option '--nope'/],
+    ["an unknown command", () => ["sweeep"], /unknown command "sweeep"/],
+    ["a negative learning rate", () => ["sweep", "--lr=-0.1"], /learning rate must be a positive finite number, got -0.1/],
+    ["a dash value without =", () => ["sweep", "--lr", "-0.1"], /use '--lr=-XYZ'/],
+    ["a zero learning rate", () => ["sweep", "--lr", "0.1,0"], /learning rate must be a positive finite number, got 0/],
+    ["a flag without its value", () => ["sweep", "--epochs"], /Option '--epochs <value>' argument missing/],
+    ["a learning rate that is not a number", () => ["sweep", "--lr", "0.1,fast"], /--lr expects a number, got "fast"/],
+    ["an infinite learning rate", () => ["sweep", "--lr", "Infinity"], /--lr expects a number, got "Infinity"/],
+    ["a zero batch size", () => ["sweep", "--data", data, "--batch-size", "0"], /batch size must be an integer ≥ 1, got 0/],
+    ["a batch larger than the training set", () => ["sweep", "--data", data, "--batch-size", "961"], /batch size must be at most the 960 training images, got 961/],
+    ["a validation split of 1", () => ["sweep", "--data", data, "--validation-split", "1"], /validation split must be a number in \[0, 1\), got 1/],
+    ["malformed layers", () => ["sweep", "--layers", "128,,32"], /--layers expects a whole number, got ""/],
+    ["a fractional layer width", () => ["sweep", "--layers", "12.5"], /--layers expects a whole number, got "12.5"/],
+    ["a probe larger than the data", () => ["sweep", "--data", data, "--probe", "1201"], /probe must be at most the 1200 training images, got 1201/],
+    ["a missing data folder", () => ["sweep", "--data", "/nonexistent/mnist"], /\/nonexistent\/mnist/],
+  ];
+  it.each(cases)("%s", async (_name, args, message) => {
+    const { code, stdout, stderr } = await cli(...args());
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/^dying-relu: /);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).not.toContain("Epoch");
+  });
+
+  const broken = (): [string, () => string[], RegExp][] => {
+    const labels = mnistSlice("train", 100).labels;
+    return [
+      ["a truncated IDX file", () => ["sweep", "--data", mnistFolder(100, 20, { "train-labels": idx([100], labels).subarray(0, 50) })], /train-labels-idx1-ubyte.*truncated/i],
+      ["a wrong magic number", () => ["sweep", "--data", mnistFolder(100, 20, { "train-labels": idx([100], labels, 0x09) })], /train-labels-idx1-ubyte/],
+      ["image and label counts that disagree", () => ["sweep", "--data", mnistFolder(100, 20, { "train-labels": idx([99], labels.subarray(0, 99)) })], /100.*99|99.*100/],
+      ["a missing file", () => ["sweep", "--data", mnistFolder(100, 20, { "t10k-labels": null })], /t10k-labels-idx1-ubyte/],
+    ];
+  };
+  it.each(broken())("%s", async (_name, args, message) => {
+    const { code, stderr } = await cli(...args());
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("refuses to overwrite an existing --json file without --force, before training", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dying-relu-out-"));
+    const file = join(dir, "mine.json");
+    writeFileSync(file, "precious");
+    const { code, stderr, stdout } = await cli("sweep", "--data", data, "--lr", "0.01", "--epochs", "1", "--json", file);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/mine\.json already exists; pass --force to overwrite it/);
+    expect(stdout).not.toContain("Epoch");
+    expect(readFileSync(file, "utf8")).toBe("precious");
+    const forced = await cli("sweep", "--data", data, "--lr", "0.01", "--epochs", "1", "--quiet", "--json", file, "--force");
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, "utf8")).runs).toHaveLength(1);
+  });
+
+  it("refuses a --json path in a missing folder, before training", async () => {
+    const { code, stderr } = await cli("sweep", "--data", data, "--json", "/nonexistent/dir/out.json");
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot be written/);
+    expect(existsSync("/nonexistent/dir/out.json")).toBe(false);
+  });
+});
