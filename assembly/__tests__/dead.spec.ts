@@ -1,0 +1,186 @@
+// Dead-unit probe on a hand-built model: which units output exactly 0 for every probe sample.
+import { Model, modelNew, modelReserve, modelFree, layerAt, ACT_RELU, ACT_SOFTMAX } from "../model";
+import { deadReset, deadAccumulate, deadCount } from "../dead";
+
+// 3 inputs → Dense(5, relu) → Dense(3, relu) → Dense(2, softmax); widths are padded to 8.
+//
+// Layer 0 (x ≥ 0 always):
+//   unit 0: w = −1, b = −0.5   dead (z < 0 for every non-negative input)
+//   unit 1: w = +1, b = 0.1    alive on every sample
+//   unit 2: w = [1, 0, 0], b = −0.5   fires only when x0 > 0.5: sample 5 alone (x0 = 255/255)
+//   unit 3: w = 0, b = 0       dead (exactly 0)
+//   unit 4: w = −1, b = 0      dead (ReLU(−Σx) = 0; −0 counts as 0)
+//   units 5..7: padding, always 0, never counted
+// Layer 1:
+//   unit 0: from L0 unit 1, b = 0     alive
+//   unit 1: from L0 unit 1, b = −100  dead
+//   unit 2: from L0 unit 2, b = 0     fires only on sample 5
+// Layer 2 (softmax logits): unit 0 has b = 1 (alive); unit 1 is all zero (exactly 0 → "dead").
+const INPUTS = 3;
+const ROWS = 7;
+const PIXELS: u8[] = [
+  0, 0, 0,
+  10, 200, 30,
+  100, 0, 255,
+  50, 50, 50,
+  0, 255, 0,
+  255, 20, 0, // sample 5: the only one with x0 > 0.5
+  127, 127, 127, // x0 = 0.498: just below unit 2's threshold
+];
+
+function buildModel(capacity: i32): Model {
+  const units = heap.alloc(12);
+  const acts = heap.alloc(12);
+  store<i32>(units, 5);
+  store<i32>(units, 3, 4);
+  store<i32>(units, 2, 8);
+  store<i32>(acts, ACT_RELU);
+  store<i32>(acts, ACT_RELU, 4);
+  store<i32>(acts, ACT_SOFTMAX, 8);
+  const m = modelNew(INPUTS, 3, units, acts, 1);
+  heap.free(units);
+  heap.free(acts);
+  modelReserve(m, capacity);
+  // Replace the Glorot draw by the hand-picked weights: zero everything, then set entries.
+  for (let l = 0; l < 3; l++) {
+    const layer = layerAt(m, l);
+    memory.fill(layer.w, 0, (<usize>layer.inDim * layer.width) << 2);
+    memory.fill(layer.b, 0, <usize>layer.width << 2);
+  }
+  const l0 = layerAt(m, 0);
+  expect<i32>(l0.inDim).toBe(3);
+  expect<i32>(l0.width).toBe(8);
+  for (let i = 0; i < INPUTS; i++) {
+    setW(l0.w, l0.width, i, 0, -1);
+    setW(l0.w, l0.width, i, 1, 1);
+    setW(l0.w, l0.width, i, 4, -1);
+  }
+  setW(l0.w, l0.width, 0, 2, 1);
+  setB(l0.b, 0, -0.5);
+  setB(l0.b, 1, 0.1);
+  setB(l0.b, 2, -0.5);
+  const l1 = layerAt(m, 1);
+  expect<i32>(l1.inDim).toBe(8);
+  setW(l1.w, l1.width, 1, 0, 1);
+  setW(l1.w, l1.width, 1, 1, 1);
+  setW(l1.w, l1.width, 2, 2, 1);
+  setB(l1.b, 1, -100);
+  const l2 = layerAt(m, 2);
+  setB(l2.b, 0, 1);
+  return m;
+}
+function setW(w: usize, width: i32, i: i32, j: i32, v: f32): void {
+  store<f32>(w + ((<usize>(i * width + j)) << 2), v);
+}
+function setB(b: usize, j: i32, v: f32): void {
+  store<f32>(b + (<usize>j << 2), v);
+}
+function pixelData(): usize {
+  const p = heap.alloc(ROWS * INPUTS);
+  for (let i = 0; i < ROWS * INPUTS; i++) store<u8>(p + i, PIXELS[i]);
+  return p;
+}
+function floatData(): usize {
+  const p = heap.alloc((ROWS * INPUTS) << 2);
+  for (let i = 0; i < ROWS * INPUTS; i++) store<f32>(p + (<usize>i << 2), <f32>PIXELS[i] / 255);
+  return p;
+}
+function expectDead(m: Model, d0: i32, d1: i32, d2: i32, what: string): void {
+  expect<i32>(deadCount(m, 0)).toBe(d0, what + ": layer 0");
+  expect<i32>(deadCount(m, 1)).toBe(d1, what + ": layer 1");
+  expect<i32>(deadCount(m, 2)).toBe(d2, what + ": layer 2");
+}
+
+describe("dead-unit probe", () => {
+  test("counts exactly the dead units over all samples (u8 data, probe larger than capacity)", () => {
+    const m = buildModel(4); // 7 rows stream through as 4 + 3
+    const data = pixelData();
+    deadReset(m);
+    deadAccumulate(m, data, true, 0, 0, ROWS);
+    expectDead(m, 3, 1, 1, "all samples");
+    // The firing sample in the first chunk (samples 2..5), a non-firing one in the last (6).
+    deadReset(m);
+    deadAccumulate(m, data, true, 0, 2, 5);
+    expectDead(m, 3, 1, 1, "samples 2..6");
+    heap.free(data);
+    modelFree(m);
+  });
+
+  test("same counts from f32 data and from a capacity that holds the whole probe", () => {
+    const m = buildModel(16);
+    const data = floatData();
+    deadReset(m);
+    deadAccumulate(m, data, false, 0, 0, ROWS);
+    expectDead(m, 3, 1, 1, "f32 data");
+    heap.free(data);
+    modelFree(m);
+  });
+
+  test("one firing sample suffices; flags accumulate across calls until deadReset", () => {
+    const m = buildModel(4);
+    const data = pixelData();
+    deadReset(m);
+    // Before any sample every real unit is dead, and only the real units are counted.
+    expectDead(m, 5, 3, 2, "after reset");
+    deadAccumulate(m, data, true, 0, 0, 5); // samples 0..4: unit 2 of layers 0 and 1 never fire
+    expectDead(m, 4, 2, 1, "samples 0..4");
+    deadAccumulate(m, data, true, 0, 6, 1); // sample 6: x0 just below the threshold
+    expectDead(m, 4, 2, 1, "samples 0..4, 6");
+    deadAccumulate(m, data, true, 0, 5, 1); // sample 5 alone revives both
+    expectDead(m, 3, 1, 1, "plus sample 5");
+    deadAccumulate(m, data, true, 0, 0, 1); // a later non-firing call does not revoke it
+    expectDead(m, 3, 1, 1, "plus sample 0 again");
+    deadReset(m);
+    expectDead(m, 5, 3, 2, "after the second reset");
+    heap.free(data);
+    modelFree(m);
+  });
+
+  test("only the rows of the current chunk count, not stale rows of an earlier batch", () => {
+    const m = buildModel(4);
+    const data = pixelData();
+    // Leave sample 5's activations in row 1 of every layer's output buffer…
+    deadReset(m);
+    deadAccumulate(m, data, true, 0, 4, 3);
+    expectDead(m, 3, 1, 1, "samples 4..6");
+    // …then probe sample 0 alone: only layer 0 unit 1 and layer 1 unit 0 fire.
+    deadReset(m);
+    deadAccumulate(m, data, true, 0, 0, 1);
+    expectDead(m, 4, 2, 1, "sample 0");
+    heap.free(data);
+    modelFree(m);
+  });
+
+  test("rows through an index array", () => {
+    const m = buildModel(2);
+    const data = pixelData();
+    const idx = heap.alloc(12);
+    store<u32>(idx, 0);
+    store<u32>(idx, 6, 4);
+    store<u32>(idx, 3, 8);
+    deadReset(m);
+    deadAccumulate(m, data, true, idx, 0, 3); // samples 0, 6, 3
+    expectDead(m, 4, 2, 1, "idx [0, 6, 3]");
+    store<u32>(idx, 5, 4);
+    deadReset(m);
+    deadAccumulate(m, data, true, idx, 1, 1); // idx[1] = sample 5
+    expectDead(m, 3, 1, 1, "idx[1] = 5");
+    heap.free(idx);
+    heap.free(data);
+    modelFree(m);
+  });
+
+  test("padding units are never counted, even though they never fire", () => {
+    const m = buildModel(4);
+    const data = pixelData();
+    deadReset(m);
+    deadAccumulate(m, data, true, 0, 0, ROWS);
+    // Layer 0 has 5 units in a width of 8: the 3 padding outputs are always exactly 0.
+    const l0 = layerAt(m, 0);
+    for (let j = 5; j < 8; j++) expect<u32>(load<u32>(l0.alive + (<usize>j << 2))).toBe(0);
+    expect<i32>(deadCount(m, 0)).toBe(3);
+    expect<bool>(deadCount(m, 0) <= l0.units).toBe(true);
+    heap.free(data);
+    modelFree(m);
+  });
+});
