@@ -8,3 +8,6 @@ export {
 } from "./engine/sequential.js";
 export type { Inputs } from "./engine/memory.js";
 export { DyingReluError, ArgumentError, DataError } from "./errors.js";
+export { parseIdx, type IdxTensor } from "./data/idx.js";
+export { mnistFromBuffers, fetchMnist, MNIST_FILES, type Mnist, type MnistBuffers, type Split } from "./data/mnist.js";
+export { runStudy, checkStudy, NOTEBOOK, type StudyConfig, type Run, type StudyHooks } from "./study.js";

@@ -10,28 +10,33 @@ export interface IdxTensor {
 }
 
 const UNSIGNED_BYTE = 0x08;
-const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+const MAX_DIMS = 4;
+const hex = (n: number, digits: number) => `0x${n.toString(16).padStart(digits, "0")}`;
 
 export function parseIdx(bytes: Uint8Array, name = "IDX file"): IdxTensor {
   if (bytes.length < 4) throw new DataError(`${name}: truncated: ${bytes.length} bytes, too short for an IDX header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0);
-  const type = bytes[2];
-  const ndims = bytes[3];
-  if (bytes[0] !== 0 || bytes[1] !== 0 || ndims < 1 || ndims > 4) {
-    throw new DataError(`${name}: wrong magic ${hex(magic)}, not an IDX file (expected 0x00000803 for images, 0x00000801 for labels)`);
+  const magic = hex(view.getUint32(0), 8);
+  const [zero0, zero1, type, ndims] = bytes;
+  if (zero0 !== 0 || zero1 !== 0) {
+    throw new DataError(`${name}: wrong magic ${magic}, not an IDX file (expected 0x00000803 for images, 0x00000801 for labels)`);
   }
   if (type !== UNSIGNED_BYTE) {
-    throw new DataError(`${name}: IDX data type 0x${type.toString(16).padStart(2, "0")} is not supported, only unsigned bytes (0x08)`);
+    throw new DataError(`${name}: magic ${magic} declares IDX data type ${hex(type, 2)}; only unsigned byte (0x08) is supported`);
+  }
+  if (ndims < 1 || ndims > MAX_DIMS) {
+    throw new DataError(`${name}: magic ${magic} declares ${ndims} dimensions, expected 1 to ${MAX_DIMS}`);
   }
   const header = 4 + 4 * ndims;
   if (bytes.length < header) throw new DataError(`${name}: truncated: the header needs ${header} bytes, found ${bytes.length}`);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
-  // Products of up to four u32 stay exact enough in a double to compare with the real length.
-  const expected = dims.reduce((a, b) => a * b, 1);
-  const found = bytes.length - header;
-  if (found < expected) throw new DataError(`${name}: truncated: expected ${expected} data bytes for dimensions ${dims.join("×")}, found ${found}`);
-  if (found > expected) throw new DataError(`${name}: ${found - expected} unexpected bytes after the ${dims.join("×")} data`);
+  // BigInt keeps the product exact for absurd dimensions (up to 2^128), so the comparison with the
+  // real length is always right and nothing is ever allocated from the declared size.
+  const expected = dims.reduce((product, d) => product * BigInt(d), 1n);
+  const found = BigInt(bytes.length - header);
+  const shape = dims.join("×");
+  if (found < expected) throw new DataError(`${name}: truncated: expected ${expected} data bytes for dimensions ${shape}, found ${found}`);
+  if (found > expected) throw new DataError(`${name}: ${found - expected} unexpected bytes after the ${shape} data`);
   return { dims, data: bytes.subarray(header) };
 }
 
@@ -45,7 +50,7 @@ export function expectImages(t: IdxTensor, name: string): { count: number; rows:
 
 export function expectLabels(t: IdxTensor, name: string): number {
   if (t.dims.length !== 1) {
-    throw new DataError(`${name}: expected labels (magic 0x00000801, 1 dimension), found ${t.dims.length} dimensions`);
+    throw new DataError(`${name}: expected labels (magic 0x00000801, 1 dimension), found ${t.dims.length} dimension(s)`);
   }
   return t.dims[0];
 }

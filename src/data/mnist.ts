@@ -1,6 +1,6 @@
 // MNIST-format data sets (MNIST, Fashion-MNIST, …) from their four IDX files. Browser-safe:
 // Node's file loading lives in mnist-node.ts.
-import { DataError } from "../errors.js";
+import { ArgumentError, DataError, show } from "../errors.js";
 import { expectImages, expectLabels, parseIdx } from "./idx.js";
 
 export interface Split {
@@ -27,11 +27,13 @@ export const MNIST_FILES = {
 export type MnistBuffers = Record<keyof typeof MNIST_FILES, ArrayBuffer | Uint8Array>;
 
 const bytesOf = (b: ArrayBuffer | Uint8Array) => (b instanceof Uint8Array ? b : new Uint8Array(b));
-const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/** True for bytes that start with gzip's magic number (IDX files start with two zero bytes). */
+export const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 function split(imagesBuf: Uint8Array, labelsBuf: Uint8Array, imagesName: string, labelsName: string): Split {
   for (const [b, name] of [[imagesBuf, imagesName], [labelsBuf, labelsName]] as const) {
-    if (isGzip(b)) throw new DataError(`${name}: gzip-compressed; decompress it first`);
+    if (isGzip(b)) throw new DataError(`${name}: gzip-compressed; decompress it first (loadMnist and fetchMnist do)`);
   }
   const images = parseIdx(imagesBuf, imagesName);
   const labels = parseIdx(labelsBuf, labelsName);
@@ -43,6 +45,7 @@ function split(imagesBuf: Uint8Array, labelsBuf: Uint8Array, imagesName: string,
   return { images: images.data, labels: labels.data, count, rows, cols };
 }
 
+/** Parses the four IDX files (uncompressed); the splits are views into the given buffers. */
 export function mnistFromBuffers(b: MnistBuffers): Mnist {
   const f = MNIST_FILES;
   const train = split(bytesOf(b.trainImages), bytesOf(b.trainLabels), f.trainImages, f.trainLabels);
@@ -53,24 +56,48 @@ export function mnistFromBuffers(b: MnistBuffers): Mnist {
   return { train, test };
 }
 
-/** Fetches the four files relative to baseUrl, each as NAME or, failing that, NAME.gz. */
+/**
+ * Fetches the four files from the folder baseUrl (relative to the page in a browser), each as
+ * NAME or, failing that, NAME.gz. Gzip is recognised by its bytes, not the name, because a server
+ * may already have undone it (Content-Encoding: gzip).
+ */
 export async function fetchMnist(baseUrl: string | URL, fetchFn: typeof fetch = fetch): Promise<Mnist> {
-  const get = async (name: string): Promise<Uint8Array> => {
-    const plain = new URL(name, baseUrl);
-    const res = await fetchFn(plain);
-    if (res.ok) return new Uint8Array(await res.arrayBuffer());
-    const gz = new URL(`${name}.gz`, baseUrl);
-    const zipped = await fetchFn(gz);
-    if (!zipped.ok || !zipped.body) throw new DataError(`cannot fetch ${plain}: HTTP ${res.status} (and ${gz}: HTTP ${zipped.status})`);
+  let folder: URL;
+  try {
+    folder = new URL(baseUrl, globalThis.location?.href);
+  } catch {
+    throw new ArgumentError(`fetchMnist: baseUrl ${show(baseUrl)} is not a URL`);
+  }
+  if (!folder.pathname.endsWith("/")) folder.pathname += "/";
+
+  const request = async (url: URL): Promise<Response> => {
     try {
-      const stream = zipped.body.pipeThrough(new DecompressionStream("gzip"));
-      return new Uint8Array(await new Response(stream).arrayBuffer());
-    } catch {
-      throw new DataError(`${gz}: not a valid gzip file`);
+      return await fetchFn(url);
+    } catch (e) {
+      throw new DataError(`cannot fetch ${url}: ${(e as Error)?.message ?? String(e)}`);
     }
   };
-  const entries = await Promise.all(
-    Object.entries(MNIST_FILES).map(async ([key, name]) => [key, await get(name)] as const),
+  const get = async (name: string): Promise<Uint8Array> => {
+    const plain = new URL(name, folder);
+    let res = await request(plain);
+    if (!res.ok) {
+      const gz = new URL(`${name}.gz`, folder);
+      const zipped = await request(gz);
+      if (!zipped.ok) throw new DataError(`cannot fetch ${plain}: HTTP ${res.status} (and ${gz}: HTTP ${zipped.status})`);
+      res = zipped;
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!isGzip(bytes)) return bytes;
+    try {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Uint8Array(await new Response(stream).arrayBuffer());
+    } catch {
+      throw new DataError(`${res.url || name}: not a valid gzip file`);
+    }
+  };
+  const f = MNIST_FILES;
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map(get),
   );
-  return mnistFromBuffers(Object.fromEntries(entries) as MnistBuffers);
+  return mnistFromBuffers({ trainImages, trainLabels, testImages, testLabels });
 }
