@@ -98,6 +98,35 @@ export const EPI_MASK: i32 = 2;
   v128.store(c, epilogue(c1, epi, mask + 16), 16);
 }
 
+// Scratch for one packed MR×K block of a transposed A, grown on demand.
+let packed: usize = 0;
+let packedBytes: usize = 0;
+
+/**
+ * Copies rows i..i+MR of Aᵀ (columns of A, stride sK apart along k) into [K, MR] order, so the
+ * tile reads one sequential stream instead of K cache lines per row block. Without it the
+ * weight-gradient GEMM reloads those lines from L2 for every column panel.
+ */
+function packColumns(a: usize, sI: usize, sK: usize, K: i32): usize {
+  const bytes = (<usize>K * MR) << 2;
+  if (bytes > packedBytes) {
+    if (packed) heap.free(packed);
+    packed = heap.alloc(bytes);
+    packedBytes = bytes;
+  }
+  let src = a;
+  let dst = packed;
+  for (let k = 0; k < K; k++) {
+    store<f32>(dst, load<f32>(src));
+    store<f32>(dst, load<f32>(src + sI), 4);
+    store<f32>(dst, load<f32>(src + 2 * sI), 8);
+    store<f32>(dst, load<f32>(src + 3 * sI), 12);
+    src += sK;
+    dst += 16;
+  }
+  return packed;
+}
+
 /** C = op(A)·B with an epilogue; see the file comment. `bias` and `mask` may be 0 (none). */
 export function gemm(
   M: i32, N: i32, K: i32,
@@ -110,14 +139,22 @@ export function gemm(
   const sK = <usize>acs << 2;
   const sB = <usize>ldb << 2;
   const sC = <usize>ldc << 2;
+  const transposed = acs != 1;
   let i = 0;
   for (; i + MR <= M; i += MR) {
-    const ai = a + <usize>i * sI;
+    let ai = a + <usize>i * sI;
+    let tI = sI;
+    let tK = sK;
+    if (transposed) {
+      ai = packColumns(ai, sI, sK, K);
+      tI = 4;
+      tK = 16;
+    }
     const ci = c + <usize>i * sC;
     const mi = mask + <usize>i * sC;
     for (let j = 0; j < N; j += NR) {
       const jb = <usize>j << 2;
-      tile4x8(ai, sI, sK, b + jb, sB, ci + jb, sC, K, bias ? bias + jb : 0, epi, mi + jb);
+      tile4x8(ai, tI, tK, b + jb, sB, ci + jb, sC, K, bias ? bias + jb : 0, epi, mi + jb);
     }
   }
   for (; i < M; i++) {
