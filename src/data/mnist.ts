@@ -70,29 +70,31 @@ export async function fetchMnist(baseUrl: string | URL, fetchFn: typeof fetch = 
   }
   if (!folder.pathname.endsWith("/")) folder.pathname += "/";
 
-  const request = async (url: URL): Promise<Response> => {
+  // The body, or the HTTP status when the server answers with an error.
+  const download = async (url: URL): Promise<Uint8Array<ArrayBuffer> | number> => {
     try {
-      return await fetchFn(url);
+      const res = await fetchFn(url);
+      return res.ok ? new Uint8Array(await res.arrayBuffer()) : res.status;
     } catch (e) {
       throw new DataError(`cannot fetch ${url}: ${(e as Error)?.message ?? String(e)}`);
     }
   };
   const get = async (name: string): Promise<Uint8Array> => {
     const plain = new URL(name, folder);
-    let res = await request(plain);
-    if (!res.ok) {
-      const gz = new URL(`${name}.gz`, folder);
-      const zipped = await request(gz);
-      if (!zipped.ok) throw new DataError(`cannot fetch ${plain}: HTTP ${res.status} (and ${gz}: HTTP ${zipped.status})`);
-      res = zipped;
+    let url = plain;
+    let body = await download(plain);
+    if (typeof body === "number") {
+      url = new URL(`${name}.gz`, folder);
+      const zipped = await download(url);
+      if (typeof zipped === "number") throw new DataError(`cannot fetch ${plain}: HTTP ${body} (and ${url}: HTTP ${zipped})`);
+      body = zipped;
     }
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (!isGzip(bytes)) return bytes;
+    if (!isGzip(body)) return body;
     try {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      const stream = new Blob([body]).stream().pipeThrough(new DecompressionStream("gzip"));
       return new Uint8Array(await new Response(stream).arrayBuffer());
     } catch {
-      throw new DataError(`${res.url || name}: not a valid gzip file`);
+      throw new DataError(`${url}: not a valid gzip file`);
     }
   };
   const f = MNIST_FILES;
