@@ -130,7 +130,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const inputSize = data.train.rows * data.train.cols;
   out.write(
     `dying-relu sweep · seed ${config.seed} · engine ${engine.backend} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam\n` +
-      `${config.epochs} epochs, batch ${config.batchSize}, ` +
+      `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, ` +
       (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
       `, dead units on the first ${config.probe} training images\n` +
       `data: ${opts.data ?? defaultMnistDir()}\n`,
