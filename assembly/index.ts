@@ -43,6 +43,14 @@ export function layerBiasGrads(m: Model, l: i32): usize {
   return layer(m, l).gb;
 }
 
+/**
+ * Layer l's dead-unit probe flags: one u32 per unit (of layerWidth), nonzero once the unit has
+ * fired since deadReset, zero while it is dead. deadCount counts the zeros among the first units.
+ */
+export function layerAlive(m: Model, l: i32): usize {
+  return layer(m, l).alive;
+}
+
 /** Row count of the stored kernel: the input size, or the previous layer's padded width. */
 export function layerRows(m: Model, l: i32): i32 {
   return layer(m, l).inDim;

@@ -5,7 +5,7 @@ import { ArgumentError } from "./errors.js";
 import { trainCount } from "./keras-defaults.js";
 import { fraction, integerAtLeast, positiveFinite } from "./validate.js";
 import type { Engine } from "./engine/engine.js";
-import type { Callbacks, DeadUnits, Divergence, History } from "./engine/sequential.js";
+import type { Callbacks, DeadUnits, Divergence, History, Logs, Sequential } from "./engine/sequential.js";
 import type { Mnist } from "./data/mnist.js";
 
 export interface StudyConfig {
@@ -49,6 +49,21 @@ export interface StudyHooks {
   /** Keras-style callbacks for the run's fit(), e.g. a progress bar. */
   callbacks?: (learningRate: number) => Callbacks;
   onRunEnd?: (run: Run, index: number) => void;
+  /** After each completed epoch (and the callbacks' onEpochEnd), with the live model and the probe. */
+  onEpochEnd?: (end: EpochEnd) => void | Promise<void>;
+}
+
+export interface EpochEnd {
+  learningRate: number;
+  /** The run's position in config.learningRates. */
+  index: number;
+  /** 0-based, as in Keras callbacks. */
+  epoch: number;
+  logs: Logs;
+  /** The model being trained, e.g. for model.deadMask(probe); valid only during the call. */
+  model: Sequential;
+  /** The dead-unit probe: the first config.probe training images. */
+  probe: Uint8Array;
 }
 
 /** Checks a config against the data it will run on; throws ArgumentError naming the bad field. */
@@ -95,7 +110,8 @@ export async function runStudy(engine: Engine, data: Mnist, config: StudyConfig,
         ...(config.validationData === "test"
           ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
           : { validationSplit: config.validationSplit }),
-        callbacks: hooks.callbacks?.(learningRate),
+        callbacks: withEpochHook(hooks.callbacks?.(learningRate), hooks.onEpochEnd && ((epoch, logs) =>
+          hooks.onEpochEnd!({ learningRate, index: i, epoch, logs, model, probe }))),
       });
       const seconds = (performance.now() - started) / 1000;
       const run: Run = {
@@ -113,4 +129,15 @@ export async function runStudy(engine: Engine, data: Mnist, config: StudyConfig,
     }
   }
   return runs;
+}
+
+function withEpochHook(callbacks: Callbacks | undefined, hook: Callbacks["onEpochEnd"]): Callbacks | undefined {
+  if (!hook) return callbacks;
+  return {
+    ...callbacks,
+    onEpochEnd: async (epoch, logs) => {
+      await callbacks?.onEpochEnd?.(epoch, logs);
+      await hook(epoch, logs);
+    },
+  };
 }

@@ -283,6 +283,26 @@ export class Sequential {
 
   /** Units whose output is exactly 0 for every sample of x, per ReLU layer. */
   deadUnits(x: Inputs): DeadUnits[] {
+    const m = this.probeDead(x);
+    return this.layers.flatMap((l, i) => {
+      if (l.activation !== "relu") return [];
+      const dead = this.k.deadCount(m, i);
+      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units }];
+    });
+  }
+
+  /** Per ReLU layer, one byte per unit: 1 where the unit is dead on x (as deadUnits counts), else 0. */
+  deadMask(x: Inputs): Uint8Array[] {
+    const m = this.probeDead(x);
+    return this.layers.flatMap((l, i) => {
+      if (l.activation !== "relu") return [];
+      const alive = this.mem.u32(this.k.layerAlive(m, i), l.units);
+      return [Uint8Array.from(alive, (a) => (a === 0 ? 1 : 0))];
+    });
+  }
+
+  /** Runs x through the dead-unit probe, leaving each layer's per-unit "fired" flags in wasm memory. */
+  private probeDead(x: Inputs): number {
     const n = this.rowsOf(x, "x");
     const m = this.live();
     this.k.modelReserve(m, CHUNK_ROWS);
@@ -290,11 +310,7 @@ export class Sequential {
       this.k.deadReset(m);
       this.k.deadAccumulate(m, data, x instanceof Uint8Array ? 1 : 0, 0, 0, n);
     });
-    return this.layers.flatMap((l, i) => {
-      if (l.activation !== "relu") return [];
-      const dead = this.k.deadCount(m, i);
-      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units }];
-    });
+    return m;
   }
 
   getWeights(): LayerWeights[] {

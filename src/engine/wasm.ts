@@ -33,6 +33,8 @@ export type Kernels = {
   deadReset(m: number): void;
   deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void;
   deadCount(m: number, l: number): number;
+  /** Per-unit u32 flags of the last dead probe: nonzero = fired at least once (alive). */
+  layerAlive(m: number, l: number): number;
 };
 
 // A minimal module whose only function uses f32x4.relaxed_madd: it validates exactly where the

@@ -1,0 +1,81 @@
+// Per-unit dead flags (model.deadMask) and the study's per-epoch hook that the web lab uses.
+import { describe, it, expect, beforeAll } from "vitest";
+import { createEngine, runStudy, type Engine, type Mnist } from "../src/index.js";
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await createEngine({ backend: "wasm-simd" });
+});
+
+describe("deadMask", () => {
+  it("flags exactly the units deadUnits counts, per ReLU layer", () => {
+    const model = engine.sequential({ inputSize: 3, layers: [{ units: 4, activation: "relu", name: "h" }, { units: 2, activation: "softmax" }] });
+    // The weights of engine.test.ts' dead-unit case: units 0 and 2 never fire, unit 1 fires only on
+    // the third sample, unit 3 always.
+    model.setWeights([
+      { kernel: Float32Array.of(-1, 1, 0, 1, -1, -1, 0, 1, -1, -1, 0, 1), bias: Float32Array.of(-0.5, -0.5, 0, 0.1) },
+      { kernel: new Float32Array(8), bias: new Float32Array(2) },
+    ]);
+    const x = Float32Array.of(0, 1, 0, 0, 0.2, 0.3, 1, 0, 0);
+    expect(model.deadMask(x)).toEqual([Uint8Array.of(1, 0, 1, 0)]);
+    expect(model.deadMask(x.subarray(0, 6))).toEqual([Uint8Array.of(1, 1, 1, 0)]);
+    model.dispose();
+  });
+
+  it("agrees with deadUnits on widths that are not a multiple of the tile", () => {
+    const model = engine.sequential({
+      inputSize: 20,
+      layers: [{ units: 13, activation: "relu" }, { units: 7, activation: "relu" }, { units: 3, activation: "softmax" }],
+      seed: 5,
+    });
+    // Push some biases far negative so that a known set of units dies.
+    const w = model.getWeights();
+    [0, 4, 12].forEach((j) => (w[0].bias[j] = -100));
+    [1, 6].forEach((j) => (w[1].bias[j] = -100));
+    model.setWeights(w);
+    const x = Uint8Array.from({ length: 50 * 20 }, (_, i) => (i * 37) % 256);
+    const masks = model.deadMask(x);
+    expect(masks.map((m) => m.length)).toEqual([13, 7]);
+    expect(masks.map((m) => m.reduce((s, v) => s + v, 0))).toEqual(model.deadUnits(x).map((d) => d.dead));
+    for (const j of [0, 4, 12]) expect(masks[0][j]).toBe(1);
+    for (const j of [1, 6]) expect(masks[1][j]).toBe(1);
+    model.dispose();
+  });
+});
+
+describe("runStudy's onEpochEnd hook", () => {
+  // 120 random 28×28 "images" with labels 0–9: enough for a two-epoch, two-rate study.
+  const split = (count: number, salt: number) => ({
+    images: Uint8Array.from({ length: count * 784 }, (_, i) => ((i * 2654435761 + salt) >>> 24) & 255),
+    labels: Uint8Array.from({ length: count }, (_, i) => (i * 7 + salt) % 10),
+    count, rows: 28, cols: 28,
+  });
+  const data: Mnist = { train: split(120, 1), test: split(20, 2) };
+  const config = { learningRates: [0.5, 0.001], epochs: 2, batchSize: 32, validationSplit: 0.2, validationData: "split" as const, layers: [16, 8], probe: 50, seed: 3 };
+
+  it("gets each epoch with the live model, and the last epoch's mask matches the run's dead units", async () => {
+    const seen: { lr: number; index: number; epoch: number; loss: number; dead: number[] }[] = [];
+    const batchCalls: number[] = [];
+    const runs = await runStudy(engine, data, config, {
+      callbacks: (lr) => ({ onEpochEnd: () => void batchCalls.push(lr) }),
+      onEpochEnd: ({ learningRate, index, epoch, logs, model, probe }) => {
+        expect(probe.length).toBe(50 * 784);
+        seen.push({ lr: learningRate, index, epoch, loss: logs.loss, dead: model.deadMask(probe).map((m) => m.reduce((s, v) => s + v, 0)) });
+      },
+    });
+    expect(seen.map((s) => [s.lr, s.index, s.epoch])).toEqual([[0.5, 0, 0], [0.5, 0, 1], [0.001, 1, 0], [0.001, 1, 1]]);
+    // The study's own callbacks still run.
+    expect(batchCalls).toEqual([0.5, 0.5, 0.001, 0.001]);
+    runs.forEach((run, i) => {
+      expect(seen[2 * i + 1].loss).toBe(run.history.loss[1]);
+      expect(seen[2 * i + 1].dead).toEqual(run.deadUnits.map((d) => d.dead));
+    });
+  });
+
+  it("leaves a study without the hook unchanged", async () => {
+    const a = await runStudy(engine, data, config);
+    const b = await runStudy(engine, data, config, { onEpochEnd: () => {} });
+    expect(b.map((r) => r.history)).toEqual(a.map((r) => r.history));
+    expect(b.map((r) => r.deadUnits)).toEqual(a.map((r) => r.deadUnits));
+  });
+});
