@@ -9,5 +9,7 @@ export {
 export type { Inputs } from "./engine/memory.js";
 export { DyingReluError, ArgumentError, DataError } from "./errors.js";
 export { parseIdx, type IdxTensor } from "./data/idx.js";
-export { mnistFromBuffers, fetchMnist, MNIST_FILES, type Mnist, type MnistBuffers, type Split } from "./data/mnist.js";
+export {
+  mnistFromBuffers, fetchMnist, MNIST_FILES, type Mnist, type MnistBuffers, type Split, type FetchMnistOptions,
+} from "./data/mnist.js";
 export { runStudy, checkStudy, NOTEBOOK, type StudyConfig, type Run, type StudyHooks, type EpochEnd } from "./study.js";

@@ -56,12 +56,28 @@ export function mnistFromBuffers(b: MnistBuffers): Mnist {
   return { train, test };
 }
 
+export interface FetchMnistOptions {
+  /** The fetch to use (default: the global one). */
+  fetch?: typeof fetch;
+  /**
+   * Download progress over the four files, called as bytes arrive: `loaded` bytes so far and the
+   * `total` of their Content-Lengths, or null until all four responses have given one.
+   */
+  onProgress?: (progress: { loaded: number; total: number | null }) => void;
+  /** "auto" (default): NAME, then NAME.gz if that fails; true: only NAME.gz; false: only NAME. */
+  gzip?: boolean | "auto";
+}
+
 /**
  * Fetches the four files from the folder baseUrl (relative to the page in a browser), each as
  * NAME or, failing that, NAME.gz. Gzip is recognised by its bytes, not the name, because a server
- * may already have undone it (Content-Encoding: gzip).
+ * may already have undone it (Content-Encoding: gzip). The second argument may also be a fetch.
  */
-export async function fetchMnist(baseUrl: string | URL, fetchFn: typeof fetch = fetch): Promise<Mnist> {
+export async function fetchMnist(baseUrl: string | URL, options: FetchMnistOptions | typeof fetch = {}): Promise<Mnist> {
+  const opts: FetchMnistOptions = typeof options === "function" ? { fetch: options } : (options ?? {});
+  const fetchFn = opts.fetch ?? fetch;
+  const gzip = opts.gzip ?? "auto";
+  if (gzip !== "auto" && typeof gzip !== "boolean") throw new ArgumentError(`fetchMnist: gzip must be true, false or "auto", got ${show(gzip)}`);
   let folder: URL;
   try {
     folder = new URL(baseUrl, globalThis.location?.href);
@@ -70,22 +86,68 @@ export async function fetchMnist(baseUrl: string | URL, fetchFn: typeof fetch = 
   }
   if (!folder.pathname.endsWith("/")) folder.pathname += "/";
 
+  // Progress: bytes received per file and each file's Content-Length once its response is in.
+  const names = Object.values(MNIST_FILES);
+  const loaded = new Map<string, number>();
+  const sizes = new Map<string, number | null>();
+  const report = () => {
+    if (!opts.onProgress) return;
+    let done = 0;
+    for (const v of loaded.values()) done += v;
+    let total: number | null = 0;
+    for (const name of names) {
+      const size = sizes.get(name);
+      total = size === undefined || size === null || total === null ? null : total + size;
+    }
+    opts.onProgress({ loaded: done, total });
+  };
+  const readBody = async (res: Response, name: string): Promise<Uint8Array<ArrayBuffer>> => {
+    const length = Number(res.headers.get("content-length") ?? NaN);
+    sizes.set(name, Number.isFinite(length) ? length : null);
+    if (!opts.onProgress || !res.body) {
+      const body = new Uint8Array(await res.arrayBuffer());
+      loaded.set(name, body.length);
+      report();
+      return body;
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      loaded.set(name, size);
+      report();
+    }
+    const body = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      body.set(c, at);
+      at += c.length;
+    }
+    return body;
+  };
+
   // The body, or the HTTP status when the server answers with an error.
-  const download = async (url: URL): Promise<Uint8Array<ArrayBuffer> | number> => {
+  const download = async (url: URL, name: string): Promise<Uint8Array<ArrayBuffer> | number> => {
     try {
       const res = await fetchFn(url);
-      return res.ok ? new Uint8Array(await res.arrayBuffer()) : res.status;
+      return res.ok ? await readBody(res, name) : res.status;
     } catch (e) {
       throw new DataError(`cannot fetch ${url}: ${(e as Error)?.message ?? String(e)}`);
     }
   };
   const get = async (name: string): Promise<Uint8Array> => {
     const plain = new URL(name, folder);
-    let url = plain;
-    let body = await download(plain);
+    const zippedUrl = new URL(`${name}.gz`, folder);
+    let url = gzip === true ? zippedUrl : plain;
+    let body = await download(url, name);
     if (typeof body === "number") {
-      url = new URL(`${name}.gz`, folder);
-      const zipped = await download(url);
+      if (gzip !== "auto") throw new DataError(`cannot fetch ${url}: HTTP ${body}`);
+      url = zippedUrl;
+      const zipped = await download(url, name);
       if (typeof zipped === "number") throw new DataError(`cannot fetch ${plain}: HTTP ${body} (and ${url}: HTTP ${zipped})`);
       body = zipped;
     }
