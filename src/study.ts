@@ -1,6 +1,6 @@
 // The seed notebook's study: one fresh model per learning rate, trained with Adam, then the
 // layer-wise dead-unit fraction on a probe of the first training images. The CLI and the web
-// page both run it through runStudy().
+// page both run it through runStudy(); the CLI's parallel sweep runs runOne() in worker threads.
 import { ArgumentError } from "./errors.js";
 import { trainCount } from "./keras-defaults.js";
 import { fraction, integerAtLeast, positiveFinite } from "./validate.js";
@@ -87,48 +87,65 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
 
 export async function runStudy(engine: Engine, data: Mnist, config: StudyConfig, hooks: StudyHooks = {}): Promise<Run[]> {
   checkStudy(config, data);
-  const { train, test } = data;
-  const inputSize = train.rows * train.cols;
-  const probe = train.images.subarray(0, config.probe * inputSize);
   const runs: Run[] = [];
   for (const [i, learningRate] of config.learningRates.entries()) {
     hooks.onRunStart?.(learningRate, i);
-    const model = engine.sequential({
-      inputSize,
-      layers: [
-        ...config.layers.map((units, l) => ({ units, activation: "relu" as const, name: `dense_${l + 1}` })),
-        { units: 10, activation: "softmax" as const, name: "output" },
-      ],
-      seed: config.seed,
-    });
-    try {
-      model.compile({ optimizer: "adam", learningRate });
-      const started = performance.now();
-      const history = await model.fit(train.images, train.labels, {
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        ...(config.validationData === "test"
-          ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
-          : { validationSplit: config.validationSplit }),
-        callbacks: withEpochHook(hooks.callbacks?.(learningRate), hooks.onEpochEnd && ((epoch, logs) =>
-          hooks.onEpochEnd!({ learningRate, index: i, epoch, logs, model, probe }))),
-      });
-      const seconds = (performance.now() - started) / 1000;
-      const run: Run = {
-        learningRate,
-        seed: config.seed,
-        history: history.history,
-        deadUnits: model.deadUnits(probe),
-        diverged: history.diverged,
-        seconds,
-      };
-      runs.push(run);
-      hooks.onRunEnd?.(run, i);
-    } finally {
-      model.dispose();
-    }
+    const onEpochEnd = hooks.onEpochEnd;
+    const run = await runOne(engine, data, config, learningRate, hooks.callbacks?.(learningRate),
+      onEpochEnd && ((end) => onEpochEnd({ learningRate, index: i, ...end })));
+    runs.push(run);
+    hooks.onRunEnd?.(run, i);
   }
   return runs;
+}
+
+/**
+ * One run of the study: a fresh model trained at `learningRate`, then its dead units on the probe.
+ * The sequential loop (runStudy) and the parallel sweep's workers both call it; `config` must have
+ * passed checkStudy() against `data`.
+ */
+export async function runOne(
+  engine: Engine,
+  data: Mnist,
+  config: StudyConfig,
+  learningRate: number,
+  callbacks?: Callbacks,
+  onEpochEnd?: (end: Omit<EpochEnd, "learningRate" | "index">) => void | Promise<void>,
+): Promise<Run> {
+  const { train, test } = data;
+  const inputSize = train.rows * train.cols;
+  const probe = train.images.subarray(0, config.probe * inputSize);
+  const model = engine.sequential({
+    inputSize,
+    layers: [
+      ...config.layers.map((units, l) => ({ units, activation: "relu" as const, name: `dense_${l + 1}` })),
+      { units: 10, activation: "softmax" as const, name: "output" },
+    ],
+    seed: config.seed,
+  });
+  try {
+    model.compile({ optimizer: "adam", learningRate });
+    const started = performance.now();
+    const history = await model.fit(train.images, train.labels, {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      ...(config.validationData === "test"
+        ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
+        : { validationSplit: config.validationSplit }),
+      callbacks: withEpochHook(callbacks, onEpochEnd && ((epoch, logs) => onEpochEnd({ epoch, logs, model, probe }))),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      learningRate,
+      seed: config.seed,
+      history: history.history,
+      deadUnits: model.deadUnits(probe),
+      diverged: history.diverged,
+      seconds,
+    };
+  } finally {
+    model.dispose();
+  }
 }
 
 function withEpochHook(callbacks: Callbacks | undefined, hook: Callbacks["onEpochEnd"]): Callbacks | undefined {
