@@ -1,22 +1,27 @@
-// createEngine(): one wasm instance (one linear memory) that models are created in.
-import { loadKernels, resolveBackend, type BackendChoice, type WasmBackend } from "./wasm.js";
+// createEngine(): one wasm instance (one linear memory) that models are created in, or the
+// engine's pure-TypeScript twin over a memory of its own (backend "js").
+import { loadKernels, resolveBackend, type Backend, type BackendChoice } from "./wasm.js";
+import { createJsKernels } from "./js-kernels.js";
 import { Sequential, type SequentialConfig } from "./sequential.js";
 
 export interface EngineOptions {
-  /** "auto" (default) picks the relaxed-SIMD build where the runtime validates it. */
+  /**
+   * "auto" (default) picks the relaxed-SIMD build where the runtime validates it; "js" runs the
+   * same math in plain TypeScript (no wasm), for comparison.
+   */
   backend?: BackendChoice;
   /** Where the .wasm files are served from; defaults to the package's build/ folder. */
   wasmBase?: string | URL;
 }
 
 export interface Engine {
-  readonly backend: WasmBackend;
+  readonly backend: Backend;
   sequential(config: SequentialConfig): Sequential;
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const backend = resolveBackend(options.backend ?? "auto");
-  const kernels = await loadKernels(backend, options.wasmBase);
+  const kernels = backend === "js" ? createJsKernels() : await loadKernels(backend, options.wasmBase);
   return {
     backend,
     sequential: (config) => new Sequential(kernels, config),

@@ -3,9 +3,14 @@ import { instantiate } from "@assemblyscript/loader";
 import { ArgumentError, DyingReluError, show } from "../errors.js";
 
 export type WasmBackend = "wasm-relaxed" | "wasm-simd";
-export type BackendChoice = "auto" | WasmBackend;
+/** "js" is the engine's pure-TypeScript twin (src/engine/js-kernels.ts); "auto" stays wasm. */
+export type BackendChoice = "auto" | WasmBackend | "js";
+export type Backend = WasmBackend | "js";
 
-/** The module's exports (assembly/index.ts). Pointers are byte offsets into `memory`. */
+/**
+ * The module's exports (assembly/index.ts). Pointers are byte offsets into `memory`. The js
+ * backend (src/engine/js-kernels.ts) implements the same interface in TypeScript.
+ */
 export type Kernels = {
   memory: WebAssembly.Memory;
   alloc(bytes: number): number;
@@ -49,9 +54,9 @@ export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
 
-export function resolveBackend(choice: BackendChoice): WasmBackend {
+export function resolveBackend(choice: BackendChoice): Backend {
   if (choice === "auto") return relaxedSimdSupported() ? "wasm-relaxed" : "wasm-simd";
-  if (choice === "wasm-simd") return choice;
+  if (choice === "wasm-simd" || choice === "js") return choice;
   if (choice === "wasm-relaxed") {
     if (!relaxedSimdSupported()) {
       throw new ArgumentError(
@@ -60,7 +65,7 @@ export function resolveBackend(choice: BackendChoice): WasmBackend {
     }
     return choice;
   }
-  throw new ArgumentError(`backend must be "auto", "wasm-relaxed" or "wasm-simd", got ${show(choice)}`);
+  throw new ArgumentError(`backend must be "auto", "wasm-relaxed", "wasm-simd" or "js", got ${show(choice)}`);
 }
 
 const FILES: Record<WasmBackend, string> = {

@@ -1,0 +1,770 @@
+// The engine in plain TypeScript: the same flat, pointer-and-size interface as the wasm module
+// (assembly/index.ts) over a WebAssembly.Memory used as a growable ArrayBuffer, with the same
+// layout (assembly/model.ts) and the same math, so Sequential runs on it unchanged. It is the
+// "plain JS" side of the wasm-vs-JS comparison, written as good scalar JS: one Float32Array view
+// indexed by float offsets, i-k-j loops unrolled four deep along k (the sums keep the wasm
+// engine's order, accumulated in f64 until the store), and no allocation inside a step.
+//
+// The PRNG, Glorot init, the pixel scaling, the bias-gradient sums and Adam are bit-exact with the
+// wasm engine (each f32 operation is one Math.fround of the f64 result, which is the correctly
+// rounded f32 result). The products and the softmax differ in the last bits only: each group of
+// four products is summed in f64 and rounded to f32 once (the wasm rounds every multiply-add), and
+// exp/log are f64's. Where f32 could overflow, the products switch to rounding every operation
+// (see the kernels below), so blow-ups diverge exactly as on wasm; rounding every operation
+// always would make training about 1.5× slower.
+import type { Kernels } from "./wasm.js";
+
+const NR = 8; // the wasm GEMM's tile width: every layer width is padded to a multiple of it
+const ALIGN = 16;
+const PAGE = 65536;
+const ACT_RELU = 1;
+const ACT_SOFTMAX = 2;
+
+/** f32(byte) / 255 in f32, for every byte: the notebook's astype("float32") / 255.0. */
+const BYTE_SCALE = Float32Array.from({ length: 256 }, (_, b) => Math.fround(b / 255));
+
+interface Layer {
+  inDim: number; // rows of W: the input size, or the previous layer's padded width
+  units: number;
+  width: number; // units rounded up to NR
+  activation: number;
+  w: number; // byte pointers, as in assembly/model.ts
+  b: number;
+  gw: number;
+  gb: number;
+  a: number; // outputs [capacity, width]
+  alive: number; // dead-unit probe flags, one u32 per unit of the width
+}
+
+interface Model {
+  inputSize: number;
+  layers: Layer[];
+  nParams: number;
+  params: number;
+  grads: number;
+  m: number;
+  v: number;
+  capacity: number;
+  x: number;
+  y: number;
+  d0: number;
+  d1: number;
+  wt: number;
+  maxWidth: number;
+  rng: Uint32Array; // xoshiro128** state
+  step: number;
+  correct: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PRNG: assembly/prng.ts, bit for bit.
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** splitmix32, as rngSeed. */
+export function rngSeed(s: Uint32Array, seed: number): void {
+  let z = seed >>> 0;
+  for (let i = 0; i < 4; i++) {
+    z = (z + 0x9e3779b9) >>> 0;
+    let t = z;
+    t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
+    t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
+    s[i] = (t ^ (t >>> 16)) >>> 0;
+  }
+}
+
+/** xoshiro128**: the next u32. */
+export function rngNext(s: Uint32Array): number {
+  let s0 = s[0];
+  let s1 = s[1];
+  let s2 = s[2];
+  let s3 = s[3];
+  const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+  const t = s1 << 9;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl(s3, 11);
+  s[0] = s0;
+  s[1] = s1;
+  s[2] = s2;
+  s[3] = s3;
+  return result;
+}
+
+/** Uniform in [0, 1) with 24 random bits (exact in f32). */
+export function rngUniform(s: Uint32Array): number {
+  return Math.fround((rngNext(s) >>> 8) * (1 / 16777216));
+}
+
+/** The high word of the 64-bit product x·n for u32 x and n, without losing bits to f64. */
+function mulHigh(x: number, n: number): number {
+  const hi = (x >>> 16) * n; // < 2^48, exact
+  const lo = (x & 0xffff) * n; // < 2^48, exact
+  return Math.floor(hi / 65536) + Math.floor(((hi % 65536) * 65536 + lo) / 4294967296);
+}
+
+/** Unbiased integer in [0, n) (Lemire's multiply-and-reject), as rngBelow. */
+export function rngBelow(s: Uint32Array, n: number): number {
+  let x = rngNext(s);
+  let low = Math.imul(x, n) >>> 0;
+  if (low < n) {
+    const threshold = (4294967296 - n) % n;
+    while (low < threshold) {
+      x = rngNext(s);
+      low = Math.imul(x, n) >>> 0;
+    }
+  }
+  return mulHigh(x, n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels on float offsets into one Float32Array. Row-major, strides in floats.
+//
+// The three products sum four terms in f64 and round once per group (fast), unless a bound on
+// their partial sums says f32 could overflow: then they round every multiply and add (`exact`),
+// as the wasm's plain SIMD build does, so a blow-up turns into the same Inf and NaN values and
+// is reported as diverged at the same step. Below the bound the two paths differ by rounding only.
+
+/** Partial sums whose bound stays below this cannot overflow f32 (max ≈ 3.4e38) in any order. */
+const SAFE = 1e38;
+
+/** max |F[p + r·ld + j]| over r < rows, j < cols (NaN, which propagates alike in f32 and f64, is skipped). */
+function maxAbs(F: Float32Array, p: number, rows: number, cols: number, ld: number): number {
+  let m = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = p + r * ld;
+    for (let j = 0; j < cols; j++) {
+      const v = Math.abs(F[row + j]);
+      if (v > m) m = v;
+    }
+  }
+  return m;
+}
+
+/** Whether a sum of `terms` products bounded by maxA·maxB, plus `start`, may leave f32's range. */
+function mayOverflow(start: number, terms: number, maxA: number, maxB: number): boolean {
+  return !(start + terms * maxA * maxB < SAFE);
+}
+
+/**
+ * C[r, 0..N) = bias + Σ_k A[r, k]·W[k, 0..N) for r < rows, with ReLU when `relu`. W and C have
+ * row stride N, A row stride lda. The i-k-j order broadcasts A[r, k] over a contiguous W row.
+ */
+function denseForward(
+  F: Float32Array, rows: number, K: number, N: number,
+  a: number, lda: number, w: number, bias: number, c: number, relu: boolean,
+): void {
+  const fr = Math.fround;
+  const exact = mayOverflow(maxAbs(F, bias, 1, N, N), K, maxAbs(F, a, rows, K, lda), maxAbs(F, w, K, N, N));
+  const K4 = K & ~3;
+  for (let r = 0; r < rows; r++) {
+    const ar = a + r * lda;
+    const cr = c + r * N;
+    F.copyWithin(cr, bias, bias + N);
+    let k = 0;
+    for (; k < K4; k += 4) {
+      const a0 = F[ar + k];
+      const a1 = F[ar + k + 1];
+      const a2 = F[ar + k + 2];
+      const a3 = F[ar + k + 3];
+      const b0 = w + k * N;
+      const b1 = b0 + N;
+      const b2 = b1 + N;
+      const b3 = b2 + N;
+      if (exact) {
+        for (let j = 0; j < N; j++) {
+          F[cr + j] = fr(fr(fr(F[cr + j] + fr(a0 * F[b0 + j])) + fr(a1 * F[b1 + j])) + fr(a2 * F[b2 + j])) + fr(a3 * F[b3 + j]);
+        }
+      } else {
+        for (let j = 0; j < N; j++) {
+          F[cr + j] = F[cr + j] + a0 * F[b0 + j] + a1 * F[b1 + j] + a2 * F[b2 + j] + a3 * F[b3 + j];
+        }
+      }
+    }
+    for (; k < K; k++) {
+      const a0 = F[ar + k];
+      const b0 = w + k * N;
+      for (let j = 0; j < N; j++) F[cr + j] += fr(a0 * F[b0 + j]);
+    }
+    if (relu) {
+      for (let j = 0; j < N; j++) F[cr + j] = Math.max(F[cr + j], 0);
+    }
+  }
+}
+
+/**
+ * G[K, N] = Xᵀ·D (the weight gradient): the outer products of X's rows with D's rows, four batch
+ * rows at a time, accumulated into contiguous rows of G. X has row stride ldx, D and G stride N.
+ */
+function weightGrad(F: Float32Array, rows: number, K: number, N: number, x: number, ldx: number, d: number, g: number): void {
+  const fr = Math.fround;
+  const exact = mayOverflow(0, rows, maxAbs(F, x, rows, K, ldx), maxAbs(F, d, rows, N, N));
+  F.fill(0, g, g + K * N);
+  const R4 = rows & ~3;
+  let r = 0;
+  for (; r < R4; r += 4) {
+    const x0 = x + r * ldx;
+    const x1 = x0 + ldx;
+    const x2 = x1 + ldx;
+    const x3 = x2 + ldx;
+    const d0 = d + r * N;
+    const d1 = d0 + N;
+    const d2 = d1 + N;
+    const d3 = d2 + N;
+    for (let i = 0; i < K; i++) {
+      const a0 = F[x0 + i];
+      const a1 = F[x1 + i];
+      const a2 = F[x2 + i];
+      const a3 = F[x3 + i];
+      const gi = g + i * N;
+      if (exact) {
+        for (let j = 0; j < N; j++) {
+          F[gi + j] = fr(fr(fr(F[gi + j] + fr(a0 * F[d0 + j])) + fr(a1 * F[d1 + j])) + fr(a2 * F[d2 + j])) + fr(a3 * F[d3 + j]);
+        }
+      } else {
+        for (let j = 0; j < N; j++) {
+          F[gi + j] = F[gi + j] + a0 * F[d0 + j] + a1 * F[d1 + j] + a2 * F[d2 + j] + a3 * F[d3 + j];
+        }
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const x0 = x + r * ldx;
+    const d0 = d + r * N;
+    for (let i = 0; i < K; i++) {
+      const a0 = F[x0 + i];
+      const gi = g + i * N;
+      for (let j = 0; j < N; j++) F[gi + j] += fr(a0 * F[d0 + j]);
+    }
+  }
+}
+
+/** out[0..N) = Σ_r D[r, 0..N): the bias gradient, summed row by row in f32 as the wasm does. */
+function sumRows(F: Float32Array, rows: number, N: number, d: number, out: number): void {
+  F.fill(0, out, out + N);
+  for (let r = 0; r < rows; r++) {
+    const dr = d + r * N;
+    for (let j = 0; j < N; j++) F[out + j] += F[dr + j];
+  }
+}
+
+/** dst[N, M] = src[M, N]ᵀ. */
+function transpose(F: Float32Array, src: number, M: number, N: number, dst: number): void {
+  for (let i = 0; i < M; i++) {
+    const row = src + i * N;
+    for (let j = 0; j < N; j++) F[dst + j * M + i] = F[row + j];
+  }
+}
+
+/**
+ * DX[r, 0..M) = Σ_k D[r, k]·WT[k, 0..M) (the input gradient D·Wᵀ with WT = Wᵀ [N, M]), then
+ * zeroed where the previous layer's output is not > 0 when `mask` (the ReLU derivative).
+ */
+function inputGrad(
+  F: Float32Array, rows: number, M: number, N: number, d: number, wt: number, dx: number, prevA: number, mask: boolean,
+): void {
+  const fr = Math.fround;
+  const exact = mayOverflow(0, N, maxAbs(F, d, rows, N, N), maxAbs(F, wt, N, M, M));
+  const N4 = N & ~3;
+  for (let r = 0; r < rows; r++) {
+    const dr = d + r * N;
+    const xr = dx + r * M;
+    F.fill(0, xr, xr + M);
+    let k = 0;
+    for (; k < N4; k += 4) {
+      const a0 = F[dr + k];
+      const a1 = F[dr + k + 1];
+      const a2 = F[dr + k + 2];
+      const a3 = F[dr + k + 3];
+      const b0 = wt + k * M;
+      const b1 = b0 + M;
+      const b2 = b1 + M;
+      const b3 = b2 + M;
+      if (exact) {
+        for (let i = 0; i < M; i++) {
+          F[xr + i] = fr(fr(fr(F[xr + i] + fr(a0 * F[b0 + i])) + fr(a1 * F[b1 + i])) + fr(a2 * F[b2 + i])) + fr(a3 * F[b3 + i]);
+        }
+      } else {
+        for (let i = 0; i < M; i++) {
+          F[xr + i] = F[xr + i] + a0 * F[b0 + i] + a1 * F[b1 + i] + a2 * F[b2 + i] + a3 * F[b3 + i];
+        }
+      }
+    }
+    for (; k < N; k++) {
+      const a0 = F[dr + k];
+      const b0 = wt + k * M;
+      for (let i = 0; i < M; i++) F[xr + i] += fr(a0 * F[b0 + i]);
+    }
+    if (mask) {
+      const pr = prevA + r * M;
+      for (let i = 0; i < M; i++) if (!(F[pr + i] > 0)) F[xr + i] = 0;
+    }
+  }
+}
+
+/**
+ * Softmax cross-entropy from the logits z [rows, ld] (the first `units` columns real), as
+ * assembly/kernels/softmax_xent.ts: returns Σ loss (f64 sum of f32 per-row losses) and, when
+ * dz >= 0, writes dz = (softmax − onehot)·scale with zero padding. Hits go to out.correct.
+ */
+function softmaxXent(
+  F: Float32Array, I: Int32Array, z: number, ld: number, units: number, rows: number,
+  labels: number, dz: number, scale: number, out: { correct: number },
+): number {
+  const fr = Math.fround;
+  let total = 0;
+  let hits = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = z + r * ld;
+    let best = 0;
+    let max = F[row];
+    for (let j = 1; j < units; j++) {
+      const v = F[row + j];
+      if (v > max) {
+        max = v;
+        best = j;
+      }
+    }
+    let sum = 0;
+    for (let j = 0; j < units; j++) sum = fr(sum + fr(Math.exp(fr(F[row + j] - max))));
+    const y = I[labels + r];
+    total += fr(fr(Math.log(sum)) - fr(F[row + y] - max));
+    if (best === y) hits++;
+    if (dz >= 0) {
+      const drow = dz + r * ld;
+      const inv = fr(scale / sum);
+      for (let j = 0; j < units; j++) {
+        const p = fr(fr(Math.exp(fr(F[row + j] - max))) * inv);
+        F[drow + j] = j === y ? p - scale : p;
+      }
+      F.fill(0, drow + units, drow + ld);
+    }
+  }
+  out.correct = hits;
+  return total;
+}
+
+/** Probabilities of `rows` logit rows into out [rows, units], dense. */
+function softmaxRows(F: Float32Array, z: number, ld: number, units: number, rows: number, out: number): void {
+  const fr = Math.fround;
+  for (let r = 0; r < rows; r++) {
+    const row = z + r * ld;
+    const orow = out + r * units;
+    let max = F[row];
+    for (let j = 1; j < units; j++) max = Math.max(max, F[row + j]);
+    let sum = 0;
+    for (let j = 0; j < units; j++) {
+      const e = fr(Math.exp(fr(F[row + j] - max)));
+      F[orow + j] = e;
+      sum = fr(sum + e);
+    }
+    const inv = fr(1 / sum);
+    for (let j = 0; j < units; j++) F[orow + j] *= inv;
+  }
+}
+
+/** Keras 3 Adam over n floats, every f32 operation rounded as the wasm's f32x4 ones are. */
+function adam(
+  F: Float32Array, w: number, g: number, m: number, v: number, n: number,
+  alpha: number, c1: number, c2: number, eps: number,
+): void {
+  const fr = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const gi = F[g + i];
+    const mi = fr(F[m + i] + fr(fr(gi - F[m + i]) * c1));
+    const vi = fr(F[v + i] + fr(fr(fr(gi * gi) - F[v + i]) * c2));
+    F[m + i] = mi;
+    F[v + i] = vi;
+    F[w + i] -= fr(fr(mi * alpha) / fr(fr(Math.sqrt(vi)) + eps));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A fresh engine instance: its own memory, allocator and models, behind the wasm Kernels type. */
+export function createJsKernels(): Kernels {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  let buffer = memory.buffer;
+  let F = new Float32Array(buffer);
+  let I = new Int32Array(buffer);
+  let U = new Uint32Array(buffer);
+  let B = new Uint8Array(buffer);
+
+  /** Re-creates the views after memory.grow detached the old buffer. */
+  function views(): void {
+    if (memory.buffer === buffer) return;
+    buffer = memory.buffer;
+    F = new Float32Array(buffer);
+    I = new Int32Array(buffer);
+    U = new Uint32Array(buffer);
+    B = new Uint8Array(buffer);
+  }
+
+  // First-fit allocator: 16-byte blocks handed out from `top` upwards; freed blocks go to an
+  // address-sorted free list, merged with free neighbours, and a free block that reaches `top`
+  // lowers it. Pointer 0 stays unused, so 0 means "none" as in the wasm interface.
+  let top = ALIGN;
+  const sizes = new Map<number, number>(); // live block → its size
+  const freeAt: number[] = []; // free blocks, sorted by address
+  const freeSize: number[] = [];
+
+  function alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < freeAt.length; i++) {
+      if (freeSize[i] < size) continue;
+      const p = freeAt[i];
+      if (freeSize[i] === size) {
+        freeAt.splice(i, 1);
+        freeSize.splice(i, 1);
+      } else {
+        freeAt[i] += size;
+        freeSize[i] -= size;
+      }
+      sizes.set(p, size);
+      return p;
+    }
+    const p = top;
+    top += size;
+    if (top > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((top - memory.buffer.byteLength) / PAGE));
+      views();
+    }
+    sizes.set(p, size);
+    return p;
+  }
+
+  function free(ptr: number): void {
+    const size = sizes.get(ptr);
+    if (size === undefined) return;
+    sizes.delete(ptr);
+    let lo = 0;
+    let hi = freeAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (freeAt[mid] < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = ptr;
+    let end = ptr + size;
+    let first = lo; // free-list entries [first, last) merge into this block
+    let last = lo;
+    if (first > 0 && freeAt[first - 1] + freeSize[first - 1] === start) start = freeAt[--first];
+    if (last < freeAt.length && freeAt[last] === end) end += freeSize[last++];
+    if (end === top) {
+      top = start;
+      freeAt.splice(first, last - first);
+      freeSize.splice(first, last - first);
+    } else {
+      freeAt.splice(first, last - first, start);
+      freeSize.splice(first, last - first, end - start);
+    }
+  }
+
+  function allocZeroed(bytes: number): number {
+    const p = alloc(bytes);
+    B.fill(0, p, p + bytes);
+    return p;
+  }
+
+  const models = new Map<number, Model>();
+
+  function model(m: number): Model {
+    const model = models.get(m);
+    if (!model) throw new Error(`js engine: no model at ${m}`);
+    return model;
+  }
+
+  function layer(m: number, l: number): Layer {
+    const layer = model(m).layers[l];
+    if (!layer) throw new Error(`js engine: model ${m} has no layer ${l}`);
+    return layer;
+  }
+
+  function modelNew(inputSize: number, nLayers: number, units: number, activations: number, seed: number): number {
+    views();
+    const layers: Layer[] = [];
+    let inDim = inputSize;
+    let total = 0;
+    let wtSize = 0;
+    let maxWidth = 0;
+    for (let l = 0; l < nLayers; l++) {
+      const u = I[(units >> 2) + l];
+      const width = (u + NR - 1) & ~(NR - 1);
+      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], w: 0, b: 0, gw: 0, gb: 0, a: 0, alive: 0 });
+      total += inDim * width + width;
+      if (l > 0) wtSize = Math.max(wtSize, inDim * width);
+      maxWidth = Math.max(maxWidth, width);
+      inDim = width;
+    }
+    const bytes = total * 4;
+    const md: Model = {
+      inputSize, layers, nParams: total,
+      params: allocZeroed(bytes), grads: allocZeroed(bytes), m: allocZeroed(bytes), v: allocZeroed(bytes),
+      capacity: 0, x: 0, y: 0, d0: 0, d1: 0, wt: alloc(Math.max(wtSize, 1) * 4), maxWidth,
+      rng: new Uint32Array(4), step: 0, correct: 0,
+    };
+    rngSeed(md.rng, seed);
+    let off = 0;
+    for (let l = 0; l < nLayers; l++) {
+      const ly = layers[l];
+      ly.w = md.params + off;
+      ly.gw = md.grads + off;
+      off += ly.inDim * ly.width * 4;
+      ly.b = md.params + off;
+      ly.gb = md.grads + off;
+      off += ly.width * 4;
+      ly.alive = allocZeroed(ly.width * 4);
+      // Glorot-uniform, drawn row by row over the real units as assembly/init.ts does.
+      const fanIn = l === 0 ? inputSize : layers[l - 1].units;
+      const limit = Math.fround(Math.sqrt(6 / (fanIn + ly.units)));
+      for (let i = 0; i < fanIn; i++) {
+        const row = (ly.w >> 2) + i * ly.width;
+        for (let j = 0; j < ly.units; j++) F[row + j] = Math.fround((rngUniform(md.rng) * 2 - 1) * limit);
+      }
+    }
+    const handle = alloc(ALIGN);
+    models.set(handle, md);
+    return handle;
+  }
+
+  function freeBatchBuffers(md: Model): void {
+    if (md.capacity === 0) return;
+    free(md.x);
+    free(md.y);
+    free(md.d0);
+    free(md.d1);
+    for (const ly of md.layers) free(ly.a);
+  }
+
+  function modelReserve(m: number, rows: number): void {
+    const md = model(m);
+    if (rows <= md.capacity) return;
+    freeBatchBuffers(md);
+    md.capacity = rows;
+    md.x = alloc(rows * md.inputSize * 4);
+    md.y = alloc(rows * 4);
+    md.d0 = alloc(rows * md.maxWidth * 4);
+    md.d1 = alloc(rows * md.maxWidth * 4);
+    for (const ly of md.layers) ly.a = allocZeroed(rows * ly.width * 4);
+  }
+
+  function modelFree(m: number): void {
+    const md = model(m);
+    freeBatchBuffers(md);
+    for (const ly of md.layers) free(ly.alive);
+    free(md.params);
+    free(md.grads);
+    free(md.m);
+    free(md.v);
+    free(md.wt);
+    models.delete(m);
+    free(m);
+  }
+
+  function modelResetOptimizer(m: number): void {
+    views();
+    const md = model(m);
+    F.fill(0, md.m >> 2, (md.m >> 2) + md.nParams);
+    F.fill(0, md.v >> 2, (md.v >> 2) + md.nParams);
+    md.step = 0;
+  }
+
+  /** Fisher–Yates over n u32 indices, as shuffleIndices. */
+  function modelShuffle(m: number, idx: number, n: number): void {
+    views();
+    const rng = model(m).rng;
+    const base = idx >> 2;
+    for (let i = n >>> 0; i > 1; i--) {
+      const j = rngBelow(rng, i);
+      const t = U[base + i - 1];
+      U[base + i - 1] = U[base + j];
+      U[base + j] = t;
+    }
+  }
+
+  /** Copies `rows` inputs (and labels when labels != 0) into the batch buffers, through idx when != 0. */
+  function gather(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): void {
+    const dim = md.inputSize;
+    const x = md.x >> 2;
+    const ix = idx >> 2;
+    for (let r = 0; r < rows; r++) {
+      const row = idx ? U[ix + start + r] : start + r;
+      const dst = x + r * dim;
+      if (isU8) {
+        const src = data + row * dim;
+        for (let j = 0; j < dim; j++) F[dst + j] = BYTE_SCALE[B[src + j]];
+      } else {
+        const src = (data >> 2) + row * dim;
+        F.copyWithin(dst, src, src + dim);
+      }
+    }
+    if (labels) {
+      const y = md.y >> 2;
+      const lb = labels >> 2;
+      for (let r = 0; r < rows; r++) I[y + r] = I[lb + (idx ? U[ix + start + r] : start + r)];
+    }
+  }
+
+  function forward(md: Model, rows: number): void {
+    let input = md.x >> 2;
+    let ld = md.inputSize;
+    for (const ly of md.layers) {
+      const a = ly.a >> 2;
+      denseForward(F, rows, ly.inDim, ly.width, input, ld, ly.w >> 2, ly.b >> 2, a, ly.activation === ACT_RELU);
+      input = a;
+      ld = ly.width;
+    }
+  }
+
+  /** Backpropagates d (the output layer's dlogits) into every layer's gradients. */
+  function backward(md: Model, rows: number, d: number): void {
+    const layers = md.layers;
+    let dOut = d;
+    let spare = d === md.d0 ? md.d1 : md.d0;
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const ly = layers[l];
+      const input = l === 0 ? md.x : layers[l - 1].a;
+      weightGrad(F, rows, ly.inDim, ly.width, input >> 2, ly.inDim, dOut >> 2, ly.gw >> 2);
+      sumRows(F, rows, ly.width, dOut >> 2, ly.gb >> 2);
+      if (l === 0) break;
+      const prev = layers[l - 1];
+      transpose(F, ly.w >> 2, ly.inDim, ly.width, md.wt >> 2);
+      inputGrad(F, rows, ly.inDim, ly.width, dOut >> 2, md.wt >> 2, spare >> 2, prev.a >> 2, prev.activation === ACT_RELU);
+      const t = dOut;
+      dOut = spare;
+      spare = t;
+    }
+  }
+
+  function gradients(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
+    gather(md, data, isU8, labels, idx, start, rows);
+    forward(md, rows);
+    const out = md.layers[md.layers.length - 1];
+    const loss = softmaxXent(F, I, out.a >> 2, out.width, out.units, rows, md.y >> 2, md.d0 >> 2, Math.fround(1 / rows), md);
+    if (Number.isFinite(loss)) backward(md, rows, md.d0);
+    return loss;
+  }
+
+  function modelGradients(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
+    views();
+    return gradients(model(m), data, isU8, labels, idx, start, rows);
+  }
+
+  function modelTrainBatch(
+    m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number,
+    lr: number, beta1: number, beta2: number, epsilon: number,
+  ): number {
+    views();
+    const md = model(m);
+    const loss = gradients(md, data, isU8, labels, idx, start, rows);
+    if (!Number.isFinite(loss)) return loss;
+    md.step++;
+    const t = md.step;
+    const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
+    adam(
+      F, md.params >> 2, md.grads >> 2, md.m >> 2, md.v >> 2, md.nParams,
+      Math.fround(alpha), Math.fround(1 - beta1), Math.fround(1 - beta2), Math.fround(epsilon),
+    );
+    return loss;
+  }
+
+  function modelEvaluate(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
+    views();
+    const md = model(m);
+    const out = md.layers[md.layers.length - 1];
+    let loss = 0;
+    let hits = 0;
+    for (let s = 0; s < rows; s += md.capacity) {
+      const n = Math.min(md.capacity, rows - s);
+      gather(md, data, isU8, labels, idx, start + s, n);
+      forward(md, n);
+      loss += softmaxXent(F, I, out.a >> 2, out.width, out.units, n, md.y >> 2, -1, 0, md);
+      hits += md.correct;
+    }
+    md.correct = hits;
+    return loss;
+  }
+
+  function modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void {
+    views();
+    const md = model(m);
+    const last = md.layers[md.layers.length - 1];
+    const a = last.a >> 2;
+    for (let s = 0; s < rows; s += md.capacity) {
+      const n = Math.min(md.capacity, rows - s);
+      gather(md, data, isU8, 0, idx, start + s, n);
+      forward(md, n);
+      const dst = (out >> 2) + s * last.units;
+      if (last.activation === ACT_SOFTMAX) {
+        softmaxRows(F, a, last.width, last.units, n, dst);
+      } else {
+        for (let r = 0; r < n; r++) F.copyWithin(dst + r * last.units, a + r * last.width, a + r * last.width + last.units);
+      }
+    }
+  }
+
+  function deadReset(m: number): void {
+    views();
+    for (const ly of model(m).layers) I.fill(0, ly.alive >> 2, (ly.alive >> 2) + ly.width);
+  }
+
+  /** ORs "fired" (output != 0) into each unit's flag over the probe rows, as assembly/dead.ts. */
+  function deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void {
+    views();
+    const md = model(m);
+    for (let s = 0; s < rows; s += md.capacity) {
+      const n = Math.min(md.capacity, rows - s);
+      gather(md, data, isU8, 0, idx, start + s, n);
+      forward(md, n);
+      for (const ly of md.layers) {
+        const alive = ly.alive >> 2;
+        const a = ly.a >> 2;
+        const width = ly.width;
+        for (let r = 0; r < n; r++) {
+          const row = a + r * width;
+          for (let j = 0; j < width; j++) if (F[row + j] !== 0) I[alive + j] = -1;
+        }
+      }
+    }
+  }
+
+  function deadCount(m: number, l: number): number {
+    views();
+    const ly = layer(m, l);
+    let dead = 0;
+    for (let j = 0; j < ly.units; j++) if (I[(ly.alive >> 2) + j] === 0) dead++;
+    return dead;
+  }
+
+  return {
+    memory,
+    alloc,
+    free,
+    modelNew,
+    modelFree,
+    modelReserve,
+    modelResetOptimizer,
+    modelShuffle,
+    modelTrainBatch,
+    modelGradients,
+    modelEvaluate,
+    modelPredict,
+    modelCorrect: (m) => model(m).correct,
+    modelStep: (m) => model(m).step,
+    layerWeights: (m, l) => layer(m, l).w,
+    layerBias: (m, l) => layer(m, l).b,
+    layerWeightGrads: (m, l) => layer(m, l).gw,
+    layerBiasGrads: (m, l) => layer(m, l).gb,
+    layerRows: (m, l) => layer(m, l).inDim,
+    layerWidth: (m, l) => layer(m, l).width,
+    layerAlive: (m, l) => layer(m, l).alive,
+    deadReset,
+    deadAccumulate,
+    deadCount,
+  };
+}
