@@ -1,23 +1,13 @@
 // adam against hand-computed Keras 3 Adam steps:
 //   m += (g − m)(1 − β1);  v += (g² − v)(1 − β2);  w −= α·m/(√v + ε),  α = lr·√(1 − β2^t)/(1 − β1^t)
 import { adam } from "../kernels/adam";
+import { allocF, ld32, st32 } from "./support";
 
 const LR: f64 = 0.001;
 const B1: f64 = 0.9;
 const B2: f64 = 0.999;
 const EPS: f64 = 1e-7;
 
-function allocF(n: i32): usize {
-  const p = heap.alloc(<usize>n << 2);
-  memory.fill(p, 0, <usize>n << 2);
-  return p;
-}
-@inline function ld32(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-@inline function st32(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 function alphaAt(t: i32): f64 {
   return LR * Math.sqrt(1 - Math.pow(B2, <f64>t)) / (1 - Math.pow(B1, <f64>t));
 }

@@ -1,31 +1,13 @@
 // gemm / sumRows / transpose against plain scalar loops (f64 accumulation).
 import { gemm, sumRows, transpose, EPI_NONE, EPI_RELU, EPI_MASK } from "../kernels/gemm";
+import { allocF, ld32, st32, fillConst, rnd } from "./support";
 
 const SENTINEL: f32 = -777.25;
 
 // A small LCG, independent of assembly/prng.ts, giving values in [-1, 1).
-let lcg: u32 = 0x2545f491;
-function rnd(): f32 {
-  lcg = lcg * 1664525 + 1013904223;
-  return <f32>(lcg >>> 8) * (1.0 / 8388608.0) - 1.0;
-}
 
-function allocF(n: i32): usize {
-  const p = heap.alloc(<usize>max(n, 1) << 2);
-  memory.fill(p, 0, <usize>max(n, 1) << 2);
-  return p;
-}
-@inline function ld32(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-@inline function st32(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 function fillRandom(p: usize, n: i32): void {
   for (let i = 0; i < n; i++) st32(p, i, rnd());
-}
-function fillConst(p: usize, n: i32, v: f32): void {
-  for (let i = 0; i < n; i++) st32(p, i, v);
 }
 
 function epiName(epi: i32): string {

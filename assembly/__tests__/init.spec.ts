@@ -1,21 +1,14 @@
 // glorotUniform: U(−l, l), l = √(6/(fanIn + fanOut)), drawn row by row into w[fanIn, ld].
 import { glorotUniform } from "../init";
-import { rngSeed, rngUniform, RNG_STATE_BYTES } from "../prng";
+import { rngUniform } from "../prng";
+import { ld32, newState } from "./support";
 
 const SENTINEL: f32 = 42.5;
 
-@inline function ld32(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
 function allocSentinel(n: i32): usize {
   const p = heap.alloc(<usize>n << 2);
   for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), SENTINEL);
   return p;
-}
-function newState(seed: u32): usize {
-  const s = heap.alloc(RNG_STATE_BYTES);
-  rngSeed(s, seed);
-  return s;
 }
 
 describe("glorotUniform", () => {

@@ -3,6 +3,7 @@ import {
   Model, modelNew, modelReserve, modelFree, modelGradients, modelTrainBatch, modelEvaluate, modelStep,
   layerAt, ACT_RELU, ACT_SOFTMAX,
 } from "../model";
+import { ld32, rnd, seedLcg } from "./support";
 
 // 5 inputs → Dense(9, relu) → Dense(6, relu) → Dense(3, softmax): widths 16, 8, 8, so every
 // layer has padding columns and layers 1 and 2 have padding rows.
@@ -29,15 +30,10 @@ function newModel(seed: u32, capacity: i32): Model {
   return m;
 }
 
-let lcg: u32 = 0x1234567;
-function rnd(): f32 {
-  lcg = lcg * 1664525 + 1013904223;
-  return <f32>(lcg >>> 8) * (1.0 / 8388608.0) - 1.0;
-}
 /** Inputs in [−1, 1): zero-centred, so most ReLU units are active on some rows and not others. */
 function toyData(): usize {
   const p = heap.alloc(<usize>(ROWS * IN) << 2);
-  lcg = 0x1234567;
+  seedLcg(0x1234567);
   for (let i = 0; i < ROWS * IN; i++) store<f32>(p + (<usize>i << 2), rnd());
   return p;
 }
@@ -45,9 +41,6 @@ function toyLabels(): usize {
   const p = heap.alloc(<usize>ROWS << 2);
   for (let r = 0; r < ROWS; r++) store<i32>(p + (<usize>r << 2), (r * 2) % 3);
   return p;
-}
-@inline function ld32(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
 }
 function fanIn(l: i32): i32 {
   return l == 0 ? IN : UNITS[l - 1];

@@ -1,16 +1,12 @@
 // xoshiro128** stream, uniform floats, bounded integers and the Fisher–Yates shuffle.
 import { rngSeed, rngNext, rngUniform, rngBelow, shuffleIndices, RNG_STATE_BYTES } from "../prng";
+import { newState } from "./support";
 
 @inline function ldU(p: usize, i: i32): u32 {
   return load<u32>(p + (<usize>i << 2));
 }
 @inline function stU(p: usize, i: i32, v: u32): void {
   store<u32>(p + (<usize>i << 2), v);
-}
-function newState(seed: u32): usize {
-  const s = heap.alloc(RNG_STATE_BYTES);
-  rngSeed(s, seed);
-  return s;
 }
 function identity(idx: usize, n: i32): void {
   for (let i = 0; i < n; i++) stU(idx, i, <u32>i);

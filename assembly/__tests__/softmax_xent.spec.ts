@@ -1,24 +1,11 @@
 // softmaxXent / softmaxRows against hand-computed values and an f64 log-sum-exp reference.
 import { softmaxXent, softmaxRows, correct } from "../kernels/softmax_xent";
+import { allocF, ld32, st32, fillConst } from "./support";
 
 const GARBAGE: f32 = 12345.5;
 
-function allocF(n: i32): usize {
-  const p = heap.alloc(<usize>max(n, 1) << 2);
-  memory.fill(p, 0, <usize>max(n, 1) << 2);
-  return p;
-}
-@inline function ld32(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-@inline function st32(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 function setLabel(p: usize, r: i32, y: i32): void {
   store<i32>(p + (<usize>r << 2), y);
-}
-function fillConst(p: usize, n: i32, v: f32): void {
-  for (let i = 0; i < n; i++) st32(p, i, v);
 }
 
 /** Independent f64 reference: log Σ exp(z_j) − z_y, stabilised by the row max. */
