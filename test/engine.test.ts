@@ -4,27 +4,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { createEngine, relaxedSimdSupported, ArgumentError, type Engine, type LayerWeights } from "../src/index.js";
 import { adamStep, fromWeights, lossAndGrads, rng, zerosLike } from "./support/mlp64.js";
-
-// Widths that are not multiples of the 8-wide tile, so padding is exercised everywhere.
-const TINY = { inputSize: 7, layers: [{ units: 5, activation: "relu" }, { units: 6, activation: "relu" }, { units: 3, activation: "softmax" }] } as const;
-
-function tinyBatch(seed: number, n: number) {
-  const r = rng(seed);
-  return {
-    x: Float32Array.from({ length: n * TINY.inputSize }, () => r()),
-    y: Int32Array.from({ length: n }, () => Math.floor(r() * 3)),
-  };
-}
-
-/** Random weights with biases set so no ReLU sits at its kink. */
-function randomWeights(seed: number): LayerWeights[] {
-  const r = rng(seed);
-  const sizes = [TINY.inputSize, 5, 6, 3];
-  return sizes.slice(1).map((units, l) => ({
-    kernel: Float32Array.from({ length: sizes[l] * units }, () => (r() - 0.5) * 1.2),
-    bias: Float32Array.from({ length: units }, () => (r() - 0.3) * 0.4),
-  }));
-}
+import { TINY, tinyBatch, randomWeights } from "./support/tiny.js";
 
 let engine: Engine;
 beforeAll(async () => {

@@ -7,15 +7,11 @@ import { loadMnist } from "../src/node.js";
 import { createJsKernels, rngBelow, rngNext, rngSeed } from "../src/engine/js-kernels.js";
 import { loadKernels, resolveBackend, type Kernels } from "../src/engine/wasm.js";
 import { lossAndGrads, fromWeights, rng } from "./support/mlp64.js";
+import { TINY, tinyBatch, randomWeights } from "./support/tiny.js";
 
 const PIXELS = 784;
 const TOL = 1e-4;
 
-// Widths that are not multiples of the 8-wide tile, so padding is exercised everywhere.
-const TINY: SequentialConfig = {
-  inputSize: 7,
-  layers: [{ units: 5, activation: "relu" }, { units: 6, activation: "relu" }, { units: 3, activation: "softmax" }],
-};
 const MNIST_NET: SequentialConfig = {
   inputSize: PIXELS,
   layers: [{ units: 128, activation: "relu" }, { units: 64, activation: "relu" }, { units: 10, activation: "softmax" }],
@@ -24,24 +20,6 @@ const NOTEBOOK_NET: SequentialConfig = {
   inputSize: PIXELS,
   layers: [{ units: 128, activation: "relu" }, { units: 64, activation: "relu" }, { units: 32, activation: "relu" }, { units: 10, activation: "softmax" }],
 };
-
-function tinyBatch(seed: number, n: number) {
-  const r = rng(seed);
-  return {
-    x: Float32Array.from({ length: n * TINY.inputSize }, () => r()),
-    y: Int32Array.from({ length: n }, () => Math.floor(r() * 3)),
-  };
-}
-
-/** Random TINY weights with biases set so no ReLU sits at its kink. */
-function randomWeights(seed: number): LayerWeights[] {
-  const r = rng(seed);
-  const sizes = [TINY.inputSize, 5, 6, 3];
-  return sizes.slice(1).map((units, l) => ({
-    kernel: Float32Array.from({ length: sizes[l] * units }, () => (r() - 0.5) * 1.2),
-    bias: Float32Array.from({ length: units }, () => (r() - 0.3) * 0.4),
-  }));
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
