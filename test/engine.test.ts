@@ -2,7 +2,7 @@
 // finite differences, and TF.js (a port of Keras) for Adam.
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { createEngine, relaxedSimdSupported, ArgumentError, type Engine, type LayerWeights } from "../src/index.js";
+import { createEngine, relaxedSimdSupported, ArgumentError, type Engine } from "../src/index.js";
 import { adamStep, fromWeights, lossAndGrads, rng, zerosLike } from "./support/mlp64.js";
 import { TINY, tinyBatch, randomWeights } from "./support/tiny.js";
 
