@@ -29,10 +29,13 @@ describe("dying-relu sweep", () => {
     const out = join(mkdtempSync(join(tmpdir(), "dying-relu-out-")), "runs.json");
     const { code, stdout, stderr } = await cli(
       "sweep", "--data", data, "--lr", "0.01,1e30", "--epochs", "2", "--batch-size", "64", "--probe", "100", "--seed", "7", "--json", out,
+      "--workers", "1",
     );
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("seed 7");
+    expect(stdout).not.toContain("workers");
+    expect(stdout).toContain("── learning rate 0.01 ──");
     expect(stdout).toContain("Epoch 2/2");
     // 1200 × (1 − 0.2) = 960 training images in batches of 64: 15 steps.
     expect(stdout).toMatch(/^15\/15 ━{20} \d+s \d+ms\/step - accuracy: 0\.\d{4} - loss: \d+\.\d{4} - val_accuracy: 0\.\d{4} - val_loss: \d+\.\d{4}$/m);
@@ -69,11 +72,55 @@ describe("dying-relu sweep", () => {
   it("prints help listing every flag with its default", async () => {
     const { code, stdout } = await cli("sweep", "--help");
     expect(code).toBe(0);
-    for (const flag of ["--lr", "--epochs", "--batch-size", "--validation-split", "--validation-data", "--layers", "--probe", "--seed", "--json", "--quiet", "--data", "--force"]) {
+    for (const flag of ["--lr", "--epochs", "--batch-size", "--validation-split", "--validation-data", "--layers", "--probe", "--seed", "--json", "--quiet", "--data", "--force", "--workers"]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain("[0.5,0.1,0.01,0.001]");
+    expect(stdout).toMatch(/--workers N .*\n.*\[CPU count \(\d+\), capped at one per rate\]/);
     expect((await cli("--help")).stdout).toContain("sweep");
+  });
+});
+
+describe("dying-relu sweep --workers", () => {
+  it("gives the numbers of the sequential sweep, reported in learning-rate order", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dying-relu-out-"));
+    const sweep = (workers: string) =>
+      cli("sweep", "--data", data, "--lr", "0.01,1e30,0.1", "--epochs", "2", "--batch-size", "64", "--probe", "100", "--seed", "7",
+        "--workers", workers, "--json", join(dir, `w${workers}.json`));
+    const [one, two] = [await sweep("1"), await sweep("2")];
+    for (const r of [one, two]) {
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+    const runs = (workers: string) =>
+      JSON.parse(readFileSync(join(dir, `w${workers}.json`), "utf8")).runs.map(({ seconds, ...rest }: { seconds: number }) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        return rest;
+      });
+    const sequential = runs("1");
+    expect(sequential.map((r: { learningRate: number }) => r.learningRate)).toEqual([0.01, 1e30, 0.1]);
+    expect(sequential[1].diverged).not.toBeNull();
+    expect(runs("2")).toEqual(sequential);
+
+    const out = two.stdout;
+    expect(out.split("\n")[0]).toMatch(/ · Adam · 2 workers$/);
+    expect(out).not.toContain("── learning rate");
+    for (const lr of ["0.01", "0.1"]) {
+      expect(out).toMatch(new RegExp(`^\\[lr ${lr.replace(".", "\\.")}\\] +Epoch 2/2 15/15 ━{20} \\d+s \\d+ms/step - accuracy: 0\\.\\d{4} - loss: \\d+\\.\\d{4} - val_accuracy: 0\\.\\d{4} - val_loss: \\d+\\.\\d{4}$`, "m"));
+    }
+    expect(out).toMatch(/^\[lr 1e\+30\] Epoch 1\/2 diverged at step \d+: the loss became NaN\/Inf$/m);
+    // Each run's report, in learning-rate order, all before the summary.
+    const at = ["0.01", "1e+30", "0.1"].map((lr) => out.indexOf(`Learning Rate: ${lr}\n`));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(out.indexOf("Summary:")).toBeGreaterThan(at[2]);
+    // The reports and the table are the sequential sweep's, apart from progress lines and times.
+    const results = (stdout: string) =>
+      stdout.slice(stdout.indexOf("\nLayer-wise")).split("\n")
+        .filter((l) => l && !/^(\[lr |── |Epoch |\s*\d+\/\d+ |\d+ runs in |Wrote )/.test(l))
+        .map((l) => l.replace(/ +\d+\.\ds$/, ""));
+    expect(results(out)).toEqual(results(one.stdout));
+    expect(results(out)).toContain("Final Validation Accuracy: n/a (no epoch completed)");
   });
 });
 
@@ -94,6 +141,10 @@ describe("bad input: one line on stderr, exit code 2", () => {
     ["a fractional layer width", () => ["sweep", "--layers", "12.5"], /--layers expects a whole number, got "12.5"/],
     ["a probe larger than the data", () => ["sweep", "--data", data, "--probe", "1201"], /probe must be at most the 1200 training images, got 1201/],
     ["a missing data folder", () => ["sweep", "--data", "/nonexistent/mnist"], /\/nonexistent\/mnist/],
+    ["zero workers", () => ["sweep", "--data", data, "--workers", "0"], /--workers must be at least 1, got 0/],
+    ["workers that are not a number", () => ["sweep", "--data", data, "--workers", "x"], /--workers expects a whole number, got "x"/],
+    ["fractional workers", () => ["sweep", "--data", data, "--workers", "1.5"], /--workers expects a whole number, got "1.5"/],
+    ["negative workers", () => ["sweep", "--data", data, "--workers=-2"], /--workers expects a whole number, got "-2"/],
   ];
   it.each(cases)("%s", async (_name, args, message) => {
     const { code, stdout, stderr } = await cli(...args());

@@ -2,11 +2,14 @@
 //   Epoch 1/5
 //   188/188 ━━━━━━━━━━━━━━━━━━━━ 1s 4ms/step - accuracy: 0.9792 - loss: 0.0655 - val_accuracy: …
 // redrawn in place on a terminal; elsewhere only each epoch's final line is written.
-import type { Callbacks, Logs } from "../engine/sequential.js";
+// parallelProgress() does the same for several runs training at once in worker threads.
+import type { Callbacks, Divergence, Logs } from "../engine/sequential.js";
 
 export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width, where known. */
+  columns?: number;
 }
 
 const WIDTH = 20;
@@ -70,5 +73,73 @@ export function kerasProgress(out: Output, epochs: number, steps: number): Callb
       if (open) out.write("\n");
       open = false;
     },
+  };
+}
+
+export interface ParallelProgress {
+  onEpochBegin(index: number, epoch: number): void;
+  onBatchEnd(index: number, step: number, logs: Logs, elapsedMs: number): void;
+  onEpochEnd(index: number, epoch: number, logs: Logs, elapsedMs: number): void;
+  /** Ends the run's live line; a diverged run gets a line saying where. */
+  onRunEnd(index: number, diverged: Divergence | null): void;
+  /** Writes finished text (whole lines) above the live lines. */
+  print(text: string): void;
+}
+
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** The line cut to the terminal's width (as plain text if it has to be cut), so it never wraps. */
+function clip(line: string, columns: number | undefined): string {
+  if (!columns) return line;
+  const plain = line.replace(ANSI, "");
+  return plain.length < columns ? line : plain.slice(0, columns - 1);
+}
+
+/**
+ * Progress for runs training at once: every finished epoch is one Keras line prefixed with its
+ * learning rate ("[lr 0.5] Epoch 1/5 188/188 ━━━… - accuracy: …"). On a terminal each running
+ * rate also has a live line below everything else, redrawn in place (cursor up, clear down).
+ * `index` is the run's position in learningRates.
+ */
+export function parallelProgress(out: Output, epochs: number, steps: number, learningRates: number[]): ParallelProgress {
+  const tty = Boolean(out.isTTY);
+  const labels = learningRates.map((lr) => `[lr ${lr}]`);
+  const width = Math.max(...labels.map((l) => l.length));
+  const head = (index: number, epoch: number) => `${labels[index].padEnd(width)} Epoch ${epoch + 1}/${epochs}`;
+  const live = new Map<number, string>(); // index → its live line
+  const epochOf = new Map<number, number>();
+  let shown = 0; // live lines on screen, the cursor at the start of the line below them
+
+  const draw = (text: string) => {
+    if (!tty) {
+      if (text) out.write(text);
+      return;
+    }
+    const lines = [...live.keys()].sort((a, b) => a - b).map((i) => clip(live.get(i)!, out.columns));
+    out.write(`${shown ? `\x1b[${shown}A\r\x1b[J` : ""}${text}${lines.map((l) => `${l}\n`).join("")}`);
+    shown = lines.length;
+  };
+  return {
+    onEpochBegin(index, epoch) {
+      epochOf.set(index, epoch);
+      live.set(index, head(index, epoch));
+      if (tty) draw("");
+    },
+    onBatchEnd(index, step, logs, elapsedMs) {
+      if (!tty) return;
+      live.set(index, `${head(index, epochOf.get(index) ?? 0)} ${progressLine(step + 1, steps, elapsedMs, logs, true)}`);
+      draw("");
+    },
+    onEpochEnd(index, epoch, logs, elapsedMs) {
+      live.delete(index); // until the next epoch begins: its finished line says it all
+      draw(`${head(index, epoch)} ${progressLine(steps, steps, elapsedMs, logs, tty)}\n`);
+    },
+    onRunEnd(index, diverged) {
+      live.delete(index);
+      epochOf.delete(index);
+      if (diverged) draw(`${head(index, diverged.epoch - 1)} diverged at step ${diverged.step}: the loss became NaN/Inf\n`);
+      else if (tty) draw("");
+    },
+    print: draw,
   };
 }

