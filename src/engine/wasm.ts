@@ -1,6 +1,7 @@
 // Loads the engine's wasm module (Node or browser) and picks the build this runtime accepts.
 import { instantiate } from "@assemblyscript/loader";
 import { ArgumentError, DyingReluError, show } from "../errors.js";
+import { defaultWasmUrl, readFileUrl } from "./wasm-location.js";
 
 export type WasmBackend = "wasm-relaxed" | "wasm-simd";
 /** "js" is the engine's pure-TypeScript twin (src/engine/js-kernels.ts); "auto" stays wasm. */
@@ -73,22 +74,30 @@ const FILES: Record<WasmBackend, string> = {
   "wasm-relaxed": "dying-relu.relaxed.wasm",
 };
 
-// Both src/engine/ and dist/engine/ sit two levels below the package root, beside build/.
-const DEFAULT_BASE = new URL("../../build/", import.meta.url);
-
 async function readBytes(url: URL): Promise<ArrayBuffer | Response> {
-  if (url.protocol === "file:") {
-    const { readFile } = await import("node:fs/promises");
+  if (url.protocol === "file:" && readFileUrl) {
     try {
-      const bytes = await readFile(url);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      return await readFileUrl(url);
     } catch {
       throw new DyingReluError(`cannot read the engine's wasm module ${url.pathname}: run "npm run build" first`);
     }
   }
-  const response = await fetch(url);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new DyingReluError(`cannot fetch the engine's wasm module ${url}: ${(e as Error)?.message ?? String(e)}`);
+  }
   if (!response.ok) throw new DyingReluError(`cannot fetch the engine's wasm module ${url}: HTTP ${response.status}`);
   return response;
+}
+
+// compileStreaming needs the server to say Content-Type: application/wasm; fall back to the bytes.
+async function compileResponse(response: Response): Promise<WebAssembly.Module> {
+  if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type")?.startsWith("application/wasm")) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 const cache = new Map<string, Promise<WebAssembly.Module>>();
@@ -96,17 +105,29 @@ const cache = new Map<string, Promise<WebAssembly.Module>>();
 function compile(url: URL): Promise<WebAssembly.Module> {
   let module = cache.get(url.href);
   if (!module) {
-    module = readBytes(url).then((src) =>
-      src instanceof Response ? WebAssembly.compileStreaming(src) : WebAssembly.compile(src),
-    );
+    module = readBytes(url).then((src) => (src instanceof Response ? compileResponse(src) : WebAssembly.compile(src)));
+    module.catch(() => cache.delete(url.href)); // let a later call retry
     cache.set(url.href, module);
   }
   return module;
 }
 
+/** A folder URL; in a page or worker a relative one ("wasm/", "/assets/") is resolved against its location. */
+function folderUrl(base: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(base, globalThis.location?.href);
+  } catch {
+    throw new ArgumentError(`wasmBase must be a URL of the folder holding the .wasm files, got ${show(base)}`);
+  }
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+}
+
 /** Instantiates the chosen build; every engine owns its own instance and memory. */
-export async function loadKernels(backend: WasmBackend, base: string | URL = DEFAULT_BASE): Promise<Kernels> {
-  const module = await compile(new URL(FILES[backend], base));
+export async function loadKernels(backend: WasmBackend, base?: string | URL): Promise<Kernels> {
+  const file = FILES[backend];
+  const module = await compile(base === undefined ? defaultWasmUrl(file) : new URL(file, folderUrl(base)));
   const { exports } = await instantiate<Kernels>(module, {});
   return exports as unknown as Kernels;
 }
