@@ -1,0 +1,514 @@
+// The dying-ReLU lab page: settings mirrored in the URL, training in a Web Worker, live uPlot
+// charts, a grid of alive/dead units per ReLU layer and the notebook's final table.
+import uPlot from "uplot";
+import { relaxedSimdSupported } from "../engine/wasm.js";
+import { checkFromWorker, type StartMessage } from "./protocol.js";
+import { simdSupported, webAssemblySupported } from "./support.js";
+import {
+  ENGINES, PARAM_NAMES, DEFAULTS, applyMessage, batchChart, cliCommand, deadFractions, epochAxis, finishedRuns,
+  formatParam, initialState, overallProgress, parseQuery, parseSettings, percent, resultsJson, stopState,
+  studyConfig, tableRows, toQuery, trainAndVal, type FieldError, type LabConfig, type LabState, type Param,
+} from "./state.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** A small element builder: h("p", { class: "x" }, "text", child). */
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K, attrs: Record<string, string | boolean | undefined> = {}, ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === true) el.setAttribute(k, "");
+    else if (v !== false && v !== undefined) el.setAttribute(k, v);
+  }
+  el.append(...children);
+  return el;
+}
+
+// One color per learning rate, in the order given (the notebook's rates: hot to cool).
+const COLORS = ["#d1495b", "#e8871e", "#2a9d8f", "#3d5a98", "#8e5ea2", "#6a994e", "#b5838d", "#577590"];
+const color = (i: number) => COLORS[i % COLORS.length];
+
+const ENGINE_LABELS: Record<string, string> = {
+  auto: "auto (fastest here)",
+  "wasm-relaxed": "wasm-relaxed",
+  "wasm-simd": "wasm-simd",
+  js: "js (plain JavaScript)",
+};
+
+const FIELD_HELP: Record<Param, { label: string; hint: string; inputmode: string }> = {
+  lr: { label: "Learning rates", hint: "comma-separated, one run each", inputmode: "decimal" },
+  epochs: { label: "Epochs", hint: "per run", inputmode: "numeric" },
+  batch: { label: "Batch size", hint: "images per Adam step", inputmode: "numeric" },
+  layers: { label: "Hidden layers", hint: "ReLU widths; a 10-way softmax follows", inputmode: "decimal" },
+  probe: { label: "Probe images", hint: "dead = 0 on all of the first N", inputmode: "numeric" },
+  seed: { label: "Seed", hint: "weights and shuffling", inputmode: "numeric" },
+  engine: { label: "Engine", hint: "relaxed SIMD, plain SIMD or JS", inputmode: "" },
+  subset: { label: "Training subset", hint: "first N images; empty = all 60,000", inputmode: "numeric" },
+};
+
+// ── Page state ──────────────────────────────────────────────────────────────────────────────
+
+const support = { wasm: webAssemblySupported(), simd: false, relaxed: false };
+if (support.wasm) {
+  support.simd = simdSupported();
+  support.relaxed = support.simd && relaxedSimdSupported();
+}
+
+const fromUrl = parseQuery(location.search);
+// Field errors block starting; the rest (unknown parameters) are only shown.
+let settings: { config: LabConfig; errors: FieldError[] } = { config: fromUrl.config, errors: fromUrl.errors.filter((e) => e.param !== "" && e.param !== "autostart") };
+let state: LabState = initialState(settings.config);
+let worker: Worker | null = null;
+const pageErrors: string[] = fromUrl.errors.filter((e) => e.param === "" || e.param === "autostart").map((e) => e.message);
+
+// ── Settings form ───────────────────────────────────────────────────────────────────────────
+
+const inputs = {} as Record<Param, HTMLInputElement | HTMLSelectElement>;
+
+function buildForm(values: Partial<Record<Param, string>>): void {
+  const form = $("fields");
+  for (const p of PARAM_NAMES) {
+    const help = FIELD_HELP[p];
+    const id = `f-${p}`;
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (p === "engine") {
+      input = h("select", { id, name: p });
+      for (const e of ENGINES) {
+        const unsupported = (e === "wasm-relaxed" && !support.relaxed) || (e.startsWith("wasm") && !support.simd);
+        input.append(h("option", { value: e }, ENGINE_LABELS[e] + (unsupported ? " (not in this browser)" : "")));
+      }
+    } else {
+      input = h("input", {
+        id, name: p, type: "text", inputmode: help.inputmode, autocomplete: "off", spellcheck: "false",
+        placeholder: p === "subset" ? "all" : formatParam(p, DEFAULTS),
+      });
+    }
+    input.value = values[p] ?? formatParam(p, settings.config);
+    inputs[p] = input;
+    form.append(
+      h("div", { class: `field field-${p}` },
+        h("label", { for: id }, help.label),
+        input,
+        h("small", { class: "hint", id: `${id}-hint` }, help.hint),
+        h("small", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }),
+      ),
+    );
+    input.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
+    input.addEventListener("input", onSettingsInput);
+    input.addEventListener("change", onSettingsInput);
+  }
+}
+
+function formValues(): Record<Param, string> {
+  return Object.fromEntries(PARAM_NAMES.map((p) => [p, inputs[p].value])) as Record<Param, string>;
+}
+
+function onSettingsInput(): void {
+  settings = parseSettings(formValues());
+  if (settings.errors.length === 0) history.replaceState(null, "", toQuery(settings.config) + location.hash);
+  // Until a run starts, the charts and grids preview the settings.
+  if (state.status === "idle") {
+    state = initialState(settings.config);
+    rebuildOutputs();
+  }
+  renderSettings();
+  renderErrors();
+}
+
+function renderSettings(): void {
+  for (const p of PARAM_NAMES) {
+    const err = settings.errors.find((e) => e.param === p);
+    inputs[p].setAttribute("aria-invalid", err ? "true" : "false");
+    $(`f-${p}-error`).textContent = err?.message ?? "";
+  }
+  const running = state.status === "loading" || state.status === "training";
+  const blocked = settings.errors.length > 0 || !support.wasm;
+  ($("start") as HTMLButtonElement).disabled = running || blocked;
+  ($("stop") as HTMLButtonElement).disabled = !running;
+  ($("start") as HTMLButtonElement).textContent = state.status === "idle" ? "Start training" : "Run again";
+  $("cli").textContent = cliCommand(settings.config);
+  $("cli-note").textContent = settings.config.subset === null ? "" : " (it has no subset: it trains on all 60,000 images)";
+}
+
+// ── Running ─────────────────────────────────────────────────────────────────────────────────
+
+function start(): void {
+  settings = parseSettings(formValues());
+  if (settings.errors.length) return renderAll();
+  const config = settings.config;
+  history.replaceState(null, "", toQuery(config) + location.hash);
+  state = initialState(config, "loading");
+  pageErrors.length = 0;
+  rebuildOutputs();
+  try {
+    worker ??= createWorker();
+  } catch (e) {
+    state.status = "failed";
+    state.errors.push(`Cannot start the training worker (module workers need Chrome 80+, Firefox 114+, Safari 15+): ${(e as Error).message}`);
+    return renderAll();
+  }
+  const msg: StartMessage = {
+    type: "start",
+    study: studyConfig(config),
+    engine: config.engine,
+    subset: config.subset,
+    dataUrl: new URL("data/", location.href).href,
+  };
+  worker.postMessage(msg);
+  renderAll();
+}
+
+function createWorker(): Worker {
+  const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "dying-relu training" });
+  w.onmessage = (event) => {
+    const msg = checkFromWorker(event.data);
+    if (!msg) {
+      state.errors.push(`The page got a malformed message from the worker: ${JSON.stringify(event.data)?.slice(0, 120)}`);
+    } else {
+      applyMessage(state, msg);
+    }
+    invalidate();
+  };
+  w.onerror = (event) => {
+    event.preventDefault();
+    stopWorker();
+    state.status = "failed";
+    state.errors.push(`The training worker failed: ${event.message || "it could not be loaded"}`);
+    invalidate();
+  };
+  w.onmessageerror = () => {
+    state.errors.push("A message from the training worker could not be read.");
+    invalidate();
+  };
+  return w;
+}
+
+function stopWorker(): void {
+  worker?.terminate();
+  worker = null;
+}
+
+function stop(): void {
+  stopWorker();
+  stopState(state);
+  renderAll();
+}
+
+function download(): void {
+  const runs = finishedRuns(state);
+  if (!runs.length || !state.engine) return;
+  const json = JSON.stringify(resultsJson(state.config, state.engine.backend, runs), null, 2) + "\n";
+  const url = URL.createObjectURL(new Blob([json], { type: "application/json" }));
+  const a = h("a", { href: url, download: `dying-relu-seed${state.config.seed}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+async function copyLink(): Promise<void> {
+  const note = $("copy-note");
+  try {
+    await navigator.clipboard.writeText(location.href);
+    note.textContent = "Link copied.";
+  } catch {
+    note.textContent = "Copy the address bar: it holds every setting.";
+  }
+  setTimeout(() => (note.textContent = ""), 3000);
+}
+
+// ── Charts ──────────────────────────────────────────────────────────────────────────────────
+
+interface Chart {
+  plot: uPlot;
+  data: () => uPlot.AlignedData;
+  box: HTMLElement;
+}
+let charts: Chart[] = [];
+const resizer = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const chart = charts.find((c) => c.box === entry.target);
+    const width = Math.floor(entry.contentRect.width);
+    if (chart && width > 0 && width !== chart.plot.width) chart.plot.setSize({ width, height: chartHeight(width) });
+  }
+});
+const chartHeight = (width: number) => Math.round(Math.max(180, Math.min(260, width * 0.55)));
+
+interface ChartSpec {
+  title: string;
+  note: string;
+  xLabel: string;
+  yLabel: string;
+  log?: boolean;
+  percent?: boolean;
+  xRange: [number, number];
+  series: uPlot.Series[];
+  data: () => uPlot.AlignedData;
+}
+
+function addChart(parent: HTMLElement, spec: ChartSpec): void {
+  const box = h("div", { class: "plot" });
+  parent.append(h("figure", { class: "chart card" }, h("figcaption", {}, h("b", {}, spec.title), " ", h("span", {}, spec.note)), box));
+  const width = Math.max(260, Math.floor(box.clientWidth || parent.clientWidth || 320));
+  const axis = { stroke: "#5b6270", grid: { stroke: "#e7e9ee", width: 1 }, ticks: { stroke: "#e7e9ee", width: 1 }, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif" };
+  const plot = new uPlot(
+    {
+      width,
+      height: chartHeight(width),
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      scales: {
+        x: { time: false, range: spec.xRange },
+        y: spec.log ? { distr: 3 } : spec.percent ? { range: [0, 1] } : { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] },
+      },
+      axes: [
+        { ...axis, label: spec.xLabel, size: 40, labelSize: 18 },
+        {
+          ...axis, label: spec.yLabel, size: 52, labelSize: 18,
+          values: spec.percent ? (_u, vals) => vals.map((v) => `${Math.round(v * 100)}%`) : undefined,
+        },
+      ],
+      series: [{}, ...spec.series],
+    },
+    spec.data(),
+    box,
+  );
+  charts.push({ plot, data: spec.data, box });
+  resizer.observe(box);
+}
+
+const points = (stroke: string) => ({ show: true, size: 6, stroke, fill: stroke });
+
+function buildCharts(): void {
+  for (const c of charts) {
+    resizer.unobserve(c.box);
+    c.plot.destroy();
+  }
+  charts = [];
+  const host = $("charts");
+  host.replaceChildren();
+  const { config } = state;
+  const epochRange: [number, number] = config.epochs > 1 ? [1, config.epochs] : [0.5, 1.5];
+  const rates = config.learningRates;
+
+  addChart(host, {
+    title: "Training loss, live",
+    note: "running mean over each epoch's batches (log scale)",
+    xLabel: "epoch", yLabel: "loss", log: true, xRange: [0, config.epochs],
+    series: rates.map((lr, i) => ({ label: `lr ${lr}`, stroke: color(i), width: 2, spanGaps: true, points: { show: false } })),
+    data: () => batchChart(state) as uPlot.AlignedData,
+  });
+  for (const metric of ["loss", "accuracy"] as const) {
+    addChart(host, {
+      title: metric === "loss" ? "Loss per epoch" : "Accuracy per epoch",
+      note: metric === "loss" ? "solid: training, dashed: validation (log scale)" : "solid: training, dashed: validation",
+      xLabel: "epoch", yLabel: metric, log: metric === "loss", percent: metric === "accuracy", xRange: epochRange,
+      series: rates.flatMap((lr, i) => [
+        { label: `lr ${lr} train`, stroke: color(i), width: 2, points: points(color(i)) },
+        { label: `lr ${lr} val`, stroke: color(i), width: 2, dash: [6, 4], points: points(color(i)) },
+      ]),
+      data: () => [epochAxis(state), ...trainAndVal(state, metric)] as uPlot.AlignedData,
+    });
+  }
+  config.layers.forEach((units, l) => {
+    addChart(host, {
+      title: `Dead units in dense_${l + 1}`,
+      note: `${units} ReLU units, share that never fire on the probe`,
+      xLabel: "epoch", yLabel: "dead", percent: true, xRange: epochRange,
+      series: rates.map((lr, i) => ({ label: `lr ${lr}`, stroke: color(i), width: 2, points: points(color(i)) })),
+      data: () => [epochAxis(state), ...deadFractions(state, l)] as uPlot.AlignedData,
+    });
+  });
+
+  $("legend").replaceChildren(
+    ...rates.map((lr, i) => h("span", { class: "swatch", style: `--c:${color(i)}` }, `lr ${lr}`)),
+  );
+}
+
+// ── Unit grids ──────────────────────────────────────────────────────────────────────────────
+
+let gridCells: HTMLElement[][][] = []; // [rate][layer][unit]
+
+function buildGrids(): void {
+  const host = $("grids");
+  host.replaceChildren();
+  const { config } = state;
+  gridCells = config.learningRates.map((lr, i) => {
+    const layers = config.layers.map((units, l) => {
+      const cols = units > 64 ? 16 : 8;
+      const cells = Array.from({ length: units }, () => h("i"));
+      const grid = h("div", { class: "cells", style: `--cols:${cols}`, role: "img", "aria-label": `dense_${l + 1}: not measured yet` }, ...cells);
+      return { grid, cells, l, units };
+    });
+    host.append(
+      h("div", { class: "rate-row", style: `--c:${color(i)}`, id: `grid-${i}` },
+        h("div", { class: "rate-head" }, h("span", { class: "swatch", style: `--c:${color(i)}` }, `lr ${lr}`), h("small", { class: "rate-status" }, "waiting")),
+        h("div", { class: "layers" },
+          ...layers.map(({ grid, l, units }) =>
+            h("div", { class: "layer" }, h("div", { class: "layer-head" }, h("span", {}, `dense_${l + 1}`), h("small", { class: "layer-count" }, `–/${units} dead`)), grid),
+          ),
+        ),
+      ),
+    );
+    return layers.map((x) => x.cells);
+  });
+}
+
+function renderGrids(): void {
+  state.rates.forEach((r, i) => {
+    const row = document.getElementById(`grid-${i}`);
+    if (!row) return;
+    const status = r.progress
+      ? `epoch ${r.progress.epoch + 1}/${state.config.epochs}`
+      : r.status === "done" ? `after ${r.epochs.length} epoch${r.epochs.length === 1 ? "" : "s"}` : r.status;
+    row.querySelector(".rate-status")!.textContent = status;
+    row.dataset.status = r.status;
+    const counts = row.querySelectorAll<HTMLElement>(".layer-count");
+    const grids = row.querySelectorAll<HTMLElement>(".cells");
+    (r.masks ?? []).forEach((mask, l) => {
+      const cells = gridCells[i]?.[l];
+      if (!cells) return;
+      let dead = 0;
+      mask.forEach((m, u) => {
+        dead += m;
+        if (cells[u]) cells[u].className = m ? "dead" : "alive";
+      });
+      counts[l].textContent = `${dead}/${mask.length} dead`;
+      grids[l].setAttribute("aria-label", `dense_${l + 1}: ${dead} of ${mask.length} units dead`);
+    });
+  });
+}
+
+// ── Status, errors, table ───────────────────────────────────────────────────────────────────
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+function renderStatus(): void {
+  document.body.dataset.status = state.status;
+  const d = state.download;
+  const bar = $("data-bar") as HTMLProgressElement;
+  if (state.data) {
+    bar.value = bar.max = 1;
+    $("data-text").textContent = `${state.data.train.toLocaleString("en-US")} training, ${state.data.test.toLocaleString("en-US")} test images`;
+  } else if (d) {
+    bar.max = d.total ?? 1;
+    if (d.total) bar.value = d.loaded;
+    else bar.removeAttribute("value");
+    $("data-text").textContent = `downloading MNIST: ${mb(d.loaded)}${d.total ? ` / ${mb(d.total)}` : ""} MB`;
+  } else {
+    bar.value = 0;
+    $("data-text").textContent = state.status === "loading" ? "requesting MNIST…" : "not loaded yet (11 MB, gzip)";
+  }
+  const e = state.engine;
+  const expected = state.config.engine === "auto" ? (support.relaxed ? "wasm-relaxed" : "wasm-simd") : state.config.engine;
+  $("engine-text").textContent = e ? `${e.backend} · ${e.simd}` : `${expected} (when started)`;
+  $("speed-text").textContent = state.msPerStep === null ? "–" : `${state.msPerStep.toFixed(2)} ms/step · batch ${state.config.batchSize}`;
+  const run = state.rates.find((r) => r.status === "running");
+  const p = run?.progress;
+  const progress = $("run-bar") as HTMLProgressElement;
+  progress.value = overallProgress(state);
+  const labels: Record<string, string> = {
+    idle: "Ready. Press Start training.",
+    loading: "Loading MNIST…",
+    training: "Training…",
+    done: `Done: ${state.rates.length} run${state.rates.length === 1 ? "" : "s"} in ${state.seconds?.toFixed(1) ?? "?"} s.`,
+    stopped: "Stopped. Finished runs are kept below.",
+    failed: "Stopped by an error (see above).",
+  };
+  $("run-text").textContent = run && p
+    ? `lr ${run.learningRate}: epoch ${p.epoch + 1}/${state.config.epochs}, step ${p.step + 1}/${p.steps} — loss ${p.loss.toFixed(4)}, accuracy ${percent(p.accuracy)}`
+    : run ? `lr ${run.learningRate}: starting…` : labels[state.status];
+}
+
+function renderErrors(): void {
+  const errors = [
+    ...pageErrors,
+    ...settings.errors.map((e) => (e.param ? `${FIELD_HELP[e.param as Param]?.label ?? e.param}: ${e.message}` : e.message)),
+    ...state.errors,
+  ];
+  const box = $("errors");
+  box.hidden = errors.length === 0;
+  if (errors.length) box.replaceChildren(h("strong", {}, errors.length === 1 ? "Problem" : "Problems"), h("ul", {}, ...errors.map((e) => h("li", {}, e))));
+  else box.replaceChildren();
+  const notes = $("notices");
+  notes.hidden = state.notices.length === 0;
+  notes.replaceChildren(...state.notices.map((n) => h("p", {}, n)));
+}
+
+function renderTable(): void {
+  const runs = finishedRuns(state);
+  const { layers, rows } = tableRows(runs);
+  const table = $("results-table");
+  const head = h("tr", {}, h("th", { scope: "col" }, "learning rate"), ...layers.map((l) => h("th", { scope: "col" }, `${l} dead`)),
+    h("th", { scope: "col" }, "val accuracy"), h("th", { scope: "col" }, "time"));
+  const body = rows.map((r) => {
+    const i = state.rates.findIndex((x) => x.run?.learningRate === r.learningRate);
+    return h("tr", { "data-lr": String(r.learningRate) },
+      h("th", { scope: "row" }, h("span", { class: "swatch", style: `--c:${color(i)}` }, String(r.learningRate))),
+      ...r.dead.map((d, l) => h("td", { "data-dead": String(d.dead), "data-units": String(d.units), "data-label": `${layers[l]} dead` },
+        percent(d.fraction), " ", h("small", {}, `(${d.dead}/${d.units})`))),
+      h("td", { "data-accuracy": String(r.valAccuracy ?? ""), "data-label": "val accuracy" },
+        r.valAccuracy === null ? "n/a" : percent(r.valAccuracy), ...(r.diverged ? [" ", h("small", {}, "diverged")] : [])),
+      h("td", { "data-label": "time" }, `${r.seconds.toFixed(1)} s`),
+    );
+  });
+  table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...body));
+  $("results").dataset.complete = String(state.status === "done");
+  $("results-empty").hidden = runs.length > 0;
+  table.hidden = runs.length === 0;
+  ($("download") as HTMLButtonElement).disabled = runs.length === 0;
+}
+
+function rebuildOutputs(): void {
+  buildCharts();
+  buildGrids();
+}
+
+let frame = 0;
+function invalidate(): void {
+  if (!frame) frame = requestAnimationFrame(renderAll);
+}
+
+function renderAll(): void {
+  frame = 0;
+  for (const c of charts) c.plot.setData(c.data());
+  renderGrids();
+  renderStatus();
+  renderTable();
+  renderErrors();
+  renderSettings();
+  // After an error start afresh; after success keep the worker (and its copy of MNIST) for the next run.
+  if (state.status === "failed") stopWorker();
+}
+
+// ── Start-up ────────────────────────────────────────────────────────────────────────────────
+
+if (!support.wasm) pageErrors.push("This browser has no WebAssembly, which the engine needs.");
+else if (!support.simd) pageErrors.push("This browser lacks WebAssembly SIMD, which the engine needs (Chrome/Edge 91+, Firefox 89+, Safari 16.4+).");
+
+const rawValues: Partial<Record<Param, string>> = {};
+for (const p of PARAM_NAMES) {
+  const v = new URLSearchParams(location.search).get(p);
+  if (v !== null) rawValues[p] = v;
+}
+buildForm(rawValues);
+rebuildOutputs();
+$("start").addEventListener("click", start);
+$("stop").addEventListener("click", stop);
+$("download").addEventListener("click", download);
+$("copy").addEventListener("click", () => void copyLink());
+$("reset").addEventListener("click", () => {
+  for (const p of PARAM_NAMES) inputs[p].value = formatParam(p, DEFAULTS);
+  onSettingsInput();
+});
+($("settings") as HTMLFormElement).addEventListener("submit", (e) => {
+  e.preventDefault();
+  start();
+});
+renderAll();
+if (fromUrl.autostart) {
+  if (settings.errors.length === 0 && support.simd) start();
+  else pageErrors.push("autostart=1 was ignored because of the problems listed here.");
+  renderAll();
+}

@@ -1,0 +1,113 @@
+// The lab's training worker (a module worker): fetches MNIST once, creates the engine and runs
+// the study with runStudy(), posting progress to the page. The page stops it by terminating it.
+import { createEngine, fetchMnist, relaxedSimdSupported, runStudy, type BackendChoice, type Mnist } from "../index.js";
+import { checkToWorker, engineErrorMessage, throttle, type ErrorStage, type FromWorker, type StartMessage } from "./protocol.js";
+import { simdSupported } from "./support.js";
+
+const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
+const fail = (stage: ErrorStage, e: unknown) =>
+  post({ type: "error", stage, message: e instanceof Error ? e.message : String(e) });
+
+let data: { url: string; mnist: Mnist } | null = null;
+
+async function loadData(url: string): Promise<Mnist> {
+  if (data?.url === url) return data.mnist;
+  const started = performance.now();
+  const tick = throttle(100);
+  const mnist = await fetchMnist(url, {
+    gzip: true,
+    onProgress: ({ loaded, total }) => {
+      if (tick(total !== null && loaded === total)) post({ type: "data-progress", loaded, total });
+    },
+  });
+  data = { url, mnist };
+  post({ type: "data-ready", train: mnist.train.count, test: mnist.test.count, seconds: (performance.now() - started) / 1000 });
+  return mnist;
+}
+
+/** The first n training images, labels and all (the validation split is taken from these). */
+function subset(mnist: Mnist, n: number | null): Mnist {
+  if (n === null || n >= mnist.train.count) return mnist;
+  const size = mnist.train.rows * mnist.train.cols;
+  return {
+    train: { ...mnist.train, images: mnist.train.images.subarray(0, n * size), labels: mnist.train.labels.subarray(0, n), count: n },
+    test: mnist.test,
+  };
+}
+
+async function start(msg: StartMessage): Promise<void> {
+  let mnist: Mnist;
+  try {
+    mnist = subset(await loadData(msg.dataUrl), msg.subset);
+  } catch (e) {
+    return fail("data", e);
+  }
+
+  let engine;
+  try {
+    // "js" is handed through as is: createEngine rejects a backend this build does not have.
+    engine = await createEngine({ backend: msg.engine as BackendChoice });
+  } catch (e) {
+    return post({
+      type: "error",
+      stage: "engine",
+      message: engineErrorMessage(msg.engine, e, { plain: simdSupported(), relaxed: relaxedSimdSupported() }),
+    });
+  }
+  post({ type: "engine", backend: engine.backend });
+
+  const { study } = msg;
+  const nTrain = Math.floor(mnist.train.count * (1 - study.validationSplit));
+  const steps = Math.ceil(nTrain / study.batchSize);
+  const started = performance.now();
+  // The run in progress, and the current epoch's step timing.
+  let index = 0;
+  let epoch = 0;
+  let epochStarted = 0;
+  let lastStep = 0;
+  let stepsDone = 0;
+  const msPerStep = () => (lastStep - epochStarted) / Math.max(1, stepsDone);
+  try {
+    await runStudy(engine, mnist, study, {
+      onRunStart: (learningRate, i) => {
+        index = i;
+        post({ type: "run-start", index, learningRate, steps });
+      },
+      callbacks: () => {
+        const tick = throttle(50);
+        return {
+          onEpochBegin: (e) => {
+            epoch = e;
+            epochStarted = lastStep = performance.now();
+            stepsDone = 0;
+          },
+          onBatchEnd: (step, logs) => {
+            lastStep = performance.now();
+            stepsDone = step + 1;
+            if (tick(step === steps - 1)) {
+              post({ type: "batch", index, epoch, step, steps, loss: logs.loss, accuracy: logs.accuracy, msPerStep: msPerStep() });
+            }
+          },
+        };
+      },
+      onEpochEnd: ({ index, epoch, logs, model, probe }) => {
+        const masks = model.deadMask(probe);
+        const dead = masks.map((mask, l) => {
+          const n = mask.reduce((s, v) => s + v, 0);
+          return { layer: `dense_${l + 1}`, units: mask.length, dead: n, fraction: n / mask.length };
+        });
+        post({ type: "epoch", index, epoch, logs, dead, masks, msPerStep: msPerStep() }, masks.map((m) => m.buffer));
+      },
+      onRunEnd: (run, i) => post({ type: "run-end", index: i, run }),
+    });
+  } catch (e) {
+    return fail(e instanceof Error && e.name === "ArgumentError" ? "config" : "training", e);
+  }
+  post({ type: "done", seconds: (performance.now() - started) / 1000 });
+}
+
+self.onmessage = (event: MessageEvent) => {
+  const msg = checkToWorker(event.data);
+  if (!msg) return fail("config", `the worker got a message it does not understand: ${JSON.stringify(event.data)?.slice(0, 200)}`);
+  void start(msg);
+};

@@ -1,0 +1,161 @@
+// The page ↔ worker protocol: message checks, throttling, engine error wording, and the real
+// worker module run in Node against the built site's data (a small subset).
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { checkFromWorker, checkToWorker, engineErrorMessage, throttle, type FromWorker, type StartMessage } from "../src/web/protocol.js";
+import { applyMessage, initialState, DEFAULTS, studyConfig, resultsJson, finishedRuns } from "../src/web/state.js";
+import { serveStatic, type StaticServer } from "../src/web/serve.js";
+
+const logs = { loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 };
+const run = {
+  learningRate: 0.1, seed: 1, history: { loss: [1], accuracy: [0.5], val_loss: [1.2], val_accuracy: [0.4] },
+  deadUnits: [{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }], diverged: null, seconds: 1,
+};
+const valid: FromWorker[] = [
+  { type: "data-progress", loaded: 10, total: null },
+  { type: "data-progress", loaded: 10, total: 20 },
+  { type: "data-ready", train: 60000, test: 10000, seconds: 2 },
+  { type: "engine", backend: "wasm-simd" },
+  { type: "run-start", index: 0, learningRate: 0.1, steps: 188 },
+  { type: "batch", index: 0, epoch: 0, step: 5, steps: 188, loss: 1, accuracy: 0.5, msPerStep: 3 },
+  { type: "epoch", index: 0, epoch: 0, logs, dead: run.deadUnits, masks: [Uint8Array.of(1, 1, 0, 0, 0, 0, 0, 0)], msPerStep: 3 },
+  { type: "run-end", index: 0, run },
+  { type: "done", seconds: 12 },
+  { type: "error", stage: "data", message: "cannot fetch" },
+];
+
+describe("worker → page messages", () => {
+  it.each(valid.map((m) => [m.type, m]))("accepts a well-formed %s after a structured clone", (_, msg) => {
+    const copy = structuredClone(msg);
+    expect(checkFromWorker(copy)).toEqual(msg);
+  });
+
+  it.each([
+    ["not an object", 42],
+    ["null", null],
+    ["an unknown type", { type: "hello" }],
+    ["progress without numbers", { type: "data-progress", loaded: "10", total: null }],
+    ["a negative run index", { type: "run-start", index: -1, learningRate: 0.1, steps: 3 }],
+    ["a fractional step", { type: "batch", index: 0, epoch: 0, step: 1.5, steps: 3, loss: 1, accuracy: 1, msPerStep: 1 }],
+    ["masks that are not bytes", { type: "epoch", index: 0, epoch: 0, logs, dead: [], masks: [[1, 0]], msPerStep: 1 }],
+    ["a run without dead units", { type: "run-end", index: 0, run: { learningRate: 0.1 } }],
+    ["an error with an unknown stage", { type: "error", stage: "moon", message: "x" }],
+  ])("rejects %s", (_, msg) => {
+    expect(checkFromWorker(msg)).toBeNull();
+  });
+});
+
+describe("page → worker messages", () => {
+  const start: StartMessage = { type: "start", study: studyConfig(DEFAULTS), engine: "auto", subset: null, dataUrl: "http://localhost/data/" };
+
+  it("accepts a start request after a structured clone", () => {
+    expect(checkToWorker(structuredClone(start))).toEqual(start);
+    expect(checkToWorker({ ...start, subset: 3000 })).not.toBeNull();
+  });
+
+  it("rejects anything else", () => {
+    expect(checkToWorker({ type: "stop" })).toBeNull();
+    expect(checkToWorker({ ...start, study: null })).toBeNull();
+    expect(checkToWorker({ ...start, subset: -1 })).toBeNull();
+    expect(checkToWorker({ ...start, dataUrl: 1 })).toBeNull();
+  });
+});
+
+describe("throttle", () => {
+  it("lets a message through at most once per interval, or when forced", () => {
+    let t = 0;
+    const tick = throttle(50, () => t);
+    const sent: number[] = [];
+    for (t = 0; t < 200; t += 10) if (tick(t === 190)) sent.push(t);
+    expect(sent).toEqual([0, 50, 100, 150, 190]);
+  });
+});
+
+describe("engine errors", () => {
+  it("explains a browser without SIMD, without relaxed SIMD, and a missing js engine", () => {
+    expect(engineErrorMessage("auto", new Error("CompileError: invalid type"), { plain: false, relaxed: false }))
+      .toMatch(/^This browser cannot run the WebAssembly engine: it lacks WebAssembly SIMD .*\(CompileError: invalid type\)$/);
+    expect(engineErrorMessage("wasm-relaxed", new Error("x"), { plain: true, relaxed: false })).toMatch(/^Engine "wasm-relaxed" needs relaxed SIMD/);
+    expect(engineErrorMessage("js", new Error('backend must be "auto", "wasm-relaxed" or "wasm-simd", got "js"'), { plain: true, relaxed: true }))
+      .toMatch(/^Engine "js" \(the plain-JavaScript twin\) is not available in this build/);
+    expect(engineErrorMessage("wasm-simd", new Error("boom"), { plain: true, relaxed: true })).toBe('The engine "wasm-simd" could not start: boom');
+  });
+});
+
+// The worker module itself, in Node: `self` is the global scope, postMessage collects messages.
+const site = join(import.meta.dirname, "..", "dist", "site");
+describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the built site's data", () => {
+  let server: StaticServer;
+  const received: unknown[] = [];
+  let settle: () => void;
+
+  beforeAll(async () => {
+    server = await serveStatic({ root: site });
+    const g = globalThis as unknown as { self: unknown; postMessage: (m: unknown) => void };
+    g.self = globalThis;
+    g.postMessage = (m: unknown) => {
+      received.push(structuredClone(m));
+      const type = (m as { type: string }).type;
+      if (type === "done" || type === "error") settle();
+    };
+    await import("../src/web/worker.js");
+  });
+  afterAll(() => server?.close());
+
+  const send = (msg: unknown) => new Promise<void>((resolve) => {
+    received.length = 0;
+    settle = resolve;
+    (globalThis as unknown as { onmessage: (e: { data: unknown }) => void }).onmessage({ data: msg });
+  });
+
+  it("answers a start with well-formed progress that drives the page state to done", async () => {
+    const config = { ...DEFAULTS, learningRates: [0.5, 0.01], epochs: 2, subset: 1200, probe: 200, engine: "wasm-simd" as const };
+    await send({ type: "start", study: studyConfig(config), engine: config.engine, subset: config.subset, dataUrl: new URL("data/", server.url).href });
+    const msgs = received.map((m) => checkFromWorker(m));
+    expect(msgs.every((m) => m !== null)).toBe(true);
+    const types = msgs.map((m) => m!.type);
+    expect(types[0]).toBe("data-progress");
+    expect(types.filter((t) => t === "epoch")).toHaveLength(4);
+    expect(types.filter((t) => t === "run-end")).toHaveLength(2);
+    expect(types.at(-1)).toBe("done");
+    expect(types.indexOf("data-ready")).toBeLessThan(types.indexOf("engine"));
+    const progress = msgs.filter((m) => m!.type === "data-progress").at(-1) as { loaded: number; total: number };
+    expect(progress.loaded).toBe(progress.total);
+    expect(progress.total).toBeGreaterThan(10e6);
+
+    const state = initialState(config, "loading");
+    for (const m of msgs) applyMessage(state, m!);
+    expect(state.status).toBe("done");
+    expect(state.errors).toEqual([]);
+    expect(state.engine?.backend).toBe("wasm-simd");
+    expect(state.data).toEqual({ train: 60000, test: 10000 });
+    // The masks after the last epoch agree with each run's dead-unit counts.
+    for (const r of state.rates) {
+      expect(r.masks!.map((m) => m.reduce((a, b) => a + b, 0))).toEqual(r.run!.deadUnits.map((d) => d.dead));
+      expect(r.epochs).toHaveLength(2);
+    }
+    const json = resultsJson(config, "wasm-simd", finishedRuns(state));
+    expect(json.runs.map((r) => r.learningRate)).toEqual([0.5, 0.01]);
+    expect(json.config.subset).toBe(1200);
+  });
+
+  it("reuses the downloaded data for the next start, and reports bad settings as a config error", async () => {
+    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1, batchSize: 5000 }, engine: "auto", subset: 1200, dataUrl: new URL("data/", server.url).href });
+    const msgs = received.map((m) => checkFromWorker(m)!);
+    expect(msgs.some((m) => m.type === "data-progress")).toBe(false);
+    expect(msgs.at(-1)).toEqual({ type: "error", stage: "config", message: "batch size must be at most the 960 training images, got 5000" });
+  });
+
+  it("reports missing data as a data error", async () => {
+    await send({ type: "start", study: studyConfig(DEFAULTS), engine: "auto", subset: null, dataUrl: new URL("nowhere/", server.url).href });
+    const last = checkFromWorker(received.at(-1));
+    expect(last).toMatchObject({ type: "error", stage: "data" });
+    expect((last as { message: string }).message).toMatch(/^cannot fetch http:\/\/localhost:\d+\/nowhere\/[a-z0-9-]+\.gz: HTTP 404$/);
+  });
+
+  it("reports an engine it does not have", async () => {
+    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1 }, engine: "quantum", subset: 1200, dataUrl: new URL("data/", server.url).href });
+    expect(checkFromWorker(received.at(-1))).toMatchObject({ type: "error", stage: "engine" });
+  });
+});
