@@ -1,0 +1,128 @@
+// End to end in a real Chromium: the built lab page (dist/site/) served from this process trains
+// two learning rates for one epoch on a 3000-image subset and shows the final table.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { serveStatic, type StaticServer } from "../src/web/serve.js";
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+const executablePath = CANDIDATES.find((p): p is string => !!p && existsSync(p));
+const site = join(import.meta.dirname, "..", "dist", "site");
+const artifacts = join(import.meta.dirname, "artifacts");
+
+if (!executablePath) {
+  console.warn(`e2e: skipped, no Chromium found (looked for ${CANDIDATES.filter(Boolean).join(", ")}); install it with "apt-get install -y chromium" or set CHROMIUM_PATH`);
+}
+
+describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
+  let server: StaticServer;
+  let context: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(site, "index.html"))) throw new Error('dist/site/ is missing: run "npm run build" first');
+    server = await serveStatic({ root: site });
+    profile = mkdtempSync(join(tmpdir(), "dying-relu-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      viewport: { width: 1280, height: 800 },
+    });
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  /** A new page that records console errors and uncaught exceptions (the page's and its worker's). */
+  async function open(query: string): Promise<{ page: Page; problems: string[] }> {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("worker", (w) => w.on("console", (m) => {
+      if (m.type() === "error") problems.push(`worker console: ${m.text()}`);
+    }));
+    await page.goto(new URL(query, server.url).href);
+    return { page, problems };
+  }
+
+  it("trains two rates for one epoch on a subset and shows a sane final table", async () => {
+    const { page, problems } = await open("?lr=0.5,0.01&epochs=1&subset=3000&autostart=1");
+    await page.waitForSelector('#results[data-complete="true"]', { timeout: 90_000 });
+
+    const rows = await page.$$eval("#results-table tbody tr", (trs) =>
+      trs.map((tr) => ({
+        lr: Number(tr.getAttribute("data-lr")),
+        dead: [...tr.querySelectorAll("td[data-dead]")].map((td) => [Number(td.getAttribute("data-dead")), Number(td.getAttribute("data-units"))]),
+        accuracy: Number(tr.querySelector("td[data-accuracy]")?.getAttribute("data-accuracy")),
+      })),
+    );
+    expect(rows.map((r) => r.lr)).toEqual([0.5, 0.01]);
+    for (const r of rows) {
+      expect(r.accuracy).toBeGreaterThanOrEqual(0);
+      expect(r.accuracy).toBeLessThanOrEqual(1);
+      expect(r.dead.map(([, units]) => units)).toEqual([128, 64, 32]);
+      for (const [dead, units] of r.dead) {
+        expect(Number.isInteger(dead)).toBe(true);
+        expect(dead).toBeGreaterThanOrEqual(0);
+        expect(dead).toBeLessThanOrEqual(units);
+      }
+    }
+    // 0.01 learns on 2400 images in one epoch; 0.5 is the notebook's collapse.
+    expect(rows[1].accuracy).toBeGreaterThan(0.6);
+
+    // The grids show every unit after the epoch, and agree with the table.
+    const grid = await page.$$eval("#grid-0 .cells", (grids) => grids.map((g) => [g.querySelectorAll("i.dead").length, g.querySelectorAll("i").length]));
+    expect(grid).toEqual(rows[0].dead);
+    // The engine in use and its speed are shown; the charts were drawn.
+    expect(await page.textContent("#engine-text")).toMatch(/^wasm-(relaxed|simd) · /);
+    expect(await page.textContent("#speed-text")).toMatch(/^\d+\.\d+ ms\/step/);
+    expect(await page.locator(".chart canvas").count()).toBe(6);
+    // The settings stay in the URL.
+    expect(new URL(page.url()).searchParams.get("lr")).toBe("0.5,0.01");
+
+    await page.screenshot({ path: join(artifacts, "lab-1280.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300); // let the charts follow the new width
+    await page.screenshot({ path: join(artifacts, "lab-390.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows bad URL values in the page and does not start", async () => {
+    const { page, problems } = await open("?lr=0.5,fast&epochs=0&autostart=1");
+    const errors = await page.textContent("#errors");
+    expect(errors).toContain('learning rates must be positive numbers, got "fast"');
+    expect(errors).toContain("epochs must be between 1 and 100, got 0");
+    expect(errors).toContain("autostart=1 was ignored");
+    expect(await page.isDisabled("#start")).toBe(true);
+    expect(await page.getAttribute("body", "data-status")).toBe("idle");
+    // Fixing the field re-enables the start button and updates the URL.
+    await page.fill("#f-lr", "0.5,0.01");
+    await page.fill("#f-epochs", "1");
+    expect(await page.isDisabled("#start")).toBe(false);
+    expect(new URL(page.url()).searchParams.get("epochs")).toBe("1");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("trains with the plain-JavaScript twin engine when asked", async () => {
+    const { page, problems } = await open("?lr=0.01&epochs=1&subset=600&probe=100&batch=64&engine=js&autostart=1");
+    await page.waitForSelector('body[data-status="failed"], #results[data-complete="true"]', { timeout: 60_000 });
+    expect(await page.isHidden("#errors")).toBe(true);
+    expect(await page.textContent("#errors")).toBe("");
+    expect(await page.textContent("#engine-text")).toBe("js · plain JavaScript, no SIMD");
+    expect(await page.locator("#results-table tbody tr").count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
