@@ -126,7 +126,7 @@ function renderSettings(): void {
   const blocked = settings.errors.length > 0 || !support.wasm;
   ($("start") as HTMLButtonElement).disabled = running || blocked;
   ($("stop") as HTMLButtonElement).disabled = !running;
-  ($("start") as HTMLButtonElement).textContent = state.status === "idle" ? "Start training" : "Run again";
+  ($("start") as HTMLButtonElement).textContent = state.status === "idle" ? "Start training" : running ? "Training…" : "Run again";
   $("cli").textContent = cliCommand(settings.config);
   $("cli-note").textContent = settings.config.subset === null ? "" : " (it has no subset: it trains on all 60,000 images)";
 }
