@@ -1,0 +1,114 @@
+// npm run bench: how fast dying-relu trains the seed workload against plain JS and TF.js, all
+// measured in one run on this machine, as a table and bench/results.json.
+//   node --experimental-wasm-relaxed-simd bench/run.js [--quick] [--out FILE]
+// --quick runs every section on a few batches only (the tests run it so the script cannot rot);
+// its numbers mean nothing. --out writes the JSON elsewhere than bench/results.json.
+import { cpus, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { statSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { relaxedSimdSupported } from "../dist/index.js";
+import { loadMnist } from "../dist/node.js";
+import { buildBenchKernels } from "./build.js";
+import { measureKernels } from "./kernels.js";
+import { TRAIN, macsPerSample, ourEpoch, tfjsEpoch } from "./workload.js";
+import { measureSweep } from "./sweep.js";
+
+const { values: opts } = parseArgs({ options: { quick: { type: "boolean" }, out: { type: "string" } } });
+const quick = opts.quick ?? false;
+const root = fileURLToPath(new URL("..", import.meta.url));
+const samples = quick ? 2_048 : TRAIN;
+const SEED_SIZES = [784, 128, 64, 32, 10];
+const log = (line = "") => process.stdout.write(line + "\n");
+const fmt = (v, digits = 2) => v.toFixed(digits);
+
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(String(h).length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => "| " + cells.map((c, i) => String(c)[i === 0 ? "padEnd" : "padStart"](widths[i])).join(" | ") + " |";
+  return [line(header), "|" + widths.map((w, i) => (i === 0 ? "-" : "") + "-".repeat(w) + (i === 0 ? "-" : ":") ).join("|") + "|", ...rows.map(line)].join("\n");
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  relaxedSimd: relaxedSimdSupported(),
+};
+const wasmBackends = machine.relaxedSimd ? ["wasm-relaxed", "wasm-simd"] : ["wasm-simd"];
+const results = { machine, quick, date: new Date().toISOString() };
+log(`dying-relu bench${quick ? " (--quick: a few batches, numbers mean nothing)" : ""}`);
+log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, relaxed SIMD ${machine.relaxedSimd ? "yes" : "no"}\n`);
+
+// 1. Kernels against the SIMD peak.
+buildBenchKernels();
+results.kernels = [];
+for (const backend of wasmBackends) results.kernels.push(await measureKernels(backend, { quick, batch: 128 }));
+log("## GEMM kernels (batch 128) against the single-core SIMD peak\n");
+log(table(
+  ["shape", ...results.kernels.map((k) => `${k.backend} GFLOP/s`), ...results.kernels.map((k) => `${k.backend} of peak`)],
+  [
+    ["peak (register-only multiply-add loop)", ...results.kernels.map((k) => fmt(k.peak, 1)), ...results.kernels.map(() => "100%")],
+    ...results.kernels[0].shapes.map((s, i) => [
+      s.name,
+      ...results.kernels.map((k) => fmt(k.shapes[i].gflops, 1)),
+      ...results.kernels.map((k) => `${Math.round(100 * k.shapes[i].ofPeak)}%`),
+    ]),
+  ],
+));
+
+// 2. One epoch of the seed workload, every engine, batch 128 and 256.
+const mnist = await loadMnist();
+const flopsPerEpoch = 2 * macsPerSample(SEED_SIZES) * samples;
+const engines = [
+  ...wasmBackends.map((b) => ({ name: `dying-relu ${b}`, run: (batch) => ourEpoch(b, mnist, { batch, samples }) })),
+  { name: "dying-relu js", run: (batch) => ourEpoch("js", mnist, { batch, samples }) },
+  { name: "TF.js 4.22 wasm", run: (batch) => tfjsEpoch("wasm", mnist, { batch, samples }) },
+  { name: "TF.js 4.22 cpu", run: (batch) => tfjsEpoch("cpu", mnist, { batch, samples: quick ? samples : samples / 8 }), scale: quick ? 1 : 8 },
+];
+results.epochs = [];
+for (const batch of [128, 256]) {
+  for (const e of engines) {
+    const seconds = (await e.run(batch)) * (e.scale ?? 1);
+    results.epochs.push({ engine: e.name, batch, seconds, samplesPerSecond: samples / seconds, gflops: flopsPerEpoch / seconds / 1e9, extrapolated: Boolean(e.scale && e.scale > 1) });
+  }
+}
+log(`\n## One epoch of the seed workload (784-128-64-32-10, Adam, ${samples} images), single thread\n`);
+log(table(
+  ["engine", "batch", "s/epoch", "samples/s", "GFLOP/s", "× slower than fastest"],
+  results.epochs.map((r) => {
+    const best = Math.min(...results.epochs.filter((o) => o.batch === r.batch).map((o) => o.seconds));
+    return [r.engine + (r.extrapolated ? " (1/8 epoch ×8)" : ""), r.batch, fmt(r.seconds), Math.round(r.samplesPerSecond), fmt(r.gflops, 1), fmt(r.seconds / best, 1)];
+  }),
+));
+
+// 3. How cost grows with work (fastest wasm build).
+const best = wasmBackends[0];
+results.scaling = { backend: best, batch: [], width: [] };
+for (const batch of quick ? [32, 1024] : [32, 64, 128, 256, 512, 1024]) {
+  results.scaling.batch.push({ batch, seconds: await ourEpoch(best, mnist, { batch, samples }) });
+}
+for (const factor of quick ? [1, 8] : [1, 2, 4, 8]) {
+  const sizes = [784, 128 * factor, 64 * factor, 32 * factor, 10];
+  const seconds = await ourEpoch(best, mnist, { batch: 128, samples, sizes });
+  results.scaling.width.push({ factor, sizes, seconds, gflops: (2 * macsPerSample(sizes) * samples) / seconds / 1e9 });
+}
+log(`\n## Scaling (${best})\n`);
+log(table(["batch", ...results.scaling.batch.map((r) => r.batch)], [["s/epoch", ...results.scaling.batch.map((r) => fmt(r.seconds))]]));
+log("");
+log(table(
+  ["hidden widths", ...results.scaling.width.map((r) => `×${r.factor} (${r.sizes.slice(1, -1).join("-")})`)],
+  [["s/epoch (batch 128)", ...results.scaling.width.map((r) => fmt(r.seconds))], ["GFLOP/s", ...results.scaling.width.map((r) => fmt(r.gflops, 1))]],
+));
+
+// 4. The default sweep as a user runs it: wall time and peak memory, 1 and all workers.
+results.sweep = [];
+for (const workers of [...new Set([1, machine.cores])]) results.sweep.push({ workers, ...(await measureSweep(workers, { quick })) });
+log(`\n## The default sweep (4 rates × 5 epochs${quick ? ", --quick: 2 rates × 1 epoch on 5 % of the images" : ""})\n`);
+log(table(["workers", "wall s", "peak RSS MB", "speed-up"], results.sweep.map((r) => [r.workers, fmt(r.seconds, 1), Math.round(r.maxRssMB), fmt(results.sweep[0].seconds / r.seconds)])));
+
+results.wasmBytes = Object.fromEntries(["simd", "relaxed"].map((b) => [b, statSync(`${root}build/dying-relu.${b}.wasm`).size]));
+log(`\nwasm sizes: ${Object.entries(results.wasmBytes).map(([b, n]) => `${b} ${(n / 1024).toFixed(1)} KB`).join(", ")}`);
+const out = opts.out ?? `${root}bench/results.json`;
+writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+log(`wrote ${out}`);

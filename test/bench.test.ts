@@ -1,0 +1,30 @@
+// The benchmark script in its --quick mode: it must run end to end and write every section, so it
+// cannot rot. Its timings are not checked (this machine is shared and noisy).
+import { it, expect } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+it("npm run bench --quick writes every section of the report", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "dying-relu-bench-")), "results.json");
+  const script = new URL("../bench/run.js", import.meta.url).pathname;
+  const stdout = execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", script, "--quick", "--out", out], { encoding: "utf8", maxBuffer: 1 << 24 });
+  expect(stdout).toContain("## One epoch of the seed workload");
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  expect(r.quick).toBe(true);
+  expect(r.kernels.map((k: { backend: string }) => k.backend)).toEqual(["wasm-relaxed", "wasm-simd"]);
+  for (const k of r.kernels) {
+    expect(k.peak).toBeGreaterThan(0);
+    expect(k.shapes).toHaveLength(5);
+  }
+  const engines = new Set(r.epochs.map((e: { engine: string }) => e.engine));
+  expect([...engines]).toEqual(["dying-relu wasm-relaxed", "dying-relu wasm-simd", "dying-relu js", "TF.js 4.22 wasm", "TF.js 4.22 cpu"]);
+  for (const e of r.epochs) expect(e.seconds).toBeGreaterThan(0);
+  expect(r.scaling.batch.length).toBeGreaterThan(0);
+  expect(r.scaling.width.length).toBeGreaterThan(0);
+  expect(r.sweep.map((s: { workers: number }) => s.workers)[0]).toBe(1);
+  for (const s of r.sweep) expect(s.maxRssMB).toBeGreaterThan(10);
+  expect(r.wasmBytes.simd).toBeLessThan(64 * 1024);
+  expect(r.wasmBytes.relaxed).toBeLessThan(64 * 1024);
+}, 600_000);
