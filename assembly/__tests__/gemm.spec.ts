@@ -119,6 +119,13 @@ describe("gemm: C = op(A)·B (+bias) with an epilogue", () => {
   test("A transposed in place, bias, EPI_RELU", () => { sweep(true, EPI_RELU, true); });
   test("A transposed in place, no bias, EPI_MASK", () => { sweep(true, EPI_MASK, false); });
 
+  test("wide B: packed panels (ldb ≥ 256) over several L2 column blocks (K·N > 1 MB)", () => {
+    // K = 1100 gives blocks of 232 columns, so N = 264 spans two blocks, the second partial.
+    expect<i32>(checkGemm(5, 264, 1100, false, 1100, 264, 264, true, EPI_RELU)).toBe(5 * 264);
+    expect<i32>(checkGemm(6, 264, 1100, true, 6, 264, 272, false, EPI_MASK)).toBe(6 * 264);
+    expect<i32>(checkGemm(9, 256, 40, false, 41, 264, 256, true, EPI_NONE)).toBe(9 * 256);
+  });
+
   test("row strides larger than the row: lda, ldb, ldc > minimum", () => {
     let checked = 0;
     let expected = 0;

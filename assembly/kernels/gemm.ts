@@ -15,6 +15,12 @@
 export const MR: i32 = 4;
 export const NR: i32 = 8;
 
+// Bytes of B a column block may span (half of this machine kind's 2 MB per-core L2).
+const BLOCK_BYTES: i32 = 1 << 20;
+// B's row stride (floats) from which panels are packed: 256 floats = 1 KB, where rows start to
+// collide in L1 sets; the seed model's layers (≤ 128 wide) keep reading B in place.
+const PACK_B_FROM: i32 = 256;
+
 export const EPI_NONE: i32 = 0;
 export const EPI_RELU: i32 = 1;
 export const EPI_MASK: i32 = 2;
@@ -127,6 +133,39 @@ function packColumns(a: usize, sI: usize, sK: usize, K: i32): usize {
   return packed;
 }
 
+let packedB: usize = 0;
+let packedBBytes: usize = 0;
+
+/**
+ * Copies columns j0..j1 of B into NR-wide panels, each [K, NR] contiguous. Rows of a wide B are
+ * 4 KB or more apart, so a panel walked down k hits one L1 set and one page per row; packed, it
+ * streams. Returns the first panel.
+ */
+function packPanels(b: usize, sB: usize, K: i32, j0: i32, j1: i32): usize {
+  const panelBytes = (<usize>K * NR) << 2;
+  const bytes = panelBytes * <usize>((j1 - j0) / NR);
+  if (bytes > packedBBytes) {
+    if (packedB) heap.free(packedB);
+    packedB = heap.alloc(bytes);
+    packedBBytes = bytes;
+  }
+  for (let j = j0; j < j1; j += NR) {
+    let src = b + (<usize>j << 2);
+    let dst = packedB + panelBytes * <usize>((j - j0) / NR);
+    for (let k = 0; k < K; k++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += sB;
+      dst += NR << 2;
+    }
+  }
+  return packedB;
+}
+
+@inline function panelAt(bp: usize, packed: bool, j: i32, j0: i32, K: i32): usize {
+  return packed ? bp + ((<usize>(j - j0) * K) << 2) : bp + (<usize>j << 2);
+}
+
 /** C = op(A)·B with an epilogue; see the file comment. `bias` and `mask` may be 0 (none). */
 export function gemm(
   M: i32, N: i32, K: i32,
@@ -140,30 +179,40 @@ export function gemm(
   const sB = <usize>ldb << 2;
   const sC = <usize>ldc << 2;
   const transposed = acs != 1;
-  let i = 0;
-  for (; i + MR <= M; i += MR) {
-    let ai = a + <usize>i * sI;
-    let tI = sI;
-    let tK = sK;
-    if (transposed) {
-      ai = packColumns(ai, sI, sK, K);
-      tI = 4;
-      tK = 16;
+  // Column blocks whose slice of B (K × nc floats) stays within L2 while every row tile passes
+  // over it; the seed model's layers fit in one block, wide layers (1024 units) need several.
+  const nc = max(NR, min(N, <i32>(BLOCK_BYTES / (max(K, 1) << 2)) & ~(NR - 1)));
+  const packB = ldb >= PACK_B_FROM;
+  for (let j0 = 0; j0 < N; j0 += nc) {
+    const j1 = min(N, j0 + nc);
+    // Packed, column j's panel starts (j − j0)·K floats into bp with rows NR apart (panelAt).
+    const bp = packB ? packPanels(b, sB, K, j0, j1) : b;
+    const pB: usize = packB ? <usize>(NR << 2) : sB;
+    let i = 0;
+    for (; i + MR <= M; i += MR) {
+      let ai = a + <usize>i * sI;
+      let tI = sI;
+      let tK = sK;
+      if (transposed) {
+        ai = packColumns(ai, sI, sK, K);
+        tI = 4;
+        tK = 16;
+      }
+      const ci = c + <usize>i * sC;
+      const mi = mask + <usize>i * sC;
+      for (let j = j0; j < j1; j += NR) {
+        const jb = <usize>j << 2;
+        tile4x8(ai, tI, tK, panelAt(bp, packB, j, j0, K), pB, ci + jb, sC, K, bias ? bias + jb : 0, epi, mi + jb);
+      }
     }
-    const ci = c + <usize>i * sC;
-    const mi = mask + <usize>i * sC;
-    for (let j = 0; j < N; j += NR) {
-      const jb = <usize>j << 2;
-      tile4x8(ai, tI, tK, b + jb, sB, ci + jb, sC, K, bias ? bias + jb : 0, epi, mi + jb);
-    }
-  }
-  for (; i < M; i++) {
-    const ai = a + <usize>i * sI;
-    const ci = c + <usize>i * sC;
-    const mi = mask + <usize>i * sC;
-    for (let j = 0; j < N; j += NR) {
-      const jb = <usize>j << 2;
-      tile1x8(ai, sK, b + jb, sB, ci + jb, K, bias ? bias + jb : 0, epi, mi + jb);
+    for (; i < M; i++) {
+      const ai = a + <usize>i * sI;
+      const ci = c + <usize>i * sC;
+      const mi = mask + <usize>i * sC;
+      for (let j = j0; j < j1; j += NR) {
+        const jb = <usize>j << 2;
+        tile1x8(ai, sK, panelAt(bp, packB, j, j0, K), pB, ci + jb, K, bias ? bias + jb : 0, epi, mi + jb);
+      }
     }
   }
 }
