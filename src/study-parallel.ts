@@ -7,6 +7,7 @@
 import { Worker } from "node:worker_threads";
 import { ArgumentError, DataError, DyingReluError } from "./errors.js";
 import { checkStudy, type Run, type StudyConfig } from "./study.js";
+import type { Cell } from "./grid.js";
 import { integerAtLeast } from "./validate.js";
 import type { Backend } from "./engine/wasm.js";
 import type { Logs } from "./engine/sequential.js";
@@ -26,6 +27,8 @@ export interface WorkerInit {
 export interface RunRequest {
   index: number;
   learningRate: number;
+  /** Replaces config.seed for this run. */
+  seed: number;
 }
 
 /** A worker's messages; `index` is the run's position in config.learningRates. */
@@ -55,6 +58,11 @@ export interface ParallelOptions {
   hooks?: ParallelHooks;
   /** The worker entry; the compiled study-worker.js beside this module by default. */
   workerUrl?: URL;
+  /**
+   * The runs to train (a learning rate and a seed each); `index` in events and results is the
+   * position in this list. By default config.learningRates, each with config.seed.
+   */
+  cells?: Cell[];
 }
 
 const DEFAULT_WORKER = new URL("./study-worker.js", import.meta.url);
@@ -87,10 +95,12 @@ const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")
 export async function runStudyParallel(data: Mnist, config: StudyConfig, options: ParallelOptions): Promise<Run[]> {
   checkStudy(config, data);
   integerAtLeast("workers", options.workers, 1);
-  const rates = config.learningRates;
+  const cells = options.cells ?? config.learningRates.map((learningRate) => ({ learningRate, seed: config.seed }));
+  const name = (index: number) =>
+    `learning rate ${cells[index].learningRate}${options.cells ? ` (seed ${cells[index].seed})` : ""}`;
   const hooks = options.hooks ?? {};
   const init: WorkerInit = { backend: options.backend, config, data: shareMnist(data), batchEvents: Boolean(hooks.onBatchEnd) };
-  const runs: Run[] = new Array(rates.length);
+  const runs: Run[] = new Array(cells.length);
   const workers: Worker[] = [];
   const exited: Promise<void>[] = [];
   const running = new Map<Worker, number>(); // worker → index of the run it trains
@@ -108,18 +118,18 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
     };
     const fail = (w: Worker, what: string) => {
       const index = running.get(w);
-      settle(new Error(`${index === undefined ? "a worker thread" : `learning rate ${rates[index]}`}: ${what}`));
+      settle(new Error(`${index === undefined ? "a worker thread" : name(index)}: ${what}`));
     };
     const dispatch = (w: Worker) => {
-      if (next === rates.length) {
+      if (next === cells.length) {
         running.delete(w);
-        if (finished === rates.length) settle();
+        if (finished === cells.length) settle();
         return;
       }
       const index = next++;
       running.set(w, index);
-      hooks.onRunStart?.(rates[index], index);
-      w.postMessage({ index, learningRate: rates[index] } satisfies RunRequest);
+      hooks.onRunStart?.(cells[index].learningRate, index);
+      w.postMessage({ index, ...cells[index] } satisfies RunRequest);
     };
     const handle = (w: Worker, e: WorkerEvent) => {
       switch (e.type) {
@@ -135,14 +145,14 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
           hooks.onRunEnd?.(e.run, e.index);
           return dispatch(w);
         case "error": {
-          const message = `learning rate ${rates[e.index]}: ${e.message.split("\n")[0]}`;
+          const message = `${name(e.index)}: ${e.message.split("\n")[0]}`;
           return settle(e.dyingRelu ? new (ERRORS[e.name] ?? DyingReluError)(message) : new Error(message));
         }
       }
     };
 
     try {
-      for (let k = 0; k < Math.min(options.workers, rates.length); k++) {
+      for (let k = 0; k < Math.min(options.workers, cells.length); k++) {
         const w = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: init });
         workers.push(w);
         exited.push(new Promise((done) => w.once("exit", () => done())));

@@ -14,11 +14,11 @@ const post = (e: WorkerEvent) => port.postMessage(e);
 const engine = createEngine({ backend });
 engine.catch(() => {}); // reported by the first run that awaits it
 
-port.on("message", async ({ index, learningRate }: RunRequest) => {
+port.on("message", async ({ index, learningRate, seed }: RunRequest) => {
   try {
     let began = 0;
     let posted = 0;
-    const run = await runOne(await engine, data, config, learningRate, {
+    const run = await runOne(await engine, data, seed === config.seed ? config : { ...config, seed }, learningRate, {
       onEpochBegin(epoch) {
         began = posted = performance.now();
         post({ type: "epochBegin", index, epoch });

@@ -40,6 +40,8 @@ export interface Run {
   seed: number;
   history: History["history"];
   deadUnits: DeadUnits[];
+  /** The dead units on the probe after each completed epoch (one entry per epoch; fewer if it diverged). */
+  deadUnitsPerEpoch: DeadUnits[][];
   diverged: Divergence | null;
   seconds: number;
 }
@@ -111,6 +113,8 @@ export async function runOne(
   learningRate: number,
   callbacks?: Callbacks,
   onEpochEnd?: (end: Omit<EpochEnd, "learningRate" | "index">) => void | Promise<void>,
+  /** Called with the trained model before it is disposed, e.g. to save it. */
+  onModel?: (model: Sequential) => void,
 ): Promise<Run> {
   const { train, test } = data;
   const inputSize = train.rows * train.cols;
@@ -123,6 +127,7 @@ export async function runOne(
     ],
     seed: config.seed,
   });
+  const deadUnitsPerEpoch: DeadUnits[][] = [];
   try {
     model.compile({ optimizer: "adam", learningRate });
     const started = performance.now();
@@ -132,24 +137,29 @@ export async function runOne(
       ...(config.validationData === "test"
         ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
         : { validationSplit: config.validationSplit }),
-      callbacks: withEpochHook(callbacks, onEpochEnd && ((epoch, logs) => onEpochEnd({ epoch, logs, model, probe }))),
+      callbacks: withEpochHook(callbacks, async (epoch, logs) => {
+        deadUnitsPerEpoch.push(model.deadUnits(probe));
+        await onEpochEnd?.({ epoch, logs, model, probe });
+      }),
     });
     const seconds = (performance.now() - started) / 1000;
-    return {
+    const run: Run = {
       learningRate,
       seed: config.seed,
       history: history.history,
       deadUnits: model.deadUnits(probe),
+      deadUnitsPerEpoch,
       diverged: history.diverged,
       seconds,
     };
+    onModel?.(model);
+    return run;
   } finally {
     model.dispose();
   }
 }
 
-function withEpochHook(callbacks: Callbacks | undefined, hook: Callbacks["onEpochEnd"]): Callbacks | undefined {
-  if (!hook) return callbacks;
+function withEpochHook(callbacks: Callbacks | undefined, hook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {
   return {
     ...callbacks,
     onEpochEnd: async (epoch, logs) => {

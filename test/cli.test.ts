@@ -49,7 +49,12 @@ describe("dying-relu sweep", () => {
     expect(report.config).toMatchObject({ learningRates: [0.01, 1e30], epochs: 2, batchSize: 64, validationSplit: 0.2, layers: [128, 64, 32], probe: 100, seed: 7 });
     expect(report.runs).toHaveLength(2);
     const [ok, blown] = report.runs;
-    expect(Object.keys(ok).sort()).toEqual(["deadUnits", "diverged", "history", "learningRate", "seconds", "seed"]);
+    expect(report.schemaVersion).toBe(2);
+    expect(report.config).toMatchObject({ seeds: 1, shard: null });
+    expect(Object.keys(ok).sort()).toEqual(["deadUnits", "deadUnitsPerEpoch", "diverged", "history", "learningRate", "seconds", "seed"]);
+    expect(ok.deadUnitsPerEpoch).toHaveLength(2); // one entry per epoch
+    expect(ok.deadUnitsPerEpoch[1]).toEqual(ok.deadUnits); // the last epoch's probe is the final one
+    expect(blown.deadUnitsPerEpoch).toHaveLength(0); // diverged in epoch 1
     expect(ok.history.val_accuracy).toHaveLength(2);
     expect(ok.history.val_accuracy[1]).toBeGreaterThan(0.7);
     expect(ok.deadUnits.map((d: { layer: string; units: number }) => [d.layer, d.units])).toEqual([["dense_1", 128], ["dense_2", 64], ["dense_3", 32]]);

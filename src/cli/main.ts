@@ -2,18 +2,21 @@
 // The dying-relu command: argument errors and bad data become one line on stderr and exit code 2.
 import { DyingReluError } from "../errors.js";
 import { sweep } from "./sweep.js";
+import { merge } from "./merge.js";
 
 const HELP = `Usage: dying-relu <command> [flags]
 
 Commands:
   sweep     train one MLP per learning rate on MNIST and report dead ReLU units per layer
             (the seed notebook's study; run "dying-relu sweep --help" for its flags)
+  merge     join the --json files of a sharded sweep (sweep --shard K/N) into one report
 
 Flags:
   -h, --help  show this help
 
 Example:
   dying-relu sweep --lr 0.5,0.01 --epochs 2
+  dying-relu merge part1.json part2.json --json all.json
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -26,7 +29,11 @@ async function main(argv: string[]): Promise<number> {
     await sweep(rest, process.stdout);
     return 0;
   }
-  throw new DyingReluError(`unknown command "${command}" (commands: sweep; see dying-relu --help)`);
+  if (command === "merge") {
+    await merge(rest, process.stdout);
+    return 0;
+  }
+  throw new DyingReluError(`unknown command "${command}" (commands: sweep, merge; see dying-relu --help)`);
 }
 
 function describe(error: unknown): { message: string; code: number } {

@@ -101,9 +101,11 @@ function clip(line: string, columns: number | undefined): string {
  * rate also has a live line below everything else, redrawn in place (cursor up, clear down).
  * `index` is the run's position in learningRates.
  */
-export function parallelProgress(out: Output, epochs: number, steps: number, learningRates: number[]): ParallelProgress {
+export function parallelProgress(
+  out: Output, epochs: number, steps: number, learningRates: number[],
+  labels: string[] = learningRates.map((lr) => `[lr ${lr}]`),
+): ParallelProgress {
   const tty = Boolean(out.isTTY);
-  const labels = learningRates.map((lr) => `[lr ${lr}]`);
   const width = Math.max(...labels.map((l) => l.length));
   const head = (index: number, epoch: number) => `${labels[index].padEnd(width)} Epoch ${epoch + 1}/${epochs}`;
   const live = new Map<number, string>(); // index → its live line

@@ -38,3 +38,59 @@ export function summaryTable(runs: Run[]): string {
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
 }
+
+/** Mean, sample standard deviation (n − 1; 0 for one value), min and max. */
+export interface Stats {
+  n: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+export function stats(values: number[]): Stats | null {
+  const n = values.length;
+  if (n === 0) return null;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { n, mean, std, min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** Per learning rate (in order of first appearance) and column: the statistics over its seeds. */
+export function seedStats(runs: Run[]): { learningRate: number; seeds: number[]; diverged: number; dead: (Stats | null)[]; valAccuracy: Stats | null }[] {
+  const rates = [...new Set(runs.map((r) => r.learningRate))];
+  const layers = runs[0]?.deadUnits.map((d) => d.layer) ?? [];
+  return rates.map((learningRate) => {
+    const group = runs.filter((r) => r.learningRate === learningRate);
+    return {
+      learningRate,
+      seeds: group.map((r) => r.seed),
+      diverged: group.filter((r) => r.diverged).length,
+      dead: layers.map((l) => stats(group.flatMap((r) => r.deadUnits.filter((d) => d.layer === l).map((d) => d.fraction)))),
+      valAccuracy: stats(group.map(finalValAccuracy).filter((a): a is number => a !== null)),
+    };
+  });
+}
+
+const pctStats = (s: Stats | null) =>
+  s === null ? "n/a" : `${(s.mean * 100).toFixed(2)}% ± ${(s.std * 100).toFixed(2)} (${(s.min * 100).toFixed(1)}–${(s.max * 100).toFixed(1)})`;
+
+/**
+ * Several seeds per rate: each figure as mean ± sample std (min–max), in percent, over the seeds;
+ * val_accuracy over the runs that completed an epoch.
+ */
+export function seedSummaryTable(runs: Run[]): string {
+  if (runs.length === 0) return "";
+  const layers = runs[0].deadUnits.map((d) => `${d.layer} dead`);
+  const header = ["learning rate", "seeds", ...layers, "val_accuracy", "diverged"];
+  const rows = seedStats(runs).map((g) => [
+    String(g.learningRate),
+    String(g.seeds.length),
+    ...g.dead.map(pctStats),
+    pctStats(g.valAccuracy),
+    `${g.diverged}/${g.seeds.length}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
+}

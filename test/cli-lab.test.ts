@@ -1,0 +1,137 @@
+// The dying-ReLU lab's CLI: several seeds per rate, shards and `merge`, the CSV, through the built bin.
+import { describe, it, expect, beforeAll } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { mnistFolder } from "./support/idx-files.js";
+
+const BIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
+
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let data: string;
+let dir: string;
+// A small grid: 2 rates × 3 seeds, 2 epochs on 960 images.
+const SWEEP = () => ["sweep", "--data", data, "--lr", "0.01,0.1", "--seeds", "3", "--seed", "5", "--epochs", "2", "--batch-size", "64",
+  "--layers", "32,16", "--probe", "100", "--quiet"];
+const read = (file: string) => JSON.parse(readFileSync(join(dir, file), "utf8"));
+const noSeconds = (runs: { seconds: number }[]) => runs.map(({ seconds: _, ...rest }) => rest);
+let whole: { stdout: string };
+
+beforeAll(async () => {
+  data = mnistFolder(1200, 200);
+  dir = mkdtempSync(join(tmpdir(), "dying-relu-lab-"));
+  whole = await cli(...SWEEP(), "--workers", "2", "--json", join(dir, "all.json"), "--csv", join(dir, "all.csv"));
+});
+
+describe("dying-relu sweep --seeds", () => {
+  it("trains each rate with seeds seed … seed + N − 1 and reports mean ± std (min–max)", () => {
+    const report = read("all.json");
+    expect(report.schemaVersion).toBe(2);
+    expect(report.config).toMatchObject({ seed: 5, seeds: 3, shard: null });
+    expect(report.runs.map((r: { learningRate: number; seed: number }) => [r.learningRate, r.seed]))
+      .toEqual([[0.01, 5], [0.01, 6], [0.01, 7], [0.1, 5], [0.1, 6], [0.1, 7]]);
+    for (const r of report.runs) expect(r.deadUnitsPerEpoch).toHaveLength(r.diverged ? r.diverged.epoch - 1 : 2);
+    expect(whole.stdout).toContain("seeds 5–7");
+    expect(whole.stdout).toMatch(/learning rate  seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/);
+    // Hand-computed from the JSON: mean and sample std of the first layer's dead fraction and the accuracy.
+    const pct = (v: number) => (v * 100).toFixed(2);
+    for (const lr of [0.01, 0.1]) {
+      const runs = report.runs.filter((r: { learningRate: number }) => r.learningRate === lr);
+      const cell = (xs: number[]) => {
+        const mean = (xs[0] + xs[1] + xs[2]) / 3;
+        const std = Math.sqrt(((xs[0] - mean) ** 2 + (xs[1] - mean) ** 2 + (xs[2] - mean) ** 2) / 2);
+        return `${pct(mean)}% ± ${pct(std)} (${(Math.min(...xs) * 100).toFixed(1)}–${(Math.max(...xs) * 100).toFixed(1)})`;
+      };
+      const dead = cell(runs.map((r: { deadUnits: { fraction: number }[] }) => r.deadUnits[0].fraction));
+      const acc = cell(runs.map((r: { history: { val_accuracy: number[] } }) => r.history.val_accuracy[1]));
+      const line = whole.stdout.split("\n").find((l) => l.startsWith(`${lr} `))!;
+      expect(line).toContain(dead);
+      expect(line).toContain(acc);
+      expect(line).toMatch(/ 3 /);
+      expect(line).toMatch(/0\/3$/);
+    }
+  });
+
+  it("writes one CSV row per run", () => {
+    const report = read("all.json");
+    const rows = readFileSync(join(dir, "all.csv"), "utf8").trimEnd().split("\n");
+    expect(rows[0]).toBe("learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step");
+    expect(rows).toHaveLength(7);
+    report.runs.forEach((r: { learningRate: number; seed: number; history: { val_accuracy: number[]; val_loss: number[] }; deadUnits: { fraction: number }[] }, i: number) => {
+      expect(rows[i + 1]).toBe([r.learningRate, r.seed, r.history.val_accuracy[1], r.history.val_loss[1], r.deadUnits[0].fraction, r.deadUnits[1].fraction, "", ""].join(","));
+    });
+  });
+});
+
+describe("dying-relu sweep --shard and merge", () => {
+  it.each([2, 3])("merging %i shards gives the unsharded runs", async (n) => {
+    const files: string[] = [];
+    for (let k = n; k >= 1; k--) {
+      const file = join(dir, `s${k}of${n}.json`);
+      const r = await cli(...SWEEP(), "--workers", "1", "--shard", `${k}/${n}`, "--json", file);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`shard ${k}/${n}:`);
+      files.push(file);
+    }
+    const out = join(dir, `merged${n}.json`);
+    const merged = await cli("merge", ...files, "--json", out);
+    expect(merged.stderr).toBe("");
+    expect(merged.code).toBe(0);
+    const all = read("all.json");
+    const m = JSON.parse(readFileSync(out, "utf8"));
+    expect(m.config).toEqual(all.config);
+    expect(noSeconds(m.runs)).toEqual(noSeconds(all.runs));
+    // The same table as the unsharded sweep's.
+    const table = (s: string) => s.slice(s.indexOf("Summary:")).split("\n").slice(0, 5).join("\n");
+    expect(table(merged.stdout)).toBe(table(whole.stdout));
+  });
+
+  const bad: [string, () => string[], RegExp][] = [
+    ["shard 3/2", () => [...SWEEP(), "--shard", "3/2"], /--shard 3\/2: K must be between 1 and N/],
+    ["shard 0/2", () => [...SWEEP(), "--shard", "0/2"], /--shard 0\/2: K must be between 1 and N/],
+    ["shard a/b", () => [...SWEEP(), "--shard", "a/b"], /--shard expects K\/N/],
+    ["an empty shard", () => [...SWEEP(), "--shard", "7/7"], /the grid has only 6 runs/],
+    ["zero seeds", () => [...SWEEP(), "--seeds", "0"], /--seeds must be at least 1/],
+    ["merge of nothing", () => ["merge"], /merge needs the --json files/],
+    ["merge of a non-JSON file", () => { const f = join(dir, "junk.json"); writeFileSync(f, "{nope"); return ["merge", f]; }, /junk\.json: not JSON/],
+    ["merge of a schema 1 file", () => { const f = join(dir, "old.json"); writeFileSync(f, JSON.stringify({ config: {}, runs: [] })); return ["merge", f]; }, /old\.json: schemaVersion nothing/],
+  ];
+  it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {
+    const { code, stderr } = await cli(...args());
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("merge refuses shards of different configs, naming the field", async () => {
+    const a = join(dir, "cfg-a.json");
+    const b = join(dir, "cfg-b.json");
+    await cli(...SWEEP(), "--lr", "0.01", "--seeds", "2", "--epochs", "1", "--shard", "1/2", "--json", a);
+    await cli(...SWEEP(), "--lr", "0.01", "--seeds", "2", "--epochs", "1", "--probe", "50", "--shard", "2/2", "--json", b);
+    const { code, stderr } = await cli("merge", a, b);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^dying-relu: config field "probe" differs: .*cfg-a\.json has 100, .*cfg-b\.json has 50; only "shard" may differ\n$/);
+  });
+
+  it("help lists the new flags and the merge command", async () => {
+    const sweep = (await cli("sweep", "--help")).stdout;
+    for (const flag of ["--seeds N", "--shard K/N", "--csv FILE"]) expect(sweep).toContain(flag);
+    const merge = await cli("merge", "--help");
+    expect(merge.code).toBe(0);
+    expect(merge.stdout).toMatch(/Usage: dying-relu merge FILE\.\.\./);
+    expect(merge.stdout).toContain("Example:");
+    expect((await cli("--help")).stdout).toContain("merge");
+  });
+});

@@ -1,0 +1,116 @@
+// The sweep's grid (rates × seeds), its shards, the seed statistics, the CSV rows and merging
+// shard reports, at the module level.
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { expandGrid, parseShard, shardPositions } from "../src/grid.js";
+import { seedStats, stats } from "../src/cli/report.js";
+import { runsCsv, type Report } from "../src/cli/results.js";
+import { mergeReports } from "../src/cli/merge.js";
+import type { Run } from "../src/study.js";
+
+describe("expandGrid", () => {
+  it("is rate-major, each rate with seeds seed … seed + seeds − 1", () => {
+    expect(expandGrid([0.5, 0.01], 7, 3)).toEqual([
+      { learningRate: 0.5, seed: 7 }, { learningRate: 0.5, seed: 8 }, { learningRate: 0.5, seed: 9 },
+      { learningRate: 0.01, seed: 7 }, { learningRate: 0.01, seed: 8 }, { learningRate: 0.01, seed: 9 },
+    ]);
+    expect(expandGrid([0.1], 42, 1)).toEqual([{ learningRate: 0.1, seed: 42 }]);
+  });
+});
+
+describe("shards", () => {
+  it("deal the grid round-robin", () => {
+    expect(shardPositions(7, { index: 1, count: 3 })).toEqual([0, 3, 6]);
+    expect(shardPositions(7, { index: 3, count: 3 })).toEqual([2, 5]);
+    expect(shardPositions(3, null)).toEqual([0, 1, 2]);
+  });
+
+  it("cover the grid exactly once, for any grid size and shard count", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 12 }), (size, count) => {
+      const all = Array.from({ length: count }, (_, k) => shardPositions(size, { index: k + 1, count })).flat();
+      expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: size }, (_, i) => i));
+    }));
+  });
+
+  it("parse K/N and refuse anything else in one line", () => {
+    expect(parseShard("2/4")).toEqual({ index: 2, count: 4 });
+    expect(parseShard("1/1")).toEqual({ index: 1, count: 1 });
+    expect(() => parseShard("3/2")).toThrow(/--shard 3\/2: K must be between 1 and N/);
+    expect(() => parseShard("0/2")).toThrow(/--shard 0\/2: K must be between 1 and N/);
+    expect(() => parseShard("1/0")).toThrow(/K must be between 1 and N/);
+    expect(() => parseShard("a/b")).toThrow(/--shard expects K\/N .* got "a\/b"/);
+    expect(() => parseShard("2")).toThrow(/--shard expects K\/N/);
+  });
+});
+
+function run(learningRate: number, seed: number, dead: number[], valAccuracy: number[], diverged = false): Run {
+  const deadUnits = dead.map((d, l) => ({ layer: `dense_${l + 1}`, units: 8, dead: d, fraction: d / 8 }));
+  return {
+    learningRate, seed, seconds: 1, deadUnits, deadUnitsPerEpoch: valAccuracy.map(() => deadUnits),
+    history: { loss: valAccuracy.map(() => 1), accuracy: valAccuracy, val_loss: valAccuracy.map((a) => 1 - a), val_accuracy: valAccuracy },
+    diverged: diverged ? { epoch: valAccuracy.length + 1, step: 3 } : null,
+  };
+}
+
+describe("seed statistics", () => {
+  it("are the mean, the sample std (n − 1), min and max", () => {
+    // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squared deviations sum to 32, sample variance 32/7.
+    expect(stats([2, 4, 4, 4, 5, 5, 7, 9])).toEqual({ n: 8, mean: 5, std: Math.sqrt(32 / 7), min: 2, max: 9 });
+    expect(stats([0.25])).toEqual({ n: 1, mean: 0.25, std: 0, min: 0.25, max: 0.25 });
+    expect(stats([])).toBeNull();
+  });
+
+  it("group the runs per rate, leaving out accuracies of runs that completed no epoch", () => {
+    const runs = [run(0.1, 1, [2, 4], [0.5, 0.9]), run(0.1, 2, [4, 4], [0.7]), run(0.5, 1, [8, 8], [], true), run(0.5, 2, [6, 8], [0.1])];
+    const [a, b] = seedStats(runs);
+    expect(a.learningRate).toBe(0.1);
+    expect(a.seeds).toEqual([1, 2]);
+    expect(a.dead[0]).toEqual({ n: 2, mean: 0.375, std: Math.sqrt(2 * 0.125 ** 2), min: 0.25, max: 0.5 });
+    expect(a.dead[1]).toEqual({ n: 2, mean: 0.5, std: 0, min: 0.5, max: 0.5 });
+    expect(a.valAccuracy!.mean).toBeCloseTo(0.8, 12);
+    expect(a.valAccuracy!.std).toBeCloseTo(Math.sqrt(0.02), 12);
+    expect(b.diverged).toBe(1);
+    expect(b.valAccuracy).toEqual({ n: 1, mean: 0.1, std: 0, min: 0.1, max: 0.1 });
+  });
+});
+
+describe("runsCsv", () => {
+  it("writes a header and one row per run", () => {
+    const csv = runsCsv([run(0.01, 3, [2, 0], [0.5, 0.75]), run(1e30, 3, [8, 8], [], true)]);
+    expect(csv.trimEnd().split("\n")).toEqual([
+      "learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step",
+      "0.01,3,0.75,0.25,0.25,0,,",
+      "1e+30,3,,,1,1,1,3",
+    ]);
+  });
+});
+
+describe("mergeReports", () => {
+  const config = {
+    learningRates: [0.1, 0.5], epochs: 1, batchSize: 4, validationSplit: 0.2, validationData: "split" as const,
+    layers: [8, 8], probe: 10, seed: 1, backend: "js", data: "x", seeds: 2, shard: null,
+  };
+  const grid = [run(0.1, 1, [1, 1], [0.5]), run(0.1, 2, [2, 2], [0.6]), run(0.5, 1, [3, 3], [0.7]), run(0.5, 2, [4, 4], [0.8])];
+  const shard = (index: number, count: number, over: object = {}): Report => ({
+    schemaVersion: 2,
+    config: { ...config, ...over, shard: { index, count } },
+    runs: shardPositions(4, { index, count }).map((p) => grid[p]),
+  });
+
+  it("puts the shards' runs back in grid order, whatever the file order", () => {
+    const merged = mergeReports(["c", "a", "b"], [shard(3, 3), shard(1, 3), shard(2, 3)]);
+    expect(merged.runs).toEqual(grid);
+    expect(merged.config).toEqual(config);
+    expect(merged.schemaVersion).toBe(2);
+  });
+
+  it("refuses mismatched configs, duplicates, missing shards and mixed splits", () => {
+    expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(2, 2, { epochs: 2 })])).toThrow(/^config field "epochs" differs: a has 1, b has 2; only "shard" may differ$/);
+    expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(1, 2)])).toThrow(/^a and b both hold shard 1\/2: duplicate or overlapping shards$/);
+    expect(() => mergeReports(["a", "b"], [shard(1, 3), shard(3, 3)])).toThrow(/^missing shard 2\/3 \(got 1\/3, 3\/3\)$/);
+    expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(2, 3)])).toThrow(/different splits/);
+    const wrong = shard(2, 2);
+    wrong.runs = wrong.runs.slice(1);
+    expect(() => mergeReports(["a", "b"], [shard(1, 2), wrong])).toThrow(/^b: its runs are not those of shard 2\/2/);
+  });
+});
