@@ -7,6 +7,7 @@ export {
   type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type DeadUnits, type Labels,
 } from "./engine/sequential.js";
 export type { Inputs } from "./engine/memory.js";
+export { ModelFileError, MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./engine/model-file.js";
 export { DyingReluError, ArgumentError, DataError } from "./errors.js";
 export { parseIdx, type IdxTensor } from "./data/idx.js";
 export {

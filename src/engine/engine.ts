@@ -3,6 +3,8 @@
 import { loadKernels, resolveBackend, type Backend, type BackendChoice } from "./wasm.js";
 import { createJsKernels } from "./js-kernels.js";
 import { Sequential, type SequentialConfig } from "./sequential.js";
+import { ModelFileError, decodeModel } from "./model-file.js";
+import { ArgumentError } from "../errors.js";
 
 export interface EngineOptions {
   /**
@@ -17,6 +19,12 @@ export interface EngineOptions {
 export interface Engine {
   readonly backend: Backend;
   sequential(config: SequentialConfig): Sequential;
+  /**
+   * A model from a model file (its JSON text or the parsed object), as model.save() writes it;
+   * throws a ModelFileError if it is not JSON, of another format or version, or its weights do
+   * not fit its layers. Compile it before training it further.
+   */
+  loadModel(json: unknown): Sequential;
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
@@ -25,5 +33,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return {
     backend,
     sequential: (config) => new Sequential(kernels, config),
+    loadModel: (json) => {
+      const { config, weights } = decodeModel(json);
+      let model: Sequential;
+      try {
+        model = new Sequential(kernels, config);
+      } catch (e) {
+        if (e instanceof ArgumentError) throw new ModelFileError(`model file: ${e.message}`);
+        throw e;
+      }
+      model.setWeights(weights);
+      return model;
+    },
   };
 }

@@ -6,6 +6,7 @@ import { ADAM, EVALUATE, FIT, denseName, trainCount } from "../keras-defaults.js
 import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
+import { encodeModel, type ModelFile } from "./model-file.js";
 
 export type Activation = "relu" | "softmax" | "linear";
 export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax"]; // index = engine code
@@ -311,6 +312,14 @@ export class Sequential {
       this.k.deadAccumulate(m, data, x instanceof Uint8Array ? 1 : 0, 0, 0, n);
     });
     return m;
+  }
+
+  /**
+   * The model's layers and weights as a model file (format "dying-relu-model", version 1; see
+   * model-file.ts); JSON.stringify it to write it, engine.loadModel() to read it back.
+   */
+  save(): ModelFile {
+    return encodeModel(this.inputSize, this.layers, this.getWeights());
   }
 
   getWeights(): LayerWeights[] {
