@@ -11,6 +11,7 @@ import type { Cell } from "./grid.js";
 import { integerAtLeast } from "./validate.js";
 import type { Backend } from "./engine/wasm.js";
 import type { Logs } from "./engine/sequential.js";
+import type { ModelFile } from "./engine/model-file.js";
 import type { Mnist, Split } from "./data/mnist.js";
 
 /** What a worker is started with (its workerData). */
@@ -21,6 +22,8 @@ export interface WorkerInit {
   data: Mnist;
   /** Post (throttled) batch events; epoch events are always posted. */
   batchEvents: boolean;
+  /** Send each trained model back with its run (model.save()). */
+  saveModels?: boolean;
 }
 
 /** The main thread's only message to a worker: train this run. */
@@ -36,7 +39,7 @@ export type WorkerEvent =
   | { type: "epochBegin"; index: number; epoch: number }
   | { type: "batch"; index: number; step: number; logs: Logs; elapsedMs: number }
   | { type: "epochEnd"; index: number; epoch: number; logs: Logs; elapsedMs: number }
-  | { type: "runEnd"; index: number; run: Run }
+  | { type: "runEnd"; index: number; run: Run; model?: ModelFile }
   | { type: "error"; index: number; name: string; dyingRelu: boolean; message: string };
 
 export interface ParallelHooks {
@@ -46,8 +49,8 @@ export interface ParallelHooks {
   onBatchEnd?: (index: number, step: number, logs: Logs, elapsedMs: number) => void;
   /** `elapsedMs` since the epoch began, measured in the worker. */
   onEpochEnd?: (index: number, epoch: number, logs: Logs, elapsedMs: number) => void;
-  /** As each run finishes, in completion order. */
-  onRunEnd?: (run: Run, index: number) => void;
+  /** As each run finishes, in completion order; `model` is its trained model with options.saveModels. */
+  onRunEnd?: (run: Run, index: number, model?: ModelFile) => void;
 }
 
 export interface ParallelOptions {
@@ -63,6 +66,8 @@ export interface ParallelOptions {
    * position in this list. By default config.learningRates, each with config.seed.
    */
   cells?: Cell[];
+  /** Hand each trained model (model.save()) to hooks.onRunEnd. */
+  saveModels?: boolean;
 }
 
 const DEFAULT_WORKER = new URL("./study-worker.js", import.meta.url);
@@ -99,7 +104,7 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
   const name = (index: number) =>
     `learning rate ${cells[index].learningRate}${options.cells ? ` (seed ${cells[index].seed})` : ""}`;
   const hooks = options.hooks ?? {};
-  const init: WorkerInit = { backend: options.backend, config, data: shareMnist(data), batchEvents: Boolean(hooks.onBatchEnd) };
+  const init: WorkerInit = { backend: options.backend, config, data: shareMnist(data), batchEvents: Boolean(hooks.onBatchEnd), saveModels: options.saveModels ?? false };
   const runs: Run[] = new Array(cells.length);
   const workers: Worker[] = [];
   const exited: Promise<void>[] = [];
@@ -142,7 +147,7 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
         case "runEnd":
           runs[e.index] = e.run;
           finished++;
-          hooks.onRunEnd?.(e.run, e.index);
+          hooks.onRunEnd?.(e.run, e.index, e.model);
           return dispatch(w);
         case "error": {
           const message = `${name(e.index)}: ${e.message.split("\n")[0]}`;

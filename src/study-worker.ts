@@ -5,17 +5,19 @@ import { createEngine } from "./engine/engine.js";
 import { DyingReluError } from "./errors.js";
 import { runOne } from "./study.js";
 import type { RunRequest, WorkerEvent, WorkerInit } from "./study-parallel.js";
+import type { ModelFile } from "./engine/model-file.js";
 
 const BATCH_EVERY_MS = 100;
 
 const port = parentPort!;
-const { backend, config, data, batchEvents } = workerData as WorkerInit;
+const { backend, config, data, batchEvents, saveModels } = workerData as WorkerInit;
 const post = (e: WorkerEvent) => port.postMessage(e);
 const engine = createEngine({ backend });
 engine.catch(() => {}); // reported by the first run that awaits it
 
 port.on("message", async ({ index, learningRate, seed }: RunRequest) => {
   try {
+    let model: ModelFile | undefined;
     let began = 0;
     let posted = 0;
     const run = await runOne(await engine, data, seed === config.seed ? config : { ...config, seed }, learningRate, {
@@ -34,8 +36,8 @@ port.on("message", async ({ index, learningRate, seed }: RunRequest) => {
       onEpochEnd(epoch, logs) {
         post({ type: "epochEnd", index, epoch, logs, elapsedMs: performance.now() - began });
       },
-    });
-    post({ type: "runEnd", index, run });
+    }, undefined, saveModels ? (m) => void (model = m.save()) : undefined);
+    post({ type: "runEnd", index, run, ...(model && { model }) });
   } catch (e) {
     const dyingRelu = e instanceof DyingReluError;
     post({ type: "error", index, name: dyingRelu ? e.name : "Error", dyingRelu, message: String((e as Error)?.message ?? e) });

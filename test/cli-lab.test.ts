@@ -135,3 +135,60 @@ describe("dying-relu sweep --shard and merge", () => {
     expect((await cli("--help")).stdout).toContain("merge");
   });
 });
+
+describe("dying-relu sweep --save and evaluate", () => {
+  it("saves one model per run, and evaluate reproduces its test accuracy and dead units", async () => {
+    const models = join(dir, "models");
+    const json = join(dir, "saved.json");
+    const r = await cli("sweep", "--data", data, "--lr", "0.01,0.1", "--seeds", "2", "--epochs", "1", "--batch-size", "64", "--layers", "32,16",
+      "--probe", "100", "--validation-data", "test", "--quiet", "--workers", "2", "--save", models, "--json", json);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(`Saved 4 models in ${models}`);
+    const { runs } = JSON.parse(readFileSync(json, "utf8"));
+    for (const run of runs) {
+      const file = join(models, `model-lr${run.learningRate}-seed${run.seed}.json`);
+      expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ format: "dying-relu-model", version: 1, inputSize: 784 });
+      const e = await cli("evaluate", file, "--data", data, "--probe", "100");
+      expect(e.stderr).toBe("");
+      expect(e.code).toBe(0);
+      // Validated on the test set, so the final val_accuracy is the saved model's test accuracy.
+      expect(e.stdout).toContain(`Test accuracy: ${(run.history.val_accuracy[0] * 100).toFixed(2)}% (loss ${run.history.val_loss[0].toFixed(4)}) on 200 test images`);
+      for (const d of run.deadUnits) expect(e.stdout).toContain(`Layer ${d.layer}: ${(d.fraction * 100).toFixed(2)}% neurons are dead (${d.dead}/${d.units})`);
+    }
+    // The same files again only with --force, refused before training.
+    const again = (...more: string[]) => cli("sweep", "--data", data, "--lr", "0.01", "--epochs", "1", "--quiet", "--save", models, "--seed", "42", "--layers", "32,16", ...more);
+    const clash = await again();
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/model-lr0\.01-seed42\.json already exists; pass --force to overwrite it/);
+    expect(clash.stdout).toBe("");
+    expect((await again("--force")).code).toBe(0);
+  });
+
+  const bad: [string, () => string[], RegExp][] = [
+    ["a corrupt model file", () => { const f = join(dir, "corrupt.json"); writeFileSync(f, '{"format":"dying-relu-model","version":1,"inputSize":784,"layers":[{"name":"d","units":10,"activation":"softmax"}],"encoding":"float32-le-base64","weights":[{"kernel":"AAAAAA==","bias":"AAAA"}]}'); return ["evaluate", f, "--data", data]; }, /corrupt\.json: model file: layer d kernel holds 1 values, but its layer's shape needs 7840/],
+    ["a truncated model file", () => { const f = join(dir, "cut.json"); writeFileSync(f, '{"format":"dying-relu-model","vers'); return ["evaluate", f, "--data", data]; }, /cut\.json: model file is not JSON/],
+    ["a model of another shape", () => {
+      const f = join(dir, "small.json");
+      writeFileSync(f, JSON.stringify({ format: "dying-relu-model", version: 1, inputSize: 4, layers: [{ name: "out", units: 10, activation: "softmax" }],
+        weights: [{ kernel: new Array(40).fill(0), bias: new Array(10).fill(0) }] }));
+      return ["evaluate", f, "--data", data];
+    }, /small\.json: the model takes 4 inputs per image, the data's images have 784 pixels/],
+    ["a missing model file", () => ["evaluate", join(dir, "none.json")], /none\.json cannot be read \(ENOENT\)/],
+    ["no model file", () => ["evaluate"], /evaluate takes one model file, got 0/],
+  ];
+  it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {
+    const { code, stderr } = await cli(...args());
+    expect(stderr).toMatch(message);
+    expect(code).toBe(2);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("help explains --save and evaluate", async () => {
+    expect((await cli("sweep", "--help")).stdout).toContain("--save DIR");
+    const help = await cli("evaluate", "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: dying-relu evaluate MODEL\.json/);
+    for (const flag of ["--data DIR", "--probe N", "--backend NAME", "Example:"]) expect(help.stdout).toContain(flag);
+    expect((await cli("--help")).stdout).toContain("evaluate");
+  });
+});

@@ -3,6 +3,7 @@
 import { DyingReluError } from "../errors.js";
 import { sweep } from "./sweep.js";
 import { merge } from "./merge.js";
+import { evaluate } from "./evaluate.js";
 
 const HELP = `Usage: dying-relu <command> [flags]
 
@@ -10,6 +11,7 @@ Commands:
   sweep     train one MLP per learning rate on MNIST and report dead ReLU units per layer
             (the seed notebook's study; run "dying-relu sweep --help" for its flags)
   merge     join the --json files of a sharded sweep (sweep --shard K/N) into one report
+  evaluate  test accuracy and dead units per layer of a model saved with sweep --save
 
 Flags:
   -h, --help  show this help
@@ -17,6 +19,7 @@ Flags:
 Example:
   dying-relu sweep --lr 0.5,0.01 --epochs 2
   dying-relu merge part1.json part2.json --json all.json
+  dying-relu evaluate models/model-lr0.01-seed42.json
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,7 +36,11 @@ async function main(argv: string[]): Promise<number> {
     await merge(rest, process.stdout);
     return 0;
   }
-  throw new DyingReluError(`unknown command "${command}" (commands: sweep, merge; see dying-relu --help)`);
+  if (command === "evaluate") {
+    await evaluate(rest, process.stdout);
+    return 0;
+  }
+  throw new DyingReluError(`unknown command "${command}" (commands: sweep, merge, evaluate; see dying-relu --help)`);
 }
 
 function describe(error: unknown): { message: string; code: number } {

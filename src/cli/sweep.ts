@@ -2,6 +2,9 @@
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
 import { writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ModelFile } from "../engine/model-file.js";
 import { ArgumentError } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { resolveBackend, type BackendChoice } from "../engine/wasm.js";
@@ -42,7 +45,9 @@ Flags (default in brackets):
   --json FILE               also write { schemaVersion: 2, config, runs } as JSON to FILE
   --csv FILE                also write one row per run (learning rate, seed, final val accuracy
                             and loss, dead fraction per layer, diverged epoch/step) to FILE
-  --force                   let --json and --csv overwrite existing files
+  --save DIR                also save every run's trained model to DIR/model-lr{lr}-seed{seed}.json
+                            (format "dying-relu-model" v1; read it with dying-relu evaluate) [none]
+  --force                   let --json, --csv and --save overwrite existing files
   --quiet                   no per-epoch progress, only the tables
   -h, --help                show this help
 
@@ -50,6 +55,7 @@ Examples:
   dying-relu sweep --lr 0.1,0.01 --epochs 2 --json runs.json
   dying-relu sweep --seeds 5 --csv runs.csv
   dying-relu sweep --seeds 5 --shard 2/3 --json part2.json   # then: dying-relu merge part*.json
+  dying-relu sweep --lr 0.01 --save models && dying-relu evaluate models/model-lr0.01-seed42.json
 `;
 
 const FLAGS = {
@@ -64,6 +70,7 @@ const FLAGS = {
   seeds: { type: "string" },
   shard: { type: "string" },
   csv: { type: "string" },
+  save: { type: "string" },
   data: { type: "string" },
   backend: { type: "string" },
   workers: { type: "string" },
@@ -126,6 +133,7 @@ export function parseSweepArgs(args: string[]) {
     seeds,
     shard,
     csv: values.csv,
+    save: values.save,
     help: values.help ?? false,
     data: values.data,
     backend: (values.backend ?? "auto") as BackendChoice,
@@ -133,6 +141,20 @@ export function parseSweepArgs(args: string[]) {
     force: values.force ?? false,
     quiet: values.quiet ?? false,
   };
+}
+
+export const modelFileName = (learningRate: number, seed: number) => `model-lr${learningRate}-seed${seed}.json`;
+
+/** Creates --save DIR and fails before any training if a model file it would write exists (without --force). */
+function checkSaveDir(dir: string, names: string[], force: boolean): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new ArgumentError(`--save ${dir} cannot be created: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!statSync(dir).isDirectory()) throw new ArgumentError(`--save ${dir} is not a directory`);
+  const taken = names.find((n) => existsSync(join(dir, n)));
+  if (taken && !force) throw new ArgumentError(`--save ${dir}: ${taken} already exists; pass --force to overwrite it`);
 }
 
 /** Writes the report's --json and --csv files (checked beforehand with checkOutputFile). */
@@ -159,6 +181,10 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   if (cells.length === 0) throw new ArgumentError(`--shard ${shard!.index}/${shard!.count}: the grid has only ${grid.length} runs, so this shard would be empty`);
   const several = seeds > 1 || shard !== null; // runs are named by rate and seed
   const workers = Math.min(opts.workers ?? availableParallelism(), cells.length);
+  if (opts.save) checkSaveDir(opts.save, cells.map((c) => modelFileName(c.learningRate, c.seed)), opts.force);
+  const saveModel = (i: number, model: ModelFile | undefined) => {
+    if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i].learningRate, cells[i].seed)), JSON.stringify(model) + "\n");
+  };
   // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
   const data = workers > 1 ? shareMnist(await loadMnist(opts.data)) : await loadMnist(opts.data);
   checkStudy(config, data);
@@ -184,7 +210,10 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     runs = [];
     for (const [i, { learningRate, seed }] of cells.entries()) {
       if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
-      const run = await runOne(engine, data, { ...config, seed }, learningRate, opts.quiet ? {} : kerasProgress(out, config.epochs, steps));
+      let model: ModelFile | undefined;
+      const run = await runOne(engine, data, { ...config, seed }, learningRate, opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
+        undefined, opts.save ? (m) => void (model = m.save()) : undefined);
+      saveModel(i, model);
       runs.push(run);
       out.write(runReport(run));
     }
@@ -199,13 +228,15 @@ export async function sweep(args: string[], out: Output): Promise<void> {
       workers,
       backend,
       ...(several && { cells }),
+      saveModels: Boolean(opts.save),
       hooks: {
         ...(progress && {
           onEpochBegin: progress.onEpochBegin,
           onBatchEnd: out.isTTY ? progress.onBatchEnd : undefined,
           onEpochEnd: progress.onEpochEnd,
         }),
-        onRunEnd: (run, index) => {
+        onRunEnd: (run, index, model) => {
+          saveModel(index, model);
           progress?.onRunEnd(index, run.diverged);
           done[index] = run;
           while (done[reported]) print(runReport(done[reported++]));
@@ -224,4 +255,5 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     runs,
   };
   await writeResults(report, opts.json, opts.csv, opts.force, out);
+  if (opts.save) out.write(`Saved ${cells.length} model${cells.length === 1 ? "" : "s"} in ${opts.save}\n`);
 }
