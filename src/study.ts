@@ -147,7 +147,8 @@ export async function runOne(
       learningRate,
       seed: config.seed,
       history: history.history,
-      deadUnits: model.deadUnits(probe),
+      // The last epoch's probe is the final one unless training went on past it (and diverged).
+      deadUnits: history.diverged || deadUnitsPerEpoch.length === 0 ? model.deadUnits(probe) : deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1],
       deadUnitsPerEpoch,
       diverged: history.diverged,
       seconds,
