@@ -105,6 +105,7 @@ describe("dying-relu sweep --shard and merge", () => {
     ["an empty shard", () => [...SWEEP(), "--shard", "7/7"], /the grid has only 6 runs/],
     ["zero seeds", () => [...SWEEP(), "--seeds", "0"], /--seeds must be at least 1/],
     ["merge of nothing", () => ["merge"], /merge needs the --json files/],
+    ["an unknown merge flag", () => ["merge", "--nope"], /Unknown option '--nope' \(see dying-relu merge --help\)/],
     ["merge of a non-JSON file", () => { const f = join(dir, "junk.json"); writeFileSync(f, "{nope"); return ["merge", f]; }, /junk\.json: not JSON/],
     ["merge of a schema 1 file", () => { const f = join(dir, "old.json"); writeFileSync(f, JSON.stringify({ config: {}, runs: [] })); return ["merge", f]; }, /old\.json: schemaVersion nothing/],
   ];

@@ -149,3 +149,19 @@ describe("runStudyParallel", () => {
     expect(spawned).toHaveLength(0);
   });
 });
+
+describe("runStudyParallel with cells", () => {
+  it("trains each (learning rate, seed) cell as runOne with that seed, in cell order", async () => {
+    const backend = resolveBackend("auto");
+    const cells = [{ learningRate: 0.01, seed: 5 }, { learningRate: 0.01, seed: 6 }, { learningRate: 0.1, seed: 5 }];
+    const engine = await createEngine({ backend });
+    const sequential = [];
+    for (const c of cells) sequential.push(...(await runStudy(engine, data, { ...config, learningRates: [c.learningRate], seed: c.seed })));
+    const parallel = await runStudyParallel(data, config, { workers: 2, backend, workerUrl: DIST_WORKER, cells });
+    const strip = (runs: typeof sequential) => runs.map(({ seconds: _, ...rest }) => rest);
+    expect(strip(parallel)).toEqual(strip(sequential));
+    expect(parallel.map((r) => [r.learningRate, r.seed])).toEqual([[0.01, 5], [0.01, 6], [0.1, 5]]);
+    expect(parallel[0].deadUnitsPerEpoch).toHaveLength(1);
+    expect(parallel[0].history.loss).not.toEqual(parallel[1].history.loss);
+  });
+});

@@ -43,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
   throw new DyingReluError(`unknown command "${command}" (commands: sweep, merge, evaluate; see dying-relu --help)`);
 }
 
+const helpFor = (command: string | undefined) => (command === "merge" || command === "evaluate" ? command : "sweep");
+
 function describe(error: unknown): { message: string; code: number } {
   if (error instanceof DyingReluError) return { message: error.message, code: 2 };
   const code = (error as { code?: unknown })?.code;
@@ -52,7 +54,7 @@ function describe(error: unknown): { message: string; code: number } {
     const lines = String((error as Error).message).split("\n").map((l) => l.trim().replace(/\.$/, ""));
     const hint = lines.find((l) => l.startsWith("To specify an option argument"));
     const first = lines[0].split(/\.\s/)[0];
-    return { message: `${first}${hint ? `; ${hint[0].toLowerCase()}${hint.slice(1)}` : ""} (see dying-relu sweep --help)`, code: 2 };
+    return { message: `${first}${hint ? `; ${hint[0].toLowerCase()}${hint.slice(1)}` : ""} (see dying-relu ${helpFor(process.argv[2])} --help)`, code: 2 };
   }
   return { message: `internal error: ${(error as Error)?.message ?? String(error)}`, code: 1 };
 }
