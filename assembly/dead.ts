@@ -1,7 +1,9 @@
-// Dead-unit probe: a unit is dead when its output is exactly 0 for every probe sample,
-// the notebook's np.all(activations == 0, axis=0). Probe batches stream through forward()
-// and OR an "it fired" mask into each layer's `alive` flags, so any probe size works.
-import { Model, layerAt, modelPredictForward } from "./model";
+// Dead-unit probe: a ReLU unit is dead when its output is exactly 0 for every probe sample,
+// the notebook's np.all(activations == 0, axis=0); a unit of any other activation (leaky_relu,
+// elu, gelu) when its output is never positive, np.all(activations <= 0, axis=0). Probe batches
+// stream through forward() and OR an "it fired" mask into each layer's `alive` flags, so any
+// probe size works.
+import { Model, layerAt, modelPredictForward, ACT_RELU } from "./model";
 
 export function deadReset(m: Model): void {
   for (let l = 0; l < m.nLayers; l++) {
@@ -21,9 +23,17 @@ export function deadAccumulate(m: Model, data: usize, isU8: bool, idx: usize, st
       for (let j: usize = 0; j < stride; j += 16) {
         let fired = v128.load(layer.alive + j);
         let p = layer.a + j;
-        for (let r = 0; r < n; r++) {
-          fired = v128.or(fired, f32x4.ne(v128.load(p), zero));
-          p += stride;
+        if (layer.activation == ACT_RELU) {
+          for (let r = 0; r < n; r++) {
+            fired = v128.or(fired, f32x4.ne(v128.load(p), zero));
+            p += stride;
+          }
+        } else {
+          // Other activations (leaky_relu, elu, gelu) are rarely exactly 0: "fired" means positive.
+          for (let r = 0; r < n; r++) {
+            fired = v128.or(fired, f32x4.gt(v128.load(p), zero));
+            p += stride;
+          }
         }
         v128.store(layer.alive + j, fired);
       }

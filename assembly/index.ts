@@ -5,7 +5,7 @@ import { Model, Layer, layerAt } from "./model";
 
 export {
   modelNew, modelFree, modelReserve, modelResetOptimizer, modelShuffle, modelTrainBatch, modelGradients,
-  modelEvaluate, modelPredict, modelStep,
+  modelEvaluate, modelPredict, modelStep, layerSetAlpha,
 } from "./model";
 export { deadReset, deadAccumulate, deadCount } from "./dead";
 

@@ -6,23 +6,24 @@ import { gemm, sumRows, transpose, NR, EPI_NONE, EPI_RELU, EPI_MASK } from "./ke
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
 import { adam } from "./kernels/adam";
 import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
+import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform } from "./init";
 import { rngSeed, shuffleIndices, RNG_STATE_BYTES } from "./prng";
 
-export const ACT_LINEAR: i32 = 0;
-export const ACT_RELU: i32 = 1;
-export const ACT_SOFTMAX: i32 = 2;
+export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
 
 @unmanaged export class Layer {
   inDim: i32 = 0; // rows of W: the input size, or the previous layer's padded width
   units: i32 = 0;
   width: i32 = 0; // units rounded up to NR
   activation: i32 = 0;
+  alpha: f32 = 0; // leaky_relu's negative slope, elu's α
   w: usize = 0; // [inDim, width] inside the parameter arena
   b: usize = 0; // [width]
   gw: usize = 0; // same offsets inside the gradient arena
   gb: usize = 0;
   a: usize = 0; // outputs [capacity, width]
+  z: usize = 0; // pre-activations [capacity, width], kept for gelu layers only (0 otherwise)
   alive: usize = 0; // dead-unit probe: per unit, all ones once it has fired
 }
 
@@ -112,7 +113,12 @@ function freeBatchBuffers(m: Model): void {
   heap.free(m.y);
   heap.free(m.d0);
   heap.free(m.d1);
-  for (let l = 0; l < m.nLayers; l++) heap.free(layerAt(m, l).a);
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    heap.free(layer.a);
+    if (layer.z) heap.free(layer.z);
+    layer.z = 0;
+  }
 }
 
 /** Makes room for batches of up to `rows` rows. */
@@ -128,6 +134,7 @@ export function modelReserve(m: Model, rows: i32): void {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     layer.a = allocZeroed((r * layer.width) << 2);
+    if (layer.activation == ACT_GELU) layer.z = allocZeroed((r * layer.width) << 2);
   }
 }
 
@@ -172,8 +179,11 @@ function forward(m: Model, rows: i32): void {
   let ld = m.inputSize;
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
-    const epi = layer.activation == ACT_RELU ? EPI_RELU : EPI_NONE;
-    gemm(rows, layer.width, layer.inDim, input, ld, 1, layer.w, layer.width, layer.a, layer.width, layer.b, epi, 0);
+    const act = layer.activation;
+    const epi = act == ACT_RELU ? EPI_RELU : EPI_NONE;
+    const out = act == ACT_GELU ? layer.z : layer.a;
+    gemm(rows, layer.width, layer.inDim, input, ld, 1, layer.w, layer.width, out, layer.width, layer.b, epi, 0);
+    if (act >= ACT_LEAKY_RELU) activate(out, layer.a, rows * layer.width, act, layer.alpha);
     input = layer.a;
     ld = layer.width;
   }
@@ -195,6 +205,7 @@ function backward(m: Model, rows: i32, d: usize): void {
     transpose(layer.w, layer.inDim, layer.width, m.wt);
     const epi = prev.activation == ACT_RELU ? EPI_MASK : EPI_NONE;
     gemm(rows, layer.inDim, layer.width, dOut, layer.width, 1, m.wt, layer.inDim, spare, layer.inDim, 0, epi, prev.a);
+    if (prev.activation >= ACT_LEAKY_RELU) activationGrad(spare, prev.a, prev.z, rows * layer.inDim, prev.activation, prev.alpha);
     const t = dOut;
     dOut = spare;
     spare = t;
@@ -272,6 +283,11 @@ export function modelPredict(m: Model, data: usize, isU8: bool, idx: usize, star
       for (let r = 0; r < n; r++) memory.copy(dst + <usize>r * rowBytes, last.a + ((<usize>r * last.width) << 2), rowBytes);
     }
   }
+}
+
+/** Sets layer l's activation parameter: leaky_relu's negative slope or elu's α. */
+export function layerSetAlpha(m: Model, l: i32, alpha: f32): void {
+  layerAt(m, l).alpha = alpha;
 }
 
 /** Adam's step counter t (Keras' optimizer.iterations). */

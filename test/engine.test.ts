@@ -160,7 +160,7 @@ describe("dead units", () => {
       { kernel: new Float32Array(8), bias: new Float32Array(2) },
     ]);
     const x = Float32Array.of(0, 1, 0, 0, 0.2, 0.3, 1, 0, 0);
-    expect(model.deadUnits(x)).toEqual([{ layer: "h", units: 4, dead: 2, fraction: 0.5 }]);
+    expect(model.deadUnits(x)).toEqual([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "zero" }]);
     // Without the third sample unit 1 never fires.
     expect(model.deadUnits(x.subarray(0, 6))[0].dead).toBe(3);
     model.dispose();
@@ -256,7 +256,7 @@ describe("bad arguments", () => {
     ["an unknown optimizer", () => model().compile({ optimizer: "sgd" as "adam" }), /optimizer must be one of "adam", got "sgd"/],
     ["training before compile", () => engine.sequential({ ...TINY, layers: [...TINY.layers] }).trainOnBatch(x, y), /call compile/],
     ["softmax before the last layer", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }, { units: 2, activation: "softmax" }] }), /only supported on the last layer/],
-    ["an unknown activation", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "tanh" as "relu" }] }), /layers\[0\].activation must be one of "linear", "relu", "softmax", got "tanh"/],
+    ["an unknown activation", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "tanh" as "relu" }] }), /layers\[0\].activation must be one of "linear", "relu", "softmax", "leaky_relu", "elu", "gelu", got "tanh"/],
     ["zero units", () => engine.sequential({ inputSize: 2, layers: [{ units: 0, activation: "softmax" }] }), /layers\[0\].units must be an integer ≥ 1, got 0/],
     ["a kernel of the wrong size", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }] }).setWeights([{ kernel: new Float32Array(3), bias: new Float32Array(2) }]), /kernel must be a Float32Array of 2×2 = 4 values, got Float32Array\(3\)/],
   ])("rejects %s with an ArgumentError", (_name, call, message) => {

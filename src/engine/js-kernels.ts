@@ -19,6 +19,9 @@ const ALIGN = 16;
 const PAGE = 65536;
 const ACT_RELU = 1;
 const ACT_SOFTMAX = 2;
+const ACT_LEAKY_RELU = 3;
+const ACT_ELU = 4;
+const ACT_GELU = 5;
 
 /** f32(byte) / 255 in f32, for every byte: the notebook's astype("float32") / 255.0. */
 const BYTE_SCALE = Float32Array.from({ length: 256 }, (_, b) => Math.fround(b / 255));
@@ -28,11 +31,13 @@ interface Layer {
   units: number;
   width: number; // units rounded up to NR
   activation: number;
+  alpha: number; // leaky_relu's negative slope, elu's α (an f32 value)
   w: number; // byte pointers, as in assembly/model.ts
   b: number;
   gw: number;
   gb: number;
   a: number; // outputs [capacity, width]
+  z: number; // pre-activations [capacity, width] for gelu layers, else 0
   alive: number; // dead-unit probe flags, one u32 per unit of the width
 }
 
@@ -385,6 +390,65 @@ function adam(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Activations: assembly/kernels/activations.ts (exp and Φ in f64, rounded once to f32).
+
+const INV_SQRT2 = 0.7071067811865476;
+const INV_SQRT_2PI = 0.3989422804014327;
+
+/** erfc(x) (Numerical Recipes' erfcc, relative error < 1.2e-7), as erfc64. */
+export function erfc64(x: number): number {
+  const z = Math.abs(x);
+  const t = 1.0 / (1.0 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+    t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2.0 - r;
+}
+
+function normalCdf(z: number): number {
+  return 0.5 * erfc64(-z * INV_SQRT2);
+}
+
+/** a = f(z) over n floats at float offsets z and a (which may be equal). */
+function activate(F: Float32Array, z: number, a: number, n: number, act: number, alpha: number): void {
+  const fr = Math.fround;
+  if (act === ACT_LEAKY_RELU) {
+    for (let i = 0; i < n; i++) {
+      const v = F[z + i];
+      F[a + i] = v > 0 ? v : fr(v * alpha);
+    }
+  } else if (act === ACT_ELU) {
+    for (let i = 0; i < n; i++) {
+      const v = F[z + i];
+      F[a + i] = v > 0 ? v : alpha * (Math.exp(v) - 1);
+    }
+  } else if (act === ACT_GELU) {
+    for (let i = 0; i < n; i++) {
+      const v = F[z + i];
+      F[a + i] = v * normalCdf(v);
+    }
+  }
+}
+
+/** d *= f'(z) over n floats, from the outputs a (leaky_relu, elu) or the pre-activations z (gelu). */
+function activationGrad(F: Float32Array, d: number, a: number, z: number, n: number, act: number, alpha: number): void {
+  const fr = Math.fround;
+  if (act === ACT_LEAKY_RELU) {
+    for (let i = 0; i < n; i++) if (!(F[a + i] > 0)) F[d + i] = fr(F[d + i] * alpha);
+  } else if (act === ACT_ELU) {
+    for (let i = 0; i < n; i++) {
+      const ai = F[a + i];
+      if (!(ai > 0)) F[d + i] = fr(F[d + i] * fr(ai + alpha));
+    }
+  } else if (act === ACT_GELU) {
+    for (let i = 0; i < n; i++) {
+      const v = F[z + i];
+      F[d + i] = fr(F[d + i] * fr(normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** A fresh engine instance: its own memory, allocator and models, behind the wasm Kernels type. */
 export function createJsKernels(): Kernels {
@@ -495,7 +559,7 @@ export function createJsKernels(): Kernels {
     for (let l = 0; l < nLayers; l++) {
       const u = I[(units >> 2) + l];
       const width = (u + NR - 1) & ~(NR - 1);
-      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], w: 0, b: 0, gw: 0, gb: 0, a: 0, alive: 0 });
+      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], alpha: 0, w: 0, b: 0, gw: 0, gb: 0, a: 0, z: 0, alive: 0 });
       total += inDim * width + width;
       if (l > 0) wtSize = Math.max(wtSize, inDim * width);
       maxWidth = Math.max(maxWidth, width);
@@ -538,7 +602,11 @@ export function createJsKernels(): Kernels {
     free(md.y);
     free(md.d0);
     free(md.d1);
-    for (const ly of md.layers) free(ly.a);
+    for (const ly of md.layers) {
+      free(ly.a);
+      if (ly.z) free(ly.z);
+      ly.z = 0;
+    }
   }
 
   function modelReserve(m: number, rows: number): void {
@@ -550,7 +618,10 @@ export function createJsKernels(): Kernels {
     md.y = alloc(rows * 4);
     md.d0 = alloc(rows * md.maxWidth * 4);
     md.d1 = alloc(rows * md.maxWidth * 4);
-    for (const ly of md.layers) ly.a = allocZeroed(rows * ly.width * 4);
+    for (const ly of md.layers) {
+      ly.a = allocZeroed(rows * ly.width * 4);
+      if (ly.activation === ACT_GELU) ly.z = allocZeroed(rows * ly.width * 4);
+    }
   }
 
   function modelFree(m: number): void {
@@ -615,7 +686,9 @@ export function createJsKernels(): Kernels {
     let ld = md.inputSize;
     for (const ly of md.layers) {
       const a = ly.a >> 2;
-      denseForward(F, rows, ly.inDim, ly.width, input, ld, ly.w >> 2, ly.b >> 2, a, ly.activation === ACT_RELU);
+      const out = ly.activation === ACT_GELU ? ly.z >> 2 : a;
+      denseForward(F, rows, ly.inDim, ly.width, input, ld, ly.w >> 2, ly.b >> 2, out, ly.activation === ACT_RELU);
+      if (ly.activation >= ACT_LEAKY_RELU) activate(F, out, a, rows * ly.width, ly.activation, ly.alpha);
       input = a;
       ld = ly.width;
     }
@@ -635,6 +708,9 @@ export function createJsKernels(): Kernels {
       const prev = layers[l - 1];
       transpose(F, ly.w >> 2, ly.inDim, ly.width, md.wt >> 2);
       inputGrad(F, rows, ly.inDim, ly.width, dOut >> 2, md.wt >> 2, spare >> 2, prev.a >> 2, prev.activation === ACT_RELU);
+      if (prev.activation >= ACT_LEAKY_RELU) {
+        activationGrad(F, spare >> 2, prev.a >> 2, prev.z >> 2, rows * ly.inDim, prev.activation, prev.alpha);
+      }
       const t = dOut;
       dOut = spare;
       spare = t;
@@ -725,9 +801,14 @@ export function createJsKernels(): Kernels {
         const alive = ly.alive >> 2;
         const a = ly.a >> 2;
         const width = ly.width;
+        const relu = ly.activation === ACT_RELU; // others: "fired" means positive
         for (let r = 0; r < n; r++) {
           const row = a + r * width;
-          for (let j = 0; j < width; j++) if (F[row + j] !== 0) I[alive + j] = -1;
+          if (relu) {
+            for (let j = 0; j < width; j++) if (F[row + j] !== 0) I[alive + j] = -1;
+          } else {
+            for (let j = 0; j < width; j++) if (F[row + j] > 0) I[alive + j] = -1;
+          }
         }
       }
     }
@@ -763,6 +844,9 @@ export function createJsKernels(): Kernels {
     layerRows: (m, l) => layer(m, l).inDim,
     layerWidth: (m, l) => layer(m, l).width,
     layerAlive: (m, l) => layer(m, l).alive,
+    layerSetAlpha: (m, l, alpha) => {
+      layer(m, l).alpha = Math.fround(alpha);
+    },
     deadReset,
     deadAccumulate,
     deadCount,

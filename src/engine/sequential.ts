@@ -2,19 +2,27 @@
 // the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
-import { ADAM, EVALUATE, FIT, denseName, trainCount } from "../keras-defaults.js";
+import { ACTIVATION_ALPHA, ADAM, EVALUATE, FIT, denseName, trainCount } from "../keras-defaults.js";
 import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
 import { encodeModel, type ModelFile } from "./model-file.js";
 
-export type Activation = "relu" | "softmax" | "linear";
-export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax"]; // index = engine code
+export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
+// index = engine code (assembly/kernels/activations.ts)
+export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax", "leaky_relu", "elu", "gelu"];
+/** Hidden activations whose units deadUnits/deadMask report. */
+const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
 export type Labels = Uint8Array | Int32Array;
 
 export interface LayerConfig {
   units: number;
   activation: Activation;
+  /**
+   * leaky_relu's negative slope (Keras LeakyReLU(negative_slope), default 0.3) or elu's α
+   * (default 1.0); a number ≥ 0, only for those two activations.
+   */
+  alpha?: number;
   name?: string;
 }
 
@@ -83,6 +91,12 @@ export interface DeadUnits {
   units: number;
   dead: number;
   fraction: number;
+  /**
+   * "zero" for ReLU layers: the output is exactly 0 on every probe sample (the notebook's test);
+   * "never-positive" for leaky_relu, elu and gelu, whose outputs are rarely exactly 0: the output
+   * is ≤ 0 on every probe sample. Always set by deadUnits().
+   */
+  definition?: "zero" | "never-positive";
 }
 
 interface Layer {
@@ -90,6 +104,7 @@ interface Layer {
   inputs: number;
   units: number;
   activation: Activation;
+  alpha: number;
 }
 
 // Evaluation, prediction and probes run in chunks of at least this many rows.
@@ -121,7 +136,16 @@ export class Sequential {
       if (activation === "softmax" && i !== config.layers.length - 1) {
         throw new ArgumentError(`layers[${i}].activation "softmax" is only supported on the last layer`);
       }
-      const layer = { name: l.name ?? denseName(i), inputs, units, activation };
+      let alpha = 0;
+      if (activation === "leaky_relu" || activation === "elu") {
+        alpha = l.alpha ?? ACTIVATION_ALPHA[activation];
+        if (typeof alpha !== "number" || !(alpha >= 0) || !Number.isFinite(alpha)) {
+          throw new ArgumentError(`layers[${i}].alpha must be a finite number ≥ 0, got ${show(l.alpha)}`);
+        }
+      } else if (l.alpha !== undefined) {
+        throw new ArgumentError(`layers[${i}].alpha only applies to "leaky_relu" and "elu", not ${show(activation)}`);
+      }
+      const layer = { name: l.name ?? denseName(i), inputs, units, activation, alpha };
       inputs = units;
       return layer;
     });
@@ -138,6 +162,9 @@ export class Sequential {
       [Int32Array.from(this.layers, (l) => l.units), Int32Array.from(this.layers, (l) => ACTIVATIONS.indexOf(l.activation))],
       ([units, acts]) => k.modelNew(this.inputSize, this.layers.length, units, acts, this.seed),
     );
+    this.layers.forEach((l, i) => {
+      if (l.alpha !== 0) k.layerSetAlpha(this.handle, i, l.alpha);
+    });
   }
 
   get outputSize(): number {
@@ -282,21 +309,25 @@ export class Sequential {
     });
   }
 
-  /** Units whose output is exactly 0 for every sample of x, per ReLU layer. */
+  /**
+   * Dead units per hidden relu, leaky_relu, elu or gelu layer: for ReLU those whose output is
+   * exactly 0 for every sample of x, for the others those whose output is never positive.
+   */
   deadUnits(x: Inputs): DeadUnits[] {
     const m = this.probeDead(x);
     return this.layers.flatMap((l, i) => {
-      if (l.activation !== "relu") return [];
+      if (!PROBED.includes(l.activation)) return [];
       const dead = this.k.deadCount(m, i);
-      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units }];
+      const definition = l.activation === "relu" ? ("zero" as const) : ("never-positive" as const);
+      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units, definition }];
     });
   }
 
-  /** Per ReLU layer, one byte per unit: 1 where the unit is dead on x (as deadUnits counts), else 0. */
+  /** Per layer deadUnits reports, one byte per unit: 1 where the unit is dead on x, else 0. */
   deadMask(x: Inputs): Uint8Array[] {
     const m = this.probeDead(x);
     return this.layers.flatMap((l, i) => {
-      if (l.activation !== "relu") return [];
+      if (!PROBED.includes(l.activation)) return [];
       const alive = this.mem.u32(this.k.layerAlive(m, i), l.units);
       return [Uint8Array.from(alive, (a) => (a === 0 ? 1 : 0))];
     });

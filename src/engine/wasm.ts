@@ -41,6 +41,8 @@ export type Kernels = {
   deadCount(m: number, l: number): number;
   /** Per-unit u32 flags of the last dead probe: nonzero = fired at least once (alive). */
   layerAlive(m: number, l: number): number;
+  /** Sets layer l's leaky_relu negative slope or elu α (stored as f32). */
+  layerSetAlpha(m: number, l: number, alpha: number): void;
 };
 
 // A minimal module whose only function uses f32x4.relaxed_madd: it validates exactly where the

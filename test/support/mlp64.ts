@@ -1,18 +1,61 @@
 // An independent float64 reference of the engine's math, written the plain way (no padding, no
-// SIMD): dense layers with ReLU, softmax cross-entropy from the logits, and Keras 3 Adam.
+// SIMD): dense layers with ReLU (or leaky_relu, elu, gelu), softmax cross-entropy from the
+// logits, and Keras 3 Adam.
 import type { LayerWeights } from "../../src/index.js";
 
 export interface Net64 {
   sizes: number[]; // [input, ...units]
   kernels: Float64Array[]; // [in, out] row-major
   biases: Float64Array[];
+  /** Hidden layers' activations (default: all relu). */
+  hidden?: Hidden[];
 }
 
-export function fromWeights(inputSize: number, weights: LayerWeights[]): Net64 {
+export interface Hidden {
+  activation: "relu" | "leaky_relu" | "elu" | "gelu";
+  alpha?: number;
+}
+
+/** erf(x) by its Maclaurin series (|x| < 6: terms stay below 1e15, error ~1e-10), ±1 beyond. */
+export function erf(x: number): number {
+  if (Math.abs(x) >= 6) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    const add = term / (2 * n + 1);
+    sum += add;
+    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+const phi = (z: number) => 0.5 * (1 + erf(z / Math.SQRT2));
+
+export function act64(h: Hidden, z: number): number {
+  switch (h.activation) {
+    case "relu": return Math.max(z, 0);
+    case "leaky_relu": return z > 0 ? z : (h.alpha ?? 0.3) * z;
+    case "elu": return z > 0 ? z : (h.alpha ?? 1) * (Math.exp(z) - 1);
+    case "gelu": return z * phi(z);
+  }
+}
+
+export function actGrad64(h: Hidden, z: number): number {
+  switch (h.activation) {
+    case "relu": return z > 0 ? 1 : 0;
+    case "leaky_relu": return z > 0 ? 1 : (h.alpha ?? 0.3);
+    case "elu": return z > 0 ? 1 : (h.alpha ?? 1) * Math.exp(z);
+    case "gelu": return phi(z) + (z * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
+  }
+}
+
+export function fromWeights(inputSize: number, weights: LayerWeights[], hidden?: Hidden[]): Net64 {
   return {
     sizes: [inputSize, ...weights.map((w) => w.bias.length)],
     kernels: weights.map((w) => Float64Array.from(w.kernel)),
     biases: weights.map((w) => Float64Array.from(w.bias)),
+    hidden,
   };
 }
 
@@ -27,15 +70,20 @@ export function lossAndGrads(net: Net64, x: ArrayLike<number>, y: ArrayLike<numb
   }
   for (let s = 0; s < n; s++) {
     const acts: number[][] = [Array.from({ length: net.sizes[0] }, (_, i) => x[s * net.sizes[0] + i])];
+    const zs: number[][] = [[]];
     for (let l = 0; l < L; l++) {
       const [nin, nout] = [net.sizes[l], net.sizes[l + 1]];
       const out = new Array<number>(nout).fill(0);
+      const zl = new Array<number>(nout).fill(0);
+      const h = net.hidden?.[l] ?? { activation: "relu" };
       for (let j = 0; j < nout; j++) {
         let z = net.biases[l][j];
         for (let i = 0; i < nin; i++) z += acts[l][i] * net.kernels[l][i * nout + j];
-        out[j] = l < L - 1 ? Math.max(z, 0) : z;
+        zl[j] = z;
+        out[j] = l < L - 1 ? act64(h, z) : z;
       }
       acts.push(out);
+      zs.push(zl);
     }
     const z = acts[L];
     const max = Math.max(...z);
@@ -49,9 +97,12 @@ export function lossAndGrads(net: Net64, x: ArrayLike<number>, y: ArrayLike<numb
       for (let i = 0; i < nin; i++) for (let j = 0; j < nout; j++) grads.kernels[l][i * nout + j] += acts[l][i] * delta[j];
       if (l === 0) break;
       const prev = new Array<number>(nin).fill(0);
+      const h = net.hidden?.[l - 1] ?? { activation: "relu" };
       for (let i = 0; i < nin; i++) {
-        if (acts[l][i] <= 0) continue;
+        const fp = actGrad64(h, zs[l][i]);
+        if (fp === 0) continue;
         for (let j = 0; j < nout; j++) prev[i] += net.kernels[l][i * nout + j] * delta[j];
+        prev[i] *= fp;
       }
       delta = prev;
     }

@@ -1,0 +1,153 @@
+// Hidden activations other than ReLU (leaky_relu, elu, gelu) in every engine: gradients against
+// central finite differences of the float64 reference (test/support/mlp64.ts), the forward pass
+// against it, the js twin against the wasm builds, the "never-positive" dead-unit count, and
+// bad options.
+import { describe, it, expect, beforeAll } from "vitest";
+import { createEngine, ArgumentError, type Engine, type LayerConfig, type SequentialConfig } from "../src/index.js";
+import { act64, fromWeights, lossAndGrads, type Hidden } from "./support/mlp64.js";
+import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
+
+const BACKENDS = ["wasm-simd", "wasm-relaxed", "js"] as const;
+let engines: Record<(typeof BACKENDS)[number], Engine>;
+
+beforeAll(async () => {
+  engines = {
+    "wasm-simd": await createEngine({ backend: "wasm-simd" }),
+    "wasm-relaxed": await createEngine({ backend: "wasm-relaxed" }),
+    js: await createEngine({ backend: "js" }),
+  };
+});
+
+const HIDDEN: Record<string, Hidden> = {
+  leaky_relu: { activation: "leaky_relu" }, // Keras LeakyReLU's default slope 0.3
+  "leaky_relu α=0.05": { activation: "leaky_relu", alpha: 0.05 },
+  elu: { activation: "elu" },
+  "elu α=0.5": { activation: "elu", alpha: 0.5 },
+  gelu: { activation: "gelu" },
+};
+
+function tinyWith(h: Hidden): SequentialConfig {
+  const hidden: LayerConfig = { units: 0, activation: h.activation, ...(h.alpha !== undefined ? { alpha: h.alpha } : {}) };
+  return { ...TINY, layers: [{ ...hidden, units: 5 }, { ...hidden, units: 6 }, TINY.layers[2]] };
+}
+
+describe.each(BACKENDS)("%s", (backend) => {
+  describe.each(Object.entries(HIDDEN))("%s", (_, h) => {
+    it("gradients match central finite differences of the float64 reference", () => {
+      const model = engines[backend].sequential(tinyWith(h));
+      const weights = randomWeights(1);
+      model.setWeights(weights);
+      const { x, y } = tinyBatch(2, 6);
+      const { loss, grads } = model.computeGradients(x, y);
+      const net = fromWeights(TINY.inputSize, weights, [h, h]);
+      expect(loss).toBeCloseTo(lossAndGrads(net, x, y), 5);
+      const step = 1e-6;
+      let checked = 0;
+      const probe = (params: Float64Array[], engineGrads: Float32Array[]) =>
+        params.forEach((p, l) => {
+          for (let i = 0; i < p.length; i++) {
+            const keep = p[i];
+            p[i] = keep + step;
+            const up = lossAndGrads(net, x, y);
+            p[i] = keep - step;
+            const down = lossAndGrads(net, x, y);
+            p[i] = keep;
+            const fd = (up - down) / (2 * step);
+            expect(Math.abs(engineGrads[l][i] - fd)).toBeLessThan(1e-5 + 1e-3 * Math.abs(fd));
+            checked++;
+          }
+        });
+      probe(net.kernels, grads.map((g) => g.kernel));
+      probe(net.biases, grads.map((g) => g.bias));
+      expect(checked).toBe(7 * 5 + 5 * 6 + 6 * 3 + 5 + 6 + 3);
+      model.dispose();
+    });
+
+    it("predict matches the float64 reference's probabilities", () => {
+      const model = engines[backend].sequential(tinyWith(h));
+      const weights = randomWeights(3);
+      model.setWeights(weights);
+      const { x } = tinyBatch(4, 50);
+      const p = model.predict(x);
+      const net = fromWeights(TINY.inputSize, weights, [h, h]);
+      for (let s = 0; s < 50; s++) {
+        let a = Array.from(x.subarray(s * 7, s * 7 + 7), Number);
+        for (let l = 0; l < 3; l++) {
+          const [nin, nout] = [net.sizes[l], net.sizes[l + 1]];
+          a = Array.from({ length: nout }, (_, j) => {
+            let z = net.biases[l][j];
+            for (let i = 0; i < nin; i++) z += a[i] * net.kernels[l][i * nout + j];
+            return l < 2 ? act64(h, z) : z;
+          });
+        }
+        const max = Math.max(...a);
+        const sum = a.reduce((t, v) => t + Math.exp(v - max), 0);
+        a.forEach((v, j) => expect(Math.abs(p[s * 3 + j] - Math.exp(v - max) / sum)).toBeLessThan(1e-6));
+      }
+      model.dispose();
+    });
+  });
+});
+
+describe.each(["wasm-simd", "wasm-relaxed"] as const)("js agrees with %s within 1e-4", (backend) => {
+  it.each(Object.keys(HIDDEN))("%s: three Adam steps, then predict", (name) => {
+    const h = HIDDEN[name];
+    const [a, b] = [engines.js, engines[backend]].map((e) => {
+      const m = e.sequential({ ...tinyWith(h), seed: 9 });
+      m.compile({ optimizer: "adam", learningRate: 0.01 });
+      return m;
+    });
+    for (const seed of [6, 7, 8]) {
+      const { x, y } = tinyBatch(seed, 16);
+      const [la, lb] = [a.trainOnBatch(x, y), b.trainOnBatch(x, y)];
+      expect(Math.abs(la.loss - lb.loss)).toBeLessThan(1e-4);
+    }
+    const [wa, wb] = [a.getWeights(), b.getWeights()];
+    wa.forEach((l, i) => {
+      l.kernel.forEach((v, j) => expect(Math.abs(v - wb[i].kernel[j])).toBeLessThan(1e-4));
+      l.bias.forEach((v, j) => expect(Math.abs(v - wb[i].bias[j])).toBeLessThan(1e-4));
+    });
+    const { x } = tinyBatch(10, 40);
+    const [pa, pb] = [a.predict(x), b.predict(x)];
+    pa.forEach((v, j) => expect(Math.abs(v - pb[j])).toBeLessThan(1e-4));
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe("dead units of non-ReLU layers", () => {
+  it.each(BACKENDS)("%s: a unit is dead when its output is never positive ('never-positive')", (backend) => {
+    for (const activation of ["leaky_relu", "elu", "gelu"] as const) {
+      const model = engines[backend].sequential({
+        inputSize: 2,
+        layers: [{ units: 4, activation, name: "h" }, { units: 2, activation: "softmax" }],
+      });
+      // Units: fires on x0; never positive (bias −1, weights ≤ 0); fires on x1; z ≡ 0 (gelu(0) = 0).
+      model.setWeights([
+        { kernel: Float32Array.of(1, -1, 0, 0, 0, -2, 1, 0), bias: Float32Array.of(-0.5, -1, -0.5, 0) },
+        { kernel: new Float32Array(8), bias: new Float32Array(2) },
+      ]);
+      const x = Float32Array.of(1, 0, 0, 1, 0.2, 0.2);
+      expect(model.deadUnits(x)).toEqual([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "never-positive" }]);
+      expect(model.deadMask(x)).toEqual([Uint8Array.of(0, 1, 0, 1)]);
+      expect(model.deadUnits(x.subarray(4))).toEqual([{ layer: "h", units: 4, dead: 4, fraction: 1, definition: "never-positive" }]);
+      model.dispose();
+    }
+  });
+});
+
+describe("bad activation options", () => {
+  const make = (layer: Partial<LayerConfig>) => () =>
+    engines.js.sequential({ inputSize: 3, layers: [{ units: 4, activation: "relu", ...layer } as LayerConfig, { units: 2, activation: "softmax" }] });
+  it.each([
+    ["an unknown activation", { activation: "swish" }, /layers\[0\]\.activation must be one of "linear", "relu", "softmax", "leaky_relu", "elu", "gelu", got "swish"/],
+    ["a negative alpha", { activation: "leaky_relu", alpha: -0.1 }, /layers\[0\]\.alpha must be a finite number ≥ 0, got -0\.1/],
+    ["a NaN alpha", { activation: "elu", alpha: NaN }, /layers\[0\]\.alpha must be a finite number ≥ 0, got NaN/],
+    ["a string alpha", { activation: "elu", alpha: "1" }, /layers\[0\]\.alpha must be a finite number ≥ 0, got "1"/],
+    ["alpha on relu", { activation: "relu", alpha: 0.1 }, /layers\[0\]\.alpha only applies to "leaky_relu" and "elu", not "relu"/],
+    ["alpha on gelu", { activation: "gelu", alpha: 0.1 }, /layers\[0\]\.alpha only applies to "leaky_relu" and "elu", not "gelu"/],
+  ] as const)("%s", (_, layer, message) => {
+    expect(make(layer as unknown as Partial<LayerConfig>)).toThrow(ArgumentError);
+    expect(make(layer as unknown as Partial<LayerConfig>)).toThrow(message);
+  });
+});
