@@ -7,7 +7,7 @@ import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
 import { adam } from "./kernels/adam";
 import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
-import { glorotUniform } from "./init";
+import { glorotUniform, initKernel } from "./init";
 import { rngSeed, shuffleIndices, RNG_STATE_BYTES } from "./prng";
 
 export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
@@ -282,6 +282,22 @@ export function modelPredict(m: Model, data: usize, isU8: bool, idx: usize, star
     } else {
       for (let r = 0; r < n; r++) memory.copy(dst + <usize>r * rowBytes, last.a + ((<usize>r * last.width) << 2), rowBytes);
     }
+  }
+}
+
+/**
+ * Re-seeds the generator and draws every kernel again with its layer's initialiser (inits: one
+ * i32 code per layer, assembly/init.ts), biases zero: with all codes 0 it reproduces modelNew's
+ * draw exactly. For layers that ask for another initialiser than glorot_uniform.
+ */
+export function modelInitialize(m: Model, inits: usize, seed: u32): void {
+  rngSeed(m.rng, seed);
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
+    memory.fill(layer.w, 0, (<usize>layer.inDim * layer.width) << 2);
+    memory.fill(layer.b, 0, <usize>layer.width << 2);
+    initKernel(m.rng, layer.w, fanIn, layer.units, layer.width, load<i32>(inits + (<usize>l << 2)));
   }
 }
 

@@ -3,6 +3,9 @@
 /** keras.optimizers.Adam */
 export const ADAM = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
+/** keras.layers.Dense: kernel_initializer "glorot_uniform", bias_initializer "zeros". */
+export const DENSE = { kernelInitializer: "glorot_uniform" } as const;
+
 /** Model.fit */
 export const FIT = { epochs: 1, batchSize: 32, shuffle: true, validationSplit: 0 } as const;
 

@@ -128,6 +128,80 @@ export function rngBelow(s: Uint32Array, n: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Initialisers: assembly/init.ts, bit for bit (basic f64 arithmetic and sqrt only).
+
+const INIT_GLOROT_UNIFORM = 0;
+const INIT_GLOROT_NORMAL = 1;
+const INIT_HE_UNIFORM = 2;
+const INIT_HE_NORMAL = 3;
+const INIT_LECUN_UNIFORM = 5; // 4, lecun_normal, is the truncated-normal branch with scale 1, fan_in
+const TRUNCATED_STDDEV = 0.87962566103423978;
+
+const f64Cell = new Float64Array(1);
+const u32Cell = new Uint32Array(f64Cell.buffer); // [1] is the high word (little-endian, as wasm)
+
+/** ln(x) for finite x > 0 from +, −, ×, ÷ only, as log64 in assembly/init.ts. */
+export function log64(x: number): number {
+  f64Cell[0] = x;
+  let hi = u32Cell[1];
+  let e = ((hi >>> 20) & 0x7ff) - 1023;
+  if (e === -1023) {
+    f64Cell[0] = x * 18014398509481984; // 2^54
+    hi = u32Cell[1];
+    e = ((hi >>> 20) & 0x7ff) - 1023 - 54;
+  }
+  u32Cell[1] = (hi & 0x000fffff) | 0x3ff00000;
+  let m = f64Cell[0];
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e++;
+  }
+  const t = (m - 1) / (m + 1);
+  const t2 = t * t;
+  let sum = 0;
+  for (let k = 41; k >= 3; k -= 2) sum = (sum + 1.0 / k) * t2;
+  return 2 * t * (1 + sum) + e * 0.6931471805599453;
+}
+
+/** Marsaglia's polar method, as rngNormal. */
+export function rngNormal(s: Uint32Array): number {
+  let u: number, v: number, q: number;
+  do {
+    u = rngUniform(s) * 2 - 1;
+    v = rngUniform(s) * 2 - 1;
+    q = u * u + v * v;
+  } while (q >= 1 || q === 0);
+  return u * Math.sqrt((-2 * log64(q)) / q);
+}
+
+export function rngTruncatedNormal(s: Uint32Array): number {
+  let x: number;
+  do x = rngNormal(s);
+  while (Math.abs(x) > 2);
+  return x;
+}
+
+/** initKernel: row by row into F at float offset w with row stride ld. */
+function initKernel(F: Float32Array, rng: Uint32Array, w: number, fanIn: number, fanOut: number, ld: number, init: number): void {
+  const fr = Math.fround;
+  if (init === INIT_GLOROT_UNIFORM || init === INIT_HE_UNIFORM || init === INIT_LECUN_UNIFORM) {
+    const limit = init === INIT_GLOROT_UNIFORM ? fr(Math.sqrt(6 / (fanIn + fanOut))) : fr(Math.sqrt((3 * (init === INIT_HE_UNIFORM ? 2 : 1)) / fanIn));
+    for (let i = 0; i < fanIn; i++) {
+      const row = w + i * ld;
+      for (let j = 0; j < fanOut; j++) F[row + j] = fr((rngUniform(rng) * 2 - 1) * limit);
+    }
+    return;
+  }
+  const scale = init === INIT_HE_NORMAL ? 2 : 1;
+  const n = init === INIT_GLOROT_NORMAL ? (fanIn + fanOut) / 2 : fanIn;
+  const sigma = Math.sqrt(scale / n) / TRUNCATED_STDDEV;
+  for (let i = 0; i < fanIn; i++) {
+    const row = w + i * ld;
+    for (let j = 0; j < fanOut; j++) F[row + j] = rngTruncatedNormal(rng) * sigma;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Kernels on float offsets into one Float32Array. Row-major, strides in floats.
 //
 // The three products sum four terms in f64 and round once per group (fast), unless a bound on
@@ -585,15 +659,24 @@ export function createJsKernels(): Kernels {
       ly.alive = allocZeroed(ly.width * 4);
       // Glorot-uniform, drawn row by row over the real units as assembly/init.ts does.
       const fanIn = l === 0 ? inputSize : layers[l - 1].units;
-      const limit = Math.fround(Math.sqrt(6 / (fanIn + ly.units)));
-      for (let i = 0; i < fanIn; i++) {
-        const row = (ly.w >> 2) + i * ly.width;
-        for (let j = 0; j < ly.units; j++) F[row + j] = Math.fround((rngUniform(md.rng) * 2 - 1) * limit);
-      }
+      initKernel(F, md.rng, ly.w >> 2, fanIn, ly.units, ly.width, INIT_GLOROT_UNIFORM);
     }
     const handle = alloc(ALIGN);
     models.set(handle, md);
     return handle;
+  }
+
+  /** Re-seeds and redraws every kernel with its layer's initialiser, biases zero, as modelInitialize. */
+  function modelInitialize(m: number, inits: number, seed: number): void {
+    views();
+    const md = model(m);
+    rngSeed(md.rng, seed);
+    md.layers.forEach((ly, l) => {
+      const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
+      F.fill(0, ly.w >> 2, (ly.w >> 2) + ly.inDim * ly.width);
+      F.fill(0, ly.b >> 2, (ly.b >> 2) + ly.width);
+      initKernel(F, md.rng, ly.w >> 2, fanIn, ly.units, ly.width, I[(inits >> 2) + l]);
+    });
   }
 
   function freeBatchBuffers(md: Model): void {
@@ -828,6 +911,7 @@ export function createJsKernels(): Kernels {
     free,
     modelNew,
     modelFree,
+    modelInitialize,
     modelReserve,
     modelResetOptimizer,
     modelShuffle,

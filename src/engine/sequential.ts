@@ -2,7 +2,7 @@
 // the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
-import { ACTIVATION_ALPHA, ADAM, EVALUATE, FIT, denseName, trainCount } from "../keras-defaults.js";
+import { ACTIVATION_ALPHA, ADAM, DENSE, EVALUATE, FIT, denseName, trainCount } from "../keras-defaults.js";
 import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
@@ -11,6 +11,9 @@ import { encodeModel, type ModelFile } from "./model-file.js";
 export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
 // index = engine code (assembly/kernels/activations.ts)
 export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax", "leaky_relu", "elu", "gelu"];
+export type Initializer = "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal" | "lecun_normal" | "lecun_uniform";
+// index = engine code (assembly/init.ts)
+export const INITIALIZERS: readonly Initializer[] = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "lecun_uniform"];
 /** Hidden activations whose units deadUnits/deadMask report. */
 const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
 export type Labels = Uint8Array | Int32Array;
@@ -23,6 +26,8 @@ export interface LayerConfig {
    * (default 1.0); a number ≥ 0, only for those two activations.
    */
   alpha?: number;
+  /** Keras' kernel_initializer by name (default "glorot_uniform"); biases always start at 0. */
+  kernelInitializer?: Initializer;
   name?: string;
 }
 
@@ -105,6 +110,7 @@ interface Layer {
   units: number;
   activation: Activation;
   alpha: number;
+  kernelInitializer: Initializer;
 }
 
 // Evaluation, prediction and probes run in chunks of at least this many rows.
@@ -145,7 +151,8 @@ export class Sequential {
       } else if (l.alpha !== undefined) {
         throw new ArgumentError(`layers[${i}].alpha only applies to "leaky_relu" and "elu", not ${show(activation)}`);
       }
-      const layer = { name: l.name ?? denseName(i), inputs, units, activation, alpha };
+      const kernelInitializer = oneOf(`layers[${i}].kernelInitializer`, l.kernelInitializer ?? DENSE.kernelInitializer, INITIALIZERS);
+      const layer = { name: l.name ?? denseName(i), inputs, units, activation, alpha, kernelInitializer };
       inputs = units;
       return layer;
     });
@@ -165,6 +172,12 @@ export class Sequential {
     this.layers.forEach((l, i) => {
       if (l.alpha !== 0) k.layerSetAlpha(this.handle, i, l.alpha);
     });
+    // modelNew drew glorot_uniform kernels; other initialisers redraw all from the same seed.
+    if (this.layers.some((l) => l.kernelInitializer !== DENSE.kernelInitializer)) {
+      this.mem.with([Int32Array.from(this.layers, (l) => INITIALIZERS.indexOf(l.kernelInitializer))], ([inits]) =>
+        k.modelInitialize(this.handle, inits, this.seed),
+      );
+    }
   }
 
   get outputSize(): number {

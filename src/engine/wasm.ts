@@ -18,6 +18,8 @@ export type Kernels = {
   free(ptr: number): void;
   modelNew(inputSize: number, nLayers: number, units: number, activations: number, seed: number): number;
   modelFree(m: number): void;
+  /** Re-seeds and redraws every kernel with per-layer initialiser codes (i32s at inits), biases 0. */
+  modelInitialize(m: number, inits: number, seed: number): void;
   modelReserve(m: number, rows: number): void;
   modelResetOptimizer(m: number): void;
   modelShuffle(m: number, idx: number, n: number): void;
