@@ -5,6 +5,7 @@
 import { gemm, sumRows, transpose, NR, EPI_NONE, EPI_RELU, EPI_MASK } from "./kernels/gemm";
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
 import { adam } from "./kernels/adam";
+import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm } from "./kernels/optimizers";
 import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform, initKernel } from "./init";
@@ -232,6 +233,40 @@ export function modelApplyAdam(m: Model, lr: f64, beta1: f64, beta2: f64, epsilo
   const t = <f64>m.step;
   const alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
   adam(m.params, m.grads, m.m, m.v, m.nParams, <f32>alpha, <f32>(1 - beta1), <f32>(1 - beta2), <f32>epsilon);
+}
+
+export const OPT_ADAM: i32 = 0;
+export const OPT_SGD: i32 = 1;
+export const OPT_RMSPROP: i32 = 2;
+
+/**
+ * One optimizer step with the gradients in the arena, in Keras 3's order: clip the gradients
+ * (clipnorm > 0: each kernel and bias by its own norm; else clipvalue > 0), decoupled weight
+ * decay (w −= w·wd·lr, weightDecay > 0), then the update, t += 1. Parameters by kind:
+ * adam (beta1, beta2, epsilon), sgd (momentum, nesterov = p2 != 0), rmsprop (rho, momentum,
+ * epsilon). The moment arenas hold adam's m and v, sgd's momentum (m), rmsprop's velocity (v)
+ * and momentum (m).
+ */
+export function modelUpdate(
+  m: Model, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipnorm: f64, clipvalue: f64,
+): void {
+  if (clipnorm > 0) {
+    for (let l = 0; l < m.nLayers; l++) {
+      const layer = layerAt(m, l);
+      clipByNorm(layer.gw, layer.inDim * layer.width, <f32>clipnorm);
+      clipByNorm(layer.gb, layer.width, <f32>clipnorm);
+    }
+  } else if (clipvalue > 0) {
+    clipByValue(m.grads, m.nParams, <f32>clipvalue);
+  }
+  if (wd > 0) weightDecay(m.params, m.nParams, <f32>wd, <f32>lr);
+  if (kind == OPT_ADAM) {
+    modelApplyAdam(m, lr, p1, p2, p3);
+  } else {
+    m.step++;
+    if (kind == OPT_SGD) sgd(m.params, m.grads, m.m, m.nParams, <f32>lr, <f32>p1, p2 != 0);
+    else rmsprop(m.params, m.grads, m.v, m.m, m.nParams, <f32>lr, <f32>p1, <f32>(1 - p1), <f32>p2, <f32>p3);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ export { createEngine, type Engine, type EngineOptions } from "./engine/engine.j
 export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./engine/wasm.js";
 export {
   Sequential, DEFAULT_SEED,
-  type Activation, type Initializer, type LayerConfig, type SequentialConfig, type CompileConfig, type FitOptions,
+  type Activation, type Initializer, type OptimizerName, type LayerConfig, type SequentialConfig, type CompileConfig, type FitOptions,
   type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type DeadUnits, type Labels,
 } from "./engine/sequential.js";
 export type { Inputs } from "./engine/memory.js";

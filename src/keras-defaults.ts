@@ -6,6 +6,15 @@ export const ADAM = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e
 /** keras.layers.Dense: kernel_initializer "glorot_uniform", bias_initializer "zeros". */
 export const DENSE = { kernelInitializer: "glorot_uniform" } as const;
 
+/** keras.optimizers.AdamW: Adam's defaults plus weight_decay 0.004 (decoupled). */
+export const ADAMW = { ...ADAM, weightDecay: 0.004 } as const;
+
+/** keras.optimizers.SGD */
+export const SGD = { learningRate: 0.01, momentum: 0, nesterov: false } as const;
+
+/** keras.optimizers.RMSprop */
+export const RMSPROP = { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false } as const;
+
 /** Model.fit */
 export const FIT = { epochs: 1, batchSize: 32, shuffle: true, validationSplit: 0 } as const;
 

@@ -253,7 +253,7 @@ describe("bad arguments", () => {
 
   it.each([
     ["a negative learning rate", () => model().compile({ optimizer: "adam", learningRate: -1 }), /learningRate must be a positive finite number, got -1/],
-    ["an unknown optimizer", () => model().compile({ optimizer: "sgd" as "adam" }), /optimizer must be one of "adam", got "sgd"/],
+    ["an unknown optimizer", () => model().compile({ optimizer: "adagrad" as "adam" }), /optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "adagrad"/],
     ["training before compile", () => engine.sequential({ ...TINY, layers: [...TINY.layers] }).trainOnBatch(x, y), /call compile/],
     ["softmax before the last layer", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }, { units: 2, activation: "softmax" }] }), /only supported on the last layer/],
     ["an unknown activation", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "tanh" as "relu" }] }), /layers\[0\].activation must be one of "linear", "relu", "softmax", "leaky_relu", "elu", "gelu", got "tanh"/],

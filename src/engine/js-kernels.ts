@@ -463,6 +463,59 @@ function adam(
   }
 }
 
+/** assembly/kernels/optimizers.ts's sgd. */
+function sgd(F: Float32Array, w: number, g: number, m: number, n: number, lr: number, momentum: number, nesterov: boolean): void {
+  const fr = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const gl = fr(F[g + i] * lr);
+    if (momentum === 0) {
+      F[w + i] -= gl;
+      continue;
+    }
+    const mi = fr(fr(F[m + i] * momentum) - gl);
+    F[m + i] = mi;
+    F[w + i] += nesterov ? fr(fr(mi * momentum) - gl) : mi;
+  }
+}
+
+/** assembly/kernels/optimizers.ts's rmsprop (centered = false). */
+function rmsprop(
+  F: Float32Array, w: number, g: number, vel: number, mom: number, n: number,
+  lr: number, rho: number, oneMinusRho: number, momentum: number, epsilon: number,
+): void {
+  const fr = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const gi = F[g + i];
+    const vi = fr(fr(rho * F[vel + i]) + fr(oneMinusRho * fr(gi * gi)));
+    F[vel + i] = vi;
+    const inc = fr(fr(lr * gi) / fr(Math.sqrt(fr(vi + epsilon))));
+    if (momentum > 0) {
+      const mi = fr(fr(momentum * F[mom + i]) + inc);
+      F[mom + i] = mi;
+      F[w + i] -= mi;
+    } else {
+      F[w + i] -= inc;
+    }
+  }
+}
+
+function weightDecay(F: Float32Array, w: number, n: number, wd: number, lr: number): void {
+  const fr = Math.fround;
+  for (let i = 0; i < n; i++) F[w + i] -= fr(fr(F[w + i] * wd) * lr);
+}
+
+function clipByValue(F: Float32Array, g: number, n: number, c: number): void {
+  for (let i = 0; i < n; i++) F[g + i] = Math.min(Math.max(F[g + i], -c), c);
+}
+
+function clipByNorm(F: Float32Array, g: number, n: number, c: number): void {
+  const fr = Math.fround;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += F[g + i] * F[g + i];
+  const den = Math.max(fr(Math.sqrt(sum)), c);
+  for (let i = 0; i < n; i++) F[g + i] = fr(F[g + i] * c) / den;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Activations: assembly/kernels/activations.ts (exp and Φ in f64, rounded once to f32).
 
@@ -832,6 +885,34 @@ export function createJsKernels(): Kernels {
     return loss;
   }
 
+  /** assembly/model.ts's modelUpdate: clip, decoupled weight decay, then adam, sgd or rmsprop. */
+  function modelUpdate(
+    m: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipnorm: number, clipvalue: number,
+  ): void {
+    views();
+    const md = model(m);
+    const fr = Math.fround;
+    if (clipnorm > 0) {
+      for (const ly of md.layers) {
+        clipByNorm(F, ly.gw >> 2, ly.inDim * ly.width, fr(clipnorm));
+        clipByNorm(F, ly.gb >> 2, ly.width, fr(clipnorm));
+      }
+    } else if (clipvalue > 0) {
+      clipByValue(F, md.grads >> 2, md.nParams, fr(clipvalue));
+    }
+    if (wd > 0) weightDecay(F, md.params >> 2, md.nParams, fr(wd), fr(lr));
+    md.step++;
+    if (kind === 0) {
+      const t = md.step;
+      const alpha = (lr * Math.sqrt(1 - Math.pow(p2, t))) / (1 - Math.pow(p1, t));
+      adam(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.v >> 2, md.nParams, fr(alpha), fr(1 - p1), fr(1 - p2), fr(p3));
+    } else if (kind === 1) {
+      sgd(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), p2 !== 0);
+    } else {
+      rmsprop(F, md.params >> 2, md.grads >> 2, md.v >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), fr(1 - p1), fr(p2), fr(p3));
+    }
+  }
+
   function modelEvaluate(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
     views();
     const md = model(m);
@@ -917,6 +998,7 @@ export function createJsKernels(): Kernels {
     modelShuffle,
     modelTrainBatch,
     modelGradients,
+    modelUpdate,
     modelEvaluate,
     modelPredict,
     modelCorrect: (m) => model(m).correct,

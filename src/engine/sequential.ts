@@ -2,7 +2,7 @@
 // the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
-import { ACTIVATION_ALPHA, ADAM, DENSE, EVALUATE, FIT, denseName, trainCount } from "../keras-defaults.js";
+import { ACTIVATION_ALPHA, ADAM, ADAMW, DENSE, EVALUATE, FIT, RMSPROP, SGD, denseName, trainCount } from "../keras-defaults.js";
 import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
@@ -40,12 +40,99 @@ export interface SequentialConfig {
 
 export const DEFAULT_SEED = 42;
 
+export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
+export const OPTIMIZERS: readonly OptimizerName[] = ["adam", "adamw", "sgd", "rmsprop"];
+
+/** Keras 3's optimizer arguments, camel-cased; each optimizer takes only its own (see README). */
 export interface CompileConfig {
-  optimizer: "adam";
+  optimizer: OptimizerName;
   learningRate?: number;
+  /** adam, adamw */
   beta1?: number;
   beta2?: number;
+  /** adam, adamw, rmsprop */
   epsilon?: number;
+  /** sgd, rmsprop: in [0, 1] */
+  momentum?: number;
+  /** sgd */
+  nesterov?: boolean;
+  /** rmsprop */
+  rho?: number;
+  /** rmsprop: only false (Keras' default) is supported */
+  centered?: boolean;
+  /** Decoupled weight decay w −= w·wd·lr before each step (every optimizer; adamw defaults to 0.004). */
+  weightDecay?: number;
+  /** Clip each variable's (kernel's, bias's) gradient to this L2 norm. */
+  clipnorm?: number;
+  /** Clip every gradient value to [−clipvalue, clipvalue]. */
+  clipvalue?: number;
+}
+
+/** The resolved optimizer as the engine takes it (modelUpdate). */
+interface Optimizer {
+  config: CompileConfig;
+  kind: number; // 0 adam, 1 sgd, 2 rmsprop
+  learningRate: number;
+  p1: number;
+  p2: number;
+  p3: number;
+  weightDecay: number;
+  clipnorm: number;
+  clipvalue: number;
+}
+
+const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
+  adam: ["beta1", "beta2", "epsilon"],
+  adamw: ["beta1", "beta2", "epsilon"],
+  sgd: ["momentum", "nesterov"],
+  rmsprop: ["rho", "momentum", "epsilon", "centered"],
+};
+const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue"];
+
+function nonNegative(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new ArgumentError(`${name} must be a finite number ≥ 0, got ${show(value)}`);
+  }
+  return value;
+}
+
+function resolveOptimizer(config: CompileConfig): Optimizer {
+  if (config === null || typeof config !== "object") throw new ArgumentError(`compile() needs a config object, got ${show(config)}`);
+  const name = oneOf("optimizer", config.optimizer, OPTIMIZERS);
+  for (const key of Object.keys(config)) {
+    if ((config as unknown as Record<string, unknown>)[key] === undefined) continue;
+    if (!COMMON_KEYS.includes(key) && !OPTIMIZER_KEYS[name].includes(key)) {
+      throw new ArgumentError(`optimizer "${name}" takes no option ${show(key)} (it takes ${[...COMMON_KEYS.slice(1), ...OPTIMIZER_KEYS[name]].join(", ")})`);
+    }
+  }
+  const defaults = name === "adam" ? ADAM : name === "adamw" ? ADAMW : name === "sgd" ? SGD : RMSPROP;
+  const learningRate = positiveFinite("learningRate", config.learningRate ?? defaults.learningRate);
+  const weightDecay = nonNegative("weightDecay", config.weightDecay ?? (name === "adamw" ? ADAMW.weightDecay : 0));
+  const clipnorm = config.clipnorm === undefined ? 0 : positiveFinite("clipnorm", config.clipnorm);
+  const clipvalue = config.clipvalue === undefined ? 0 : positiveFinite("clipvalue", config.clipvalue);
+  if (clipnorm > 0 && clipvalue > 0) throw new ArgumentError("give either clipnorm or clipvalue, not both (as Keras)");
+  const common = { config, learningRate, weightDecay, clipnorm, clipvalue };
+  if (name === "adam" || name === "adamw") {
+    return {
+      ...common, kind: 0,
+      p1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
+      p2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
+      p3: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
+    };
+  }
+  const momentum = nonNegative("momentum", config.momentum ?? (name === "sgd" ? SGD.momentum : RMSPROP.momentum));
+  if (momentum > 1) throw new ArgumentError(`momentum must be a number in [0, 1], got ${momentum}`);
+  if (name === "sgd") {
+    const nesterov = config.nesterov ?? SGD.nesterov;
+    if (typeof nesterov !== "boolean") throw new ArgumentError(`nesterov must be true or false, got ${show(nesterov)}`);
+    return { ...common, kind: 1, p1: momentum, p2: nesterov ? 1 : 0, p3: 0 };
+  }
+  if ((config.centered ?? RMSPROP.centered) !== false) {
+    throw new ArgumentError(`rmsprop's centered must be false (centered RMSprop is not implemented), got ${show(config.centered)}`);
+  }
+  const rho = config.rho ?? RMSPROP.rho;
+  if (typeof rho !== "number" || !(rho >= 0 && rho < 1)) throw new ArgumentError(`rho must be a number in [0, 1), got ${show(rho)}`);
+  return { ...common, kind: 2, p1: rho, p2: momentum, p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon) };
 }
 
 export interface Logs {
@@ -122,7 +209,7 @@ export class Sequential {
   private readonly layers: Layer[];
   private readonly mem: WasmMemory;
   private handle: number;
-  private optimizer: Required<CompileConfig> | null = null;
+  private optimizer: Optimizer | null = null;
   /** Set from a callback to end fit() after the current batch, as in Keras. */
   stopTraining = false;
 
@@ -184,17 +271,26 @@ export class Sequential {
     return this.layers[this.layers.length - 1].units;
   }
 
-  /** Sets up a fresh Adam optimizer (Keras' defaults for what is left out). */
+  /** Sets up a fresh optimizer (Keras 3's defaults for what is left out). */
   compile(config: CompileConfig): void {
-    oneOf("optimizer", config?.optimizer, ["adam"]);
-    this.optimizer = {
-      optimizer: "adam",
-      learningRate: positiveFinite("learningRate", config.learningRate ?? ADAM.learningRate),
-      beta1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
-      beta2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
-      epsilon: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
-    };
+    this.optimizer = resolveOptimizer(config);
     this.k.modelResetOptimizer(this.live());
+  }
+
+  /**
+   * One step on rows [start, start+rows) (through idx when != 0): plain Adam through
+   * modelTrainBatch, anything else as modelGradients + modelUpdate. Returns the summed loss; a
+   * non-finite loss skips the update.
+   */
+  private step(opt: Optimizer, m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
+    if (opt.kind === 0 && opt.weightDecay === 0 && opt.clipnorm === 0 && opt.clipvalue === 0) {
+      return this.k.modelTrainBatch(m, data, isU8, labels, idx, start, rows, opt.learningRate, opt.p1, opt.p2, opt.p3);
+    }
+    const loss = this.k.modelGradients(m, data, isU8, labels, idx, start, rows);
+    if (Number.isFinite(loss)) {
+      this.k.modelUpdate(m, opt.kind, opt.learningRate, opt.p1, opt.p2, opt.p3, opt.weightDecay, opt.clipnorm, opt.clipvalue);
+    }
+    return loss;
   }
 
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
@@ -245,9 +341,7 @@ export class Sequential {
         for (let step = 0; step < steps && !this.stopTraining; step++) {
           const start = step * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
-          const loss = this.k.modelTrainBatch(
-            m, data, isU8, labels, idx, start, rows, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon,
-          );
+          const loss = this.step(opt, m, data, isU8, labels, idx, start, rows);
           if (!Number.isFinite(loss)) {
             history.diverged = { epoch: epoch + 1, step: step + 1 };
             break;
@@ -284,7 +378,7 @@ export class Sequential {
     }
   }
 
-  /** One Adam step on exactly this batch; the loss and accuracy are those before the update. */
+  /** One optimizer step on exactly this batch; the loss and accuracy are those before the update. */
   trainOnBatch(x: Inputs, y: Labels): { loss: number; accuracy: number } {
     const opt = this.compiled();
     const n = this.rowsOf(x, "x");
@@ -292,9 +386,7 @@ export class Sequential {
     const m = this.live();
     this.k.modelReserve(m, n);
     return this.mem.with([x, Int32Array.from(y)], ([data, labels]) => {
-      const loss = this.k.modelTrainBatch(
-        m, data, x instanceof Uint8Array ? 1 : 0, labels, 0, 0, n, opt.learningRate, opt.beta1, opt.beta2, opt.epsilon,
-      );
+      const loss = this.step(opt, m, data, x instanceof Uint8Array ? 1 : 0, labels, 0, 0, n);
       return { loss: loss / n, accuracy: this.k.modelCorrect(m) / n };
     });
   }
@@ -460,7 +552,7 @@ export class Sequential {
     return this.handle;
   }
 
-  private compiled(): Required<CompileConfig> {
+  private compiled(): Optimizer {
     if (!this.optimizer) throw new ArgumentError("call compile({ optimizer: \"adam\", learningRate }) before training");
     return this.optimizer;
   }

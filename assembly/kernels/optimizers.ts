@@ -1,0 +1,93 @@
+// Keras 3's other optimizers and the base optimizer's gradient clipping and decoupled weight
+// decay (keras/src/optimizers/{sgd,rmsprop,base_optimizer}.py), over flat f32 arenas. n must be
+// a multiple of 4 (the arenas are padded to whole vectors); every operation is one f32 rounding,
+// in Keras' order, so the js twin (src/engine/js-kernels.ts) matches bit for bit.
+
+/**
+ * SGD. momentum 0: w −= lr·g. Otherwise m = m·momentum − g·lr, then w += m, or with Nesterov
+ * w += m·momentum − g·lr.
+ */
+export function sgd(w: usize, g: usize, m: usize, n: i32, lr: f32, momentum: f32, nesterov: bool): void {
+  const l = f32x4.splat(lr);
+  const mo = f32x4.splat(momentum);
+  const end = <usize>n << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    const gl = f32x4.mul(v128.load(g + off), l);
+    const wi = v128.load(w + off);
+    if (momentum == 0) {
+      v128.store(w + off, f32x4.sub(wi, gl));
+      continue;
+    }
+    const mi = f32x4.sub(f32x4.mul(v128.load(m + off), mo), gl);
+    v128.store(m + off, mi);
+    v128.store(w + off, f32x4.add(wi, nesterov ? f32x4.sub(f32x4.mul(mi, mo), gl) : mi));
+  }
+}
+
+/**
+ * RMSprop (centered = false): v = ρ·v + (1 − ρ)·g²; inc = lr·g / √(v + ε); with momentum
+ * mom = momentum·mom + inc and w −= mom, else w −= inc. ε sits inside the root, as in Keras.
+ */
+export function rmsprop(
+  w: usize, g: usize, vel: usize, mom: usize, n: i32, lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, epsilon: f32,
+): void {
+  const r = f32x4.splat(rho);
+  const r1 = f32x4.splat(oneMinusRho); // 1 − ρ in f64, then f32, as Keras' Python float
+  const l = f32x4.splat(lr);
+  const ep = f32x4.splat(epsilon);
+  const mo = f32x4.splat(momentum);
+  const end = <usize>n << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    const gi = v128.load(g + off);
+    const vi = f32x4.add(f32x4.mul(r, v128.load(vel + off)), f32x4.mul(r1, f32x4.mul(gi, gi)));
+    v128.store(vel + off, vi);
+    const inc = f32x4.div(f32x4.mul(l, gi), f32x4.sqrt(f32x4.add(vi, ep)));
+    if (momentum > 0) {
+      const mi = f32x4.add(f32x4.mul(mo, v128.load(mom + off)), inc);
+      v128.store(mom + off, mi);
+      v128.store(w + off, f32x4.sub(v128.load(w + off), mi));
+    } else {
+      v128.store(w + off, f32x4.sub(v128.load(w + off), inc));
+    }
+  }
+}
+
+/** Keras' decoupled weight decay, before the update: w = w − w·wd·lr. */
+export function weightDecay(w: usize, n: i32, wd: f32, lr: f32): void {
+  const d = f32x4.splat(wd);
+  const l = f32x4.splat(lr);
+  const end = <usize>n << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    const wi = v128.load(w + off);
+    v128.store(w + off, f32x4.sub(wi, f32x4.mul(f32x4.mul(wi, d), l)));
+  }
+}
+
+/** clipvalue: g = min(max(g, −c), c). */
+export function clipByValue(g: usize, n: i32, c: f32): void {
+  const hi = f32x4.splat(c);
+  const lo = f32x4.splat(-c);
+  const end = <usize>n << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    v128.store(g + off, f32x4.min(f32x4.max(v128.load(g + off), lo), hi));
+  }
+}
+
+/**
+ * clipnorm for one variable (Keras 3 clips each variable by its own norm): g = g·c / max(‖g‖, c),
+ * ‖g‖ summed in f64 over the f32 squares in order and rounded to f32.
+ */
+export function clipByNorm(g: usize, n: i32, c: f32): void {
+  const end = <usize>n << 2;
+  let sum: f64 = 0;
+  for (let off: usize = 0; off < end; off += 4) {
+    const v = <f64>load<f32>(g + off);
+    sum += v * v;
+  }
+  const norm = <f32>Math.sqrt(sum);
+  const den = f32x4.splat(max(norm, c));
+  const cc = f32x4.splat(c);
+  for (let off: usize = 0; off < end; off += 16) {
+    v128.store(g + off, f32x4.div(f32x4.mul(v128.load(g + off), cc), den));
+  }
+}

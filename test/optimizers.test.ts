@@ -1,0 +1,201 @@
+// SGD (momentum, Nesterov), RMSprop, AdamW, weightDecay, clipnorm and clipvalue in every engine:
+// three trainOnBatch steps against the Keras 3 formulas in float64 (fed the engine's own
+// gradients), the js twin against the wasm builds, SGD/momentum/RMSprop against TF.js, and bad
+// options.
+import { describe, it, expect, beforeAll } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { createEngine, ArgumentError, type CompileConfig, type Engine, type LayerWeights } from "../src/index.js";
+import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
+
+const BACKENDS = ["js", "wasm-simd", "wasm-relaxed"] as const;
+let engines: Record<(typeof BACKENDS)[number], Engine>;
+beforeAll(async () => {
+  engines = {
+    js: await createEngine({ backend: "js" }),
+    "wasm-simd": await createEngine({ backend: "wasm-simd" }),
+    "wasm-relaxed": await createEngine({ backend: "wasm-relaxed" }),
+  };
+});
+
+const BATCHES = [tinyBatch(6, 16), tinyBatch(7, 16), tinyBatch(8, 16)];
+
+/** Each variable (kernel, bias) of every layer as a float64 array. */
+const vars = (w: LayerWeights[]) => w.flatMap((l) => [Float64Array.from(l.kernel), Float64Array.from(l.bias)]);
+
+/** Keras 3's update for one variable, in float64; state is per variable. */
+function kerasStep(cfg: CompileConfig, w: Float64Array, g: Float64Array, s: { m: Float64Array; v: Float64Array }, t: number) {
+  const name = cfg.optimizer;
+  const lr = cfg.learningRate ?? (name === "sgd" ? 0.01 : 0.001);
+  const grad = Float64Array.from(g);
+  if (cfg.clipnorm) {
+    const norm = Math.sqrt(grad.reduce((a, v) => a + v * v, 0));
+    for (let i = 0; i < grad.length; i++) grad[i] = (grad[i] * cfg.clipnorm) / Math.max(norm, cfg.clipnorm);
+  } else if (cfg.clipvalue) {
+    for (let i = 0; i < grad.length; i++) grad[i] = Math.min(Math.max(grad[i], -cfg.clipvalue), cfg.clipvalue);
+  }
+  const wd = cfg.weightDecay ?? (name === "adamw" ? 0.004 : 0);
+  for (let i = 0; i < w.length; i++) w[i] -= w[i] * wd * lr;
+  for (let i = 0; i < w.length; i++) {
+    const gi = grad[i];
+    if (name === "sgd") {
+      const mo = cfg.momentum ?? 0;
+      if (mo === 0) w[i] -= lr * gi;
+      else {
+        s.m[i] = s.m[i] * mo - gi * lr;
+        w[i] += cfg.nesterov ? s.m[i] * mo - gi * lr : s.m[i];
+      }
+    } else if (name === "rmsprop") {
+      const rho = cfg.rho ?? 0.9;
+      const mo = cfg.momentum ?? 0;
+      s.v[i] = rho * s.v[i] + (1 - rho) * gi * gi;
+      const inc = (lr * gi) / Math.sqrt(s.v[i] + (cfg.epsilon ?? 1e-7));
+      if (mo > 0) {
+        s.m[i] = mo * s.m[i] + inc;
+        w[i] -= s.m[i];
+      } else w[i] -= inc;
+    } else {
+      const [b1, b2] = [cfg.beta1 ?? 0.9, cfg.beta2 ?? 0.999];
+      const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      s.m[i] += (gi - s.m[i]) * (1 - b1);
+      s.v[i] += (gi * gi - s.v[i]) * (1 - b2);
+      w[i] -= (alpha * s.m[i]) / (Math.sqrt(s.v[i]) + (cfg.epsilon ?? 1e-7));
+    }
+  }
+}
+
+const CASES: Record<string, CompileConfig> = {
+  "sgd (Keras defaults)": { optimizer: "sgd", learningRate: 0.1 },
+  "sgd momentum 0.9": { optimizer: "sgd", learningRate: 0.1, momentum: 0.9 },
+  "sgd momentum 0.9 nesterov": { optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true },
+  "rmsprop (Keras defaults)": { optimizer: "rmsprop", learningRate: 0.01 },
+  "rmsprop momentum 0.5, rho 0.8": { optimizer: "rmsprop", learningRate: 0.01, momentum: 0.5, rho: 0.8 },
+  "adamw (weight decay 0.004)": { optimizer: "adamw", learningRate: 0.05 },
+  "adamw weight decay 0.5": { optimizer: "adamw", learningRate: 0.05, weightDecay: 0.5 },
+  "sgd weightDecay 0.1": { optimizer: "sgd", learningRate: 0.1, weightDecay: 0.1 },
+  "adam clipnorm 0.05": { optimizer: "adam", learningRate: 0.05, clipnorm: 0.05 },
+  "sgd clipnorm 0.01": { optimizer: "sgd", learningRate: 0.5, clipnorm: 0.01 },
+  "sgd clipvalue 0.002": { optimizer: "sgd", learningRate: 0.5, clipvalue: 0.002 },
+};
+
+function train(engine: Engine, cfg: CompileConfig, withReference: boolean) {
+  const model = engine.sequential({ ...TINY, layers: [...TINY.layers] });
+  const w0 = randomWeights(5);
+  model.setWeights(w0);
+  model.compile(cfg);
+  const ref = vars(w0);
+  const state = ref.map((w) => ({ m: new Float64Array(w.length), v: new Float64Array(w.length) }));
+  BATCHES.forEach((b, t) => {
+    if (withReference) {
+      const g = vars(model.computeGradients(b.x, b.y).grads);
+      ref.forEach((w, i) => kerasStep(cfg, w, g[i], state[i], t + 1));
+    }
+    model.trainOnBatch(b.x, b.y);
+  });
+  const w = vars(model.getWeights());
+  model.dispose();
+  return { w, ref, w0: vars(w0) };
+}
+
+const maxDiff = (a: Float64Array[], b: Float64Array[]) => Math.max(...a.map((x, i) => Math.max(...x.map((v, j) => Math.abs(v - b[i][j])))));
+
+describe.each(BACKENDS)("%s", (backend) => {
+  it.each(Object.keys(CASES))("%s: three steps follow Keras 3's formulas", (name) => {
+    const { w, ref, w0 } = train(engines[backend], CASES[name], true);
+    expect(maxDiff(w, ref)).toBeLessThan(2e-6);
+    expect(maxDiff(w, w0)).toBeGreaterThan(1e-3); // the steps moved the weights
+  });
+});
+
+describe.each(["wasm-simd", "wasm-relaxed"] as const)("js agrees with %s", (backend) => {
+  it.each(Object.keys(CASES))("%s: within 1e-4 after three steps", (name) => {
+    expect(maxDiff(train(engines.js, CASES[name], false).w, train(engines[backend], CASES[name], false).w)).toBeLessThan(1e-4);
+  });
+});
+
+describe("clipping and decay in isolation", () => {
+  it("clipvalue bounds every step of plain SGD by lr·clipvalue", () => {
+    const { w, w0 } = train(engines["wasm-simd"], { optimizer: "sgd", learningRate: 1, clipvalue: 1e-3 }, false);
+    expect(maxDiff(w, w0)).toBeLessThanOrEqual(3 * 1e-3 * (1 + 1e-5));
+    expect(maxDiff(w, w0)).toBeGreaterThan(2.9e-3);
+  });
+  it("clipnorm bounds each variable's SGD step to lr·clipnorm in L2", () => {
+    const engine = engines.js;
+    const model = engine.sequential({ ...TINY, layers: [...TINY.layers] });
+    model.setWeights(randomWeights(5));
+    const before = vars(model.getWeights());
+    model.compile({ optimizer: "sgd", learningRate: 1, clipnorm: 1e-3 });
+    model.trainOnBatch(BATCHES[0].x, BATCHES[0].y);
+    const after = vars(model.getWeights());
+    after.forEach((a, i) => {
+      const norm = Math.sqrt(a.reduce((s, v, j) => s + (v - before[i][j]) ** 2, 0));
+      expect(norm).toBeLessThanOrEqual(1e-3 * 1.0001);
+    });
+    model.dispose();
+  });
+  it("weight decay with zero gradients shrinks w by (1 − lr·wd) per step, biases included (Keras 3)", () => {
+    const model = engines["wasm-simd"].sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }] });
+    model.setWeights([{ kernel: Float32Array.of(1, -2, 0, 0), bias: Float32Array.of(0.5, 0.5) }]);
+    model.compile({ optimizer: "sgd", learningRate: 0.1, weightDecay: 0.5 });
+    // x = 0 and symmetric logits: the kernel's gradient is 0, the biases' is ±(p − onehot) = 0 for two classes with labels 0 and 1.
+    model.trainOnBatch(new Float32Array(4), Int32Array.of(0, 1));
+    const [{ kernel, bias }] = model.getWeights();
+    expect(Array.from(kernel)).toEqual([Math.fround(1 - 0.05), Math.fround(-2 + 0.1), 0, 0]);
+    expect(Array.from(bias)).toEqual([Math.fround(0.5 - 0.025), Math.fround(0.5 - 0.025)]);
+    model.dispose();
+  });
+});
+
+// TF.js (Keras' JavaScript port) on the engine's own gradients. TF.js writes momentum as
+// accum = momentum·accum + g, w −= lr·accum (Nesterov: w −= lr·(g + momentum·accum)), which is
+// Keras 3's m = momentum·m − lr·g scaled by −lr: the same steps for a constant learning rate.
+// Its RMSprop is Keras 3's (ε inside the root); its default ε differs, so it is passed.
+describe("against TF.js", () => {
+  it.each([
+    ["sgd", { optimizer: "sgd", learningRate: 0.1 }, () => tf.train.sgd(0.1)],
+    ["momentum", { optimizer: "sgd", learningRate: 0.1, momentum: 0.9 }, () => tf.train.momentum(0.1, 0.9)],
+    ["nesterov", { optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true }, () => tf.train.momentum(0.1, 0.9, true)],
+    ["rmsprop", { optimizer: "rmsprop", learningRate: 0.01 }, () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7)],
+    ["rmsprop momentum", { optimizer: "rmsprop", learningRate: 0.01, momentum: 0.5 }, () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7)],
+  ] as const)("%s: three steps within 1e-5", async (_, cfg, make) => {
+    await tf.setBackend("cpu");
+    const model = engines["wasm-simd"].sequential({ ...TINY, layers: [...TINY.layers] });
+    const w0 = randomWeights(5);
+    model.setWeights(w0);
+    model.compile(cfg as CompileConfig);
+    const tvars = w0.flatMap((l) => [tf.variable(tf.tensor(l.kernel)), tf.variable(tf.tensor(l.bias))]);
+    const opt = make();
+    for (const b of BATCHES) {
+      const g = model.computeGradients(b.x, b.y).grads.flatMap((l) => [l.kernel, l.bias]);
+      const named: Record<string, tf.Tensor> = {};
+      tvars.forEach((v, i) => (named[v.name] = tf.tensor(g[i])));
+      opt.applyGradients(named);
+      model.trainOnBatch(b.x, b.y);
+    }
+    const ours = model.getWeights().flatMap((l) => [l.kernel, l.bias]);
+    tvars.forEach((v, i) => {
+      const theirs = v.dataSync();
+      ours[i].forEach((x, j) => expect(Math.abs(x - theirs[j])).toBeLessThan(1e-5));
+    });
+    model.dispose();
+  });
+});
+
+describe("bad optimizer options", () => {
+  const compile = (cfg: unknown) => () => engines.js.sequential({ ...TINY, layers: [...TINY.layers] }).compile(cfg as CompileConfig);
+  it.each([
+    ["an unknown optimizer", { optimizer: "adagrad" }, /optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "adagrad"/],
+    ["another optimizer's option", { optimizer: "sgd", beta1: 0.9 }, /optimizer "sgd" takes no option "beta1"/],
+    ["a misspelt option", { optimizer: "adam", learning_rate: 0.1 }, /optimizer "adam" takes no option "learning_rate"/],
+    ["momentum above 1", { optimizer: "sgd", momentum: 1.5 }, /momentum must be a number in \[0, 1\], got 1.5/],
+    ["negative momentum", { optimizer: "rmsprop", momentum: -0.1 }, /momentum must be a finite number ≥ 0, got -0.1/],
+    ["a non-boolean nesterov", { optimizer: "sgd", momentum: 0.9, nesterov: 1 }, /nesterov must be true or false, got 1/],
+    ["rho of 1", { optimizer: "rmsprop", rho: 1 }, /rho must be a number in \[0, 1\), got 1/],
+    ["centered rmsprop", { optimizer: "rmsprop", centered: true }, /centered must be false/],
+    ["negative weight decay", { optimizer: "adamw", weightDecay: -1 }, /weightDecay must be a finite number ≥ 0, got -1/],
+    ["zero clipnorm", { optimizer: "adam", clipnorm: 0 }, /clipnorm must be a positive finite number, got 0/],
+    ["both clipnorm and clipvalue", { optimizer: "adam", clipnorm: 1, clipvalue: 1 }, /either clipnorm or clipvalue, not both/],
+  ])("%s", (_, cfg, message) => {
+    expect(compile(cfg)).toThrow(ArgumentError);
+    expect(compile(cfg)).toThrow(message);
+  });
+});
