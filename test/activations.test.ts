@@ -151,3 +151,22 @@ describe("bad activation options", () => {
     expect(make(layer as unknown as Partial<LayerConfig>)).toThrow(message);
   });
 });
+
+describe("model files", () => {
+  it.each(BACKENDS)("%s: save() keeps the activations and alpha; loadModel() predicts the same", (backend) => {
+    const e = engines[backend];
+    const model = e.sequential({
+      inputSize: 7,
+      layers: [{ units: 5, activation: "leaky_relu", alpha: 0.05 }, { units: 6, activation: "elu", alpha: 0.5 }, { units: 4, activation: "gelu" }, { units: 3, activation: "softmax" }],
+    });
+    const file = JSON.parse(JSON.stringify(model.save()));
+    expect(file.layers.map((l: { activation: string; alpha?: number }) => [l.activation, l.alpha])).toEqual([
+      ["leaky_relu", 0.05], ["elu", 0.5], ["gelu", undefined], ["softmax", undefined],
+    ]);
+    const back = e.loadModel(file);
+    const { x } = tinyBatch(3, 20);
+    expect(back.predict(x)).toEqual(model.predict(x));
+    model.dispose();
+    back.dispose();
+  });
+});

@@ -5,6 +5,7 @@
 //     "version": 1,
 //     "inputSize": 784,
 //     "layers": [{ "name": "dense_1", "units": 128, "activation": "relu" }, …],
+//                (leaky_relu and elu layers also carry their "alpha")
 //     "encoding": "float32-le-base64",
 //     "weights": [{ "kernel": "<base64>", "bias": "<base64>" }, …]
 //   }
@@ -24,7 +25,7 @@ export interface ModelFile {
   format: typeof MODEL_FORMAT;
   version: typeof MODEL_VERSION;
   inputSize: number;
-  layers: { name: string; units: number; activation: Activation }[];
+  layers: { name: string; units: number; activation: Activation; alpha?: number }[];
   encoding?: "float32-le-base64" | "json";
   weights: { kernel: string | number[]; bias: string | number[] }[];
 }
@@ -54,12 +55,15 @@ function fromBase64(text: string, what: string): Float32Array {
 }
 
 /** The model file of these layers and weights (float32-le-base64). */
-export function encodeModel(inputSize: number, layers: { name: string; units: number; activation: Activation }[], weights: LayerWeights[]): ModelFile {
+export function encodeModel(
+  inputSize: number, layers: { name: string; units: number; activation: Activation; alpha?: number }[], weights: LayerWeights[],
+): ModelFile {
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     inputSize,
-    layers: layers.map(({ name, units, activation }) => ({ name, units, activation })),
+    layers: layers.map(({ name, units, activation, alpha }) =>
+      activation === "leaky_relu" || activation === "elu" ? { name, units, activation, alpha } : { name, units, activation }),
     encoding: "float32-le-base64",
     weights: weights.map((w) => ({ kernel: toBase64(w.kernel), bias: toBase64(w.bias) })),
   };
@@ -125,7 +129,11 @@ export function decodeModel(json: unknown): { config: SequentialConfig; weights:
     return { kernel, bias };
   });
   return {
-    config: { inputSize: file.inputSize as number, layers: layers.map((l: { name: string; units: number; activation: Activation }) => ({ name: l.name, units: l.units, activation: l.activation })) },
+    config: {
+      inputSize: file.inputSize as number,
+      layers: layers.map((l: { name: string; units: number; activation: Activation; alpha?: number }) =>
+        ({ name: l.name, units: l.units, activation: l.activation, ...(l.alpha !== undefined ? { alpha: l.alpha } : {}) })),
+    },
     weights: decoded,
   };
 }
