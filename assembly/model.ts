@@ -2,7 +2,7 @@
 // flat arena (W0 b0 W1 b1 …, every width padded to NR so the kernels see whole tiles), and the
 // per-batch buffers are sized once for a row capacity. Padding stays exactly zero: padded
 // weights start at 0, their gradients are 0, and Adam leaves a zero-gradient zero weight at 0.
-import { gemm, sumRows, transpose, NR, EPI_NONE, EPI_RELU, EPI_MASK } from "./kernels/gemm";
+import { gemm, sumRows, transpose, setLeakyAlpha, NR, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "./kernels/gemm";
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
 import { adam } from "./kernels/adam";
 import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm } from "./kernels/optimizers";
@@ -181,10 +181,12 @@ function forward(m: Model, rows: i32): void {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     const act = layer.activation;
-    const epi = act == ACT_RELU ? EPI_RELU : EPI_NONE;
+    // ReLU and leaky ReLU run in the GEMM's epilogue; elu and gelu in a pass after it.
+    const epi = act == ACT_RELU ? EPI_RELU : act == ACT_LEAKY_RELU ? EPI_LEAKY : EPI_NONE;
+    if (act == ACT_LEAKY_RELU) setLeakyAlpha(layer.alpha);
     const out = act == ACT_GELU ? layer.z : layer.a;
     gemm(rows, layer.width, layer.inDim, input, ld, 1, layer.w, layer.width, out, layer.width, layer.b, epi, 0);
-    if (act >= ACT_LEAKY_RELU) activate(out, layer.a, rows * layer.width, act, layer.alpha);
+    if (act == ACT_ELU || act == ACT_GELU) activate(out, layer.a, rows * layer.width, act, layer.alpha);
     input = layer.a;
     ld = layer.width;
   }

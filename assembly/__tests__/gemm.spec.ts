@@ -1,5 +1,5 @@
 // gemm / sumRows / transpose against plain scalar loops (f64 accumulation).
-import { gemm, sumRows, transpose, EPI_NONE, EPI_RELU, EPI_MASK } from "../kernels/gemm";
+import { gemm, sumRows, transpose, setLeakyAlpha, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "../kernels/gemm";
 import { allocF, ld32, st32, fillConst, rnd } from "./support";
 
 const SENTINEL: f32 = -777.25;
@@ -11,7 +11,7 @@ function fillRandom(p: usize, n: i32): void {
 }
 
 function epiName(epi: i32): string {
-  return epi == EPI_RELU ? "RELU" : epi == EPI_MASK ? "MASK" : "NONE";
+  return epi == EPI_RELU ? "RELU" : epi == EPI_MASK ? "MASK" : epi == EPI_LEAKY ? "LEAKY" : "NONE";
 }
 
 /**
@@ -40,6 +40,8 @@ function checkGemm(
 
   const ars = trans ? 1 : lda;
   const acs = trans ? lda : 1;
+  const slope: f32 = 0.3;
+  setLeakyAlpha(slope);
   gemm(M, N, K, a, ars, acs, b, ldb, c, ldc, withBias ? bias : 0, epi, epi == EPI_MASK ? mask : 0);
 
   let checked = 0;
@@ -54,6 +56,10 @@ function checkGemm(
         mag += Math.abs(av * bv);
       }
       if (epi == EPI_RELU && acc < 0) acc = 0;
+      if (epi == EPI_LEAKY && acc < 0) {
+        acc *= <f64>slope;
+        mag *= <f64>slope;
+      }
       if (epi == EPI_MASK && !(ld32(mask, i * ldc + j) > 0)) acc = 0;
       const got = <f64>ld32(c, i * ldc + j);
       const tol = <f64>(K + 2) * 1.2e-7 * mag + 1e-7;
@@ -118,6 +124,8 @@ describe("gemm: C = op(A)·B (+bias) with an epilogue", () => {
   test("A transposed in place, bias, EPI_NONE", () => { sweep(true, EPI_NONE, true); });
   test("A transposed in place, bias, EPI_RELU", () => { sweep(true, EPI_RELU, true); });
   test("A transposed in place, no bias, EPI_MASK", () => { sweep(true, EPI_MASK, false); });
+  test("A normal, bias, EPI_LEAKY (slope 0.3)", () => { sweep(false, EPI_LEAKY, true); });
+  test("A normal, no bias, EPI_LEAKY (slope 0.3)", () => { sweep(false, EPI_LEAKY, false); });
 
   test("wide B: packed panels (ldb ≥ 256) over several L2 column blocks (K·N > 1 MB)", () => {
     // K = 1100 gives blocks of 232 columns, so N = 264 spans two blocks, the second partial.

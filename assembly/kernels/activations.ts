@@ -1,6 +1,7 @@
-// Hidden-layer activations other than ReLU (which lives in the GEMM epilogue), forward and
-// backward, over [rows, width] buffers with row stride `width` (every element, padding included:
-// each activation maps 0 to 0, so padded columns stay exactly zero).
+// Hidden-layer activations other than ReLU, forward and backward, over [rows, width] buffers
+// (every element, padding included: each activation maps 0 to 0, so padded columns stay exactly
+// zero). The model runs leaky_relu's forward in the GEMM epilogue (EPI_LEAKY, the same numbers
+// as activate here).
 //
 //   leaky_relu  a = z > 0 ? z : α·z            f'(z) = a > 0 ? 1 : α        (Keras LeakyReLU, α 0.3)
 //   elu         a = z > 0 ? z : α·(eᶻ − 1)     f'(z) = a > 0 ? 1 : a + α    (Keras elu, α 1.0)

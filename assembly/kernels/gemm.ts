@@ -1,7 +1,7 @@
 // The GEMM family: every product of a dense layer, forward and backward, goes through `gemm`.
 //
-//   C[M,N] = op(A)[M,K] · B[K,N], then an epilogue: + bias[N] (as the start value), ReLU, or
-//   the ReLU-backward mask (keep C where mask > 0).
+//   C[M,N] = op(A)[M,K] · B[K,N], then an epilogue: + bias[N] (as the start value), ReLU,
+//   leaky ReLU (slope set by setLeakyAlpha), or the ReLU-backward mask (keep C where mask > 0).
 //
 // A's element (i,k) sits at a + 4·(i·ars + k·acs): (ars = lda, acs = 1) reads A and
 // (ars = 1, acs = lda) reads Aᵀ in place, so the weight gradient Xᵀ·dY needs no copy.
@@ -24,6 +24,15 @@ const PACK_B_FROM: i32 = 256;
 export const EPI_NONE: i32 = 0;
 export const EPI_RELU: i32 = 1;
 export const EPI_MASK: i32 = 2;
+export const EPI_LEAKY: i32 = 3;
+
+// EPI_LEAKY's negative slope: a module global so gemm's signature stays as it is.
+let leakyAlpha: f32 = 0;
+
+/** Sets the slope EPI_LEAKY multiplies non-positive values by: c > 0 ? c : α·c. */
+export function setLeakyAlpha(alpha: f32): void {
+  leakyAlpha = alpha;
+}
 
 @inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
@@ -36,6 +45,7 @@ export const EPI_MASK: i32 = 2;
 @inline function epilogue(acc: v128, epi: i32, mask: usize): v128 {
   if (epi == EPI_RELU) return f32x4.max(acc, f32x4.splat(0));
   if (epi == EPI_MASK) return v128.and(acc, f32x4.gt(v128.load(mask), f32x4.splat(0)));
+  if (epi == EPI_LEAKY) return v128.bitselect(acc, f32x4.mul(acc, f32x4.splat(leakyAlpha)), f32x4.gt(acc, f32x4.splat(0)));
   return acc;
 }
 
