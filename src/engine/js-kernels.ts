@@ -5,11 +5,12 @@
 // indexed by float offsets, i-k-j loops unrolled four deep along k (the sums keep the wasm
 // engine's order, accumulated in f64 until the store), and no allocation inside a step.
 //
-// The PRNG, Glorot init, the pixel scaling, the bias-gradient sums and Adam are bit-exact with the
-// wasm engine (each f32 operation is one Math.fround of the f64 result, which is the correctly
-// rounded f32 result). The products and the softmax differ in the last bits only: each group of
-// four products is summed in f64 and rounded to f32 once (the wasm rounds every multiply-add), and
-// exp/log are f64's. Where f32 could overflow, the products switch to rounding every operation
+// The PRNG, every kernel initialiser, the pixel scaling, the bias-gradient sums, leaky_relu, and
+// the optimizer updates (Adam, SGD, RMSprop, weight decay, clipping) are bit-exact with the wasm
+// engine (each f32 operation is one Math.fround of the f64 result, which is the correctly rounded
+// f32 result); elu and gelu are too wherever V8's f64 exp agrees with the wasm's. The products and
+// the softmax differ in the last bits only: each group of four products is summed in f64 and
+// rounded to f32 once (the wasm rounds every multiply-add), and exp/log are f64's. Where f32 could overflow, the products switch to rounding every operation
 // (see the kernels below), so blow-ups diverge exactly as on wasm; rounding every operation
 // always would make training about 1.5× slower.
 import type { Kernels } from "./wasm.js";
