@@ -5,7 +5,7 @@ import { Model, Layer, layerAt } from "./model";
 
 export {
   modelNew, modelFree, modelReserve, modelResetOptimizer, modelShuffle, modelTrainBatch, modelGradients,
-  modelEvaluate, modelPredict, modelStep, layerSetAlpha, modelInitialize, modelUpdate,
+  modelEvaluate, modelPredict, modelStep, layerSetAlpha, layerSetL2, modelInitialize, modelUpdate,
 } from "./model";
 export { deadReset, deadAccumulate, deadCount } from "./dead";
 

@@ -5,7 +5,7 @@
 import { gemm, sumRows, transpose, setLeakyAlpha, NR, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "./kernels/gemm";
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
 import { adam } from "./kernels/adam";
-import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm } from "./kernels/optimizers";
+import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm, l2Grad, sumSquares } from "./kernels/optimizers";
 import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform, initKernel } from "./init";
@@ -19,6 +19,7 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   width: i32 = 0; // units rounded up to NR
   activation: i32 = 0;
   alpha: f32 = 0; // leaky_relu's negative slope, elu's α
+  l2: f64 = 0; // the kernel's L2 regularisation factor λ (Keras' kernel_regularizer=L2(λ))
   w: usize = 0; // [inDim, width] inside the parameter arena
   b: usize = 0; // [width]
   gw: usize = 0; // same offsets inside the gradient arena
@@ -201,6 +202,7 @@ function backward(m: Model, rows: i32, d: usize): void {
     const input = l == 0 ? m.x : layerAt(m, l - 1).a;
     // dW = Xᵀ·dY: X read transposed in place (row stride 1, column stride inDim).
     gemm(layer.inDim, layer.width, rows, input, 1, layer.inDim, dOut, layer.width, layer.gw, layer.width, 0, EPI_NONE, 0);
+    if (layer.l2 > 0) l2Grad(layer.w, layer.gw, layer.inDim * layer.width, <f32>(2 * layer.l2));
     sumRows(dOut, rows, layer.width, layer.width, layer.gb);
     if (l == 0) break;
     const prev = layerAt(m, l - 1);
@@ -223,10 +225,20 @@ export function modelGradients(m: Model, data: usize, isU8: bool, labels: usize,
   gather(m, data, isU8, labels, idx, start, rows);
   forward(m, rows);
   const out = layerAt(m, m.nLayers - 1);
-  const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>rows));
+  const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>rows)) + <f64>rows * penalty(m);
   m.correct = correct;
   if (isFinite(loss)) backward(m, rows, m.d0);
   return loss;
+}
+
+/** Σ over layers of λ·Σ w² (Keras adds it to each batch's mean loss); 0 without regularisers. */
+function penalty(m: Model): f64 {
+  let p: f64 = 0;
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    if (layer.l2 > 0) p += layer.l2 * sumSquares(layer.w, layer.inDim * layer.width);
+  }
+  return p;
 }
 
 /** One Adam step with the gradients in the arena (Adam's t advances by one). */
@@ -297,7 +309,7 @@ export function modelEvaluate(m: Model, data: usize, isU8: bool, labels: usize, 
     hits += correct;
   }
   m.correct = hits;
-  return loss;
+  return loss + <f64>rows * penalty(m);
 }
 
 /** Gathers `rows` (at most the capacity) inputs and runs them forward, filling every layer's outputs. */
@@ -336,6 +348,11 @@ export function modelInitialize(m: Model, inits: usize, seed: u32): void {
     memory.fill(layer.b, 0, <usize>layer.width << 2);
     initKernel(m.rng, layer.w, fanIn, layer.units, layer.width, load<i32>(inits + (<usize>l << 2)));
   }
+}
+
+/** Sets layer l's kernel L2 regularisation factor λ: loss += λ·Σw², gradient += 2λ·w. */
+export function layerSetL2(m: Model, l: i32, l2: f64): void {
+  layerAt(m, l).l2 = l2;
 }
 
 /** Sets layer l's activation parameter: leaky_relu's negative slope or elu's α. */

@@ -15,6 +15,9 @@ export const SGD = { learningRate: 0.01, momentum: 0, nesterov: false } as const
 /** keras.optimizers.RMSprop */
 export const RMSPROP = { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false } as const;
 
+/** keras.regularizers.L2 */
+export const L2 = { l2: 0.01 } as const;
+
 /** Model.fit */
 export const FIT = { epochs: 1, batchSize: 32, shuffle: true, validationSplit: 0 } as const;
 

@@ -1,5 +1,5 @@
 // sgd, rmsprop, weightDecay, clipByValue and clipByNorm against hand-computed Keras 3 steps.
-import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm } from "../kernels/optimizers";
+import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm, l2Grad, sumSquares } from "../kernels/optimizers";
 import { allocF, ld32, st32 } from "./support";
 
 function near(actual: f32, expected: f64, what: string): void {
@@ -110,5 +110,19 @@ describe("gradient clipping and weight decay", () => {
     const z = allocF(4);
     clipByNorm(z, 4, 1);
     for (let i = 0; i < 4; i++) expect<f32>(ld32(z, i)).toBe(0);
+  });
+});
+
+describe("L2 kernel regulariser", () => {
+  test("l2Grad: g += 2λ·w; sumSquares: Σw²", () => {
+    const p = setup();
+    st32(p, 1, -3);
+    l2Grad(p, p + 32, 4, 0.1);
+    near(ld32(p, 8), 0.5 + 0.1, "g0");
+    near(ld32(p, 9), -0.25 - 0.3, "g1");
+    near(ld32(p, 10), 0.1, "g2");
+    near(ld32(p, 11), 2.1, "g3");
+    expect<f32>(ld32(p, 12)).toBe(9, "past n");
+    expect<f64>(sumSquares(p, 4)).toBe(1 + 9 + 1 + 1);
   });
 });

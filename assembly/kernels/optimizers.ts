@@ -91,3 +91,23 @@ export function clipByNorm(g: usize, n: i32, c: f32): void {
     v128.store(g + off, f32x4.div(f32x4.mul(v128.load(g + off), cc), den));
   }
 }
+
+/** Keras' L2 kernel regulariser's gradient: g += w·(2λ). */
+export function l2Grad(w: usize, g: usize, n: i32, twoLambda: f32): void {
+  const t = f32x4.splat(twoLambda);
+  const end = <usize>n << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    v128.store(g + off, f32x4.add(v128.load(g + off), f32x4.mul(v128.load(w + off), t)));
+  }
+}
+
+/** Σ w² over n floats, summed in f64 in order (exact squares). */
+export function sumSquares(w: usize, n: i32): f64 {
+  const end = <usize>n << 2;
+  let sum: f64 = 0;
+  for (let off: usize = 0; off < end; off += 4) {
+    const v = <f64>load<f32>(w + off);
+    sum += v * v;
+  }
+  return sum;
+}

@@ -33,6 +33,7 @@ interface Layer {
   width: number; // units rounded up to NR
   activation: number;
   alpha: number; // leaky_relu's negative slope, elu's α (an f32 value)
+  l2: number; // kernel L2 regularisation λ (f64)
   w: number; // byte pointers, as in assembly/model.ts
   b: number;
   gw: number;
@@ -687,7 +688,7 @@ export function createJsKernels(): Kernels {
     for (let l = 0; l < nLayers; l++) {
       const u = I[(units >> 2) + l];
       const width = (u + NR - 1) & ~(NR - 1);
-      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], alpha: 0, w: 0, b: 0, gw: 0, gb: 0, a: 0, z: 0, alive: 0 });
+      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], alpha: 0, l2: 0, w: 0, b: 0, gw: 0, gb: 0, a: 0, z: 0, alive: 0 });
       total += inDim * width + width;
       if (l > 0) wtSize = Math.max(wtSize, inDim * width);
       maxWidth = Math.max(maxWidth, width);
@@ -840,6 +841,10 @@ export function createJsKernels(): Kernels {
       const ly = layers[l];
       const input = l === 0 ? md.x : layers[l - 1].a;
       weightGrad(F, rows, ly.inDim, ly.width, input >> 2, ly.inDim, dOut >> 2, ly.gw >> 2);
+      if (ly.l2 > 0) {
+        const [w, g, n, t] = [ly.w >> 2, ly.gw >> 2, ly.inDim * ly.width, Math.fround(2 * ly.l2)];
+        for (let i = 0; i < n; i++) F[g + i] += Math.fround(F[w + i] * t);
+      }
       sumRows(F, rows, ly.width, dOut >> 2, ly.gb >> 2);
       if (l === 0) break;
       const prev = layers[l - 1];
@@ -854,11 +859,24 @@ export function createJsKernels(): Kernels {
     }
   }
 
+  /** Σ over layers of λ·Σ w², as penalty in assembly/model.ts. */
+  function penalty(md: Model): number {
+    let p = 0;
+    for (const ly of md.layers) {
+      if (!(ly.l2 > 0)) continue;
+      const [w, n] = [ly.w >> 2, ly.inDim * ly.width];
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += F[w + i] * F[w + i];
+      p += ly.l2 * sum;
+    }
+    return p;
+  }
+
   function gradients(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
     gather(md, data, isU8, labels, idx, start, rows);
     forward(md, rows);
     const out = md.layers[md.layers.length - 1];
-    const loss = softmaxXent(F, I, out.a >> 2, out.width, out.units, rows, md.y >> 2, md.d0 >> 2, Math.fround(1 / rows), md);
+    const loss = softmaxXent(F, I, out.a >> 2, out.width, out.units, rows, md.y >> 2, md.d0 >> 2, Math.fround(1 / rows), md) + rows * penalty(md);
     if (Number.isFinite(loss)) backward(md, rows, md.d0);
     return loss;
   }
@@ -928,7 +946,7 @@ export function createJsKernels(): Kernels {
       hits += md.correct;
     }
     md.correct = hits;
-    return loss;
+    return loss + rows * penalty(md);
   }
 
   function modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void {
@@ -1011,6 +1029,9 @@ export function createJsKernels(): Kernels {
     layerRows: (m, l) => layer(m, l).inDim,
     layerWidth: (m, l) => layer(m, l).width,
     layerAlive: (m, l) => layer(m, l).alive,
+    layerSetL2: (m, l, l2) => {
+      layer(m, l).l2 = l2;
+    },
     layerSetAlpha: (m, l, alpha) => {
       layer(m, l).alpha = Math.fround(alpha);
     },

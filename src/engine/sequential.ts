@@ -2,7 +2,7 @@
 // the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
-import { ACTIVATION_ALPHA, ADAM, ADAMW, DENSE, EVALUATE, FIT, RMSPROP, SGD, denseName, trainCount } from "../keras-defaults.js";
+import { ACTIVATION_ALPHA, ADAM, ADAMW, DENSE, EVALUATE, FIT, L2, RMSPROP, SGD, denseName, trainCount } from "../keras-defaults.js";
 import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
@@ -28,6 +28,11 @@ export interface LayerConfig {
   alpha?: number;
   /** Keras' kernel_initializer by name (default "glorot_uniform"); biases always start at 0. */
   kernelInitializer?: Initializer;
+  /**
+   * Keras' kernel_regularizer=L2(l2): adds l2·Σw² over the kernel to the loss (training and
+   * evaluation, as Keras reports it) and 2·l2·w to its gradient. `{}` takes Keras' l2 = 0.01.
+   */
+  kernelRegularizer?: { l2?: number };
   name?: string;
 }
 
@@ -198,6 +203,7 @@ interface Layer {
   activation: Activation;
   alpha: number;
   kernelInitializer: Initializer;
+  l2: number;
 }
 
 // Evaluation, prediction and probes run in chunks of at least this many rows.
@@ -239,7 +245,18 @@ export class Sequential {
         throw new ArgumentError(`layers[${i}].alpha only applies to "leaky_relu" and "elu", not ${show(activation)}`);
       }
       const kernelInitializer = oneOf(`layers[${i}].kernelInitializer`, l.kernelInitializer ?? DENSE.kernelInitializer, INITIALIZERS);
-      const layer = { name: l.name ?? denseName(i), inputs, units, activation, alpha, kernelInitializer };
+      let l2 = 0;
+      if (l.kernelRegularizer !== undefined) {
+        const reg = l.kernelRegularizer;
+        if (reg === null || typeof reg !== "object" || Object.keys(reg).some((key) => key !== "l2")) {
+          throw new ArgumentError(`layers[${i}].kernelRegularizer must be { l2?: number }, got ${show(reg)}`);
+        }
+        l2 = reg.l2 ?? L2.l2;
+        if (typeof l2 !== "number" || !Number.isFinite(l2) || l2 < 0) {
+          throw new ArgumentError(`layers[${i}].kernelRegularizer.l2 must be a finite number ≥ 0, got ${show(reg.l2)}`);
+        }
+      }
+      const layer = { name: l.name ?? denseName(i), inputs, units, activation, alpha, kernelInitializer, l2 };
       inputs = units;
       return layer;
     });
@@ -258,6 +275,7 @@ export class Sequential {
     );
     this.layers.forEach((l, i) => {
       if (l.alpha !== 0) k.layerSetAlpha(this.handle, i, l.alpha);
+      if (l.l2 > 0) k.layerSetL2(this.handle, i, l.l2);
     });
     // modelNew drew glorot_uniform kernels; other initialisers redraw all from the same seed.
     if (this.layers.some((l) => l.kernelInitializer !== DENSE.kernelInitializer)) {

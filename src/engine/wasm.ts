@@ -49,6 +49,8 @@ export type Kernels = {
   deadCount(m: number, l: number): number;
   /** Per-unit u32 flags of the last dead probe: nonzero = fired at least once (alive). */
   layerAlive(m: number, l: number): number;
+  /** Sets layer l's kernel L2 regularisation λ (Keras' kernel_regularizer=L2(λ)). */
+  layerSetL2(m: number, l: number, l2: number): void;
   /** Sets layer l's leaky_relu negative slope or elu α (stored as f32). */
   layerSetAlpha(m: number, l: number, alpha: number): void;
 };

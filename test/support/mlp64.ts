@@ -9,6 +9,8 @@ export interface Net64 {
   biases: Float64Array[];
   /** Hidden layers' activations (default: all relu). */
   hidden?: Hidden[];
+  /** Per layer, Keras' L2 kernel regulariser factor (default none). */
+  l2?: number[];
 }
 
 export interface Hidden {
@@ -107,7 +109,16 @@ export function lossAndGrads(net: Net64, x: ArrayLike<number>, y: ArrayLike<numb
       delta = prev;
     }
   }
-  return total / n;
+  let reg = 0;
+  net.l2?.forEach((lambda, l) => {
+    if (!lambda) return;
+    const k = net.kernels[l];
+    for (let i = 0; i < k.length; i++) {
+      reg += lambda * k[i] * k[i];
+      if (grads) grads.kernels[l][i] += 2 * lambda * k[i];
+    }
+  });
+  return total / n + reg;
 }
 
 export function zerosLike(net: Net64): Net64 {
