@@ -3,6 +3,7 @@
 // against it, the js twin against the wasm builds, the "never-positive" dead-unit count, and
 // bad options.
 import { describe, it, expect, beforeAll } from "vitest";
+import * as tf from "@tensorflow/tfjs";
 import { createEngine, ArgumentError, type Engine, type LayerConfig, type SequentialConfig } from "../src/index.js";
 import { act64, fromWeights, lossAndGrads, type Hidden } from "./support/mlp64.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
@@ -168,5 +169,45 @@ describe("model files", () => {
     expect(back.predict(x)).toEqual(model.predict(x));
     model.dispose();
     back.dispose();
+  });
+});
+
+// TF.js (Keras' JavaScript port): LeakyReLU layer (α 0.3 and 0.05), Dense with "elu" and "gelu"
+// (TF.js computes Φ with its erf, Abramowitz–Stegun 7.1.26, error ≤ 1.5e-7). Adam's ε is made
+// negligible on both sides, as in engine.test.ts (TF.js adds it to √v̂, Keras to √v).
+describe("three Adam steps against TF.js", () => {
+  it.each([
+    ["leaky_relu", { activation: "leaky_relu" }],
+    ["leaky_relu α=0.05", { activation: "leaky_relu", alpha: 0.05 }],
+    ["elu", { activation: "elu" }],
+    ["gelu", { activation: "gelu" }],
+  ] as const)("%s: within 1e-4", async (_, h) => {
+    await tf.setBackend("cpu");
+    const lr = 0.05;
+    const eps = 1e-12;
+    const w0 = randomWeights(5);
+    const model = engines["wasm-simd"].sequential(tinyWith(h));
+    model.setWeights(w0);
+    model.compile({ optimizer: "adam", learningRate: lr, epsilon: eps });
+    const hidden = (units: number, first: boolean): tf.layers.Layer[] => {
+      const shape = first ? { inputShape: [TINY.inputSize] } : {};
+      if (h.activation === "leaky_relu") {
+        return [tf.layers.dense({ units, ...shape }), tf.layers.leakyReLU({ alpha: "alpha" in h ? h.alpha : 0.3 })];
+      }
+      return [tf.layers.dense({ units, activation: h.activation as "elu", ...shape })];
+    };
+    const ref = tf.sequential({ layers: [...hidden(5, true), ...hidden(6, false), tf.layers.dense({ units: 3, activation: "softmax" })] });
+    ref.setWeights(w0.flatMap((w, l) => [tf.tensor2d(w.kernel, [[7, 5, 6][l], w.bias.length]), tf.tensor1d(w.bias)]));
+    ref.compile({ optimizer: tf.train.adam(lr, 0.9, 0.999, eps), loss: "categoricalCrossentropy" });
+    for (const seed of [6, 7, 8]) {
+      const b = tinyBatch(seed, 16);
+      model.trainOnBatch(b.x, b.y);
+      await ref.trainOnBatch(tf.tensor2d(b.x, [16, 7]), tf.oneHot(tf.tensor1d(b.y, "int32"), 3));
+    }
+    const theirs = ref.getWeights().map((t) => t.dataSync() as Float32Array);
+    const ours = model.getWeights().flatMap((l) => [l.kernel, l.bias]);
+    ours.forEach((a, i) => a.forEach((v, j) => expect(Math.abs(v - theirs[i][j])).toBeLessThan(1e-4)));
+    expect(Math.max(...ours[0].map((v, j) => Math.abs(v - w0[0].kernel[j])))).toBeGreaterThan(0.05);
+    model.dispose();
   });
 });
