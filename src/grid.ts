@@ -1,13 +1,35 @@
-// The sweep's grid: every learning rate × every seed, in one fixed order, and its shards — the
-// K-th of N slices, dealt round-robin — so that separate processes (a Slurm array, a k8s indexed
-// Job, a CI matrix) can each train a part and `dying-relu merge` can join them.
+// The sweep's grid: every learning rate × hidden activation × kernel initialiser × seed, in one
+// fixed order, and its shards — the K-th of N slices, dealt round-robin — so that separate
+// processes (a Slurm array, a k8s indexed Job, a CI matrix) can each train a part and
+// `dying-relu merge` can join them.
 import { ArgumentError } from "./errors.js";
+import { ACTIVATIONS, type Activation, type Initializer } from "./engine/sequential.js";
+
+/** The hidden layers' activation in the sweep (the output layer is always softmax). */
+export type HiddenActivation = Exclude<Activation, "softmax" | "linear">;
+
+/** The grid's axes besides the learning rates and seeds: the sweep's defaults are ReLU and Keras' glorot_uniform. */
+export interface Axes {
+  activations: HiddenActivation[];
+  initializers: Initializer[];
+}
+
+/** The engine's activations that a hidden layer can use (all but softmax and linear). */
+export const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a): a is HiddenActivation => a !== "softmax" && a !== "linear");
+
+export const DEFAULT_AXES: Axes = { activations: ["relu"], initializers: ["glorot_uniform"] };
 
 /** One run of the grid. */
 export interface Cell {
   learningRate: number;
+  activation: HiddenActivation;
+  kernelInitializer: Initializer;
   seed: number;
 }
+
+/** True for the sweep's default activation and initialiser (the cases whose output names neither). */
+export const isDefaultCell = (c: { activation?: string; kernelInitializer?: string }) =>
+  (c.activation ?? "relu") === "relu" && (c.kernelInitializer ?? "glorot_uniform") === "glorot_uniform";
 
 /** A slice of the grid: the index-th (1-based) of count. */
 export interface Shard {
@@ -16,11 +38,16 @@ export interface Shard {
 }
 
 /**
- * The grid in its fixed order: rate-major, in the order the rates were given, then seeds
- * seed, seed + 1, …, seed + seeds − 1.
+ * The grid in its fixed order, each axis in the order its values were given: the learning rate
+ * varies slowest, then the activation, then the initialiser, then the seed fastest (seed,
+ * seed + 1, …, seed + seeds − 1). Shards and `merge` rely on this order; with the default axes it
+ * is the rate-major (rate, seed) grid of schema 2's first files.
  */
-export function expandGrid(learningRates: number[], seed: number, seeds: number): Cell[] {
-  return learningRates.flatMap((learningRate) => Array.from({ length: seeds }, (_, s) => ({ learningRate, seed: seed + s })));
+export function expandGrid(learningRates: number[], seed: number, seeds: number, axes: Axes = DEFAULT_AXES): Cell[] {
+  return learningRates.flatMap((learningRate) =>
+    axes.activations.flatMap((activation) =>
+      axes.initializers.flatMap((kernelInitializer) =>
+        Array.from({ length: seeds }, (_, s) => ({ learningRate, activation, kernelInitializer, seed: seed + s })))));
 }
 
 /** The positions in a grid of `size` cells that belong to `shard`: index − 1, index − 1 + count, … */

@@ -7,7 +7,7 @@
 import { Worker } from "node:worker_threads";
 import { ArgumentError, DataError, DyingReluError } from "./errors.js";
 import { checkStudy, type Run, type StudyConfig } from "./study.js";
-import type { Cell } from "./grid.js";
+import { isDefaultCell, type Cell } from "./grid.js";
 import { integerAtLeast } from "./validate.js";
 import type { Backend } from "./engine/wasm.js";
 import type { Logs } from "./engine/sequential.js";
@@ -30,7 +30,9 @@ export interface WorkerInit {
 export interface RunRequest {
   index: number;
   learningRate: number;
-  /** Replaces config.seed for this run. */
+  /** Replace config.activation, config.kernelInitializer and config.seed for this run. */
+  activation: Cell["activation"];
+  kernelInitializer: Cell["kernelInitializer"];
   seed: number;
 }
 
@@ -62,8 +64,9 @@ export interface ParallelOptions {
   /** The worker entry; the compiled study-worker.js beside this module by default. */
   workerUrl?: URL;
   /**
-   * The runs to train (a learning rate and a seed each); `index` in events and results is the
-   * position in this list. By default config.learningRates, each with config.seed.
+   * The runs to train (a learning rate, activation, initialiser and seed each); `index` in events
+   * and results is the position in this list. By default config.learningRates, each with
+   * config's activation, initialiser and seed.
    */
   cells?: Cell[];
   /** Hand each trained model (model.save()) to hooks.onRunEnd. */
@@ -100,9 +103,13 @@ const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")
 export async function runStudyParallel(data: Mnist, config: StudyConfig, options: ParallelOptions): Promise<Run[]> {
   checkStudy(config, data);
   integerAtLeast("workers", options.workers, 1);
-  const cells = options.cells ?? config.learningRates.map((learningRate) => ({ learningRate, seed: config.seed }));
-  const name = (index: number) =>
-    `learning rate ${cells[index].learningRate}${options.cells ? ` (seed ${cells[index].seed})` : ""}`;
+  const cells = options.cells ?? config.learningRates.map((learningRate): Cell =>
+    ({ learningRate, activation: config.activation ?? "relu", kernelInitializer: config.kernelInitializer ?? "glorot_uniform", seed: config.seed }));
+  const name = (index: number) => {
+    const c = cells[index];
+    const more = [...(isDefaultCell(c) ? [] : [c.activation, c.kernelInitializer]), ...(options.cells ? [`seed ${c.seed}`] : [])];
+    return `learning rate ${c.learningRate}${more.length ? ` (${more.join(", ")})` : ""}`;
+  };
   const hooks = options.hooks ?? {};
   const init: WorkerInit = { backend: options.backend, config, data: shareMnist(data), batchEvents: Boolean(hooks.onBatchEnd), saveModels: options.saveModels ?? false };
   const runs: Run[] = new Array(cells.length);

@@ -15,12 +15,12 @@ const post = (e: WorkerEvent) => port.postMessage(e);
 const engine = createEngine({ backend });
 engine.catch(() => {}); // reported by the first run that awaits it
 
-port.on("message", async ({ index, learningRate, seed }: RunRequest) => {
+port.on("message", async ({ index, learningRate, activation, kernelInitializer, seed }: RunRequest) => {
   try {
     let model: ModelFile | undefined;
     let began = 0;
     let posted = 0;
-    const run = await runOne(await engine, data, seed === config.seed ? config : { ...config, seed }, learningRate, {
+    const run = await runOne(await engine, data, { ...config, activation, kernelInitializer, seed }, learningRate, {
       onEpochBegin(epoch) {
         began = posted = performance.now();
         post({ type: "epochBegin", index, epoch });

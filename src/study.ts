@@ -2,8 +2,10 @@
 // layer-wise dead-unit fraction on a probe of the first training images. The CLI and the web
 // page both run it through runStudy(); the CLI's parallel sweep runs runOne() in worker threads.
 import { ArgumentError } from "./errors.js";
-import { trainCount } from "./keras-defaults.js";
-import { fraction, integerAtLeast, positiveFinite } from "./validate.js";
+import { DENSE, trainCount } from "./keras-defaults.js";
+import { fraction, integerAtLeast, oneOf, positiveFinite } from "./validate.js";
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "./grid.js";
+import { INITIALIZERS, type Initializer } from "./engine/sequential.js";
 import type { Engine } from "./engine/engine.js";
 import type { Callbacks, DeadUnits, Divergence, History, Logs, Sequential } from "./engine/sequential.js";
 import type { Mnist } from "./data/mnist.js";
@@ -21,6 +23,12 @@ export interface StudyConfig {
   /** Dead units are counted on the first `probe` training images. */
   probe: number;
   seed: number;
+  /** The hidden layers' activation [relu]. */
+  activation?: HiddenActivation;
+  /** The hidden layers' kernel_initializer [glorot_uniform]; the softmax layer keeps Keras' glorot_uniform. */
+  kernelInitializer?: Initializer;
+  /** leaky_relu's negative slope or elu's α [Keras' 0.3 and 1.0]; ignored by relu and gelu. */
+  alpha?: number;
 }
 
 /** The notebook's last cell. */
@@ -37,6 +45,9 @@ export const NOTEBOOK: StudyConfig = {
 
 export interface Run {
   learningRate: number;
+  /** The hidden layers' activation and the kernel initialiser (absent in files from before they were options). */
+  activation?: HiddenActivation;
+  kernelInitializer?: Initializer;
   seed: number;
   history: History["history"];
   deadUnits: DeadUnits[];
@@ -79,6 +90,11 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
   config.layers.forEach((u) => integerAtLeast("layer width", u, 1));
   integerAtLeast("probe", config.probe, 1);
   integerAtLeast("seed", config.seed, 0);
+  if (config.activation !== undefined) oneOf("activation", config.activation, HIDDEN_ACTIVATIONS);
+  if (config.kernelInitializer !== undefined) oneOf("kernel initializer", config.kernelInitializer, INITIALIZERS);
+  if (config.alpha !== undefined && !(config.alpha >= 0 && Number.isFinite(config.alpha))) {
+    throw new ArgumentError(`alpha must be a finite number ≥ 0, got ${config.alpha}`);
+  }
   const n = data.train.count;
   const nTrain = config.validationData === "test" ? n : trainCount(n, config.validationSplit);
   if (config.batchSize > nTrain) {
@@ -119,11 +135,14 @@ export async function runOne(
   const { train, test } = data;
   const inputSize = train.rows * train.cols;
   const probe = train.images.subarray(0, config.probe * inputSize);
+  const activation = config.activation ?? "relu";
+  const kernelInitializer = config.kernelInitializer ?? DENSE.kernelInitializer;
+  const alpha = config.alpha !== undefined && (activation === "leaky_relu" || activation === "elu") ? { alpha: config.alpha } : {};
   const model = engine.sequential({
     inputSize,
     layers: [
-      ...config.layers.map((units, l) => ({ units, activation: "relu" as const, name: `dense_${l + 1}` })),
-      { units: 10, activation: "softmax" as const, name: "output" },
+      ...config.layers.map((units, l) => ({ units, activation, ...alpha, kernelInitializer, name: `dense_${l + 1}` })),
+      { units: 10, activation: "softmax" as const, name: "output" }, // Keras' glorot_uniform, whatever the hidden layers use
     ],
     seed: config.seed,
   });
@@ -145,6 +164,8 @@ export async function runOne(
     const seconds = (performance.now() - started) / 1000;
     const run: Run = {
       learningRate,
+      activation,
+      kernelInitializer,
       seed: config.seed,
       history: history.history,
       // The last epoch's probe is the final one unless training went on past it (and diverged).

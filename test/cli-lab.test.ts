@@ -66,10 +66,10 @@ describe("dying-relu sweep --seeds", () => {
   it("writes one CSV row per run", () => {
     const report = read("all.json");
     const rows = readFileSync(join(dir, "all.csv"), "utf8").trimEnd().split("\n");
-    expect(rows[0]).toBe("learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step");
+    expect(rows[0]).toBe("learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step,activation,kernel_initializer");
     expect(rows).toHaveLength(7);
     report.runs.forEach((r: { learningRate: number; seed: number; history: { val_accuracy: number[]; val_loss: number[] }; deadUnits: { fraction: number }[] }, i: number) => {
-      expect(rows[i + 1]).toBe([r.learningRate, r.seed, r.history.val_accuracy[1], r.history.val_loss[1], r.deadUnits[0].fraction, r.deadUnits[1].fraction, "", ""].join(","));
+      expect(rows[i + 1]).toBe([r.learningRate, r.seed, r.history.val_accuracy[1], r.history.val_loss[1], r.deadUnits[0].fraction, r.deadUnits[1].fraction, "", "", "relu", "glorot_uniform"].join(","));
     });
   });
 });

@@ -50,8 +50,9 @@ describe("dying-relu sweep", () => {
     expect(report.runs).toHaveLength(2);
     const [ok, blown] = report.runs;
     expect(report.schemaVersion).toBe(2);
-    expect(report.config).toMatchObject({ seeds: 1, shard: null });
-    expect(Object.keys(ok).sort()).toEqual(["deadUnits", "deadUnitsPerEpoch", "diverged", "history", "learningRate", "seconds", "seed"]);
+    expect(report.config).toMatchObject({ seeds: 1, shard: null, activations: ["relu"], initializers: ["glorot_uniform"] });
+    expect(Object.keys(ok).sort()).toEqual(["activation", "deadUnits", "deadUnitsPerEpoch", "diverged", "history", "kernelInitializer", "learningRate", "seconds", "seed"]);
+    expect(ok).toMatchObject({ activation: "relu", kernelInitializer: "glorot_uniform" });
     expect(ok.deadUnitsPerEpoch).toHaveLength(2); // one entry per epoch
     expect(ok.deadUnitsPerEpoch[1]).toEqual(ok.deadUnits); // the last epoch's probe is the final one
     expect(blown.deadUnitsPerEpoch).toHaveLength(0); // diverged in epoch 1

@@ -9,12 +9,13 @@ import { mergeReports } from "../src/cli/merge.js";
 import type { Run } from "../src/study.js";
 
 describe("expandGrid", () => {
+  const relu = { activation: "relu", kernelInitializer: "glorot_uniform" };
   it("is rate-major, each rate with seeds seed … seed + seeds − 1", () => {
     expect(expandGrid([0.5, 0.01], 7, 3)).toEqual([
       { learningRate: 0.5, seed: 7 }, { learningRate: 0.5, seed: 8 }, { learningRate: 0.5, seed: 9 },
       { learningRate: 0.01, seed: 7 }, { learningRate: 0.01, seed: 8 }, { learningRate: 0.01, seed: 9 },
-    ]);
-    expect(expandGrid([0.1], 42, 1)).toEqual([{ learningRate: 0.1, seed: 42 }]);
+    ].map((c) => ({ ...c, ...relu })));
+    expect(expandGrid([0.1], 42, 1)).toEqual([{ learningRate: 0.1, seed: 42, ...relu }]);
   });
 });
 
@@ -78,9 +79,9 @@ describe("runsCsv", () => {
   it("writes a header and one row per run", () => {
     const csv = runsCsv([run(0.01, 3, [2, 0], [0.5, 0.75]), run(1e30, 3, [8, 8], [], true)]);
     expect(csv.trimEnd().split("\n")).toEqual([
-      "learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step",
-      "0.01,3,0.75,0.25,0.25,0,,",
-      "1e+30,3,,,1,1,1,3",
+      "learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step,activation,kernel_initializer",
+      "0.01,3,0.75,0.25,0.25,0,,,relu,glorot_uniform",
+      "1e+30,3,,,1,1,1,3,relu,glorot_uniform",
     ]);
   });
 });

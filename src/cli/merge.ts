@@ -2,10 +2,10 @@
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
 import { ArgumentError, DataError } from "../errors.js";
-import { expandGrid, shardPositions, type Shard } from "../grid.js";
+import { DEFAULT_AXES, expandGrid, isDefaultCell, shardPositions, type Shard } from "../grid.js";
 import type { Run } from "../study.js";
 import type { Output } from "./progress.js";
-import { seedSummaryTable, summaryTable } from "./report.js";
+import { seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, checkOutputFile, type Report } from "./results.js";
 import { writeResults } from "./sweep.js";
 
@@ -71,7 +71,10 @@ export function mergeReports(files: string[], reports: Report[]): Report {
     }
   }
   const { config } = first;
-  const grid = expandGrid(config.learningRates, config.seed, config.seeds);
+  const grid = expandGrid(config.learningRates, config.seed, config.seeds, {
+    activations: config.activations ?? DEFAULT_AXES.activations,
+    initializers: config.initializers ?? DEFAULT_AXES.initializers,
+  });
   const count = first.config.shard?.count ?? 1;
   const owner = new Map<number, string>(); // shard index → file
   for (const [j, r] of reports.entries()) {
@@ -92,7 +95,8 @@ export function mergeReports(files: string[], reports: Report[]): Report {
   for (const [j, r] of reports.entries()) {
     const positions = shardPositions(grid.length, r.config.shard);
     const fits = r.runs.length === positions.length &&
-      positions.every((p, k) => r.runs[k]?.learningRate === grid[p].learningRate && r.runs[k]?.seed === grid[p].seed);
+      positions.every((p, k) => r.runs[k]?.learningRate === grid[p].learningRate && r.runs[k]?.seed === grid[p].seed &&
+        (r.runs[k].activation ?? "relu") === grid[p].activation && (r.runs[k].kernelInitializer ?? "glorot_uniform") === grid[p].kernelInitializer);
     if (!fits) {
       throw new DataError(`${files[j]}: its runs are not those of shard ${shardName(r.config.shard)} of its config (expected ${positions.length} runs in grid order)`);
     }
@@ -118,7 +122,8 @@ export async function merge(args: string[], out: Output): Promise<void> {
     `dying-relu merge · ${positionals.length} file${positionals.length === 1 ? "" : "s"} · ${runs.length} run${runs.length === 1 ? "" : "s"} · ` +
       `engine ${config.backend} · hidden layers ${config.layers.join("-")} · data: ${config.data}\n`,
   );
-  out.write(`\nSummary: dead ReLU units (on ${config.probe} probe images) and final validation accuracy per learning rate` +
+  const named = runs.some((r) => !isDefaultCell(r));
+  out.write(`\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
     (config.seeds > 1 ? `, mean ± std (min–max) over ${config.seeds} seeds\n` : "\n"));
   out.write(config.seeds > 1 ? seedSummaryTable(runs) : summaryTable(runs));
   await writeResults(report, values.json, values.csv, force, out);

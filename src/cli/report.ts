@@ -1,5 +1,8 @@
-// The study's text output: the notebook's per-rate dead-unit lines and one summary table.
+// The study's text output: the notebook's per-rate dead-unit lines and one summary table. Runs of
+// the default activation and initialiser (relu, glorot_uniform) print exactly the notebook's text;
+// otherwise the activation and initialiser are named, and the tables gain one column for each.
 import type { Run } from "../study.js";
+import { isDefaultCell } from "../grid.js";
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
@@ -8,9 +11,17 @@ export function finalValAccuracy(run: Run): number | null {
   return acc.length ? acc[acc.length - 1] : null;
 }
 
-/** The notebook's cell output for one learning rate. */
+/** Whether the runs need activation and initialiser columns (any run not relu with glorot_uniform). */
+const namesCell = (runs: Run[]) => runs.some((r) => !isDefaultCell(r));
+
+/** How deadUnits() counted a unit as dead, for layers that are not ReLU (the notebook's "exactly 0" otherwise). */
+export const NEVER_POSITIVE_NOTE = "dead = output ≤ 0 on every probe image (never positive), since leaky_relu, elu and gelu outputs are rarely exactly 0";
+
+/** The notebook's cell output for one learning rate (with the activation and initialiser when not relu and glorot_uniform). */
 export function runReport(run: Run): string {
-  const lines = [`\nLayer-wise Dead ReLU Analysis for model with Learning Rate: ${run.learningRate}`];
+  const cell = isDefaultCell(run) ? "" : `, Activation: ${run.activation ?? "relu"}, Kernel initializer: ${run.kernelInitializer ?? "glorot_uniform"}`;
+  const lines = [`\nLayer-wise Dead ${(run.activation ?? "relu") === "relu" ? "ReLU" : "Unit"} Analysis for model with Learning Rate: ${run.learningRate}${cell}`];
+  if (run.deadUnits.some((d) => d.definition === "never-positive")) lines.push(`(${NEVER_POSITIVE_NOTE})`);
   if (run.diverged) {
     lines.push(`Training diverged: the loss became NaN/Inf at epoch ${run.diverged.epoch}, step ${run.diverged.step}; training stopped there.`);
   }
@@ -24,18 +35,21 @@ export function runReport(run: Run): string {
 export function summaryTable(runs: Run[]): string {
   if (runs.length === 0) return "";
   const layers = runs[0].deadUnits.map((d) => `${d.layer} dead`);
-  const header = ["learning rate", ...layers, "val_accuracy", "time"];
+  const named = namesCell(runs);
+  const header = ["learning rate", ...(named ? ["activation", "init"] : []), ...layers, "val_accuracy", "time"];
   const rows = runs.map((r) => {
     const acc = finalValAccuracy(r);
     return [
       String(r.learningRate),
+      ...(named ? [r.activation ?? "relu", r.kernelInitializer ?? "glorot_uniform"] : []),
       ...r.deadUnits.map((d) => `${pct(d.fraction)} (${d.dead}/${d.units})`),
       (acc === null ? "n/a" : pct(acc)) + (r.diverged ? " diverged" : ""),
       `${r.seconds.toFixed(1)}s`,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const left = named ? 3 : 1; // the rate (and activation, init) columns are left-aligned
+  const fmt = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
 }
 
@@ -56,14 +70,31 @@ export function stats(values: number[]): Stats | null {
   return { n, mean, std, min: Math.min(...values), max: Math.max(...values) };
 }
 
-/** Per learning rate (in order of first appearance) and column: the statistics over its seeds. */
-export function seedStats(runs: Run[]): { learningRate: number; seeds: number[]; diverged: number; dead: (Stats | null)[]; valAccuracy: Stats | null }[] {
-  const rates = [...new Set(runs.map((r) => r.learningRate))];
+export interface CellStats {
+  learningRate: number;
+  activation: string;
+  kernelInitializer: string;
+  seeds: number[];
+  diverged: number;
+  dead: (Stats | null)[];
+  valAccuracy: Stats | null;
+}
+
+/**
+ * Per cell — (learning rate, activation, initialiser), in order of first appearance — and column:
+ * the statistics over its seeds.
+ */
+export function seedStats(runs: Run[]): CellStats[] {
+  const key = (r: Run) => JSON.stringify([r.learningRate, r.activation ?? "relu", r.kernelInitializer ?? "glorot_uniform"]);
+  const cells = new Map<string, Run[]>();
+  for (const r of runs) cells.set(key(r), [...(cells.get(key(r)) ?? []), r]);
   const layers = runs[0]?.deadUnits.map((d) => d.layer) ?? [];
-  return rates.map((learningRate) => {
-    const group = runs.filter((r) => r.learningRate === learningRate);
+  return [...cells.values()].map((group) => {
+    const [{ learningRate, activation = "relu", kernelInitializer = "glorot_uniform" }] = group;
     return {
       learningRate,
+      activation,
+      kernelInitializer,
       seeds: group.map((r) => r.seed),
       diverged: group.filter((r) => r.diverged).length,
       dead: layers.map((l) => stats(group.flatMap((r) => r.deadUnits.filter((d) => d.layer === l).map((d) => d.fraction)))),
@@ -76,21 +107,36 @@ const pctStats = (s: Stats | null) =>
   s === null ? "n/a" : `${(s.mean * 100).toFixed(2)}% ± ${(s.std * 100).toFixed(2)} (${(s.min * 100).toFixed(1)}–${(s.max * 100).toFixed(1)})`;
 
 /**
- * Several seeds per rate: each figure as mean ± sample std (min–max), in percent, over the seeds;
- * val_accuracy over the runs that completed an epoch.
+ * Several seeds per cell (rate, or rate × activation × initialiser): each figure as mean ± sample
+ * std (min–max), in percent, over the seeds; val_accuracy over the runs that completed an epoch.
  */
 export function seedSummaryTable(runs: Run[]): string {
   if (runs.length === 0) return "";
   const layers = runs[0].deadUnits.map((d) => `${d.layer} dead`);
-  const header = ["learning rate", "seeds", ...layers, "val_accuracy", "diverged"];
+  const named = namesCell(runs);
+  const header = ["learning rate", ...(named ? ["activation", "init"] : []), "seeds", ...layers, "val_accuracy", "diverged"];
   const rows = seedStats(runs).map((g) => [
     String(g.learningRate),
+    ...(named ? [g.activation, g.kernelInitializer] : []),
     String(g.seeds.length),
     ...g.dead.map(pctStats),
     pctStats(g.valAccuracy),
     `${g.diverged}/${g.seeds.length}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const left = named ? 3 : 1;
+  const fmt = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
+}
+
+/**
+ * The summary's title: "dead ReLU units" for ReLU-only runs (the text of before), else the
+ * dead-unit definitions used.
+ */
+export function summaryTitle(runs: Run[], probe: number, per: string): string {
+  const other = runs.some((r) => r.deadUnits.some((d) => d.definition === "never-positive"));
+  const dead = other
+    ? `dead units (on ${probe} probe images; relu: output exactly 0, leaky_relu/elu/gelu: never positive)`
+    : `dead ReLU units (on ${probe} probe images)`;
+  return `Summary: ${dead} and final validation accuracy per ${per}`;
 }

