@@ -137,6 +137,115 @@ describe("dying-relu sweep --shard and merge", () => {
   });
 });
 
+describe("dying-relu sweep --activation and --init", () => {
+  // 1 rate × 2 activations × 2 inits × 2 seeds = 8 runs.
+  const GRID = () => ["sweep", "--data", data, "--lr", "0.1", "--activation", "relu,leaky_relu", "--init", "glorot_uniform,he_normal",
+    "--seeds", "2", "--seed", "3", "--epochs", "1", "--batch-size", "64", "--layers", "16,8", "--probe", "100", "--quiet"];
+  let grid: { code: number; stdout: string; stderr: string };
+  beforeAll(async () => {
+    grid = await cli(...GRID(), "--workers", "2", "--json", join(dir, "grid.json"), "--csv", join(dir, "grid.csv"));
+  });
+
+  it("trains every (rate, activation, init) cell with every seed, in grid order, with statistics per cell", () => {
+    expect(grid.stderr).toBe("");
+    expect(grid.code).toBe(0);
+    const report = read("grid.json");
+    expect(report.schemaVersion).toBe(2);
+    expect(report.config).toMatchObject({ activations: ["relu", "leaky_relu"], initializers: ["glorot_uniform", "he_normal"], seeds: 2 });
+    expect(report.config).not.toHaveProperty("alpha");
+    type R = { learningRate: number; activation: string; kernelInitializer: string; seed: number; deadUnits: { fraction: number; definition: string }[]; history: { val_accuracy: number[] } };
+    const runs: R[] = report.runs;
+    expect(runs.map((r) => [r.activation, r.kernelInitializer, r.seed])).toEqual([
+      ["relu", "glorot_uniform", 3], ["relu", "glorot_uniform", 4], ["relu", "he_normal", 3], ["relu", "he_normal", 4],
+      ["leaky_relu", "glorot_uniform", 3], ["leaky_relu", "glorot_uniform", 4], ["leaky_relu", "he_normal", 3], ["leaky_relu", "he_normal", 4],
+    ]);
+    for (const r of runs) expect(r.deadUnits[0].definition).toBe(r.activation === "relu" ? "zero" : "never-positive");
+    expect(grid.stdout).toContain("hidden relu,leaky_relu · init glorot_uniform,he_normal");
+    expect(grid.stdout).toContain("Layer-wise Dead Unit Analysis for model with Learning Rate: 0.1, Activation: leaky_relu, Kernel initializer: he_normal");
+    expect(grid.stdout).toContain("(dead = output ≤ 0 on every probe image (never positive)");
+    expect(grid.stdout).toContain("relu: output exactly 0, leaky_relu/elu/gelu: never positive");
+    expect(grid.stdout).toMatch(/learning rate  activation  init +seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/);
+    // Each cell's line, hand-computed from the JSON.
+    const pct = (v: number) => (v * 100).toFixed(2);
+    const cell = (xs: number[]) => {
+      const mean = (xs[0] + xs[1]) / 2;
+      const std = Math.sqrt((xs[0] - mean) ** 2 + (xs[1] - mean) ** 2);
+      return `${pct(mean)}% ± ${pct(std)} (${(Math.min(...xs) * 100).toFixed(1)}–${(Math.max(...xs) * 100).toFixed(1)})`;
+    };
+    const lines = grid.stdout.split("\n").filter((l) => l.startsWith("0.1 "));
+    expect(lines).toHaveLength(4);
+    for (const [k, line] of lines.entries()) {
+      const pair = runs.slice(2 * k, 2 * k + 2);
+      expect(line).toMatch(new RegExp(`^0\\.1 +${pair[0].activation} +${pair[0].kernelInitializer} +2 `));
+      expect(line).toContain(cell(pair.map((r) => r.deadUnits[0].fraction)));
+      expect(line).toContain(cell(pair.map((r) => r.history.val_accuracy[0])));
+    }
+    const rows = readFileSync(join(dir, "grid.csv"), "utf8").trimEnd().split("\n");
+    expect(rows[0].endsWith(",activation,kernel_initializer")).toBe(true);
+    expect(rows.slice(1).map((r) => r.split(",").slice(-2).join(" "))).toEqual(runs.map((r) => `${r.activation} ${r.kernelInitializer}`));
+  });
+
+  it("shards of the bigger grid merge back into it, and merge refuses another activation list", async () => {
+    const files: string[] = [];
+    for (let k = 1; k <= 3; k++) {
+      const file = join(dir, `g${k}of3.json`);
+      const r = await cli(...GRID(), "--workers", "1", "--shard", `${k}/3`, "--json", file);
+      expect(r.stderr).toBe("");
+      files.push(file);
+    }
+    const out = join(dir, "gmerged.json");
+    const merged = await cli("merge", ...files.reverse(), "--json", out);
+    expect(merged.stderr).toBe("");
+    const all = read("grid.json");
+    const m = JSON.parse(readFileSync(out, "utf8"));
+    expect(m.config).toEqual(all.config);
+    expect(noSeconds(m.runs)).toEqual(noSeconds(all.runs));
+    const table = (s: string) => s.slice(s.indexOf("Summary:")).split("\n").slice(0, 7).join("\n");
+    expect(table(merged.stdout)).toBe(table(grid.stdout));
+
+    const other = join(dir, "g-other.json");
+    const args = GRID().map((a) => (a === "relu,leaky_relu" ? "relu,elu" : a));
+    expect((await cli(...args, "--workers", "1", "--shard", "2/3", "--json", other)).code).toBe(0);
+    const refused = await cli("merge", files[2], other);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^dying-relu: config field "activations" differs: .*has \["relu","leaky_relu"\], .*g-other\.json has \["relu","elu"\]; only "shard" may differ\n$/);
+  });
+
+  it("with relu and glorot_uniform prints exactly what a sweep without the flags prints", async () => {
+    const plain = await cli(...SWEEP(), "--seeds", "1", "--workers", "1");
+    const explicit = await cli(...SWEEP(), "--seeds", "1", "--workers", "1", "--activation", "relu", "--init", "glorot_uniform");
+    const untimed = (s: string) => s.replace(/\d+\.\ds\b/g, "T").replace(/in [\d.]+ s \([\d.]+ s per epoch/, "in T");
+    expect(untimed(explicit.stdout)).toBe(untimed(plain.stdout));
+    expect(plain.stdout).not.toMatch(/activation|initiali[sz]er|never positive|glorot|Dead Unit Analysis/i);
+    expect(plain.stdout).toContain("\nLayer-wise Dead ReLU Analysis for model with Learning Rate: 0.01\nLayer dense_1: ");
+    expect(plain.stdout).toContain("\nSummary: dead ReLU units (on 100 probe images) and final validation accuracy per learning rate\n");
+    expect(plain.stdout).toMatch(/\nlearning rate +dense_1 dead +dense_2 dead +val_accuracy +time\n/);
+    expect(plain.stdout.split("\n")[0]).toMatch(/^dying-relu sweep · seed 5 · engine \S+ · MLP 784-32-16-10 · Adam$/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["--activation tanh", ["--activation", "tanh"], /^dying-relu: --activation accepts relu, leaky_relu, elu, gelu; got "tanh"/],
+    ["--init foo", ["--init", "foo"], /^dying-relu: --init accepts glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform; got "foo"/],
+    ["an activation twice", ["--activation", "relu,elu,relu"], /--activation lists "relu" twice/],
+    ["softmax as a hidden activation", ["--activation", "softmax"], /--activation accepts relu, leaky_relu, elu, gelu; got "softmax"/],
+    ["--alpha without leaky_relu or elu", ["--alpha", "0.1"], /--alpha applies only to leaky_relu and elu/],
+    ["a negative --alpha", ["--activation", "leaky_relu", "--alpha=-0.1"], /--alpha must be at least 0/],
+    ["a non-numeric --alpha", ["--activation", "elu", "--alpha", "x"], /--alpha expects a number, got "x"/],
+  ];
+  it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {
+    const { code, stderr, stdout } = await cli(...SWEEP(), ...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stdout).toBe("");
+  });
+
+  it("help lists the new flags", async () => {
+    const help = (await cli("sweep", "--help")).stdout;
+    for (const flag of ["--activation LIST", "--init LIST", "--alpha F", "relu, leaky_relu, elu, gelu", "he_normal"]) expect(help).toContain(flag);
+  });
+});
+
 describe("dying-relu sweep --save and evaluate", () => {
   it("saves one model per run, and evaluate reproduces its test accuracy and dead units", async () => {
     const models = join(dir, "models");
