@@ -240,6 +240,22 @@ describe("dying-relu sweep --activation and --init", () => {
     expect(stdout).toBe("");
   });
 
+  it("--save names each cell's model, and --alpha reaches the leaky_relu layers and the config", async () => {
+    const models = join(dir, "cell-models");
+    const json = join(dir, "alpha.json");
+    const r = await cli("sweep", "--data", data, "--lr", "0.01", "--activation", "leaky_relu,relu", "--init", "he_normal", "--alpha", "0.05",
+      "--epochs", "1", "--batch-size", "64", "--layers", "16,8", "--probe", "100", "--quiet", "--workers", "2", "--save", models, "--json", json);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("hidden leaky_relu,relu (alpha 0.05) · init he_normal");
+    const report = JSON.parse(readFileSync(json, "utf8"));
+    expect(report.config).toMatchObject({ alpha: 0.05, activations: ["leaky_relu", "relu"], initializers: ["he_normal"] });
+    const leaky = JSON.parse(readFileSync(join(models, "model-lr0.01-leaky_relu-he_normal-seed42.json"), "utf8"));
+    expect(leaky.layers.slice(0, 2).map((l: { activation: string; alpha: number }) => [l.activation, l.alpha])).toEqual([["leaky_relu", 0.05], ["leaky_relu", 0.05]]);
+    expect(leaky.layers[2]).toEqual({ name: "output", units: 10, activation: "softmax" });
+    const relu = JSON.parse(readFileSync(join(models, "model-lr0.01-relu-he_normal-seed42.json"), "utf8"));
+    expect(relu.layers[0]).toEqual({ name: "dense_1", units: 16, activation: "relu" });
+  });
+
   it("help lists the new flags", async () => {
     const help = (await cli("sweep", "--help")).stdout;
     for (const flag of ["--activation LIST", "--init LIST", "--alpha F", "relu, leaky_relu, elu, gelu", "he_normal"]) expect(help).toContain(flag);
