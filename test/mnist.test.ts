@@ -119,6 +119,17 @@ describe("loadMnist", () => {
     expect(await loadMnist(folder(tinyFiles(["trainImages", "trainLabels", "testImages", "testLabels"])))).toEqual(expected);
   });
 
+  it("reads plain and .gz files straight into SharedArrayBuffers when asked", async () => {
+    for (const zipped of [[], ["trainImages", "testLabels"]] as const) {
+      const m = await loadMnist(folder(tinyFiles([...zipped])), { shared: true });
+      for (const split of [m.train, m.test]) {
+        expect(split.images.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(split.labels.buffer).toBeInstanceOf(SharedArrayBuffer);
+      }
+      expect(m).toEqual(expected);
+    }
+  });
+
   it("recognises gzip by its bytes, whatever the name", async () => {
     const files = { ...tinyFiles(), [MNIST_FILES.trainImages]: gzipSync(idx([3, 2, 2], trainPixels)) };
     expect(await loadMnist(folder(files))).toEqual(expected);

@@ -11,7 +11,7 @@ import { resolveBackend, type BackendChoice } from "../engine/wasm.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
 import { NOTEBOOK, checkStudy, runOne, type Run, type StudyConfig } from "../study.js";
-import { runStudyParallel, shareMnist } from "../study-parallel.js";
+import { runStudyParallel } from "../study-parallel.js";
 import { DEFAULT_AXES, HIDDEN_ACTIVATIONS, expandGrid, isDefaultCell, parseShard, shardPositions, type Axes, type Cell, type Shard } from "../grid.js";
 import { INITIALIZERS } from "../engine/sequential.js";
 import { ACTIVATION_ALPHA } from "../keras-defaults.js";
@@ -228,7 +228,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i])), JSON.stringify(model) + "\n");
   };
   // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
-  const data = workers > 1 ? shareMnist(await loadMnist(opts.data)) : await loadMnist(opts.data);
+  const data = await loadMnist(opts.data, { shared: workers > 1 });
   checkStudy(config, data);
   const engine = workers > 1 ? null : await createEngine({ backend });
   const engineName = engine?.backend ?? backend;
