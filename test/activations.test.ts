@@ -4,19 +4,14 @@
 // bad options.
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { createEngine, ArgumentError, type Engine, type LayerConfig, type SequentialConfig } from "../src/index.js";
-import { act64, fromWeights, lossAndGrads, type Hidden } from "./support/mlp64.js";
+import { ArgumentError, type Engine, type LayerConfig, type SequentialConfig } from "../src/index.js";
+import { act64, fromWeights, lossAndGrads, type Hidden, finiteDifferences } from "./support/mlp64.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
+import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
 
-const BACKENDS = ["wasm-simd", "wasm-relaxed", "js"] as const;
-let engines: Record<(typeof BACKENDS)[number], Engine>;
-
+let engines: Record<Backend, Engine>;
 beforeAll(async () => {
-  engines = {
-    "wasm-simd": await createEngine({ backend: "wasm-simd" }),
-    "wasm-relaxed": await createEngine({ backend: "wasm-relaxed" }),
-    js: await createEngine({ backend: "js" }),
-  };
+  engines = await allEngines();
 });
 
 const HIDDEN: Record<string, Hidden> = {
@@ -42,24 +37,15 @@ describe.each(BACKENDS)("%s", (backend) => {
       const { loss, grads } = model.computeGradients(x, y);
       const net = fromWeights(TINY.inputSize, weights, [h, h]);
       expect(loss).toBeCloseTo(lossAndGrads(net, x, y), 5);
-      const step = 1e-6;
+      const fd = finiteDifferences(net, x, y);
       let checked = 0;
-      const probe = (params: Float64Array[], engineGrads: Float32Array[]) =>
-        params.forEach((p, l) => {
-          for (let i = 0; i < p.length; i++) {
-            const keep = p[i];
-            p[i] = keep + step;
-            const up = lossAndGrads(net, x, y);
-            p[i] = keep - step;
-            const down = lossAndGrads(net, x, y);
-            p[i] = keep;
-            const fd = (up - down) / (2 * step);
-            expect(Math.abs(engineGrads[l][i] - fd)).toBeLessThan(1e-5 + 1e-3 * Math.abs(fd));
-            checked++;
-          }
-        });
-      probe(net.kernels, grads.map((g) => g.kernel));
-      probe(net.biases, grads.map((g) => g.bias));
+      const compare = (ours: Float32Array[], ref: Float64Array[]) =>
+        ref.forEach((r, l) => r.forEach((v, i) => {
+          expect(Math.abs(ours[l][i] - v)).toBeLessThan(1e-5 + 1e-3 * Math.abs(v));
+          checked++;
+        }));
+      compare(grads.map((g) => g.kernel), fd.kernels);
+      compare(grads.map((g) => g.bias), fd.biases);
       expect(checked).toBe(7 * 5 + 5 * 6 + 6 * 3 + 5 + 6 + 3);
       model.dispose();
     });

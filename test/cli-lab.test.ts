@@ -1,23 +1,10 @@
 // The dying-ReLU lab's CLI: several seeds per rate, shards and `merge`, the CSV, through the built bin.
 import { describe, it, expect, beforeAll } from "vitest";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { mnistFolder } from "./support/idx-files.js";
-
-const BIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
-
-async function cli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { cli } from "./support/cli.js";
 
 let data: string;
 let dir: string;

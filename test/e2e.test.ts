@@ -62,7 +62,7 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     const rows = await page.$$eval("#results-table tbody tr", (trs) =>
       trs.map((tr) => ({
         lr: Number(tr.getAttribute("data-lr")),
-        dead: [...tr.querySelectorAll("td[data-dead]")].map((td) => [Number(td.getAttribute("data-dead")), Number(td.getAttribute("data-units"))]),
+        dead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => [Number(td.getAttribute("data-dead")), Number(td.getAttribute("data-units"))]),
         accuracy: Number(tr.querySelector("td[data-accuracy]")?.getAttribute("data-accuracy")),
       })),
     );

@@ -4,20 +4,16 @@
 // options.
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { createEngine, ArgumentError, type CompileConfig, type Engine, type LayerWeights } from "../src/index.js";
+import { ArgumentError, type CompileConfig, type Engine, type LayerWeights } from "../src/index.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
 import { createJsKernels } from "../src/engine/js-kernels.js";
 import { loadKernels, type Kernels } from "../src/engine/wasm.js";
 import { rng } from "./support/mlp64.js";
+import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
 
-const BACKENDS = ["js", "wasm-simd", "wasm-relaxed"] as const;
-let engines: Record<(typeof BACKENDS)[number], Engine>;
+let engines: Record<Backend, Engine>;
 beforeAll(async () => {
-  engines = {
-    js: await createEngine({ backend: "js" }),
-    "wasm-simd": await createEngine({ backend: "wasm-simd" }),
-    "wasm-relaxed": await createEngine({ backend: "wasm-relaxed" }),
-  };
+  engines = await allEngines();
 });
 
 const BATCHES = [tinyBatch(6, 16), tinyBatch(7, 16), tinyBatch(8, 16)];

@@ -8,7 +8,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ArgumentError, createEngine, runStudy, type Mnist, type StudyConfig } from "../src/index.js";
+import { ArgumentError, createEngine, runStudy, type Mnist, type Run, type StudyConfig } from "../src/index.js";
+import type { Cell } from "../src/grid.js";
 import { runStudyParallel, shareMnist } from "../src/study-parallel.js";
 import { resolveBackend } from "../src/engine/wasm.js";
 import { mnistSlice } from "./support/idx-files.js";
@@ -153,9 +154,10 @@ describe("runStudyParallel", () => {
 describe("runStudyParallel with cells", () => {
   it("trains each (learning rate, seed) cell as runOne with that seed, in cell order", async () => {
     const backend = resolveBackend("auto");
-    const cells = [{ learningRate: 0.01, seed: 5 }, { learningRate: 0.01, seed: 6 }, { learningRate: 0.1, seed: 5 }];
+    const cell = (learningRate: number, seed: number): Cell => ({ learningRate, activation: "relu", kernelInitializer: "glorot_uniform", seed });
+    const cells = [cell(0.01, 5), cell(0.01, 6), cell(0.1, 5)];
     const engine = await createEngine({ backend });
-    const sequential = [];
+    const sequential: Run[] = [];
     for (const c of cells) sequential.push(...(await runStudy(engine, data, { ...config, learningRates: [c.learningRate], seed: c.seed })));
     const parallel = await runStudyParallel(data, config, { workers: 2, backend, workerUrl: DIST_WORKER, cells });
     const strip = (runs: typeof sequential) => runs.map(({ seconds: _, ...rest }) => rest);

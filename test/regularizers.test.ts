@@ -2,18 +2,14 @@
 // gradients against central finite differences of the float64 reference, evaluate's loss, the js
 // twin against the wasm builds, and bad options.
 import { describe, it, expect, beforeAll } from "vitest";
-import { createEngine, ArgumentError, type Engine, type LayerConfig, type SequentialConfig } from "../src/index.js";
-import { fromWeights, lossAndGrads } from "./support/mlp64.js";
+import { ArgumentError, type Engine, type LayerConfig, type SequentialConfig } from "../src/index.js";
+import { fromWeights, lossAndGrads, finiteDifferences } from "./support/mlp64.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
+import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
 
-const BACKENDS = ["js", "wasm-simd", "wasm-relaxed"] as const;
-let engines: Record<(typeof BACKENDS)[number], Engine>;
+let engines: Record<Backend, Engine>;
 beforeAll(async () => {
-  engines = {
-    js: await createEngine({ backend: "js" }),
-    "wasm-simd": await createEngine({ backend: "wasm-simd" }),
-    "wasm-relaxed": await createEngine({ backend: "wasm-relaxed" }),
-  };
+  engines = await allEngines();
 });
 
 const L2S = [0.05, 0, 0.01]; // the middle layer unregularised; the last takes Keras' default 0.01
@@ -39,19 +35,10 @@ describe.each(BACKENDS)("%s", (backend) => {
     expect(regularised - plain).toBeGreaterThan(0.01); // the penalty is there
     expect(loss).toBeCloseTo(regularised, 5);
     expect(model.evaluate(x, y).loss).toBeCloseTo(regularised, 5);
-    const h = 1e-6;
-    net.kernels.forEach((p, l) => {
-      for (let i = 0; i < p.length; i++) {
-        const keep = p[i];
-        p[i] = keep + h;
-        const up = lossAndGrads(net, x, y);
-        p[i] = keep - h;
-        const down = lossAndGrads(net, x, y);
-        p[i] = keep;
-        const fd = (up - down) / (2 * h);
-        expect(Math.abs(grads[l].kernel[i] - fd)).toBeLessThan(1e-5 + 1e-3 * Math.abs(fd));
-      }
-    });
+    const fd = finiteDifferences(net, x, y);
+    fd.kernels.forEach((ref, l) =>
+      ref.forEach((v, i) => expect(Math.abs(grads[l].kernel[i] - v)).toBeLessThan(1e-5 + 1e-3 * Math.abs(v))),
+    );
     model.dispose();
   });
 });

@@ -10,7 +10,8 @@ import { serveStatic, type StaticServer } from "../src/web/serve.js";
 const logs = { loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 };
 const run = {
   learningRate: 0.1, seed: 1, history: { loss: [1], accuracy: [0.5], val_loss: [1.2], val_accuracy: [0.4] },
-  deadUnits: [{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }], diverged: null, seconds: 1,
+  deadUnits: [{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }], deadUnitsPerEpoch: [[{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }]],
+  diverged: null, seconds: 1,
 };
 const valid: FromWorker[] = [
   { type: "data-progress", loaded: 10, total: null },

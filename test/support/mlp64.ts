@@ -154,3 +154,23 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Central finite differences (step h) of the mean loss with respect to every parameter. */
+export function finiteDifferences(net: Net64, x: ArrayLike<number>, y: ArrayLike<number>, h = 1e-6): Net64 {
+  const out = zerosLike(net);
+  const each = (params: Float64Array[], into: Float64Array[]) =>
+    params.forEach((p, l) => {
+      for (let i = 0; i < p.length; i++) {
+        const keep = p[i];
+        p[i] = keep + h;
+        const up = lossAndGrads(net, x, y);
+        p[i] = keep - h;
+        const down = lossAndGrads(net, x, y);
+        p[i] = keep;
+        into[l][i] = (up - down) / (2 * h);
+      }
+    });
+  each(net.kernels, out.kernels);
+  each(net.biases, out.biases);
+  return out;
+}
