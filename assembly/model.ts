@@ -4,8 +4,7 @@
 // weights start at 0, their gradients are 0, and Adam leaves a zero-gradient zero weight at 0.
 import { gemm, sumRows, transpose, setLeakyAlpha, NR, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "./kernels/gemm";
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
-import { adam } from "./kernels/adam";
-import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm, l2Grad, sumSquares } from "./kernels/optimizers";
+import { adam, sgd, rmsprop, weightDecay, clipByValue, clipByNorm, l2Grad, sumSquares } from "./kernels/optimizers";
 import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform, initKernel } from "./init";

@@ -1,6 +1,6 @@
 // adam against hand-computed Keras 3 Adam steps:
 //   m += (g − m)(1 − β1);  v += (g² − v)(1 − β2);  w −= α·m/(√v + ε),  α = lr·√(1 − β2^t)/(1 − β1^t)
-import { adam } from "../kernels/adam";
+import { adam } from "../kernels/optimizers";
 import { allocF, ld32, st32 } from "./support";
 
 const LR: f64 = 0.001;
