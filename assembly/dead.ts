@@ -2,13 +2,18 @@
 // the notebook's np.all(activations == 0, axis=0); a unit of any other activation (leaky_relu,
 // elu, gelu) when its output is never positive, np.all(activations <= 0, axis=0). Probe batches
 // stream through forward() and OR an "it fired" mask into each layer's `alive` flags, so any
-// probe size works.
+// probe size works. The same pass counts, per unit, the probe samples on which the output is
+// > 0 (`active`, u32) and sums |output| (`absSum`, f32, added sample by sample in probe order),
+// from which the host derives the "nearly dead" and τ-dormant (Sokar et al. 2023) definitions.
 import { Model, layerAt, modelPredictForward, ACT_RELU } from "./model";
 
 export function deadReset(m: Model): void {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
-    memory.fill(layer.alive, 0, <usize>layer.width << 2);
+    const bytes = <usize>layer.width << 2;
+    memory.fill(layer.alive, 0, bytes);
+    memory.fill(layer.active, 0, bytes);
+    memory.fill(layer.absSum, 0, bytes);
   }
 }
 
@@ -22,20 +27,31 @@ export function deadAccumulate(m: Model, data: usize, isU8: bool, idx: usize, st
       const stride = <usize>layer.width << 2;
       for (let j: usize = 0; j < stride; j += 16) {
         let fired = v128.load(layer.alive + j);
+        let count = v128.load(layer.active + j);
+        let sum = v128.load(layer.absSum + j);
         let p = layer.a + j;
         if (layer.activation == ACT_RELU) {
           for (let r = 0; r < n; r++) {
-            fired = v128.or(fired, f32x4.ne(v128.load(p), zero));
+            const a = v128.load(p);
+            fired = v128.or(fired, f32x4.ne(a, zero));
+            count = i32x4.sub(count, f32x4.gt(a, zero)); // the mask is −1 where active
+            sum = f32x4.add(sum, f32x4.abs(a));
             p += stride;
           }
         } else {
           // Other activations (leaky_relu, elu, gelu) are rarely exactly 0: "fired" means positive.
           for (let r = 0; r < n; r++) {
-            fired = v128.or(fired, f32x4.gt(v128.load(p), zero));
+            const a = v128.load(p);
+            const pos = f32x4.gt(a, zero);
+            fired = v128.or(fired, pos);
+            count = i32x4.sub(count, pos);
+            sum = f32x4.add(sum, f32x4.abs(a));
             p += stride;
           }
         }
         v128.store(layer.alive + j, fired);
+        v128.store(layer.active + j, count);
+        v128.store(layer.absSum + j, sum);
       }
     }
   }

@@ -51,6 +51,22 @@ export function layerAlive(m: Model, l: i32): usize {
   return layer(m, l).alive;
 }
 
+/**
+ * Layer l's probe activity counts: one u32 per unit (of layerWidth), the number of probe samples
+ * since deadReset on which the unit's output was > 0.
+ */
+export function layerActive(m: Model, l: i32): usize {
+  return layer(m, l).active;
+}
+
+/**
+ * Layer l's probe activity sums: one f32 per unit (of layerWidth), Σ |output| over the probe
+ * samples since deadReset, accumulated in f32 sample by sample in probe order.
+ */
+export function layerAbsSum(m: Model, l: i32): usize {
+  return layer(m, l).absSum;
+}
+
 /** Row count of the stored kernel: the input size, or the previous layer's padded width. */
 export function layerRows(m: Model, l: i32): i32 {
   return layer(m, l).inDim;

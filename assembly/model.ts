@@ -26,6 +26,8 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   a: usize = 0; // outputs [capacity, width]
   z: usize = 0; // pre-activations [capacity, width], kept for gelu layers only (0 otherwise)
   alive: usize = 0; // dead-unit probe: per unit, all ones once it has fired
+  active: usize = 0; // dead-unit probe: per unit, the u32 count of probe samples with output > 0
+  absSum: usize = 0; // dead-unit probe: per unit, the f32 sum of |output| over the probe samples
 }
 
 @unmanaged export class Model {
@@ -102,6 +104,8 @@ export function modelNew(inputSize: i32, nLayers: i32, units: usize, activations
     layer.gb = m.grads + off;
     off += <usize>layer.width << 2;
     layer.alive = allocZeroed(<usize>layer.width << 2);
+    layer.active = allocZeroed(<usize>layer.width << 2);
+    layer.absSum = allocZeroed(<usize>layer.width << 2);
     const fanIn = l == 0 ? inputSize : layerAt(m, l - 1).units;
     glorotUniform(m.rng, layer.w, fanIn, layer.units, layer.width);
   }
@@ -144,6 +148,8 @@ export function modelFree(m: Model): void {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     heap.free(layer.alive);
+    heap.free(layer.active);
+    heap.free(layer.absSum);
     heap.free(changetype<usize>(layer));
   }
   heap.free(m.layers);

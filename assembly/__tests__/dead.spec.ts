@@ -1,4 +1,5 @@
-// Dead-unit probe on a hand-built model: which units output exactly 0 for every probe sample.
+// Dead-unit probe on a hand-built model: which units output exactly 0 for every probe sample,
+// and the per-unit activity counts (output > 0) and Σ|output| of the same pass.
 import { Model, modelNew, modelReserve, modelFree, layerAt, ACT_RELU, ACT_SOFTMAX } from "../model";
 import { deadReset, deadAccumulate, deadCount } from "../dead";
 
@@ -91,6 +92,25 @@ function expectDead(m: Model, d0: i32, d1: i32, d2: i32, what: string): void {
   expect<i32>(deadCount(m, 2)).toBe(d2, what + ": layer 2");
 }
 
+// Dyadic inputs keep unit 2 of layers 0 and 1 exact: relu(x0 − 0.5) = 0, 0, 0.5, 0.25.
+const DYADIC: f32[] = [
+  0, 0, 0,
+  0.25, 0.5, 0,
+  1, 0, 0.5,
+  0.75, 0.25, 0.25,
+];
+function dyadicData(): usize {
+  const p = heap.alloc(DYADIC.length << 2);
+  for (let i = 0; i < DYADIC.length; i++) store<f32>(p + (<usize>i << 2), DYADIC[i]);
+  return p;
+}
+function activeAt(m: Model, l: i32, j: i32): u32 {
+  return load<u32>(layerAt(m, l).active + (<usize>j << 2));
+}
+function sumAt(m: Model, l: i32, j: i32): f32 {
+  return load<f32>(layerAt(m, l).absSum + (<usize>j << 2));
+}
+
 describe("dead-unit probe", () => {
   test("counts exactly the dead units over all samples (u8 data, probe larger than capacity)", () => {
     const m = buildModel(4); // 7 rows stream through as 4 + 3
@@ -180,6 +200,66 @@ describe("dead-unit probe", () => {
     for (let j = 5; j < 8; j++) expect<u32>(load<u32>(l0.alive + (<usize>j << 2))).toBe(0);
     expect<i32>(deadCount(m, 0)).toBe(3);
     expect<bool>(deadCount(m, 0) <= l0.units).toBe(true);
+    heap.free(data);
+    modelFree(m);
+  });
+
+  test("counts the samples with output > 0 and sums |output| per unit, exactly, across chunks", () => {
+    const m = buildModel(3); // 4 rows stream through as 3 + 1
+    const data = dyadicData();
+    deadReset(m);
+    deadAccumulate(m, data, false, 0, 0, 4);
+    // Layer 0: unit 0 never, unit 1 always (Σx + 0.1 > 0), unit 2 on two samples, units 3, 4 never.
+    const counts0: u32[] = [0, 4, 2, 0, 0, 0, 0, 0];
+    for (let j = 0; j < 8; j++) expect<u32>(activeAt(m, 0, j)).toBe(counts0[j], "layer 0 unit " + j.toString());
+    expect<f32>(sumAt(m, 0, 0)).toBe(0);
+    expect<f32>(sumAt(m, 0, 2)).toBe(0.75);
+    expect<f32>(sumAt(m, 0, 3)).toBe(0);
+    expect<f32>(sumAt(m, 0, 4)).toBe(0); // ReLU(−Σx) may be −0: |−0| adds 0
+    expect<f64>(Math.abs(<f64>sumAt(m, 0, 1) - 3.9)).toBeLessThan(1e-5);
+    for (let j = 5; j < 8; j++) expect<f32>(sumAt(m, 0, j)).toBe(0, "padding");
+    // Layer 1: unit 0 copies layer 0 unit 1, unit 1 is dead, unit 2 copies layer 0 unit 2.
+    expect<u32>(activeAt(m, 1, 0)).toBe(4);
+    expect<u32>(activeAt(m, 1, 1)).toBe(0);
+    expect<u32>(activeAt(m, 1, 2)).toBe(2);
+    expect<f32>(sumAt(m, 1, 1)).toBe(0);
+    expect<f32>(sumAt(m, 1, 2)).toBe(0.75);
+    expect<f32>(sumAt(m, 1, 0)).toBe(sumAt(m, 0, 1));
+    // Layer 2 (softmax logits, the "positive" branch): unit 0 is 1 on every sample, unit 1 is 0.
+    expect<u32>(activeAt(m, 2, 0)).toBe(4);
+    expect<f32>(sumAt(m, 2, 0)).toBe(4);
+    expect<u32>(activeAt(m, 2, 1)).toBe(0);
+    expect<f32>(sumAt(m, 2, 1)).toBe(0);
+    // The probe's dead counts are unchanged by the new accumulators.
+    expectDead(m, 3, 1, 1, "dyadic");
+    // Accumulates across calls: samples 2, 3 once more.
+    deadAccumulate(m, data, false, 0, 2, 2);
+    expect<u32>(activeAt(m, 0, 2)).toBe(4);
+    expect<f32>(sumAt(m, 0, 2)).toBe(1.5);
+    expect<u32>(activeAt(m, 2, 0)).toBe(6);
+    expect<f32>(sumAt(m, 2, 0)).toBe(6);
+    // deadReset clears them.
+    deadReset(m);
+    for (let l = 0; l < 3; l++) {
+      for (let j = 0; j < 8; j++) {
+        expect<u32>(activeAt(m, l, j)).toBe(0);
+        expect<f32>(sumAt(m, l, j)).toBe(0);
+      }
+    }
+    heap.free(data);
+    modelFree(m);
+  });
+
+  test("a negative output counts towards Σ|output| but not as active (non-ReLU layer)", () => {
+    const m = buildModel(4);
+    const data = dyadicData();
+    // The softmax layer's logit 1 becomes −0.5: never active, |−0.5| summed.
+    setB(layerAt(m, 2).b, 1, -0.5);
+    deadReset(m);
+    deadAccumulate(m, data, false, 0, 0, 4);
+    expect<u32>(activeAt(m, 2, 1)).toBe(0);
+    expect<f32>(sumAt(m, 2, 1)).toBe(2);
+    expect<i32>(deadCount(m, 2)).toBe(1);
     heap.free(data);
     modelFree(m);
   });

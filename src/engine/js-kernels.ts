@@ -41,6 +41,8 @@ interface Layer {
   a: number; // outputs [capacity, width]
   z: number; // pre-activations [capacity, width] for gelu layers, else 0
   alive: number; // dead-unit probe flags, one u32 per unit of the width
+  active: number; // dead-unit probe: per unit, u32 count of probe samples with output > 0
+  absSum: number; // dead-unit probe: per unit, f32 sum of |output| over the probe samples
 }
 
 interface Model {
@@ -688,7 +690,7 @@ export function createJsKernels(): Kernels {
     for (let l = 0; l < nLayers; l++) {
       const u = I[(units >> 2) + l];
       const width = (u + NR - 1) & ~(NR - 1);
-      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], alpha: 0, l2: 0, w: 0, b: 0, gw: 0, gb: 0, a: 0, z: 0, alive: 0 });
+      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], alpha: 0, l2: 0, w: 0, b: 0, gw: 0, gb: 0, a: 0, z: 0, alive: 0, active: 0, absSum: 0 });
       total += inDim * width + width;
       if (l > 0) wtSize = Math.max(wtSize, inDim * width);
       maxWidth = Math.max(maxWidth, width);
@@ -712,6 +714,8 @@ export function createJsKernels(): Kernels {
       ly.gb = md.grads + off;
       off += ly.width * 4;
       ly.alive = allocZeroed(ly.width * 4);
+      ly.active = allocZeroed(ly.width * 4);
+      ly.absSum = allocZeroed(ly.width * 4);
       // Glorot-uniform, drawn row by row over the real units as assembly/init.ts does.
       const fanIn = l === 0 ? inputSize : layers[l - 1].units;
       initKernel(F, md.rng, ly.w >> 2, fanIn, ly.units, ly.width, INIT_GLOROT_UNIFORM);
@@ -765,7 +769,11 @@ export function createJsKernels(): Kernels {
   function modelFree(m: number): void {
     const md = model(m);
     freeBatchBuffers(md);
-    for (const ly of md.layers) free(ly.alive);
+    for (const ly of md.layers) {
+      free(ly.alive);
+      free(ly.active);
+      free(ly.absSum);
+    }
     free(md.params);
     free(md.grads);
     free(md.m);
@@ -969,10 +977,18 @@ export function createJsKernels(): Kernels {
 
   function deadReset(m: number): void {
     views();
-    for (const ly of model(m).layers) I.fill(0, ly.alive >> 2, (ly.alive >> 2) + ly.width);
+    for (const ly of model(m).layers) {
+      I.fill(0, ly.alive >> 2, (ly.alive >> 2) + ly.width);
+      I.fill(0, ly.active >> 2, (ly.active >> 2) + ly.width);
+      F.fill(0, ly.absSum >> 2, (ly.absSum >> 2) + ly.width);
+    }
   }
 
-  /** ORs "fired" (output != 0) into each unit's flag over the probe rows, as assembly/dead.ts. */
+  /**
+   * ORs "fired" (output != 0) into each unit's flag over the probe rows, counts the rows with
+   * output > 0 and sums |output| in f32 row by row, as assembly/dead.ts (bit for bit, given the
+   * same outputs).
+   */
   function deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void {
     views();
     const md = model(m);
@@ -982,6 +998,8 @@ export function createJsKernels(): Kernels {
       forward(md, n);
       for (const ly of md.layers) {
         const alive = ly.alive >> 2;
+        const active = ly.active >> 2;
+        const absSum = ly.absSum >> 2;
         const a = ly.a >> 2;
         const width = ly.width;
         const relu = ly.activation === ACT_RELU; // others: "fired" means positive
@@ -991,6 +1009,11 @@ export function createJsKernels(): Kernels {
             for (let j = 0; j < width; j++) if (F[row + j] !== 0) I[alive + j] = -1;
           } else {
             for (let j = 0; j < width; j++) if (F[row + j] > 0) I[alive + j] = -1;
+          }
+          for (let j = 0; j < width; j++) {
+            const v = F[row + j];
+            if (v > 0) I[active + j]++;
+            F[absSum + j] += Math.abs(v); // the Float32Array store rounds to f32, as f32x4.add
           }
         }
       }
@@ -1029,6 +1052,8 @@ export function createJsKernels(): Kernels {
     layerRows: (m, l) => layer(m, l).inDim,
     layerWidth: (m, l) => layer(m, l).width,
     layerAlive: (m, l) => layer(m, l).alive,
+    layerActive: (m, l) => layer(m, l).active,
+    layerAbsSum: (m, l) => layer(m, l).absSum,
     layerSetL2: (m, l, l2) => {
       layer(m, l).l2 = l2;
     },

@@ -49,6 +49,10 @@ export type Kernels = {
   deadCount(m: number, l: number): number;
   /** Per-unit u32 flags of the last dead probe: nonzero = fired at least once (alive). */
   layerAlive(m: number, l: number): number;
+  /** Per-unit u32 counts of the last dead probe: samples on which the output was > 0. */
+  layerActive(m: number, l: number): number;
+  /** Per-unit f32 sums of the last dead probe: Σ |output|, added in f32 sample by sample. */
+  layerAbsSum(m: number, l: number): number;
   /** Sets layer l's kernel L2 regularisation λ (Keras' kernel_regularizer=L2(λ)). */
   layerSetL2(m: number, l: number, l2: number): void;
   /** Sets layer l's leaky_relu negative slope or elu α (stored as f32). */
