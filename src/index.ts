@@ -4,7 +4,7 @@ export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./en
 export {
   Sequential, DEFAULT_SEED,
   type Activation, type Initializer, type OptimizerName, type LayerConfig, type SequentialConfig, type CompileConfig, type FitOptions,
-  type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type DeadUnits, type Labels,
+  type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type DeadUnits, type DeadUnitsOptions, type UnitActivity, type Labels,
 } from "./engine/sequential.js";
 export type { Inputs } from "./engine/memory.js";
 export { ModelFileError, MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./engine/model-file.js";

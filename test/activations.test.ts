@@ -115,9 +115,9 @@ describe("dead units of non-ReLU layers", () => {
         { kernel: new Float32Array(8), bias: new Float32Array(2) },
       ]);
       const x = Float32Array.of(1, 0, 0, 1, 0.2, 0.2);
-      expect(model.deadUnits(x)).toEqual([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "never-positive" }]);
+      expect(model.deadUnits(x)).toMatchObject([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "never-positive" }]);
       expect(model.deadMask(x)).toEqual([Uint8Array.of(0, 1, 0, 1)]);
-      expect(model.deadUnits(x.subarray(4))).toEqual([{ layer: "h", units: 4, dead: 4, fraction: 1, definition: "never-positive" }]);
+      expect(model.deadUnits(x.subarray(4))).toMatchObject([{ layer: "h", units: 4, dead: 4, fraction: 1, definition: "never-positive" }]);
       model.dispose();
     }
   });

@@ -151,7 +151,10 @@ describe("dead units", () => {
       { kernel: new Float32Array(8), bias: new Float32Array(2) },
     ]);
     const x = Float32Array.of(0, 1, 0, 0, 0.2, 0.3, 1, 0, 0);
-    expect(model.deadUnits(x)).toEqual([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "zero" }]);
+    // Outputs per sample: (0, 0, 0, 1.1), (0, 0, 0, 0.6), (0, 0.5, 0, 1.1). Active counts 0, 1, 0, 3
+    // (nearly dead below 1 % of 3 samples: units 0 and 2); Σ|h| = 0, 0.5, 0, 2.8, so the dormancy
+    // scores 4·Σ|h_i| / 3.3 are 0, 0.61, 0, 3.39 (τ = 0.025: units 0 and 2).
+    expect(model.deadUnits(x)).toEqual([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "zero", nearlyDead: 2, dormant: 2 }]);
     // Without the third sample unit 1 never fires.
     expect(model.deadUnits(x.subarray(0, 6))[0].dead).toBe(3);
     model.dispose();

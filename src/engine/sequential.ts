@@ -194,6 +194,59 @@ export interface DeadUnits {
    * is ≤ 0 on every probe sample. Always set by deadUnits().
    */
   definition?: "zero" | "never-positive";
+  /**
+   * Units active (output > 0) on fewer than `nearlyDeadThreshold` (default 0.01, i.e. 1 %) of
+   * the probe samples; includes the dead ones. Set by deadUnits() (optional for older records).
+   */
+  nearlyDead?: number;
+  /**
+   * τ-dormant units (Sokar et al. 2023, "The Dormant Neuron Phenomenon in Deep RL"): unit i's
+   * score s_i = mean_x |h_i(x)| / ((1/H) Σ_j mean_x |h_j(x)|) is ≤ τ (default 0.025); when the
+   * layer's mean activity is 0 every unit is dormant. Set by deadUnits() (optional for older records).
+   */
+  dormant?: number;
+}
+
+/** One layer's probe statistics (Sequential.unitActivity). */
+export interface UnitActivity {
+  layer: string;
+  /** Probe samples. */
+  samples: number;
+  /** Per unit, the samples on which the output was > 0. */
+  active: Uint32Array;
+  /** Per unit, Σ |output| over the samples, accumulated in f32. */
+  absSum: Float32Array;
+}
+
+/** Thresholds of deadUnits' additional definitions. */
+export interface DeadUnitsOptions {
+  /** A unit is nearly dead when active on fewer than this fraction of the probe samples (default 0.01). */
+  nearlyDeadThreshold?: number;
+  /** A unit is τ-dormant when its normalised mean |activation| is ≤ τ (default 0.025). */
+  tau?: number;
+}
+
+export const DEFAULT_NEARLY_DEAD_THRESHOLD = 0.01;
+export const DEFAULT_TAU = 0.025;
+
+/**
+ * nearlyDead and dormant from a layer's probe counts (samples with output > 0) and Σ|output| over
+ * n samples. Dormancy compares sums rather than means: s_i ≤ τ ⇔ H·Σ_x|h_i| ≤ τ·Σ_j Σ_x|h_j|.
+ */
+export function activityCounts(
+  active: ArrayLike<number>, absSum: ArrayLike<number>, n: number, threshold: number, tau: number,
+): { nearlyDead: number; dormant: number } {
+  const units = active.length;
+  let nearlyDead = 0;
+  let total = 0;
+  for (let j = 0; j < units; j++) {
+    if (active[j] < threshold * n) nearlyDead++;
+    total += absSum[j];
+  }
+  let dormant = 0;
+  if (!(total > 0)) dormant = units; // no activity at all (or an empty probe): every unit is dormant
+  else for (let j = 0; j < units; j++) if ((absSum[j] * units) / total <= tau) dormant++;
+  return { nearlyDead, dormant };
 }
 
 interface Layer {
@@ -434,16 +487,42 @@ export class Sequential {
 
   /**
    * Dead units per hidden relu, leaky_relu, elu or gelu layer: for ReLU those whose output is
-   * exactly 0 for every sample of x, for the others those whose output is never positive.
+   * exactly 0 for every sample of x, for the others those whose output is never positive. Each
+   * entry also counts the nearly dead units (active, output > 0, on fewer than
+   * `nearlyDeadThreshold` of the samples) and the τ-dormant ones (Sokar et al. 2023).
    */
-  deadUnits(x: Inputs): DeadUnits[] {
+  deadUnits(x: Inputs, options: DeadUnitsOptions = {}): DeadUnits[] {
+    const threshold = options.nearlyDeadThreshold ?? DEFAULT_NEARLY_DEAD_THRESHOLD;
+    const tau = options.tau ?? DEFAULT_TAU;
+    if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
+      throw new ArgumentError(`nearlyDeadThreshold must be a number in [0, 1], got ${show(threshold)}`);
+    }
+    if (typeof tau !== "number" || !(tau >= 0) || !Number.isFinite(tau)) {
+      throw new ArgumentError(`tau must be a finite number ≥ 0, got ${show(tau)}`);
+    }
+    const n = this.rowsOf(x, "x");
     const m = this.probeDead(x);
     return this.layers.flatMap((l, i) => {
       if (!PROBED.includes(l.activation)) return [];
       const dead = this.k.deadCount(m, i);
       const definition = l.activation === "relu" ? ("zero" as const) : ("never-positive" as const);
-      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units, definition }];
+      const { active, absSum } = this.probedActivity(m, i, l.units);
+      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units, definition, ...activityCounts(active, absSum, n, threshold, tau) }];
     });
+  }
+
+  /**
+   * Per hidden relu, leaky_relu, elu or gelu layer, the probe statistics deadUnits derives its
+   * counts from: per unit, the number of samples of x with output > 0 and Σ_x |output| (f32).
+   */
+  unitActivity(x: Inputs): UnitActivity[] {
+    const samples = this.rowsOf(x, "x");
+    const m = this.probeDead(x);
+    return this.layers.flatMap((l, i) => (PROBED.includes(l.activation) ? [{ layer: l.name, samples, ...this.probedActivity(m, i, l.units) }] : []));
+  }
+
+  private probedActivity(m: number, i: number, units: number): { active: Uint32Array; absSum: Float32Array } {
+    return { active: this.mem.u32(this.k.layerActive(m, i), units).slice(), absSum: this.mem.f32(this.k.layerAbsSum(m, i), units).slice() };
   }
 
   /** Per layer deadUnits reports, one byte per unit: 1 where the unit is dead on x, else 0. */
