@@ -51,7 +51,11 @@ export interface Run {
   seed: number;
   history: History["history"];
   deadUnits: DeadUnits[];
-  /** The dead units on the probe after each completed epoch (one entry per epoch; fewer if it diverged). */
+  /**
+   * The dead units on the probe after each completed epoch (one entry per epoch; fewer if it
+   * diverged), each layer's entry with `revived`: units dead at the previous epoch (or before
+   * training) that fire again.
+   */
   deadUnitsPerEpoch: DeadUnits[][];
   diverged: Divergence | null;
   seconds: number;
@@ -149,6 +153,8 @@ export async function runOne(
   const deadUnitsPerEpoch: DeadUnits[][] = [];
   try {
     model.compile({ optimizer: "adam", learningRate });
+    // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
+    let previousMasks = model.deadMask(probe);
     const started = performance.now();
     const history = await model.fit(train.images, train.labels, {
       epochs: config.epochs,
@@ -157,7 +163,9 @@ export async function runOne(
         ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
         : { validationSplit: config.validationSplit }),
       callbacks: withEpochHook(callbacks, async (epoch, logs) => {
-        deadUnitsPerEpoch.push(model.deadUnits(probe));
+        const masks = model.deadMask(probe);
+        deadUnitsPerEpoch.push(model.deadUnits(probe).map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) })));
+        previousMasks = masks;
         await onEpochEnd?.({ epoch, logs, model, probe });
       }),
     });
@@ -179,6 +187,13 @@ export async function runOne(
   } finally {
     model.dispose();
   }
+}
+
+/** Units dead in `before` (1) and alive in `after` (0). */
+export function revivedUnits(before: Uint8Array, after: Uint8Array): number {
+  let revived = 0;
+  for (let j = 0; j < after.length; j++) if (before[j] === 1 && after[j] === 0) revived++;
+  return revived;
 }
 
 function withEpochHook(callbacks: Callbacks | undefined, hook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {

@@ -1,6 +1,7 @@
 // Per-unit dead flags (model.deadMask) and the study's per-epoch hook that the web lab uses.
 import { describe, it, expect, beforeAll } from "vitest";
 import { createEngine, runStudy, type Engine, type Mnist } from "../src/index.js";
+import { revivedUnits } from "../src/study.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -70,6 +71,33 @@ describe("runStudy's onEpochEnd hook", () => {
       expect(seen[2 * i + 1].loss).toBe(run.history.loss[1]);
       expect(seen[2 * i + 1].dead).toEqual(run.deadUnits.map((d) => d.dead));
     });
+  });
+
+  it("records per epoch the new definitions and the units revived since the previous epoch", async () => {
+    const masks: Uint8Array[][][] = [[], []];
+    const runs = await runStudy(engine, data, { ...config, epochs: 3 }, {
+      onEpochEnd: ({ index, model, probe }) => void masks[index].push(model.deadMask(probe)),
+    });
+    runs.forEach((run, i) => {
+      expect(run.deadUnitsPerEpoch.length).toBe(3);
+      run.deadUnitsPerEpoch.forEach((entries, e) => {
+        entries.forEach((d, l) => {
+          expect(d.dead).toBe(masks[i][e][l].reduce((s, v) => s + v, 0));
+          expect(d.nearlyDead).toBeGreaterThanOrEqual(d.dead);
+          expect(d.dormant).toBeGreaterThanOrEqual(d.dead);
+          if (e === 0) expect(d.revived).toBeLessThanOrEqual(d.units - d.dead);
+          else expect(d.revived).toBe(revivedUnits(masks[i][e - 1][l], masks[i][e][l]));
+        });
+      });
+      // The run's final record is the last epoch's, fields and all; JSON keeps every field.
+      expect(run.deadUnits).toEqual(run.deadUnitsPerEpoch[2]);
+      expect(JSON.parse(JSON.stringify(run.deadUnitsPerEpoch))).toEqual(run.deadUnitsPerEpoch);
+    });
+  });
+
+  it("revivedUnits counts units dead before and alive after", () => {
+    expect(revivedUnits(Uint8Array.of(1, 1, 0, 0, 1), Uint8Array.of(0, 1, 0, 1, 0))).toBe(2);
+    expect(revivedUnits(Uint8Array.of(0, 0), Uint8Array.of(1, 1))).toBe(0);
   });
 
   it("leaves a study without the hook unchanged", async () => {

@@ -205,6 +205,11 @@ export interface DeadUnits {
    * layer's mean activity is 0 every unit is dormant. Set by deadUnits() (optional for older records).
    */
   dormant?: number;
+  /**
+   * Only in runStudy's per-epoch records: units dead on the probe at the previous epoch (before
+   * training, for the first) and alive now.
+   */
+  revived?: number;
 }
 
 /** One layer's probe statistics (Sequential.unitActivity). */
