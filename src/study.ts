@@ -57,6 +57,11 @@ export interface Run {
    * training) that fire again.
    */
   deadUnitsPerEpoch: DeadUnits[][];
+  /**
+   * Per hidden layer, per unit: the last completed epoch (0-based) after which the unit fired on
+   * the probe, −1 if it was dead after every epoch. Absent in files from before it was recorded.
+   */
+  lastFiredEpoch?: number[][];
   diverged: Divergence | null;
   seconds: number;
 }
@@ -155,6 +160,7 @@ export async function runOne(
     model.compile({ optimizer: "adam", learningRate });
     // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
     let previousMasks = model.deadMask(probe);
+    const lastFiredEpoch = previousMasks.map((mask) => Array.from(mask, () => -1));
     const started = performance.now();
     const history = await model.fit(train.images, train.labels, {
       epochs: config.epochs,
@@ -165,6 +171,9 @@ export async function runOne(
       callbacks: withEpochHook(callbacks, async (epoch, logs) => {
         const masks = model.deadMask(probe);
         deadUnitsPerEpoch.push(model.deadUnits(probe).map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) })));
+        masks.forEach((mask, l) => mask.forEach((dead, j) => {
+          if (dead === 0) lastFiredEpoch[l][j] = epoch;
+        }));
         previousMasks = masks;
         await onEpochEnd?.({ epoch, logs, model, probe });
       }),
@@ -179,6 +188,7 @@ export async function runOne(
       // The last epoch's probe is the final one unless training went on past it (and diverged).
       deadUnits: history.diverged || deadUnitsPerEpoch.length === 0 ? model.deadUnits(probe) : deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1],
       deadUnitsPerEpoch,
+      lastFiredEpoch,
       diverged: history.diverged,
       seconds,
     };

@@ -89,6 +89,12 @@ describe("runStudy's onEpochEnd hook", () => {
           else expect(d.revived).toBe(revivedUnits(masks[i][e - 1][l], masks[i][e][l]));
         });
       });
+      // The last epoch after which each unit fired, −1 for never.
+      expect(run.lastFiredEpoch).toEqual(masks[i][0].map((_, l) => Array.from(masks[i][0][l], (_, j) => {
+        let last = -1;
+        masks[i].forEach((m, e) => (m[l][j] === 0 ? (last = e) : undefined));
+        return last;
+      })));
       // The run's final record is the last epoch's, fields and all; JSON keeps every field.
       expect(run.deadUnits).toEqual(run.deadUnitsPerEpoch[2]);
       expect(JSON.parse(JSON.stringify(run.deadUnitsPerEpoch))).toEqual(run.deadUnitsPerEpoch);
