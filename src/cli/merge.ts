@@ -19,7 +19,8 @@ file must hold exactly its shard's runs. Anything else is refused with one line 
 Flags (default in brackets):
   --json FILE     write the merged report (schema ${SCHEMA_VERSION}, "shard": null) to FILE [none]
   --csv FILE      write one row per run to FILE, as sweep --csv does [none]
-  --force         let --json and --csv overwrite existing files
+  --report FILE   write a self-contained HTML report, as sweep --report does [none]
+  --force         let --json, --csv and --report overwrite existing files
   -h, --help      show this help
 
 Example:
@@ -31,6 +32,7 @@ Example:
 const FLAGS = {
   json: { type: "string" },
   csv: { type: "string" },
+  report: { type: "string" },
   force: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -115,6 +117,7 @@ export async function merge(args: string[], out: Output): Promise<void> {
   if (positionals.length === 0) throw new ArgumentError("merge needs the --json files of the shards (see dying-relu merge --help)");
   if (values.json) await checkOutputFile("json", values.json, force);
   if (values.csv) await checkOutputFile("csv", values.csv, force);
+  if (values.report) await checkOutputFile("report", values.report, force);
   const reports = await Promise.all(positionals.map(readReport));
   const report = mergeReports(positionals, reports);
   const { config, runs } = report;
@@ -126,5 +129,5 @@ export async function merge(args: string[], out: Output): Promise<void> {
   out.write(`\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
     (config.seeds > 1 ? `, mean ± std (min–max) over ${config.seeds} seeds\n` : "\n"));
   out.write(config.seeds > 1 ? seedSummaryTable(runs) : summaryTable(runs));
-  await writeResults(report, values.json, values.csv, force, out);
+  await writeResults(report, values.json, values.csv, force, out, values.report);
 }

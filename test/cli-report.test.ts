@@ -1,0 +1,109 @@
+// `--report FILE` on sweep and merge: one self-contained HTML page, through the built bin.
+import { describe, it, expect, beforeAll } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mnistFolder } from "./support/idx-files.js";
+import { cli } from "./support/cli.js";
+import { escapeHtml } from "../src/cli/html-report.js";
+
+let data: string;
+let dir: string;
+// 2 rates × 2 seeds, 1 epoch.
+const SWEEP = () => ["sweep", "--data", data, "--lr", "0.01,0.1", "--seeds", "2", "--seed", "5", "--epochs", "1", "--batch-size", "64",
+  "--layers", "16,8", "--probe", "100", "--quiet", "--workers", "1"];
+let run: { code: number; stdout: string; stderr: string };
+let html: string;
+
+const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+const embedded = (page: string) => JSON.parse(page.match(/<script type="application\/json" id="report-data">([^]*?)<\/script>/)![1]);
+const cellsOf = (page: string) => [...page.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+
+beforeAll(async () => {
+  data = mnistFolder(1200, 200);
+  dir = mkdtempSync(join(tmpdir(), "dying-relu-report-"));
+  run = await cli(...SWEEP(), "--json", join(dir, "all.json"), "--report", join(dir, "report.html"));
+  html = readFileSync(join(dir, "report.html"), "utf8");
+});
+
+describe("dying-relu sweep --report", () => {
+  it("writes one HTML page whose embedded JSON holds the runs", () => {
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Wrote ${join(dir, "report.html")}`);
+    expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
+    for (const tag of ["html", "head", "body"]) {
+      expect(count(html, new RegExp(`<${tag}[ >]`, "g"))).toBe(1);
+      expect(count(html, new RegExp(`</${tag}>`, "g"))).toBe(1);
+    }
+    expect(count(html, /<script[ >]/g)).toBe(count(html, /<\/script>/g));
+    const report = embedded(html);
+    const json = JSON.parse(readFileSync(join(dir, "all.json"), "utf8"));
+    expect(report.config).toEqual(json.config);
+    expect(report.runs.map((r: { learningRate: number; seed: number; history: unknown; deadUnits: unknown }) => [r.learningRate, r.seed, r.history, r.deadUnits]))
+      .toEqual(json.runs.map((r: { learningRate: number; seed: number; history: unknown; deadUnits: unknown }) => [r.learningRate, r.seed, r.history, r.deadUnits]));
+  });
+
+  it("has the config and the table the CLI printed", () => {
+    for (const text of ["MLP 784-16-8-10, Adam", "0.01, 0.1", "5–6 (2)", "relu", "glorot_uniform"]) expect(html).toContain(text);
+    const cells = cellsOf(html);
+    for (const lr of ["0.01", "0.1"]) {
+      const line = run.stdout.split("\n").find((l) => l.startsWith(`${lr} `))!;
+      // The printed row: rate, seeds, dead per layer and val_accuracy as "m% ± s (a–b)", diverged.
+      const figures = line.match(/\d+\.\d\d% ± \d+\.\d\d \(\d+\.\d–\d+\.\d\)/g)!;
+      expect(figures).toHaveLength(3);
+      const at = cells.indexOf(lr);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(cells.slice(at, at + 8)).toEqual([lr, "relu", "glorot_uniform", "2", ...figures, "0/2"]);
+    }
+  });
+
+  it("is self-contained: inline uPlot, no scripts or styles from the network", () => {
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link[^>]+href=/i);
+    expect(html).not.toMatch(/url\(\s*["']?https?:/i);
+    expect(html).not.toMatch(/@import/i);
+    expect(html).toContain("uPlot");
+    expect(html).toContain("Per-unit grids");
+  });
+
+  it("refuses an existing file without --force, before training, with exit code 2", async () => {
+    const file = join(dir, "taken.html");
+    writeFileSync(file, "mine");
+    const r = await cli(...SWEEP(), "--report", file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--report .*taken\.html already exists; pass --force to overwrite it/);
+    expect(r.stdout).toBe("");
+    expect(readFileSync(file, "utf8")).toBe("mine");
+    const missing = await cli(...SWEEP(), "--report", join(dir, "no-such-dir", "r.html"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot be written/);
+    const forced = await cli(...SWEEP(), "--report", file, "--force");
+    expect(forced.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toMatch(/^<!DOCTYPE html>/);
+  });
+
+  it("merge --report writes the merged report's page", async () => {
+    const parts = [1, 2].map((k) => join(dir, `part${k}.json`));
+    for (const [k, file] of parts.entries()) expect((await cli(...SWEEP(), "--shard", `${k + 1}/2`, "--json", file)).code).toBe(0);
+    const out = join(dir, "merged.html");
+    const m = await cli("merge", ...parts, "--report", out);
+    expect(m.stderr).toBe("");
+    expect(m.code).toBe(0);
+    const page = readFileSync(out, "utf8");
+    const report = embedded(page);
+    expect(report.config.shard).toBeNull();
+    expect(report.runs).toHaveLength(4);
+    expect(cellsOf(page).filter((c) => /%/.test(c))).toEqual(cellsOf(html).filter((c) => /%/.test(c)));
+    expect(existsSync(out)).toBe(true);
+    const again = await cli("merge", ...parts, "--report", out);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+});
+
+describe("escapeHtml", () => {
+  it("escapes markup characters", () => {
+    expect(escapeHtml(`<script>"a" & 'b'</script>`)).toBe("&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
+  });
+});
