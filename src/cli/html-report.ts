@@ -66,7 +66,7 @@ function summaryRows(report: Report): { header: string[]; rows: string[][] } {
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}th{background:#f3f3f3}
-td:nth-child(-n+3),table.config td,table.config th{text-align:left}.note{color:#555}.charts{display:flex;flex-wrap:wrap;gap:1em}`;
+td:nth-child(-n+3),th:nth-child(-n+3),table.config td,table.config th{text-align:left}.note{color:#555}.charts{display:flex;flex-wrap:wrap;gap:1em}`;
 
 // Draws the charts from the embedded report; runs in the page (no network).
 const SCRIPT = String.raw`(() => {
