@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mnistFolder } from "./support/idx-files.js";
 import { cli } from "./support/cli.js";
-import { escapeHtml } from "../src/cli/html-report.js";
+import { escapeHtml, htmlReport } from "../src/cli/html-report.js";
 
 let data: string;
 let dir: string;
@@ -105,5 +105,17 @@ describe("dying-relu sweep --report", () => {
 describe("escapeHtml", () => {
   it("escapes markup characters", () => {
     expect(escapeHtml(`<script>"a" & 'b'</script>`)).toBe("&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
+  });
+});
+
+describe("htmlReport", () => {
+  it("escapes text in the page and keeps the embedded JSON inside its script block", () => {
+    const report = embedded(html);
+    const evil = `</script><b id="x">&'`;
+    const page = htmlReport({ ...report, config: { ...report.config, data: evil } });
+    expect(page).not.toContain(evil);
+    expect(page).toContain(escapeHtml(evil));
+    expect(embedded(page).config.data).toBe(evil);
+    expect(count(page, /<\/script>/g)).toBe(count(html, /<\/script>/g));
   });
 });
