@@ -235,27 +235,32 @@ function mayOverflow(start: number, terms: number, maxA: number, maxB: number): 
 }
 
 /**
- * C[r, 0..N) = bias + Σ_k A[r, k]·W[k, 0..N) for r < rows, with ReLU when `relu`. W and C have
- * row stride N, A row stride lda. The i-k-j order broadcasts A[r, k] over a contiguous W row.
+ * C[r, 0..N) = init + Σ_k A[r, k]·B[k, 0..N) for r < rows: the twin of assembly/kernels/gemm.ts
+ * for the products whose A is read by rows — the forward X·W (init = bias ≥ 0, then ReLU when
+ * `relu`) and the input gradient dY·Wᵀ (init = 0, then zeroed where mask[r, j] is not > 0 when
+ * mask ≥ 0, the ReLU derivative). B, C and the mask have row stride N, A row stride lda. The
+ * i-k-j order broadcasts A[r, k] over a contiguous B row.
  */
-function denseForward(
+function gemmRows(
   F: Float32Array, rows: number, K: number, N: number,
-  a: number, lda: number, w: number, bias: number, c: number, relu: boolean,
+  a: number, lda: number, b: number, c: number, bias: number, relu: boolean, mask: number,
 ): void {
   const fr = Math.fround;
-  const exact = mayOverflow(maxAbs(F, bias, 1, N, N), K, maxAbs(F, a, rows, K, lda), maxAbs(F, w, K, N, N));
+  const start = bias >= 0 ? maxAbs(F, bias, 1, N, N) : 0;
+  const exact = mayOverflow(start, K, maxAbs(F, a, rows, K, lda), maxAbs(F, b, K, N, N));
   const K4 = K & ~3;
   for (let r = 0; r < rows; r++) {
     const ar = a + r * lda;
     const cr = c + r * N;
-    F.copyWithin(cr, bias, bias + N);
+    if (bias >= 0) F.copyWithin(cr, bias, bias + N);
+    else F.fill(0, cr, cr + N);
     let k = 0;
     for (; k < K4; k += 4) {
       const a0 = F[ar + k];
       const a1 = F[ar + k + 1];
       const a2 = F[ar + k + 2];
       const a3 = F[ar + k + 3];
-      const b0 = w + k * N;
+      const b0 = b + k * N;
       const b1 = b0 + N;
       const b2 = b1 + N;
       const b3 = b2 + N;
@@ -271,11 +276,15 @@ function denseForward(
     }
     for (; k < K; k++) {
       const a0 = F[ar + k];
-      const b0 = w + k * N;
+      const b0 = b + k * N;
       for (let j = 0; j < N; j++) F[cr + j] += fr(a0 * F[b0 + j]);
     }
     if (relu) {
       for (let j = 0; j < N; j++) F[cr + j] = Math.max(F[cr + j], 0);
+    }
+    if (mask >= 0) {
+      const mr = mask + r * N;
+      for (let j = 0; j < N; j++) if (!(F[mr + j] > 0)) F[cr + j] = 0;
     }
   }
 }
@@ -341,52 +350,6 @@ function transpose(F: Float32Array, src: number, M: number, N: number, dst: numb
   for (let i = 0; i < M; i++) {
     const row = src + i * N;
     for (let j = 0; j < N; j++) F[dst + j * M + i] = F[row + j];
-  }
-}
-
-/**
- * DX[r, 0..M) = Σ_k D[r, k]·WT[k, 0..M) (the input gradient D·Wᵀ with WT = Wᵀ [N, M]), then
- * zeroed where the previous layer's output is not > 0 when `mask` (the ReLU derivative).
- */
-function inputGrad(
-  F: Float32Array, rows: number, M: number, N: number, d: number, wt: number, dx: number, prevA: number, mask: boolean,
-): void {
-  const fr = Math.fround;
-  const exact = mayOverflow(0, N, maxAbs(F, d, rows, N, N), maxAbs(F, wt, N, M, M));
-  const N4 = N & ~3;
-  for (let r = 0; r < rows; r++) {
-    const dr = d + r * N;
-    const xr = dx + r * M;
-    F.fill(0, xr, xr + M);
-    let k = 0;
-    for (; k < N4; k += 4) {
-      const a0 = F[dr + k];
-      const a1 = F[dr + k + 1];
-      const a2 = F[dr + k + 2];
-      const a3 = F[dr + k + 3];
-      const b0 = wt + k * M;
-      const b1 = b0 + M;
-      const b2 = b1 + M;
-      const b3 = b2 + M;
-      if (exact) {
-        for (let i = 0; i < M; i++) {
-          F[xr + i] = fr(fr(fr(F[xr + i] + fr(a0 * F[b0 + i])) + fr(a1 * F[b1 + i])) + fr(a2 * F[b2 + i])) + fr(a3 * F[b3 + i]);
-        }
-      } else {
-        for (let i = 0; i < M; i++) {
-          F[xr + i] = F[xr + i] + a0 * F[b0 + i] + a1 * F[b1 + i] + a2 * F[b2 + i] + a3 * F[b3 + i];
-        }
-      }
-    }
-    for (; k < N; k++) {
-      const a0 = F[dr + k];
-      const b0 = wt + k * M;
-      for (let i = 0; i < M; i++) F[xr + i] += fr(a0 * F[b0 + i]);
-    }
-    if (mask) {
-      const pr = prevA + r * M;
-      for (let i = 0; i < M; i++) if (!(F[pr + i] > 0)) F[xr + i] = 0;
-    }
   }
 }
 
@@ -833,7 +796,7 @@ export function createJsKernels(): Kernels {
     for (const ly of md.layers) {
       const a = ly.a >> 2;
       const out = ly.activation === ACT_GELU ? ly.z >> 2 : a;
-      denseForward(F, rows, ly.inDim, ly.width, input, ld, ly.w >> 2, ly.b >> 2, out, ly.activation === ACT_RELU);
+      gemmRows(F, rows, ly.inDim, ly.width, input, ld, ly.w >> 2, out, ly.b >> 2, ly.activation === ACT_RELU, -1);
       if (ly.activation >= ACT_LEAKY_RELU) activate(F, out, a, rows * ly.width, ly.activation, ly.alpha);
       input = a;
       ld = ly.width;
@@ -857,7 +820,7 @@ export function createJsKernels(): Kernels {
       if (l === 0) break;
       const prev = layers[l - 1];
       transpose(F, ly.w >> 2, ly.inDim, ly.width, md.wt >> 2);
-      inputGrad(F, rows, ly.inDim, ly.width, dOut >> 2, md.wt >> 2, spare >> 2, prev.a >> 2, prev.activation === ACT_RELU);
+      gemmRows(F, rows, ly.width, ly.inDim, dOut >> 2, ly.width, md.wt >> 2, spare >> 2, -1, false, prev.activation === ACT_RELU ? prev.a >> 2 : -1);
       if (prev.activation >= ACT_LEAKY_RELU) {
         activationGrad(F, spare >> 2, prev.a >> 2, prev.z >> 2, rows * ly.inDim, prev.activation, prev.alpha);
       }
