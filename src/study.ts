@@ -86,6 +86,8 @@ export interface EpochEnd {
   model: Sequential;
   /** The dead-unit probe: the first config.probe training images. */
   probe: Uint8Array;
+  /** This epoch's dead masks on the probe (model.deadMask(probe)), one byte per unit per layer. */
+  masks: Uint8Array[];
 }
 
 /** Checks a config against the data it will run on; throws ArgumentError naming the bad field. */
@@ -169,13 +171,13 @@ export async function runOne(
         ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
         : { validationSplit: config.validationSplit }),
       callbacks: withEpochHook(callbacks, async (epoch, logs) => {
-        const masks = model.deadMask(probe);
-        deadUnitsPerEpoch.push(model.deadUnits(probe).map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) })));
+        const { deadUnits, masks } = model.probe(probe);
+        deadUnitsPerEpoch.push(deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) })));
         masks.forEach((mask, l) => mask.forEach((dead, j) => {
           if (dead === 0) lastFiredEpoch[l][j] = epoch;
         }));
         previousMasks = masks;
-        await onEpochEnd?.({ epoch, logs, model, probe });
+        await onEpochEnd?.({ epoch, logs, model, probe, masks });
       }),
     });
     const seconds = (performance.now() - started) / 1000;

@@ -497,6 +497,11 @@ export class Sequential {
    * `nearlyDeadThreshold` of the samples) and the τ-dormant ones (Sokar et al. 2023).
    */
   deadUnits(x: Inputs, options: DeadUnitsOptions = {}): DeadUnits[] {
+    return this.probe(x, options).deadUnits;
+  }
+
+  /** deadUnits and deadMask from one pass over x, for callers that want both (e.g. every epoch). */
+  probe(x: Inputs, options: DeadUnitsOptions = {}): { deadUnits: DeadUnits[]; masks: Uint8Array[] } {
     const threshold = options.nearlyDeadThreshold ?? DEFAULT_NEARLY_DEAD_THRESHOLD;
     const tau = options.tau ?? DEFAULT_TAU;
     if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
@@ -507,13 +512,17 @@ export class Sequential {
     }
     const n = this.rowsOf(x, "x");
     const m = this.probeDead(x);
-    return this.layers.flatMap((l, i) => {
-      if (!PROBED.includes(l.activation)) return [];
+    const deadUnits: DeadUnits[] = [];
+    const masks: Uint8Array[] = [];
+    this.layers.forEach((l, i) => {
+      if (!PROBED.includes(l.activation)) return;
       const dead = this.k.deadCount(m, i);
       const definition = l.activation === "relu" ? ("zero" as const) : ("never-positive" as const);
       const { active, absSum } = this.probedActivity(m, i, l.units);
-      return [{ layer: l.name, units: l.units, dead, fraction: dead / l.units, definition, ...activityCounts(active, absSum, n, threshold, tau) }];
+      deadUnits.push({ layer: l.name, units: l.units, dead, fraction: dead / l.units, definition, ...activityCounts(active, absSum, n, threshold, tau) });
+      masks.push(Uint8Array.from(this.mem.u32(this.k.layerAlive(m, i), l.units), (a) => (a === 0 ? 1 : 0)));
     });
+    return { deadUnits, masks };
   }
 
   /**
@@ -532,12 +541,7 @@ export class Sequential {
 
   /** Per layer deadUnits reports, one byte per unit: 1 where the unit is dead on x, else 0. */
   deadMask(x: Inputs): Uint8Array[] {
-    const m = this.probeDead(x);
-    return this.layers.flatMap((l, i) => {
-      if (!PROBED.includes(l.activation)) return [];
-      const alive = this.mem.u32(this.k.layerAlive(m, i), l.units);
-      return [Uint8Array.from(alive, (a) => (a === 0 ? 1 : 0))];
-    });
+    return this.probe(x).masks;
   }
 
   /** Runs x through the dead-unit probe, leaving each layer's per-unit "fired" flags in wasm memory. */

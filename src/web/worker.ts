@@ -90,8 +90,10 @@ async function start(msg: StartMessage): Promise<void> {
           },
         };
       },
-      onEpochEnd: ({ index, epoch, logs, model, probe }) => {
-        const masks = model.deadMask(probe);
+      onEpochEnd: ({ index, epoch, logs, masks: studyMasks }) => {
+        // Copies: the study keeps its masks to count the next epoch's revivals, and posting
+        // transfers (detaches) the buffers.
+        const masks = studyMasks.map((m) => m.slice());
         const dead = masks.map((mask, l) => {
           const n = mask.reduce((s, v) => s + v, 0);
           return { layer: `dense_${l + 1}`, units: mask.length, dead: n, fraction: n / mask.length };
