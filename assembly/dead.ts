@@ -57,6 +57,23 @@ export function deadAccumulate(m: Model, data: usize, isU8: bool, idx: usize, st
   }
 }
 
+/**
+ * Adds a replica's probe results (modelReplica, probed on another slice of the samples) into
+ * m's: flags OR-ed, counts and sums added, so m holds the probe of both slices.
+ */
+export function deadMerge(m: Model, r: Model): void {
+  for (let l = 0; l < m.nLayers; l++) {
+    const into = layerAt(m, l);
+    const from = layerAt(r, l);
+    const bytes = <usize>into.width << 2;
+    for (let j: usize = 0; j < bytes; j += 16) {
+      v128.store(into.alive + j, v128.or(v128.load(into.alive + j), v128.load(from.alive + j)));
+      v128.store(into.active + j, i32x4.add(v128.load(into.active + j), v128.load(from.active + j)));
+      v128.store(into.absSum + j, f32x4.add(v128.load(into.absSum + j), v128.load(from.absSum + j)));
+    }
+  }
+}
+
 /** Units of layer l that never fired since deadReset. */
 export function deadCount(m: Model, l: i32): i32 {
   const layer = layerAt(m, l);

@@ -6,8 +6,9 @@ import { Model, Layer, layerAt } from "./model";
 export {
   modelNew, modelFree, modelReserve, modelResetOptimizer, modelShuffle, modelTrainBatch, modelGradients,
   modelEvaluate, modelPredict, modelStep, layerSetAlpha, layerSetL2, modelInitialize, modelUpdate,
+  modelReplica, modelGradientsPart, modelUpdateRange, modelSetStep, modelReduce,
 } from "./model";
-export { deadReset, deadAccumulate, deadCount } from "./dead";
+export { deadReset, deadAccumulate, deadCount, deadMerge } from "./dead";
 
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);
@@ -15,6 +16,11 @@ export function alloc(bytes: usize): usize {
 
 export function free(ptr: usize): void {
   heap.free(ptr);
+}
+
+/** Floats in the parameter arena (and in each of the gradient and moment arenas). */
+export function modelParamCount(m: Model): i32 {
+  return m.nParams;
 }
 
 /** Hits (argmax = label) of the last modelTrainBatch or modelEvaluate call. */

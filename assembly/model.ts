@@ -2,7 +2,7 @@
 // flat arena (W0 b0 W1 b1 …, every width padded to NR so the kernels see whole tiles), and the
 // per-batch buffers are sized once for a row capacity. Padding stays exactly zero: padded
 // weights start at 0, their gradients are 0, and Adam leaves a zero-gradient zero weight at 0.
-import { gemm, sumRows, transpose, setLeakyAlpha, NR, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "./kernels/gemm";
+import { gemm, gemmSetScratch, gemmScratchBytes, sumRows, transpose, setLeakyAlpha, NR, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "./kernels/gemm";
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
 import { adam, sgd, rmsprop, weightDecay, clipByValue, clipByNorm, l2Grad, sumSquares } from "./kernels/optimizers";
 import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
@@ -45,10 +45,15 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   d0: usize = 0; // gradient ping-pong buffers [capacity, maxWidth]
   d1: usize = 0;
   wt: usize = 0; // transposed weights for dX = dY·Wᵀ
+  wtFloats: i32 = 0;
+  scratch: usize = 0; // the GEMMs' packing scratch, sized for the capacity
   maxWidth: i32 = 0;
   rng: usize = 0;
   step: i32 = 0; // Adam's t
   correct: i32 = 0;
+  // A thread's replica (modelReplica): shares the parameters and optimizer state of the model
+  // it was made from; owns its gradients, batch buffers, probe flags and scratch.
+  replica: bool = false;
 }
 
 @inline export function layerAt(m: Model, l: i32): Layer {
@@ -91,7 +96,8 @@ export function modelNew(inputSize: i32, nLayers: i32, units: usize, activations
   m.grads = allocZeroed(bytes);
   m.m = allocZeroed(bytes);
   m.v = allocZeroed(bytes);
-  m.wt = heap.alloc(<usize>max(wtSize, 1) << 2);
+  m.wtFloats = max(wtSize, 1);
+  m.wt = heap.alloc(<usize>m.wtFloats << 2);
   m.rng = heap.alloc(RNG_STATE_BYTES);
   rngSeed(m.rng, seed);
   let off: usize = 0;
@@ -112,12 +118,54 @@ export function modelNew(inputSize: i32, nLayers: i32, units: usize, activations
   return m;
 }
 
+/**
+ * A replica of m for one more thread of a data-parallel step: the same layers over m's
+ * parameters, optimizer state and generator, with gradients, probe flags and (after
+ * modelReserve) batch buffers of its own. Free it with modelFree before m.
+ */
+export function modelReplica(m: Model): Model {
+  const r = new Model();
+  r.replica = true;
+  r.inputSize = m.inputSize;
+  r.nLayers = m.nLayers;
+  r.nParams = m.nParams;
+  r.maxWidth = m.maxWidth;
+  r.params = m.params;
+  r.m = m.m;
+  r.v = m.v;
+  r.rng = m.rng;
+  r.grads = allocZeroed(<usize>m.nParams << 2);
+  r.wtFloats = m.wtFloats;
+  r.wt = heap.alloc(<usize>m.wtFloats << 2);
+  r.layers = heap.alloc(<usize>m.nLayers << alignof<usize>());
+  for (let l = 0; l < m.nLayers; l++) {
+    const src = layerAt(m, l);
+    const layer = new Layer();
+    layer.inDim = src.inDim;
+    layer.units = src.units;
+    layer.width = src.width;
+    layer.activation = src.activation;
+    layer.alpha = src.alpha;
+    layer.l2 = src.l2;
+    layer.w = src.w;
+    layer.b = src.b;
+    layer.gw = r.grads + (src.gw - m.grads);
+    layer.gb = r.grads + (src.gb - m.grads);
+    layer.alive = allocZeroed(<usize>layer.width << 2);
+    layer.active = allocZeroed(<usize>layer.width << 2);
+    layer.absSum = allocZeroed(<usize>layer.width << 2);
+    store<usize>(r.layers + (<usize>l << alignof<usize>()), changetype<usize>(layer));
+  }
+  return r;
+}
+
 function freeBatchBuffers(m: Model): void {
   if (m.capacity == 0) return;
   heap.free(m.x);
   heap.free(m.y);
   heap.free(m.d0);
   heap.free(m.d1);
+  heap.free(m.scratch);
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     heap.free(layer.a);
@@ -136,6 +184,8 @@ export function modelReserve(m: Model, rows: i32): void {
   m.y = heap.alloc(r << 2);
   m.d0 = heap.alloc((r * m.maxWidth) << 2);
   m.d1 = heap.alloc((r * m.maxWidth) << 2);
+  // GEMM depths: a layer's inputs (forward), its width (input gradient), the rows (weight gradient).
+  m.scratch = heap.alloc(gemmScratchBytes(max(rows, max(m.inputSize, m.maxWidth))));
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     layer.a = allocZeroed((r * layer.width) << 2);
@@ -153,12 +203,14 @@ export function modelFree(m: Model): void {
     heap.free(changetype<usize>(layer));
   }
   heap.free(m.layers);
-  heap.free(m.params);
   heap.free(m.grads);
-  heap.free(m.m);
-  heap.free(m.v);
   heap.free(m.wt);
-  heap.free(m.rng);
+  if (!m.replica) {
+    heap.free(m.params);
+    heap.free(m.m);
+    heap.free(m.v);
+    heap.free(m.rng);
+  }
   heap.free(changetype<usize>(m));
 }
 
@@ -182,6 +234,7 @@ function gather(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, st
 }
 
 function forward(m: Model, rows: i32): void {
+  gemmSetScratch(m.scratch);
   let input = m.x;
   let ld = m.inputSize;
   for (let l = 0; l < m.nLayers; l++) {
@@ -200,6 +253,7 @@ function forward(m: Model, rows: i32): void {
 
 /** Backpropagates d (the output layer's dlogits, [rows, width]) into every layer's gradients. */
 function backward(m: Model, rows: i32, d: usize): void {
+  gemmSetScratch(m.scratch);
   let dOut = d;
   let spare = d == m.d0 ? m.d1 : m.d0;
   for (let l = m.nLayers - 1; l >= 0; l--) {
@@ -207,7 +261,8 @@ function backward(m: Model, rows: i32, d: usize): void {
     const input = l == 0 ? m.x : layerAt(m, l - 1).a;
     // dW = Xᵀ·dY: X read transposed in place (row stride 1, column stride inDim).
     gemm(layer.inDim, layer.width, rows, input, 1, layer.inDim, dOut, layer.width, layer.gw, layer.width, 0, EPI_NONE, 0);
-    if (layer.l2 > 0) l2Grad(layer.w, layer.gw, layer.inDim * layer.width, <f32>(2 * layer.l2));
+    // The penalty's gradient is added once, by the model itself, not by its replicas.
+    if (layer.l2 > 0 && !m.replica) l2Grad(layer.w, layer.gw, layer.inDim * layer.width, <f32>(2 * layer.l2));
     sumRows(dOut, rows, layer.width, layer.width, layer.gb);
     if (l == 0) break;
     const prev = layerAt(m, l - 1);
@@ -227,10 +282,20 @@ function backward(m: Model, rows: i32, d: usize): void {
  * the gradient arena. Returns the summed loss; a non-finite loss leaves the gradients stale.
  */
 export function modelGradients(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): f64 {
+  return modelGradientsPart(m, data, isU8, labels, idx, start, rows, rows);
+}
+
+/**
+ * One thread's share of a data-parallel step: modelGradients on `rows` rows (maybe 0) of a batch
+ * of `batchRows`, scaled by 1/batchRows, so the threads' gradients add up to the batch's.
+ */
+export function modelGradientsPart(
+  m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32, batchRows: i32,
+): f64 {
   gather(m, data, isU8, labels, idx, start, rows);
   forward(m, rows);
   const out = layerAt(m, m.nLayers - 1);
-  const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>rows)) + <f64>rows * penalty(m);
+  const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>batchRows)) + <f64>rows * penalty(m);
   m.correct = correct;
   if (isFinite(loss)) backward(m, rows, m.d0);
   return loss;
@@ -248,10 +313,8 @@ function penalty(m: Model): f64 {
 
 /** One Adam step with the gradients in the arena (Adam's t advances by one). */
 export function modelApplyAdam(m: Model, lr: f64, beta1: f64, beta2: f64, epsilon: f64): void {
+  updateRange(m, m.step + 1, OPT_ADAM, lr, beta1, beta2, epsilon, 0, 0, 0, m.nParams);
   m.step++;
-  const t = <f64>m.step;
-  const alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-  adam(m.params, m.grads, m.m, m.v, m.nParams, <f32>alpha, <f32>(1 - beta1), <f32>(1 - beta2), <f32>epsilon);
 }
 
 export const OPT_ADAM: i32 = 0;
@@ -275,16 +338,57 @@ export function modelUpdate(
       clipByNorm(layer.gw, layer.inDim * layer.width, <f32>clipnorm);
       clipByNorm(layer.gb, layer.width, <f32>clipnorm);
     }
-  } else if (clipvalue > 0) {
-    clipByValue(m.grads, m.nParams, <f32>clipvalue);
   }
-  if (wd > 0) weightDecay(m.params, m.nParams, <f32>wd, <f32>lr);
+  updateRange(m, m.step + 1, kind, lr, p1, p2, p3, wd, clipvalue, 0, m.nParams);
+  m.step++;
+}
+
+/**
+ * modelUpdate's element-wise part (clipvalue, weight decay, the update at step t) on parameters
+ * [from, to), multiples of 4; threads update disjoint ranges of one step in parallel.
+ */
+export function modelUpdateRange(
+  m: Model, t: i32, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipvalue: f64, from: i32, to: i32,
+): void {
+  updateRange(m, t, kind, lr, p1, p2, p3, wd, clipvalue, from, to);
+}
+
+@inline function updateRange(
+  m: Model, t: i32, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipvalue: f64, from: i32, to: i32,
+): void {
+  const off = <usize>from << 2;
+  const n = to - from;
+  const w = m.params + off;
+  const g = m.grads + off;
+  if (clipvalue > 0) clipByValue(g, n, <f32>clipvalue);
+  if (wd > 0) weightDecay(w, n, <f32>wd, <f32>lr);
   if (kind == OPT_ADAM) {
-    modelApplyAdam(m, lr, p1, p2, p3);
+    const alpha = lr * Math.sqrt(1 - Math.pow(p2, <f64>t)) / (1 - Math.pow(p1, <f64>t));
+    adam(w, g, m.m + off, m.v + off, n, <f32>alpha, <f32>(1 - p1), <f32>(1 - p2), <f32>p3);
+  } else if (kind == OPT_SGD) {
+    sgd(w, g, m.m + off, n, <f32>lr, <f32>p1, p2 != 0);
   } else {
-    m.step++;
-    if (kind == OPT_SGD) sgd(m.params, m.grads, m.m, m.nParams, <f32>lr, <f32>p1, p2 != 0);
-    else rmsprop(m.params, m.grads, m.v, m.m, m.nParams, <f32>lr, <f32>p1, <f32>(1 - p1), <f32>p2, <f32>p3);
+    rmsprop(w, g, m.v + off, m.m + off, n, <f32>lr, <f32>p1, <f32>(1 - p1), <f32>p2, <f32>p3);
+  }
+}
+
+/** Sets the optimizer's step counter t (after a step whose ranges ran on several threads). */
+export function modelSetStep(m: Model, t: i32): void {
+  m.step = t;
+}
+
+/**
+ * Adds the replicas' gradients (a u32 array of n Model pointers) into m's on [from, to), in
+ * array order: for a given thread count the sum, and so training, is the same on every run.
+ */
+export function modelReduce(m: Model, replicas: usize, n: i32, from: i32, to: i32): void {
+  const off = <usize>from << 2;
+  const end = <usize>to << 2;
+  for (let r = 0; r < n; r++) {
+    const src = changetype<Model>(load<usize>(replicas + (<usize>r << alignof<usize>()))).grads;
+    for (let p = off; p < end; p += 16) {
+      v128.store(m.grads + p, f32x4.add(v128.load(m.grads + p), v128.load(src + p)));
+    }
   }
 }
 

@@ -30,6 +30,7 @@ export async function measureKernels(backend, { quick = false, batch = 128 } = {
     return p;
   };
   const shapes = gemmShapes(batch).map(({ name, M, N, K, transposed }) => {
+    k.gemmSetScratch(k.alloc(k.gemmScratchBytes(Math.max(M, N, K))));
     const [a, b, c, bias] = [filled(M * K), filled(K * N), filled(M * N), filled(N)];
     const run = transposed
       ? () => k.gemm(M, N, K, a, 1, M, b, N, c, N, 0, 0, 0)

@@ -14,7 +14,10 @@ import { dirname, join, relative } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const at = (...p) => join(root, ...p);
-const WASM = ["dying-relu.simd.wasm", "dying-relu.relaxed.wasm"];
+const WASM = ["dying-relu.simd.wasm", "dying-relu.relaxed.wasm", "dying-relu.simd-threads.wasm", "dying-relu.relaxed-threads.wasm"];
+// A threaded engine's workers run this entry, which the bundles expect beside them.
+const THREAD_ENTRY = ["dist", "engine", "thread-entry.browser.js"];
+const THREAD_FILE = "dying-relu.thread.js";
 const BUDGET = { js: 60 * 1024, wasm: 64 * 1024 };
 const MNIST = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
@@ -63,12 +66,14 @@ async function browserBundle() {
   const file = join(out, "dying-relu.js");
   await build({ ...common, entryPoints: [at("dist", "index.js")], outfile: file });
   await checkBrowserSafe(file);
+  await build({ ...common, entryPoints: [at(...THREAD_ENTRY)], outfile: join(out, THREAD_FILE) });
+  await checkBrowserSafe(join(out, THREAD_FILE));
   // Types for the bundle: tsc's declarations (package.json "types" points at dist/index.d.ts).
   await writeFile(join(out, "dying-relu.d.ts"), 'export * from "../index.js";\n');
   await copyWasm(out);
   const { size } = await stat(file);
   if (size > BUDGET.js) throw new Error(`dist/browser/dying-relu.js is ${kb(size)}, over the ${kb(BUDGET.js)} budget`);
-  console.log(`dist/browser/dying-relu.js ${kb(size)} (budget ${kb(BUDGET.js)}), ${WASM.join(", ")} beside it`);
+  console.log(`dist/browser/dying-relu.js ${kb(size)} (budget ${kb(BUDGET.js)}), ${[THREAD_FILE, ...WASM].join(", ")} beside it`);
 }
 
 /** NAME.gz beside the site for each MNIST file, rebuilt only when the source is newer. */
@@ -95,12 +100,15 @@ async function site() {
   await mkdir(out, { recursive: true });
   const result = await build({
     ...common,
-    entryPoints: { lab: at("dist", "web", "main.js"), worker: at("dist", "web", "worker.js"), style: at("src", "web", "style.css") },
+    entryPoints: {
+      lab: at("dist", "web", "main.js"), worker: at("dist", "web", "worker.js"), style: at("src", "web", "style.css"),
+      [THREAD_FILE.replace(/\.js$/, "")]: at(...THREAD_ENTRY),
+    },
     outdir: out,
     sourcemap: "linked",
     metafile: true,
   });
-  for (const file of ["lab.js", "worker.js"]) await checkBrowserSafe(join(out, file));
+  for (const file of ["lab.js", "worker.js", THREAD_FILE]) await checkBrowserSafe(join(out, file));
   await copyFile(at("src", "web", "index.html"), join(out, "index.html"));
   await copyFile(at("src", "web", "favicon.svg"), join(out, "favicon.svg"));
   // The worker loads the engine, whose browser build looks for the .wasm files beside it.

@@ -24,6 +24,8 @@ export interface WorkerInit {
   batchEvents: boolean;
   /** Send each trained model back with its run (model.save()). */
   saveModels?: boolean;
+  /** Threads of each worker's engine. */
+  threads: number;
 }
 
 /** The main thread's only message to a worker: train this run. */
@@ -60,6 +62,8 @@ export interface ParallelOptions {
   workers: number;
   /** A resolved backend, the same for every worker. */
   backend: Backend;
+  /** Threads of each worker's engine, so that one run uses several cores (default 1). */
+  threads?: number;
   hooks?: ParallelHooks;
   /** The worker entry; the compiled study-worker.js beside this module by default. */
   workerUrl?: URL;
@@ -111,7 +115,7 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
     return `learning rate ${c.learningRate}${more.length ? ` (${more.join(", ")})` : ""}`;
   };
   const hooks = options.hooks ?? {};
-  const init: WorkerInit = { backend: options.backend, config, data: shareMnist(data), batchEvents: Boolean(hooks.onBatchEnd), saveModels: options.saveModels ?? false };
+  const init: WorkerInit = { backend: options.backend, config, data: shareMnist(data), batchEvents: Boolean(hooks.onBatchEnd), saveModels: options.saveModels ?? false, threads: options.threads ?? 1 };
   const runs: Run[] = new Array(cells.length);
   const workers: Worker[] = [];
   const exited: Promise<void>[] = [];

@@ -10,9 +10,9 @@ import type { ModelFile } from "./engine/model-file.js";
 const BATCH_EVERY_MS = 100;
 
 const port = parentPort!;
-const { backend, config, data, batchEvents, saveModels } = workerData as WorkerInit;
+const { backend, config, data, batchEvents, saveModels, threads } = workerData as WorkerInit;
 const post = (e: WorkerEvent) => port.postMessage(e);
-const engine = createEngine({ backend });
+const engine = createEngine({ backend, threads });
 engine.catch(() => {}); // reported by the first run that awaits it
 
 port.on("message", async ({ index, learningRate, activation, kernelInitializer, seed }: RunRequest) => {

@@ -65,11 +65,12 @@ describe("dying-relu sweep", () => {
   it("prints help listing every flag with its default", async () => {
     const { code, stdout } = await cli("sweep", "--help");
     expect(code).toBe(0);
-    for (const flag of ["--lr", "--epochs", "--batch-size", "--validation-split", "--validation-data", "--layers", "--probe", "--seed", "--json", "--quiet", "--data", "--force", "--workers"]) {
+    for (const flag of ["--lr", "--epochs", "--batch-size", "--validation-split", "--validation-data", "--layers", "--probe", "--seed", "--json", "--quiet", "--data", "--force", "--workers", "--threads"]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain("[0.5,0.1,0.01,0.001]");
-    expect(stdout).toMatch(/--workers N .*\n.*\[CPU count \(\d+\), capped at one per rate\]/);
+    expect(stdout).toMatch(/--workers N .*\n.*\[CPU count \(\d+\), capped at one per run\]/);
+    expect(stdout).toMatch(/--threads N .*\n.*\[⌊CPU count \/ runs in the grid⌋, at least 1\]/);
     expect((await cli("--help")).stdout).toContain("sweep");
   });
 });
@@ -96,7 +97,7 @@ describe("dying-relu sweep --workers", () => {
     expect(runs("2")).toEqual(sequential);
 
     const out = two.stdout;
-    expect(out.split("\n")[0]).toMatch(/ · Adam · 2 workers$/);
+    expect(out.split("\n")[0]).toMatch(/ · Adam · 2 workers × 1 thread$/);
     expect(out).not.toContain("── learning rate");
     for (const lr of ["0.01", "0.1"]) {
       expect(out).toMatch(new RegExp(`^\\[lr ${lr.replace(".", "\\.")}\\] +Epoch 2/2 15/15 ━{20} \\d+s \\d+ms/step - accuracy: 0\\.\\d{4} - loss: \\d+\\.\\d{4} - val_accuracy: 0\\.\\d{4} - val_loss: \\d+\\.\\d{4}$`, "m"));
@@ -114,6 +115,21 @@ describe("dying-relu sweep --workers", () => {
         .map((l) => l.replace(/ +\d+\.\ds$/, ""));
     expect(results(out)).toEqual(results(one.stdout));
     expect(results(out)).toContain("Final Validation Accuracy: n/a (no epoch completed)");
+  });
+
+  it("splits each run over --threads, says so, and gives the same runs with one worker or two", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dying-relu-out-"));
+    const sweep = (workers: string) =>
+      cli("sweep", "--data", data, "--lr", "0.01,0.1", "--epochs", "1", "--batch-size", "64", "--probe", "100", "--seed", "7",
+        "--workers", workers, "--threads", "2", "--quiet", "--json", join(dir, `t${workers}.json`));
+    const [one, two] = [await sweep("1"), await sweep("2")];
+    expect(one.stderr + two.stderr).toBe("");
+    expect(one.stdout.split("\n")[0]).toMatch(/ · 1 worker × 2 threads$/);
+    expect(two.stdout.split("\n")[0]).toMatch(/ · 2 workers × 2 threads$/);
+    const report = (workers: string) => JSON.parse(readFileSync(join(dir, `t${workers}.json`), "utf8"));
+    const runs = (workers: string) => report(workers).runs.map(({ seconds: _, ...rest }: { seconds: number }) => rest);
+    expect(report("1").config.threads).toBe(2);
+    expect(runs("2")).toEqual(runs("1"));
   });
 });
 
@@ -138,6 +154,9 @@ describe("bad input: one line on stderr, exit code 2", () => {
     ["workers that are not a number", () => ["sweep", "--data", data, "--workers", "x"], /--workers expects a whole number, got "x"/],
     ["fractional workers", () => ["sweep", "--data", data, "--workers", "1.5"], /--workers expects a whole number, got "1.5"/],
     ["negative workers", () => ["sweep", "--data", data, "--workers=-2"], /--workers expects a whole number, got "-2"/],
+    ["zero threads", () => ["sweep", "--data", data, "--threads", "0"], /--threads must be between 1 and 64, got 0/],
+    ["too many threads", () => ["sweep", "--data", data, "--threads", "65"], /--threads must be between 1 and 64, got 65/],
+    ["threads that are not a number", () => ["sweep", "--data", data, "--threads", "two"], /--threads expects a whole number, got "two"/],
   ];
   it.each(cases)("%s", async (_name, args, message) => {
     const { code, stdout, stderr } = await cli(...args());

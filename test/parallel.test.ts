@@ -79,7 +79,7 @@ describe("runStudyParallel", () => {
   it("gives runStudy's runs in learning-rate order, with epoch events from the workers", async () => {
     const backend = resolveBackend("auto");
     const rates = { ...config, learningRates: [0.1, 1e30, 0.01] };
-    const sequential = await runStudy(await createEngine({ backend }), data, rates);
+    const sequential = await runStudy(await createEngine({ backend, threads: 1 }), data, rates);
     const epochs: string[] = [];
     const ended: number[] = [];
     const parallel = await runStudyParallel(shareMnist(data), rates, {
@@ -156,7 +156,7 @@ describe("runStudyParallel with cells", () => {
     const backend = resolveBackend("auto");
     const cell = (learningRate: number, seed: number): Cell => ({ learningRate, activation: "relu", kernelInitializer: "glorot_uniform", seed });
     const cells = [cell(0.01, 5), cell(0.01, 6), cell(0.1, 5)];
-    const engine = await createEngine({ backend });
+    const engine = await createEngine({ backend, threads: 1 });
     const sequential: Run[] = [];
     for (const c of cells) sequential.push(...(await runStudy(engine, data, { ...config, learningRates: [c.learningRate], seed: c.seed })));
     const parallel = await runStudyParallel(data, config, { workers: 2, backend, workerUrl: DIST_WORKER, cells });

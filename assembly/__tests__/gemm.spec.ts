@@ -1,6 +1,9 @@
 // gemm / sumRows / transpose against plain scalar loops (f64 accumulation).
-import { gemm, sumRows, transpose, setLeakyAlpha, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "../kernels/gemm";
+import { gemm, gemmSetScratch, gemmScratchBytes, sumRows, transpose, setLeakyAlpha, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "../kernels/gemm";
 import { allocF, ld32, st32, fillConst, rnd } from "./support";
+
+// Packing scratch for every depth the specs use (the model gives each model its own).
+gemmSetScratch(heap.alloc(gemmScratchBytes(2048)));
 
 const SENTINEL: f32 = -777.25;
 

@@ -114,9 +114,26 @@ export function setLeakyAlpha(alpha: f32): void {
   v128.store(c, epilogue(c1, epi, mask + 16), 16);
 }
 
-// Scratch for one packed MR×K block of a transposed A, grown on demand.
-let packed: usize = 0;
-let packedBytes: usize = 0;
+// Packing scratch, set by the caller (model.ts gives each model its own, sized by
+// gemmScratchBytes): B's panels at its start, A's packed row block after them. A module global
+// because each thread runs its own instance of this module, and a worker instance must not
+// allocate (one allocator serves the shared memory, the main thread's).
+let scratch: usize = 0;
+
+/** Points the packing routines at `p`, at least gemmScratchBytes(K) bytes for every K used. */
+export function gemmSetScratch(p: usize): void {
+  scratch = p;
+}
+
+// Bytes of packed B panels for depth K: one column block of ≤ BLOCK_BYTES, or one NR panel.
+@inline function panelBytes(K: i32): usize {
+  return max(<usize>BLOCK_BYTES, (<usize>K * NR) << 2);
+}
+
+/** Scratch bytes the GEMMs of depth up to maxK need. */
+export function gemmScratchBytes(maxK: i32): usize {
+  return panelBytes(maxK) + ((<usize>maxK * MR) << 2);
+}
 
 /**
  * Copies rows i..i+MR of Aᵀ (columns of A, stride sK apart along k) into [K, MR] order, so the
@@ -124,12 +141,7 @@ let packedBytes: usize = 0;
  * weight-gradient GEMM reloads those lines from L2 for every column panel.
  */
 function packColumns(a: usize, sI: usize, sK: usize, K: i32): usize {
-  const bytes = (<usize>K * MR) << 2;
-  if (bytes > packedBytes) {
-    if (packed) heap.free(packed);
-    packed = heap.alloc(bytes);
-    packedBytes = bytes;
-  }
+  const packed = scratch + panelBytes(K);
   let src = a;
   let dst = packed;
   for (let k = 0; k < K; k++) {
@@ -143,25 +155,16 @@ function packColumns(a: usize, sI: usize, sK: usize, K: i32): usize {
   return packed;
 }
 
-let packedB: usize = 0;
-let packedBBytes: usize = 0;
-
 /**
  * Copies columns j0..j1 of B into NR-wide panels, each [K, NR] contiguous. Rows of a wide B are
  * 4 KB or more apart, so a panel walked down k hits one L1 set and one page per row; packed, it
  * streams. Returns the first panel.
  */
 function packPanels(b: usize, sB: usize, K: i32, j0: i32, j1: i32): usize {
-  const panelBytes = (<usize>K * NR) << 2;
-  const bytes = panelBytes * <usize>((j1 - j0) / NR);
-  if (bytes > packedBBytes) {
-    if (packedB) heap.free(packedB);
-    packedB = heap.alloc(bytes);
-    packedBBytes = bytes;
-  }
+  const panel = (<usize>K * NR) << 2;
   for (let j = j0; j < j1; j += NR) {
     let src = b + (<usize>j << 2);
-    let dst = packedB + panelBytes * <usize>((j - j0) / NR);
+    let dst = scratch + panel * <usize>((j - j0) / NR);
     for (let k = 0; k < K; k++) {
       v128.store(dst, v128.load(src));
       v128.store(dst, v128.load(src, 16), 16);
@@ -169,7 +172,7 @@ function packPanels(b: usize, sB: usize, K: i32, j0: i32, j1: i32): usize {
       dst += NR << 2;
     }
   }
-  return packedB;
+  return scratch;
 }
 
 @inline function panelAt(bp: usize, packed: bool, j: i32, j0: i32, K: i32): usize {

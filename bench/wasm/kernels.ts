@@ -2,7 +2,7 @@
 // that measures this machine's SIMD peak. Built by bench/build.js, twice like the engine.
 import { madd } from "../../assembly/kernels/gemm";
 
-export { gemm } from "../../assembly/kernels/gemm";
+export { gemm, gemmSetScratch, gemmScratchBytes } from "../../assembly/kernels/gemm";
 
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);

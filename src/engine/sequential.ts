@@ -6,6 +6,7 @@ import { ACTIVATION_ALPHA, ADAM, ADAMW, DENSE, EVALUATE, FIT, L2, RMSPROP, SGD, 
 import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
+import { SerialRunner, type Runner, type Update } from "./runner.js";
 import { encodeModel, type ModelFile } from "./model-file.js";
 
 export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
@@ -74,16 +75,8 @@ export interface CompileConfig {
 }
 
 /** The resolved optimizer as the engine takes it (modelUpdate). */
-interface Optimizer {
+interface Optimizer extends Update {
   config: CompileConfig;
-  kind: number; // 0 adam, 1 sgd, 2 rmsprop
-  learningRate: number;
-  p1: number;
-  p2: number;
-  p3: number;
-  weightDecay: number;
-  clipnorm: number;
-  clipvalue: number;
 }
 
 const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
@@ -277,7 +270,8 @@ export class Sequential {
   /** Set from a callback to end fit() after the current batch, as in Keras. */
   stopTraining = false;
 
-  constructor(private readonly k: Kernels, config: SequentialConfig) {
+  /** `runner` executes the batch work: on this thread by default, or on the engine's threads. */
+  constructor(private readonly k: Kernels, config: SequentialConfig, private readonly runner: Runner = new SerialRunner(k)) {
     this.mem = new WasmMemory(k);
     if (config === null || typeof config !== "object") throw new ArgumentError(`sequential() needs a config object, got ${show(config)}`);
     this.inputSize = integerAtLeast("inputSize", config.inputSize, 1);
@@ -353,22 +347,6 @@ export class Sequential {
     this.k.modelResetOptimizer(this.live());
   }
 
-  /**
-   * One step on rows [start, start+rows) (through idx when != 0): plain Adam through
-   * modelTrainBatch, anything else as modelGradients + modelUpdate. Returns the summed loss; a
-   * non-finite loss skips the update.
-   */
-  private step(opt: Optimizer, m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
-    if (opt.kind === 0 && opt.weightDecay === 0 && opt.clipnorm === 0 && opt.clipvalue === 0) {
-      return this.k.modelTrainBatch(m, data, isU8, labels, idx, start, rows, opt.learningRate, opt.p1, opt.p2, opt.p3);
-    }
-    const loss = this.k.modelGradients(m, data, isU8, labels, idx, start, rows);
-    if (Number.isFinite(loss)) {
-      this.k.modelUpdate(m, opt.kind, opt.learningRate, opt.p1, opt.p2, opt.p3, opt.weightDecay, opt.clipnorm, opt.clipvalue);
-    }
-    return loss;
-  }
-
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
     const opt = this.compiled();
     const epochs = integerAtLeast("epochs", options.epochs ?? FIT.epochs, 1);
@@ -396,7 +374,7 @@ export class Sequential {
     }
 
     const m = this.live();
-    this.k.modelReserve(m, Math.max(batchSize, CHUNK_ROWS));
+    this.runner.reserve(m, Math.max(batchSize, CHUNK_ROWS));
     const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] }, diverged: null };
     const isU8 = x instanceof Uint8Array ? 1 : 0;
     const ptrs: number[] = [];
@@ -417,13 +395,13 @@ export class Sequential {
         for (let step = 0; step < steps && !this.stopTraining; step++) {
           const start = step * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
-          const loss = this.step(opt, m, data, isU8, labels, idx, start, rows);
+          const { loss, hits: stepHits } = this.runner.step(m, opt, { data, isU8, labels, idx, start, rows });
           if (!Number.isFinite(loss)) {
             history.diverged = { epoch: epoch + 1, step: step + 1 };
             break;
           }
           lossSum += loss;
-          hits += this.k.modelCorrect(m);
+          hits += stepHits;
           seen += rows;
           await cb.onBatchEnd?.(step, { loss: lossSum / seen, accuracy: hits / seen });
         }
@@ -460,10 +438,10 @@ export class Sequential {
     const n = this.rowsOf(x, "x");
     this.checkLabels(y, n, "y");
     const m = this.live();
-    this.k.modelReserve(m, n);
+    this.runner.reserve(m, n);
     return this.mem.with([x, Int32Array.from(y)], ([data, labels]) => {
-      const loss = this.step(opt, m, data, x instanceof Uint8Array ? 1 : 0, labels, 0, 0, n);
-      return { loss: loss / n, accuracy: this.k.modelCorrect(m) / n };
+      const { loss, hits } = this.runner.step(m, opt, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels, idx: 0, start: 0, rows: n });
+      return { loss: loss / n, accuracy: hits / n };
     });
   }
 
@@ -472,7 +450,7 @@ export class Sequential {
     const batchSize = integerAtLeast("batchSize", options.batchSize ?? EVALUATE.batchSize, 1);
     const n = this.rowsOf(x, "x");
     this.checkLabels(y, n, "y");
-    this.k.modelReserve(this.live(), Math.max(batchSize, CHUNK_ROWS));
+    this.runner.reserve(this.live(), Math.max(batchSize, CHUNK_ROWS));
     return this.mem.with([x, Int32Array.from(y)], ([data, labels]) =>
       this.evaluateRows(data, x instanceof Uint8Array ? 1 : 0, labels, 0, n),
     );
@@ -482,10 +460,10 @@ export class Sequential {
   predict(x: Inputs): Float32Array {
     const n = this.rowsOf(x, "x");
     const m = this.live();
-    this.k.modelReserve(m, CHUNK_ROWS);
+    this.runner.reserve(m, CHUNK_ROWS);
     const units = this.outputSize;
     return this.mem.with([x, new Float32Array(n * units)], ([data, out]) => {
-      this.k.modelPredict(m, data, x instanceof Uint8Array ? 1 : 0, 0, 0, n, out);
+      this.runner.predict(m, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels: 0, idx: 0, start: 0, rows: n }, out, units);
       return this.mem.f32(out, n * units).slice();
     });
   }
@@ -548,12 +526,9 @@ export class Sequential {
   private probeDead(x: Inputs): number {
     const n = this.rowsOf(x, "x");
     const m = this.live();
-    this.k.modelReserve(m, CHUNK_ROWS);
-    this.mem.with([x], ([data]) => {
-      this.k.deadReset(m);
-      this.k.deadAccumulate(m, data, x instanceof Uint8Array ? 1 : 0, 0, 0, n);
-    });
-    return m;
+    this.runner.reserve(m, CHUNK_ROWS);
+    this.mem.with([x], ([data]) => this.runner.probe(m, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels: 0, idx: 0, start: 0, rows: n }));
+    return this.live();
   }
 
   /**
@@ -577,9 +552,9 @@ export class Sequential {
     const n = this.rowsOf(x, "x");
     this.checkLabels(y, n, "y");
     const m = this.live();
-    this.k.modelReserve(m, n);
-    const loss = this.mem.with([x, Int32Array.from(y)], ([data, labels]) =>
-      this.k.modelGradients(m, data, x instanceof Uint8Array ? 1 : 0, labels, 0, 0, n),
+    this.runner.reserve(m, n);
+    const { loss } = this.mem.with([x, Int32Array.from(y)], ([data, labels]) =>
+      this.runner.gradients(m, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels, idx: 0, start: 0, rows: n }),
     );
     const grads = this.readLayers((i) => this.k.layerWeightGrads(m, i), (i) => this.k.layerBiasGrads(m, i));
     return { loss: loss / n, grads };
@@ -643,18 +618,22 @@ export class Sequential {
 
   /** Frees the model's wasm memory; the model cannot be used afterwards. */
   dispose(): void {
-    if (this.handle) this.k.modelFree(this.handle);
+    if (this.handle) {
+      this.runner.release(this.handle);
+      this.k.modelFree(this.handle);
+    }
     this.handle = 0;
   }
 
   private evaluateRows(data: number, isU8: number, labels: number, start: number, rows: number) {
-    const m = this.live();
-    const loss = this.k.modelEvaluate(m, data, isU8, labels, 0, start, rows);
-    return { loss: loss / rows, accuracy: this.k.modelCorrect(m) / rows };
+    const { loss, hits } = this.runner.evaluate(this.live(), { data, isU8, labels, idx: 0, start, rows });
+    return { loss: loss / rows, accuracy: hits / rows };
   }
 
+  /** The model's handle, once no thread is still working on it. */
   private live(): number {
     if (!this.handle) throw new ArgumentError("this model was disposed");
+    this.runner.settle();
     return this.handle;
   }
 

@@ -9,6 +9,10 @@ export function defaultWasmUrl(file: string): URL {
       return new URL("./dying-relu.relaxed.wasm", import.meta.url);
     case "dying-relu.simd.wasm":
       return new URL("./dying-relu.simd.wasm", import.meta.url);
+    case "dying-relu.relaxed-threads.wasm":
+      return new URL("./dying-relu.relaxed-threads.wasm", import.meta.url);
+    case "dying-relu.simd-threads.wasm":
+      return new URL("./dying-relu.simd-threads.wasm", import.meta.url);
     default:
       return new URL(file, import.meta.url);
   }

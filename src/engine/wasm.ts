@@ -2,6 +2,7 @@
 import { instantiate } from "@assemblyscript/loader";
 import { ArgumentError, DyingReluError, show } from "../errors.js";
 import { defaultWasmUrl, readFileUrl } from "./wasm-location.js";
+import type { ThreadKernels } from "./thread-work.js";
 
 export type WasmBackend = "wasm-relaxed" | "wasm-simd";
 /** "js" is the engine's pure-TypeScript twin (src/engine/js-kernels.ts); "auto" stays wasm. */
@@ -89,6 +90,12 @@ const FILES: Record<WasmBackend, string> = {
   "wasm-simd": "dying-relu.simd.wasm",
   "wasm-relaxed": "dying-relu.relaxed.wasm",
 };
+// The same source built with threads: its memory is imported, shared, at most MAX_PAGES.
+const THREADED_FILES: Record<WasmBackend, string> = {
+  "wasm-simd": "dying-relu.simd-threads.wasm",
+  "wasm-relaxed": "dying-relu.relaxed-threads.wasm",
+};
+const MAX_PAGES = 16384; // 1 GiB, asconfig.json's maximumMemory
 
 async function readBytes(url: URL): Promise<ArrayBuffer | Response> {
   if (url.protocol === "file:" && readFileUrl) {
@@ -140,10 +147,24 @@ function folderUrl(base: string | URL): URL {
   return url;
 }
 
+function moduleUrl(file: string, base?: string | URL): URL {
+  return base === undefined ? defaultWasmUrl(file) : new URL(file, folderUrl(base));
+}
+
 /** Instantiates the chosen build; every engine owns its own instance and memory. */
 export async function loadKernels(backend: WasmBackend, base?: string | URL): Promise<Kernels> {
-  const file = FILES[backend];
-  const module = await compile(base === undefined ? defaultWasmUrl(file) : new URL(file, folderUrl(base)));
+  const module = await compile(moduleUrl(FILES[backend], base));
   const { exports } = await instantiate<Kernels>(module, {});
   return exports as unknown as Kernels;
+}
+
+/**
+ * The chosen build's threaded variant on a fresh shared memory, plus its compiled module, from
+ * which the engine's worker threads make their own instances over the same memory.
+ */
+export async function loadThreadedKernels(backend: WasmBackend, base?: string | URL): Promise<{ kernels: ThreadKernels; module: WebAssembly.Module }> {
+  const module = await compile(moduleUrl(THREADED_FILES[backend], base));
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  const { exports } = await instantiate<ThreadKernels>(module, { env: { memory } });
+  return { kernels: exports as unknown as ThreadKernels, module };
 }
