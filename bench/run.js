@@ -82,7 +82,24 @@ log(table(
   }),
 ));
 
-// 3. How cost grows with work (fastest wasm build).
+// 3. One run on every core: the threaded engine against one thread, measured back to back.
+results.threads = [];
+if (machine.cores > 1) {
+  for (const backend of wasmBackends) {
+    for (const batch of [128, 256]) {
+      const one = await ourEpoch(backend, mnist, { batch, samples });
+      const all = await ourEpoch(backend, mnist, { batch, samples, threads: machine.cores });
+      results.threads.push({ backend, batch, threads: machine.cores, oneThread: one, seconds: all, speedup: one / all });
+    }
+  }
+  log(`\n## One run on all ${machine.cores} cores (threads: ${machine.cores}, shared-memory wasm) against one thread\n`);
+  log(table(
+    ["engine", "batch", "1 thread s/epoch", `${machine.cores} threads s/epoch`, "speed-up", "GFLOP/s"],
+    results.threads.map((r) => [`dying-relu ${r.backend}`, r.batch, fmt(r.oneThread), fmt(r.seconds), `${fmt(r.speedup)}×`, fmt(flopsPerEpoch / r.seconds / 1e9, 1)]),
+  ));
+}
+
+// 4. How cost grows with work (fastest wasm build, one thread).
 const best = wasmBackends[0];
 results.scaling = { backend: best, batch: [], width: [] };
 for (const batch of quick ? [32, 1024] : [32, 64, 128, 256, 512, 1024]) {
@@ -101,13 +118,13 @@ log(table(
   [["s/epoch (batch 128)", ...results.scaling.width.map((r) => fmt(r.seconds))], ["GFLOP/s", ...results.scaling.width.map((r) => fmt(r.gflops, 1))]],
 ));
 
-// 4. The default sweep as a user runs it: wall time and peak memory, 1 and all workers.
+// 5. The default sweep as a user runs it: wall time and peak memory, 1 and all workers.
 results.sweep = [];
 for (const workers of [...new Set([1, machine.cores])]) results.sweep.push({ workers, ...(await measureSweep(workers, { quick })) });
 log(`\n## The default sweep (4 rates × 5 epochs${quick ? ", --quick: 2 rates × 1 epoch on 5 % of the images" : ""})\n`);
 log(table(["workers", "wall s", "peak RSS MB", "speed-up"], results.sweep.map((r) => [r.workers, fmt(r.seconds, 1), Math.round(r.maxRssMB), fmt(results.sweep[0].seconds / r.seconds)])));
 
-results.wasmBytes = Object.fromEntries(["simd", "relaxed"].map((b) => [b, statSync(`${root}build/dying-relu.${b}.wasm`).size]));
+results.wasmBytes = Object.fromEntries(["simd", "relaxed", "simd-threads", "relaxed-threads"].map((b) => [b, statSync(`${root}build/dying-relu.${b}.wasm`).size]));
 log(`\nwasm sizes: ${Object.entries(results.wasmBytes).map(([b, n]) => `${b} ${(n / 1024).toFixed(1)} KB`).join(", ")}`);
 const out = opts.out ?? `${root}bench/results.json`;
 writeFileSync(out, JSON.stringify(results, null, 2) + "\n");

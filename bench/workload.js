@@ -19,9 +19,9 @@ export function macsPerSample(sizes) {
 
 const layersOf = (sizes) => sizes.slice(1).map((units, i) => ({ units, activation: i === sizes.length - 2 ? "softmax" : "relu" }));
 
-/** Seconds for one epoch of `samples` images on one of our backends. */
-export async function ourEpoch(backend, mnist, { batch, samples = TRAIN, sizes = [784, 128, 64, 32, 10] }) {
-  const engine = await createEngine({ backend });
+/** Seconds for one epoch of `samples` images on one of our backends, on `threads` threads. */
+export async function ourEpoch(backend, mnist, { batch, samples = TRAIN, sizes = [784, 128, 64, 32, 10], threads = 1 }) {
+  const engine = await createEngine({ backend, threads });
   const model = engine.sequential({ inputSize: sizes[0], layers: layersOf(sizes), seed: 1 });
   model.compile({ optimizer: "adam", learningRate: 0.001 });
   const x = mnist.train.images.subarray(0, samples * 784);
@@ -30,6 +30,7 @@ export async function ourEpoch(backend, mnist, { batch, samples = TRAIN, sizes =
   await model.fit(x, y, { epochs: 1, batchSize: batch });
   const seconds = (performance.now() - t0) / 1000;
   model.dispose();
+  engine.dispose();
   return seconds;
 }
 

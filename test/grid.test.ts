@@ -184,6 +184,9 @@ describe("mergeReports", () => {
       .toThrow(/^config field "activations" differs: a has \["relu","leaky_relu"\], b has \["relu"\]; only "shard" may differ$/);
     expect(() => mergeReports(["a", "b"], [shard(1, 2, { initializers: ["he_normal"] }), shard(2, 2)]))
       .toThrow(/^config field "initializers" differs: a has \["he_normal"\], b has nothing/);
+    // Results depend on the thread count each run was split over.
+    expect(() => mergeReports(["a", "b"], [shard(1, 2, { threads: 2 }), shard(2, 2, { threads: 1 })]))
+      .toThrow(/^config field "threads" differs: a has 2, b has 1; only "shard" may differ$/);
     expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(1, 2)])).toThrow(/^a and b both hold shard 1\/2: duplicate or overlapping shards$/);
     expect(() => mergeReports(["a", "b"], [shard(1, 3), shard(3, 3)])).toThrow(/^missing shard 2\/3 \(got 1\/3, 3\/3\)$/);
     expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(2, 3)])).toThrow(/different splits/);
