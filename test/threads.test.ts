@@ -2,13 +2,29 @@
 // engine's wasm memory. Against the single-threaded engine: bit for bit through the threaded code
 // path on one thread, within 1e-4 on two; deterministic across runs; probes, evaluation and
 // prediction split the same way; worker failures and hangs become clear errors.
-import { describe, it, expect, afterAll } from "vitest";
+import { describe, it, expect, afterAll, vi } from "vitest";
 import { createEngine, ArgumentError, type Engine, type SequentialConfig } from "../src/index.js";
 import { Sequential, type History } from "../src/engine/sequential.js";
 import { loadThreadedKernels } from "../src/engine/wasm.js";
 import { ThreadPool } from "../src/engine/thread-pool.js";
 import { ThreadedRunner } from "../src/engine/runner.js";
 import { mnistSlice } from "./support/idx-files.js";
+
+// Every worker thread started, and whether it has exited.
+const spawned = vi.hoisted(() => [] as { exited: boolean }[]);
+vi.mock("node:worker_threads", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:worker_threads")>();
+  class TrackedWorker extends actual.Worker {
+    constructor(...args: ConstructorParameters<typeof actual.Worker>) {
+      super(...args);
+      const entry = { exited: false };
+      spawned.push(entry);
+      this.once("exit", () => void (entry.exited = true));
+    }
+  }
+  return { ...actual, Worker: TrackedWorker };
+});
+const settled = () => new Promise((r) => setTimeout(r, 200));
 
 const train = mnistSlice("train", 1500);
 const probe = train.images.subarray(0, 500 * 784);
@@ -140,6 +156,8 @@ describe("failures", () => {
     });
     await expect(fitting).rejects.toThrow(/^thread worker 1 failed: .*out of bounds/);
     expect(pool.running).toBe(0);
+    await settled();
+    expect(spawned[spawned.length - 1].exited).toBe(true);
     expect(() => model.evaluate(train.images, train.labels)).toThrow(/threads stopped after an error \(thread worker 1 failed/);
   });
 
@@ -157,6 +175,17 @@ describe("failures", () => {
       /^thread worker 1 did not reach the barrier within 300 ms$/,
     );
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it("a worker that cannot start makes the start reject naming it, and leaves no worker", async () => {
+    const { kernels } = await loadThreadedKernels("wasm-simd");
+    // A module whose instantiation fails in the worker: it imports a function nobody provides.
+    const missingImport = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 12, 1, 3, 101, 110, 118, 4, 110, 111, 112, 101, 0, 0]);
+    const module = await WebAssembly.compile(missingImport);
+    const before = spawned.length;
+    await expect(ThreadPool.start(kernels, module, 3, 5000)).rejects.toThrow(/^thread workers 1, 2 failed to start: .*nope/);
+    await settled();
+    expect(spawned.slice(before).map((w) => w.exited)).toEqual([true, true]);
   });
 
   it("rejects bad thread options with one line", async () => {

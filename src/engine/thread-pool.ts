@@ -7,7 +7,7 @@
 // worker that throws hands its message back through the control block.
 import { DyingReluError } from "../errors.js";
 import {
-  BARRIER, CMD, Control, DONE, FAILED, GO, SEEN, SPINS, STOP, arrive, work, type Cmd, type ThreadKernels, type WorkerInit,
+  BARRIER, CMD, Control, DONE, FAILED, GO, SEEN, SPINS, STOP, arrive, work, type Cmd, type ThreadKernels, type WorkerInit, type WorkerReply,
 } from "./thread-work.js";
 import { spawnThreadWorker, type ThreadWorker } from "./thread-spawn.js";
 
@@ -39,20 +39,18 @@ export class ThreadPool {
   static async start(k: ThreadKernels, module: WebAssembly.Module, threads: number, timeoutMs: number): Promise<ThreadPool> {
     const control = Control.create();
     const workers: ThreadWorker[] = [];
-    try {
-      const ready = [];
-      for (let index = 1; index < threads; index++) {
-        const w = spawnThreadWorker();
-        workers.push(w);
-        const init: WorkerInit = { module, memory: k.memory, control: control.buffer, index, threads };
-        ready.push(w.start(init, timeoutMs).then((reply) => {
-          if (!reply.ready) throw new ThreadError(`thread worker ${index} failed to start: ${reply.error}`);
-        }));
-      }
-      await Promise.all(ready);
-    } catch (e) {
+    const replies: Promise<WorkerReply>[] = [];
+    for (let index = 1; index < threads; index++) {
+      const w = spawnThreadWorker();
+      workers.push(w);
+      const init: WorkerInit = { module, memory: k.memory, control: control.buffer, index, threads };
+      replies.push(w.start(init, timeoutMs));
+    }
+    const failed = (await Promise.all(replies)).flatMap((r, i) => (r.ready ? [] : [{ index: i + 1, error: r.error }]));
+    if (failed.length) {
       for (const w of workers) w.terminate();
-      throw e instanceof DyingReluError ? e : new ThreadError(`thread workers failed to start: ${(e as Error)?.message ?? e}`);
+      const who = failed.length === 1 ? `thread worker ${failed[0].index}` : `thread workers ${failed.map((f) => f.index).join(", ")}`;
+      throw new ThreadError(`${who} failed to start: ${failed[0].error}`);
     }
     return new ThreadPool(k, control, threads, workers, timeoutMs);
   }
