@@ -141,27 +141,27 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
   const s = slice(a[A.rows], t, n);
   const start = a[A.start] + s.start;
   if (phase === 1) {
-    let loss = 0;
+    // Every case copes with a thread whose slice is empty (a batch smaller than the thread count).
     switch (cmd) {
       case Cmd.Step:
       case Cmd.Gradients:
-        loss = k.modelGradientsPart(model, a[A.data], a[A.isU8], a[A.labels], a[A.idx], start, s.rows, a[A.rows]);
+        c.results[2 * t] = k.modelGradientsPart(model, a[A.data], a[A.isU8], a[A.labels], a[A.idx], start, s.rows, a[A.rows]);
+        c.results[2 * t + 1] = k.modelCorrect(model);
         break;
       case Cmd.Evaluate:
-        if (s.rows > 0) loss = k.modelEvaluate(model, a[A.data], a[A.isU8], a[A.labels], a[A.idx], start, s.rows);
+        c.results[2 * t] = k.modelEvaluate(model, a[A.data], a[A.isU8], a[A.labels], a[A.idx], start, s.rows);
+        c.results[2 * t + 1] = k.modelCorrect(model);
         break;
       case Cmd.Predict:
-        if (s.rows > 0) k.modelPredict(model, a[A.data], a[A.isU8], a[A.idx], start, s.rows, a[A.out] + s.start * a[A.outUnits] * 4);
+        k.modelPredict(model, a[A.data], a[A.isU8], a[A.idx], start, s.rows, a[A.out] + s.start * a[A.outUnits] * 4);
         break;
       case Cmd.Probe:
         k.deadReset(model);
-        if (s.rows > 0) k.deadAccumulate(model, a[A.data], a[A.isU8], a[A.idx], start, s.rows);
+        k.deadAccumulate(model, a[A.data], a[A.isU8], a[A.idx], start, s.rows);
         break;
       default:
         throw new Error(`unknown command ${cmd}`);
     }
-    c.results[2 * t] = loss;
-    c.results[2 * t + 1] = s.rows > 0 || cmd === Cmd.Step || cmd === Cmd.Gradients ? k.modelCorrect(model) : 0;
     return;
   }
   const primary = c.models[0];
