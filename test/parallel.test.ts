@@ -13,21 +13,9 @@ import type { Cell } from "../src/grid.js";
 import { runStudyParallel, shareMnist } from "../src/study-parallel.js";
 import { resolveBackend } from "../src/engine/wasm.js";
 import { mnistSlice } from "./support/idx-files.js";
+import { spawned } from "./support/workers.js";
 
-// Every Worker the runner starts, and whether its 'exit' event has fired.
-const spawned = vi.hoisted(() => [] as { exited: boolean }[]);
-vi.mock("node:worker_threads", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("node:worker_threads")>();
-  class TrackedWorker extends actual.Worker {
-    constructor(...args: ConstructorParameters<typeof actual.Worker>) {
-      super(...args);
-      const entry = { exited: false };
-      spawned.push(entry);
-      this.once("exit", () => void (entry.exited = true));
-    }
-  }
-  return { ...actual, Worker: TrackedWorker };
-});
+vi.mock("node:worker_threads", async (original) => (await import("./support/workers.js")).trackWorkers(original));
 
 const DIST_WORKER = new URL("../dist/study-worker.js", import.meta.url);
 

@@ -9,21 +9,9 @@ import { loadThreadedKernels } from "../src/engine/wasm.js";
 import { ThreadPool } from "../src/engine/thread-pool.js";
 import { ThreadedRunner } from "../src/engine/runner.js";
 import { mnistSlice } from "./support/idx-files.js";
+import { spawned } from "./support/workers.js";
 
-// Every worker thread started, and whether it has exited.
-const spawned = vi.hoisted(() => [] as { exited: boolean }[]);
-vi.mock("node:worker_threads", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("node:worker_threads")>();
-  class TrackedWorker extends actual.Worker {
-    constructor(...args: ConstructorParameters<typeof actual.Worker>) {
-      super(...args);
-      const entry = { exited: false };
-      spawned.push(entry);
-      this.once("exit", () => void (entry.exited = true));
-    }
-  }
-  return { ...actual, Worker: TrackedWorker };
-});
+vi.mock("node:worker_threads", async (original) => (await import("./support/workers.js")).trackWorkers(original));
 const settled = () => new Promise((r) => setTimeout(r, 200));
 
 const train = mnistSlice("train", 1500);

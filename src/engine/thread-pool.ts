@@ -7,9 +7,9 @@
 // worker that throws hands its message back through the control block.
 import { DyingReluError } from "../errors.js";
 import {
-  BARRIER, CMD, Control, DONE, FAILED, GO, SEEN, SPINS, STOP, arrive, work, type Cmd, type ThreadKernels, type WorkerInit, type WorkerReply,
+  BARRIER, CMD, Control, DONE, FAILED, GO, SEEN, SPINS, STOP, arrive, work, type Cmd, type ThreadKernels, type ThreadWorker, type WorkerInit, type WorkerReply,
 } from "./thread-work.js";
-import { spawnThreadWorker, type ThreadWorker } from "./thread-spawn.js";
+import { spawnThreadWorker } from "./thread-spawn.js";
 
 // Where Atomics.wait may not block (a page's main thread), waits spin instead.
 const canBlock = (() => {

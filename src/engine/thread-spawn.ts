@@ -2,42 +2,21 @@
 // bundles get thread-spawn.browser.ts instead, through the package.json "browser" map.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import type { WorkerInit, WorkerReply } from "./thread-work.js";
+import { handshake, type ThreadWorker, type WorkerReply } from "./thread-work.js";
 
 // Both src/engine/ and dist/engine/ sit two levels below the package root; the compiled entry
 // serves both (the tests run the sources).
 const ENTRY = new URL("../../dist/engine/thread-entry.js", import.meta.url);
 
-export interface ThreadWorker {
-  /** Hands the worker its init; resolves with its first reply, or a failure after timeoutMs. */
-  start(init: WorkerInit, timeoutMs: number): Promise<WorkerReply>;
-  terminate(): void;
-}
-
 export function spawnThreadWorker(): ThreadWorker {
   const w = new Worker(ENTRY);
   w.unref(); // an idle engine must not keep the process alive
-  let answer: ((r: WorkerReply) => void) | null = null;
+  const { answer, start } = handshake((init) => w.postMessage(init));
   // Listening for "error" also keeps a failing worker from crashing the process.
-  w.on("error", (e) => answer?.({ ready: false, error: e.message }));
-  w.on("exit", (code) => answer?.({ ready: false, error: `it exited with code ${code}` }));
-  w.once("message", (r: WorkerReply) => answer?.(r));
-  return {
-    start(init, timeoutMs) {
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => answer?.({ ready: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-        answer = (r) => {
-          clearTimeout(timer);
-          answer = null;
-          resolve(r);
-        };
-        w.postMessage(init);
-      });
-    },
-    terminate() {
-      void w.terminate();
-    },
-  };
+  w.on("error", (e) => answer({ ready: false, error: e.message }));
+  w.on("exit", (code) => answer({ ready: false, error: `it exited with code ${code}` }));
+  w.once("message", (r: WorkerReply) => answer(r));
+  return { start, terminate: () => void w.terminate() };
 }
 
 /** The default thread count: the cores this process may use. */

@@ -60,6 +60,34 @@ export interface WorkerInit {
 
 export type WorkerReply = { ready: true } | { ready: false; error: string };
 
+/** A spawned worker as the pool sees it (thread-spawn.ts makes one for Node, one for pages). */
+export interface ThreadWorker {
+  /** Hands the worker its init; resolves with its first reply, or a failure after timeoutMs. */
+  start(init: WorkerInit, timeoutMs: number): Promise<WorkerReply>;
+  terminate(): void;
+}
+
+/**
+ * The start handshake both spawners share: `start` posts the init and resolves with the first
+ * reply that `answer` receives (a message, or a failure the spawner reports), or a timeout.
+ */
+export function handshake(post: (init: WorkerInit) => void): { answer(r: WorkerReply): void; start: ThreadWorker["start"] } {
+  let pending: ((r: WorkerReply) => void) | null = null;
+  return {
+    answer: (r) => pending?.(r),
+    start: (init, timeoutMs) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => pending?.({ ready: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+        pending = (r) => {
+          clearTimeout(timer);
+          pending = null;
+          resolve(r);
+        };
+        post(init);
+      }),
+  };
+}
+
 // Polls before sleeping in Atomics.wait: the other threads usually arrive within microseconds,
 // and waking from a wait costs tens of them.
 export const SPINS = 20_000;
