@@ -8,13 +8,14 @@
 //   3     he_normal       2      fan_in   truncated_normal
 //   4     lecun_normal    1      fan_in   truncated_normal
 //   5     lecun_uniform   1      fan_in   uniform
+//   6     randomized_asymmetric (Lu et al. 2019; not Keras, not VarianceScaling: see randomizedAsymmetricUnit)
 //
 // (n = fan_in, or (fan_in + fan_out)/2 for fan_avg.) The truncated normal's σ is divided by the
 // standard deviation of a unit normal cut at ±2 so that the *drawn* values have variance scale/n,
 // as Keras does; values beyond 2σ are re-drawn (TF's truncated_normal). Normals come from
 // Marsaglia's polar method on rngUniform with a log built from +, −, ×, ÷ only (log64 below), so
 // the js twin (src/engine/js-kernels.ts) draws the same numbers bit for bit.
-import { rngUniform } from "./prng";
+import { rngUniform, rngBelow } from "./prng";
 
 export const INIT_GLOROT_UNIFORM: i32 = 0;
 export const INIT_GLOROT_NORMAL: i32 = 1;
@@ -22,6 +23,14 @@ export const INIT_HE_UNIFORM: i32 = 2;
 export const INIT_HE_NORMAL: i32 = 3;
 export const INIT_LECUN_NORMAL: i32 = 4;
 export const INIT_LECUN_UNIFORM: i32 = 5;
+export const INIT_RANDOMIZED_ASYMMETRIC: i32 = 6;
+
+/**
+ * The symmetric part's scale of randomized asymmetric initialisation with P = Beta(2, 1): the
+ * other weights are N(0, (RAI_SIGMA/√fan_in)²), the σ Lu et al. give for that P (and their
+ * reference code uses).
+ */
+export const RAI_SIGMA: f64 = 0.6007;
 
 /** The standard deviation of a unit normal truncated to [−2, 2] (Keras' constant). */
 export const TRUNCATED_STDDEV: f64 = 0.87962566103423978;
@@ -82,26 +91,81 @@ export function glorotUniform(rng: usize, w: usize, fanIn: i32, fanOut: i32, ld:
   }
 }
 
-/** Draws w[fanIn, ld]'s first fanOut columns with initialiser `init` (codes above), row by row. */
-export function initKernel(rng: usize, w: usize, fanIn: i32, fanOut: i32, ld: i32, init: i32): void {
+/**
+ * Randomized asymmetric initialisation of unit j (Lu, Shin, Su, Karniadakis 2019, "Dying ReLU and
+ * Initialization", arXiv 1903.06733): of the unit's fanIn + 1 incoming parameters (its column of
+ * w, then its bias b[j]) one, chosen uniformly, is drawn from the positive P = Beta(2, 1), the
+ * others from the symmetric Q = N(0, σ²), σ = RAI_SIGMA/√fanIn. Where the paper leaves a choice:
+ * Q is the plain (untruncated) normal, the bias takes part in the draw (so it may be the positive
+ * one), and Beta(2, 1) is drawn by inversion, √U (its CDF is x²). Draw order: the index, then the
+ * fanIn + 1 values top to bottom, bias last.
+ */
+export function randomizedAsymmetricUnit(rng: usize, w: usize, b: usize, j: i32, fanIn: i32, ld: i32): void {
+  const k = <i32>rngBelow(rng, <u32>(fanIn + 1));
+  const sigma = RAI_SIGMA / Math.sqrt(<f64>fanIn);
+  for (let i = 0; i <= fanIn; i++) {
+    const v: f64 = i == k ? Math.sqrt(<f64>rngUniform(rng)) : rngNormal(rng) * sigma;
+    store<f32>(i < fanIn ? w + ((<usize>i * ld + j) << 2) : b + (<usize>j << 2), <f32>v);
+  }
+}
+
+/**
+ * Draws unit j's incoming weights (column j of w[fanIn, ld]) and bias again with initialiser
+ * `init`, as ReDo recycling does: the same distribution as initKernel's for that layer, the bias
+ * 0 except for randomized_asymmetric, whose draw includes it.
+ */
+export function initUnit(rng: usize, w: usize, b: usize, j: i32, fanIn: i32, fanOut: i32, ld: i32, init: i32): void {
+  if (init == INIT_RANDOMIZED_ASYMMETRIC) {
+    randomizedAsymmetricUnit(rng, w, b, j, fanIn, ld);
+    return;
+  }
+  store<f32>(b + (<usize>j << 2), 0);
+  if (init == INIT_GLOROT_NORMAL || init == INIT_HE_NORMAL || init == INIT_LECUN_NORMAL) {
+    const sigma = normalSigma(init, fanIn, fanOut);
+    for (let i = 0; i < fanIn; i++) store<f32>(w + ((<usize>i * ld + j) << 2), <f32>(rngTruncatedNormal(rng) * sigma));
+  } else {
+    const limit = uniformLimit(init, fanIn, fanOut);
+    for (let i = 0; i < fanIn; i++) store<f32>(w + ((<usize>i * ld + j) << 2), (rngUniform(rng) * 2 - 1) * limit);
+  }
+}
+
+/** The uniform initialisers' bound √(3·scale/n), in f32. */
+function uniformLimit(init: i32, fanIn: i32, fanOut: i32): f32 {
+  if (init == INIT_GLOROT_UNIFORM) return <f32>Math.sqrt(6.0 / <f64>(fanIn + fanOut));
+  return <f32>Math.sqrt(3 * (init == INIT_HE_UNIFORM ? 2.0 : 1.0) / <f64>fanIn);
+}
+
+/** The truncated normals' σ = √(scale/n)/TRUNCATED_STDDEV. */
+function normalSigma(init: i32, fanIn: i32, fanOut: i32): f64 {
+  const scale: f64 = init == INIT_HE_NORMAL ? 2 : 1;
+  const n: f64 = init == INIT_GLOROT_NORMAL ? <f64>(fanIn + fanOut) / 2 : <f64>fanIn;
+  return Math.sqrt(scale / n) / TRUNCATED_STDDEV;
+}
+
+/**
+ * Draws w[fanIn, ld]'s first fanOut columns with initialiser `init` (codes above), row by row;
+ * randomized_asymmetric draws unit by unit and also sets b's first fanOut entries.
+ */
+export function initKernel(rng: usize, w: usize, b: usize, fanIn: i32, fanOut: i32, ld: i32, init: i32): void {
+  if (init == INIT_RANDOMIZED_ASYMMETRIC) {
+    for (let j = 0; j < fanOut; j++) randomizedAsymmetricUnit(rng, w, b, j, fanIn, ld);
+    return;
+  }
   if (init == INIT_GLOROT_UNIFORM) {
     glorotUniform(rng, w, fanIn, fanOut, ld);
     return;
   }
-  const scale: f64 = init == INIT_HE_UNIFORM || init == INIT_HE_NORMAL ? 2 : 1;
-  const n: f64 = init == INIT_GLOROT_NORMAL ? <f64>(fanIn + fanOut) / 2 : <f64>fanIn;
-  const normal = init == INIT_GLOROT_NORMAL || init == INIT_HE_NORMAL || init == INIT_LECUN_NORMAL;
-  if (!normal) {
-    const limit = <f32>Math.sqrt(3 * scale / n);
+  if (init == INIT_GLOROT_NORMAL || init == INIT_HE_NORMAL || init == INIT_LECUN_NORMAL) {
+    const sigma = normalSigma(init, fanIn, fanOut);
     for (let i = 0; i < fanIn; i++) {
       const row = w + ((<usize>i * ld) << 2);
-      for (let j = 0; j < fanOut; j++) store<f32>(row + (<usize>j << 2), (rngUniform(rng) * 2 - 1) * limit);
+      for (let j = 0; j < fanOut; j++) store<f32>(row + (<usize>j << 2), <f32>(rngTruncatedNormal(rng) * sigma));
     }
     return;
   }
-  const sigma = Math.sqrt(scale / n) / TRUNCATED_STDDEV;
+  const limit = uniformLimit(init, fanIn, fanOut);
   for (let i = 0; i < fanIn; i++) {
     const row = w + ((<usize>i * ld) << 2);
-    for (let j = 0; j < fanOut; j++) store<f32>(row + (<usize>j << 2), <f32>(rngTruncatedNormal(rng) * sigma));
+    for (let j = 0; j < fanOut; j++) store<f32>(row + (<usize>j << 2), (rngUniform(rng) * 2 - 1) * limit);
   }
 }

@@ -445,7 +445,7 @@ export function modelPredict(m: Model, data: usize, isU8: bool, idx: usize, star
 
 /**
  * Re-seeds the generator and draws every kernel again with its layer's initialiser (inits: one
- * i32 code per layer, assembly/init.ts), biases zero: with all codes 0 it reproduces modelNew's
+ * i32 code per layer, assembly/init.ts), biases zero (randomized_asymmetric draws them too): with all codes 0 it reproduces modelNew's
  * draw exactly. For layers that ask for another initialiser than glorot_uniform.
  */
 export function modelInitialize(m: Model, inits: usize, seed: u32): void {
@@ -455,7 +455,7 @@ export function modelInitialize(m: Model, inits: usize, seed: u32): void {
     const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
     memory.fill(layer.w, 0, (<usize>layer.inDim * layer.width) << 2);
     memory.fill(layer.b, 0, <usize>layer.width << 2);
-    initKernel(m.rng, layer.w, fanIn, layer.units, layer.width, load<i32>(inits + (<usize>l << 2)));
+    initKernel(m.rng, layer.w, layer.b, fanIn, layer.units, layer.width, load<i32>(inits + (<usize>l << 2)));
   }
 }
 

@@ -42,7 +42,8 @@ Flags (default in brackets):
                             never positive (the others) on every probe image [relu]
   --init LIST               kernel initialisers of the hidden layers to compare, from
                             ${INITIALIZERS.slice(0, 3).join(", ")},
-                            ${INITIALIZERS.slice(3).join(", ")} [glorot_uniform]
+                            ${INITIALIZERS.slice(3, 6).join(", ")},
+                            ${INITIALIZERS.slice(6).join(", ")} (Lu et al. 2019) [glorot_uniform]
   --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ACTIVATION_ALPHA.leaky_relu} and ${ACTIVATION_ALPHA.elu.toFixed(1)}]
   --seeds N                 train each cell (rate, activation, init) with seeds N, N+1, …, the
                             --seed and the next N−1; the summary gives mean ± std (min–max)

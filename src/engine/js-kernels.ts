@@ -138,8 +138,10 @@ const INIT_GLOROT_UNIFORM = 0;
 const INIT_GLOROT_NORMAL = 1;
 const INIT_HE_UNIFORM = 2;
 const INIT_HE_NORMAL = 3;
-const INIT_LECUN_UNIFORM = 5; // 4, lecun_normal, is the truncated-normal branch with scale 1, fan_in
+const INIT_LECUN_NORMAL = 4;
+const INIT_RANDOMIZED_ASYMMETRIC = 6;
 const TRUNCATED_STDDEV = 0.87962566103423978;
+const RAI_SIGMA = 0.6007;
 
 const f64Cell = new Float64Array(1);
 const u32Cell = new Uint32Array(f64Cell.buffer); // [1] is the high word (little-endian, as wasm)
@@ -185,23 +187,44 @@ export function rngTruncatedNormal(s: Uint32Array): number {
   return x;
 }
 
-/** initKernel: row by row into F at float offset w with row stride ld. */
-function initKernel(F: Float32Array, rng: Uint32Array, w: number, fanIn: number, fanOut: number, ld: number, init: number): void {
-  const fr = Math.fround;
-  if (init === INIT_GLOROT_UNIFORM || init === INIT_HE_UNIFORM || init === INIT_LECUN_UNIFORM) {
-    const limit = init === INIT_GLOROT_UNIFORM ? fr(Math.sqrt(6 / (fanIn + fanOut))) : fr(Math.sqrt((3 * (init === INIT_HE_UNIFORM ? 2 : 1)) / fanIn));
+/** The uniform initialisers' bound, as uniformLimit (an f32 value). */
+function uniformLimit(init: number, fanIn: number, fanOut: number): number {
+  return Math.fround(init === INIT_GLOROT_UNIFORM ? Math.sqrt(6 / (fanIn + fanOut)) : Math.sqrt((3 * (init === INIT_HE_UNIFORM ? 2 : 1)) / fanIn));
+}
+
+/** The truncated normals' σ, as normalSigma. */
+function normalSigma(init: number, fanIn: number, fanOut: number): number {
+  const n = init === INIT_GLOROT_NORMAL ? (fanIn + fanOut) / 2 : fanIn;
+  return Math.sqrt((init === INIT_HE_NORMAL ? 2 : 1) / n) / TRUNCATED_STDDEV;
+}
+
+const isNormal = (init: number) => init === INIT_GLOROT_NORMAL || init === INIT_HE_NORMAL || init === INIT_LECUN_NORMAL;
+
+/** randomizedAsymmetricUnit: unit j's column of w (stride ld) and b[j], one of them Beta(2, 1). */
+function randomizedAsymmetricUnit(F: Float32Array, rng: Uint32Array, w: number, b: number, j: number, fanIn: number, ld: number): void {
+  const k = rngBelow(rng, fanIn + 1);
+  const sigma = RAI_SIGMA / Math.sqrt(fanIn);
+  for (let i = 0; i <= fanIn; i++) F[i < fanIn ? w + i * ld + j : b + j] = i === k ? Math.sqrt(rngUniform(rng)) : rngNormal(rng) * sigma;
+}
+
+/** initKernel: row by row into F at float offset w with row stride ld (randomized_asymmetric unit by unit, with b). */
+function initKernel(F: Float32Array, rng: Uint32Array, w: number, b: number, fanIn: number, fanOut: number, ld: number, init: number): void {
+  if (init === INIT_RANDOMIZED_ASYMMETRIC) {
+    for (let j = 0; j < fanOut; j++) randomizedAsymmetricUnit(F, rng, w, b, j, fanIn, ld);
+    return;
+  }
+  if (isNormal(init)) {
+    const sigma = normalSigma(init, fanIn, fanOut);
     for (let i = 0; i < fanIn; i++) {
       const row = w + i * ld;
-      for (let j = 0; j < fanOut; j++) F[row + j] = fr((rngUniform(rng) * 2 - 1) * limit);
+      for (let j = 0; j < fanOut; j++) F[row + j] = rngTruncatedNormal(rng) * sigma;
     }
     return;
   }
-  const scale = init === INIT_HE_NORMAL ? 2 : 1;
-  const n = init === INIT_GLOROT_NORMAL ? (fanIn + fanOut) / 2 : fanIn;
-  const sigma = Math.sqrt(scale / n) / TRUNCATED_STDDEV;
+  const limit = uniformLimit(init, fanIn, fanOut);
   for (let i = 0; i < fanIn; i++) {
     const row = w + i * ld;
-    for (let j = 0; j < fanOut; j++) F[row + j] = rngTruncatedNormal(rng) * sigma;
+    for (let j = 0; j < fanOut; j++) F[row + j] = Math.fround((rngUniform(rng) * 2 - 1) * limit);
   }
 }
 
@@ -681,14 +704,14 @@ export function createJsKernels(): Kernels {
       ly.absSum = allocZeroed(ly.width * 4);
       // Glorot-uniform, drawn row by row over the real units as assembly/init.ts does.
       const fanIn = l === 0 ? inputSize : layers[l - 1].units;
-      initKernel(F, md.rng, ly.w >> 2, fanIn, ly.units, ly.width, INIT_GLOROT_UNIFORM);
+      initKernel(F, md.rng, ly.w >> 2, ly.b >> 2, fanIn, ly.units, ly.width, INIT_GLOROT_UNIFORM);
     }
     const handle = alloc(ALIGN);
     models.set(handle, md);
     return handle;
   }
 
-  /** Re-seeds and redraws every kernel with its layer's initialiser, biases zero, as modelInitialize. */
+  /** Re-seeds and redraws every kernel with its layer's initialiser, biases zero (or RAI's), as modelInitialize. */
   function modelInitialize(m: number, inits: number, seed: number): void {
     views();
     const md = model(m);
@@ -697,7 +720,7 @@ export function createJsKernels(): Kernels {
       const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
       F.fill(0, ly.w >> 2, (ly.w >> 2) + ly.inDim * ly.width);
       F.fill(0, ly.b >> 2, (ly.b >> 2) + ly.width);
-      initKernel(F, md.rng, ly.w >> 2, fanIn, ly.units, ly.width, I[(inits >> 2) + l]);
+      initKernel(F, md.rng, ly.w >> 2, ly.b >> 2, fanIn, ly.units, ly.width, I[(inits >> 2) + l]);
     });
   }
 

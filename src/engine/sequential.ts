@@ -12,9 +12,12 @@ import { encodeModel, type ModelFile } from "./model-file.js";
 export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
 // index = engine code (assembly/kernels/activations.ts)
 export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax", "leaky_relu", "elu", "gelu"];
-export type Initializer = "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal" | "lecun_normal" | "lecun_uniform";
+export type Initializer =
+  | "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal" | "lecun_normal" | "lecun_uniform" | "randomized_asymmetric";
 // index = engine code (assembly/init.ts)
-export const INITIALIZERS: readonly Initializer[] = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "lecun_uniform"];
+export const INITIALIZERS: readonly Initializer[] = [
+  "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "lecun_uniform", "randomized_asymmetric",
+];
 /** Hidden activations whose units deadUnits/deadMask report. */
 const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
 export type Labels = Uint8Array | Int32Array;
@@ -27,7 +30,10 @@ export interface LayerConfig {
    * (default 1.0); a number ≥ 0, only for those two activations.
    */
   alpha?: number;
-  /** Keras' kernel_initializer by name (default "glorot_uniform"); biases always start at 0. */
+  /**
+   * Keras' kernel_initializer by name (default "glorot_uniform"); biases start at 0, except with
+   * "randomized_asymmetric" (Lu et al. 2019), which draws each unit's bias with its weights.
+   */
   kernelInitializer?: Initializer;
   /**
    * Keras' kernel_regularizer=L2(l2): adds l2·Σw² over the kernel to the loss (training and
