@@ -29,6 +29,8 @@ export interface StudyConfig {
   kernelInitializer?: Initializer;
   /** leaky_relu's negative slope or elu's α [Keras' 0.3 and 1.0]; ignored by relu and gelu. */
   alpha?: number;
+  /** Adam's linear learning-rate warmup over this many steps (compile's warmupSteps) [none]. */
+  warmupSteps?: number;
 }
 
 /** The notebook's last cell. */
@@ -106,6 +108,7 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
   if (config.alpha !== undefined && !(config.alpha >= 0 && Number.isFinite(config.alpha))) {
     throw new ArgumentError(`alpha must be a finite number ≥ 0, got ${config.alpha}`);
   }
+  if (config.warmupSteps !== undefined) integerAtLeast("warmup steps", config.warmupSteps, 0);
   const n = data.train.count;
   const nTrain = config.validationData === "test" ? n : trainCount(n, config.validationSplit);
   if (config.batchSize > nTrain) {
@@ -159,7 +162,7 @@ export async function runOne(
   });
   const deadUnitsPerEpoch: DeadUnits[][] = [];
   try {
-    model.compile({ optimizer: "adam", learningRate });
+    model.compile({ optimizer: "adam", learningRate, warmupSteps: config.warmupSteps });
     // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
     let previousMasks = model.deadMask(probe);
     const lastFiredEpoch = previousMasks.map((mask) => Array.from(mask, () => -1));

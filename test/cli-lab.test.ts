@@ -212,7 +212,7 @@ describe("dying-relu sweep --activation and --init", () => {
 
   const bad: [string, string[], RegExp][] = [
     ["--activation tanh", ["--activation", "tanh"], /^dying-relu: --activation accepts relu, leaky_relu, elu, gelu; got "tanh"/],
-    ["--init foo", ["--init", "foo"], /^dying-relu: --init accepts glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform; got "foo"/],
+    ["--init foo", ["--init", "foo"], /^dying-relu: --init accepts glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform, randomized_asymmetric; got "foo"/],
     ["an activation twice", ["--activation", "relu,elu,relu"], /--activation lists "relu" twice/],
     ["softmax as a hidden activation", ["--activation", "softmax"], /--activation accepts relu, leaky_relu, elu, gelu; got "softmax"/],
     ["--alpha without leaky_relu or elu", ["--alpha", "0.1"], /--alpha applies only to leaky_relu and elu/],

@@ -44,6 +44,8 @@ Flags (default in brackets):
                             ${INITIALIZERS.slice(0, 3).join(", ")},
                             ${INITIALIZERS.slice(3, 6).join(", ")},
                             ${INITIALIZERS.slice(6).join(", ")} (Lu et al. 2019) [glorot_uniform]
+  --warmup N                warm the learning rate up linearly over the first N steps (Keras 3's
+                            CosineDecay warmup: step i+1 uses lr·min(1, i/N)) [none]
   --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ACTIVATION_ALPHA.leaky_relu} and ${ACTIVATION_ALPHA.elu.toFixed(1)}]
   --seeds N                 train each cell (rate, activation, init) with seeds N, N+1, …, the
                             --seed and the next N−1; the summary gives mean ± std (min–max)
@@ -92,6 +94,7 @@ const FLAGS = {
   activation: { type: "string" },
   init: { type: "string" },
   alpha: { type: "string" },
+  warmup: { type: "string" },
   shard: { type: "string" },
   csv: { type: "string" },
   save: { type: "string" },
@@ -168,6 +171,7 @@ export function parseSweepArgs(args: string[]) {
       throw new ArgumentError(`--alpha applies only to leaky_relu and elu, and --activation is ${axes.activations.join(",")}`);
     }
   }
+  if (values.warmup !== undefined) config.warmupSteps = integer("warmup", values.warmup);
   const shard: Shard | null = values.shard === undefined ? null : parseShard(values.shard);
   let workers: number | undefined;
   if (values.workers !== undefined) {
@@ -262,6 +266,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const inputSize = data.train.rows * data.train.cols;
   out.write(
     `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
+      (config.warmupSteps ? ` (warmup ${config.warmupSteps} steps)` : "") +
       (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +
       ` · ${workers} worker${workers === 1 ? "" : "s"} × ${used} thread${used === 1 ? "" : "s"}` +
       (engine?.threadsNote ? ` (${engine.threadsNote})\n` : "\n") +

@@ -78,11 +78,19 @@ export interface CompileConfig {
   clipnorm?: number;
   /** Clip every gradient value to [−clipvalue, clipvalue]. */
   clipvalue?: number;
+  /**
+   * Linear learning-rate warmup over this many steps (every optimizer; 0, the default, is none):
+   * the update after `i` earlier ones (Keras' optimizer.iterations) uses
+   * learningRate·min(1, i/warmupSteps), exactly Keras 3's CosineDecay(initial_learning_rate=0,
+   * decay_steps=1, alpha=1.0, warmup_target=learningRate, warmup_steps=warmupSteps).
+   */
+  warmupSteps?: number;
 }
 
 /** The resolved optimizer as the engine takes it (modelUpdate). */
 interface Optimizer extends Update {
   config: CompileConfig;
+  warmupSteps: number;
 }
 
 const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
@@ -91,7 +99,7 @@ const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
   sgd: ["momentum", "nesterov"],
   rmsprop: ["rho", "momentum", "epsilon", "centered"],
 };
-const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue"];
+const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue", "warmupSteps"];
 
 function nonNegative(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -115,7 +123,8 @@ function resolveOptimizer(config: CompileConfig): Optimizer {
   const clipnorm = config.clipnorm === undefined ? 0 : positiveFinite("clipnorm", config.clipnorm);
   const clipvalue = config.clipvalue === undefined ? 0 : positiveFinite("clipvalue", config.clipvalue);
   if (clipnorm > 0 && clipvalue > 0) throw new ArgumentError("give either clipnorm or clipvalue, not both (as Keras)");
-  const common = { config, learningRate, weightDecay, clipnorm, clipvalue };
+  const warmupSteps = integerAtLeast("warmupSteps", config.warmupSteps ?? 0, 0);
+  const common = { config, learningRate, weightDecay, clipnorm, clipvalue, warmupSteps };
   if (name === "adam" || name === "adamw") {
     return {
       ...common, kind: 0,
@@ -353,6 +362,16 @@ export class Sequential {
     this.k.modelResetOptimizer(this.live());
   }
 
+  /**
+   * The optimizer step for the update after `iterations` earlier ones, its learning rate warmed
+   * up as Keras 3's CosineDecay warmup from 0: (target − 0)·(iterations/warmupSteps) + 0 while
+   * iterations < warmupSteps (so the very first update has rate 0, as in Keras), then constant.
+   */
+  private updateAt(opt: Optimizer, iterations: number): Update {
+    if (iterations >= opt.warmupSteps) return opt;
+    return { ...opt, learningRate: opt.learningRate * (iterations / opt.warmupSteps) };
+  }
+
   async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
     const opt = this.compiled();
     const epochs = integerAtLeast("epochs", options.epochs ?? FIT.epochs, 1);
@@ -401,7 +420,7 @@ export class Sequential {
         for (let step = 0; step < steps && !this.stopTraining; step++) {
           const start = step * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
-          const { loss, hits: stepHits } = this.runner.step(m, opt, { data, isU8, labels, idx, start, rows });
+          const { loss, hits: stepHits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), { data, isU8, labels, idx, start, rows });
           if (!Number.isFinite(loss)) {
             history.diverged = { epoch: epoch + 1, step: step + 1 };
             break;
@@ -446,7 +465,7 @@ export class Sequential {
     const m = this.live();
     this.runner.reserve(m, n);
     return this.mem.with([x, Int32Array.from(y)], ([data, labels]) => {
-      const { loss, hits } = this.runner.step(m, opt, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels, idx: 0, start: 0, rows: n });
+      const { loss, hits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), { data, isU8: x instanceof Uint8Array ? 1 : 0, labels, idx: 0, start: 0, rows: n });
       return { loss: loss / n, accuracy: hits / n };
     });
   }

@@ -1,0 +1,73 @@
+// The remedies' sweep flags through the built bin: each reaches the study (the CLI's runs equal
+// the library's runOne with the same config), shows in the header and the JSON config, and bad
+// values are one-line errors.
+import { describe, it, expect, beforeAll } from "vitest";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createEngine, type Engine } from "../src/index.js";
+import { loadMnist } from "../src/data/mnist-node.js";
+import { NOTEBOOK, runOne, type StudyConfig } from "../src/study.js";
+import type { Mnist } from "../src/data/mnist.js";
+import { mnistFolder } from "./support/idx-files.js";
+import { cli } from "./support/cli.js";
+
+let data: string;
+let dir: string;
+let mnist: Mnist;
+let engine: Engine;
+const BASE = ["--lr", "0.05", "--epochs", "2", "--batch-size", "64", "--layers", "32,16", "--probe", "100", "--seed", "3", "--quiet", "--workers", "1", "--backend", "wasm-simd"];
+const CONFIG: StudyConfig = { ...NOTEBOOK, learningRates: [0.05], epochs: 2, batchSize: 64, layers: [32, 16], probe: 100, seed: 3 };
+
+beforeAll(async () => {
+  data = mnistFolder(960, 100);
+  dir = mkdtempSync(join(tmpdir(), "dying-relu-remedies-"));
+  mnist = await loadMnist(data);
+  engine = await createEngine({ backend: "wasm-simd" });
+});
+
+/** Runs the sweep with `flags` and returns its stdout and the JSON report. */
+async function sweep(name: string, ...flags: string[]) {
+  const file = join(dir, `${name}.json`);
+  const r = await cli("sweep", "--data", data, ...BASE, ...flags, "--json", file);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return { stdout: r.stdout, report: JSON.parse(readFileSync(file, "utf8")) };
+}
+
+const untimed = <T extends { seconds: number }>({ seconds: _, ...rest }: T) => rest;
+
+describe("dying-relu sweep remedies", () => {
+  it("--warmup N: Adam warmed up over N steps, as runOne with warmupSteps", async () => {
+    const { stdout, report } = await sweep("warmup", "--warmup", "20");
+    expect(stdout.split("\n")[0]).toContain("· Adam (warmup 20 steps)");
+    expect(report.config.warmupSteps).toBe(20);
+    const lib = await runOne(engine, mnist, { ...CONFIG, warmupSteps: 20 }, 0.05);
+    expect(untimed(report.runs[0])).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
+    const plain = await runOne(engine, mnist, CONFIG, 0.05);
+    expect(plain.history.loss).not.toEqual(lib.history.loss);
+  });
+
+  it("--init randomized_asymmetric reaches the hidden layers", async () => {
+    const { report } = await sweep("rai", "--init", "randomized_asymmetric");
+    expect(report.runs[0].kernelInitializer).toBe("randomized_asymmetric");
+    const lib = await runOne(engine, mnist, { ...CONFIG, kernelInitializer: "randomized_asymmetric" }, 0.05);
+    expect(untimed(report.runs[0])).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["--warmup x", ["--warmup", "x"], /--warmup expects a whole number, got "x"/],
+    ["--warmup -3", ["--warmup=-3"], /--warmup expects a whole number, got "-3"/],
+  ];
+  it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {
+    const { code, stderr } = await cli("sweep", "--data", data, ...BASE, ...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("help lists the flags", async () => {
+    const help = (await cli("sweep", "--help")).stdout;
+    for (const flag of ["--warmup N", "randomized_asymmetric"]) expect(help).toContain(flag);
+  });
+});
