@@ -9,6 +9,7 @@ export {
   modelReplica, modelGradientsPart, modelUpdateRange, modelSetStep, modelReduce,
 } from "./model";
 export { deadReset, deadAccumulate, deadCount, deadMerge } from "./dead";
+export { modelRecycle } from "./recycle";
 
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);

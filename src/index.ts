@@ -5,6 +5,7 @@ export {
   Sequential, DEFAULT_SEED,
   type Activation, type Initializer, type OptimizerName, type LayerConfig, type SequentialConfig, type CompileConfig, type FitOptions,
   type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type DeadUnits, type DeadUnitsOptions, type UnitActivity, type Labels,
+  type RecycleOptions, type RecycledUnits,
 } from "./engine/sequential.js";
 export type { Inputs } from "./engine/memory.js";
 export { ModelFileError, MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./engine/model-file.js";

@@ -31,6 +31,11 @@ export interface StudyConfig {
   alpha?: number;
   /** Adam's linear learning-rate warmup over this many steps (compile's warmupSteps) [none]. */
   warmupSteps?: number;
+  /**
+   * ReDo recycling (fit's recycle): every `every` steps the τ-dormant hidden units (τ default
+   * 0.025) on a batch-sized probe of the epoch's training order are re-initialised [none].
+   */
+  recycle?: { every: number; tau?: number };
 }
 
 /** The notebook's last cell. */
@@ -64,6 +69,8 @@ export interface Run {
    * the probe, −1 if it was dead after every epoch. Absent in files from before it was recorded.
    */
   lastFiredEpoch?: number[][];
+  /** With config.recycle: per completed epoch, per hidden layer, the units ReDo recycled in it. */
+  recycledPerEpoch?: { layer: string; recycled: number }[][];
   diverged: Divergence | null;
   seconds: number;
 }
@@ -109,6 +116,11 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
     throw new ArgumentError(`alpha must be a finite number ≥ 0, got ${config.alpha}`);
   }
   if (config.warmupSteps !== undefined) integerAtLeast("warmup steps", config.warmupSteps, 0);
+  if (config.recycle !== undefined) {
+    integerAtLeast("recycle every", config.recycle.every, 1);
+    const tau = config.recycle.tau;
+    if (tau !== undefined && !(tau >= 0 && Number.isFinite(tau))) throw new ArgumentError(`recycle tau must be a finite number ≥ 0, got ${tau}`);
+  }
   const n = data.train.count;
   const nTrain = config.validationData === "test" ? n : trainCount(n, config.validationSplit);
   if (config.batchSize > nTrain) {
@@ -170,6 +182,7 @@ export async function runOne(
     const history = await model.fit(train.images, train.labels, {
       epochs: config.epochs,
       batchSize: config.batchSize,
+      ...(config.recycle && { recycle: config.recycle }),
       ...(config.validationData === "test"
         ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
         : { validationSplit: config.validationSplit }),
@@ -194,6 +207,9 @@ export async function runOne(
       deadUnits: history.diverged || deadUnitsPerEpoch.length === 0 ? model.deadUnits(probe) : deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1],
       deadUnitsPerEpoch,
       lastFiredEpoch,
+      ...(history.recycled && {
+        recycledPerEpoch: history.recycled.map((counts) => counts.map((recycled, l) => ({ layer: `dense_${l + 1}`, recycled }))),
+      }),
       diverged: history.diverged,
       seconds,
     };

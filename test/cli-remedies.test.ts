@@ -55,7 +55,23 @@ describe("dying-relu sweep remedies", () => {
     expect(untimed(report.runs[0])).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
   });
 
+  it("--redo-every N --redo-tau F: ReDo recycling, counted per epoch and layer, as runOne with recycle", async () => {
+    const { stdout, report } = await sweep("redo", "--lr", "0.5", "--redo-every", "3", "--redo-tau", "0.1");
+    expect(stdout.split("\n")[0]).toContain("· ReDo every 3 steps (τ 0.1)");
+    expect(report.config.recycle).toEqual({ every: 3, tau: 0.1 });
+    const run = report.runs[0];
+    expect(run.recycledPerEpoch).toHaveLength(2);
+    for (const epoch of run.recycledPerEpoch) expect(epoch.map((e: { layer: string }) => e.layer)).toEqual(["dense_1", "dense_2"]);
+    const lib = await runOne(engine, mnist, { ...CONFIG, recycle: { every: 3, tau: 0.1 } }, 0.5);
+    expect(untimed(run)).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
+    expect(lib.recycledPerEpoch!.flat().some((e) => e.recycled > 0)).toBe(true);
+    expect((await runOne(engine, mnist, CONFIG, 0.5)).recycledPerEpoch).toBeUndefined();
+  });
+
   const bad: [string, string[], RegExp][] = [
+    ["--redo-every 0", ["--redo-every", "0"], /--redo-every must be at least 1, got 0/],
+    ["--redo-tau without --redo-every", ["--redo-tau", "0.1"], /--redo-tau needs --redo-every/],
+    ["a negative --redo-tau", ["--redo-every", "2", "--redo-tau=-1"], /--redo-tau must be at least 0, got -1/],
     ["--warmup x", ["--warmup", "x"], /--warmup expects a whole number, got "x"/],
     ["--warmup -3", ["--warmup=-3"], /--warmup expects a whole number, got "-3"/],
   ];
@@ -68,6 +84,6 @@ describe("dying-relu sweep remedies", () => {
 
   it("help lists the flags", async () => {
     const help = (await cli("sweep", "--help")).stdout;
-    for (const flag of ["--warmup N", "randomized_asymmetric"]) expect(help).toContain(flag);
+    for (const flag of ["--warmup N", "randomized_asymmetric", "--redo-every N", "--redo-tau F"]) expect(help).toContain(flag);
   });
 });

@@ -14,7 +14,7 @@ import { trainCount } from "../keras-defaults.js";
 import { NOTEBOOK, checkStudy, runOne, type Run, type StudyConfig } from "../study.js";
 import { runStudyParallel } from "../study-parallel.js";
 import { DEFAULT_AXES, HIDDEN_ACTIVATIONS, expandGrid, isDefaultCell, parseShard, shardPositions, type Axes, type Cell, type Shard } from "../grid.js";
-import { INITIALIZERS } from "../engine/sequential.js";
+import { DEFAULT_TAU, INITIALIZERS } from "../engine/sequential.js";
 import { ACTIVATION_ALPHA } from "../keras-defaults.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
@@ -46,6 +46,10 @@ Flags (default in brackets):
                             ${INITIALIZERS.slice(6).join(", ")} (Lu et al. 2019) [glorot_uniform]
   --warmup N                warm the learning rate up linearly over the first N steps (Keras 3's
                             CosineDecay warmup: step i+1 uses lr·min(1, i/N)) [none]
+  --redo-every N            ReDo (Sokar et al. 2023): every N steps re-initialise the hidden units
+                            that are τ-dormant on a batch of training images, zero their outgoing
+                            weights and optimizer moments; the JSON counts them per epoch [off]
+  --redo-tau F              ReDo's dormancy threshold τ, with --redo-every [0.025]
   --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ACTIVATION_ALPHA.leaky_relu} and ${ACTIVATION_ALPHA.elu.toFixed(1)}]
   --seeds N                 train each cell (rate, activation, init) with seeds N, N+1, …, the
                             --seed and the next N−1; the summary gives mean ± std (min–max)
@@ -95,6 +99,8 @@ const FLAGS = {
   init: { type: "string" },
   alpha: { type: "string" },
   warmup: { type: "string" },
+  "redo-every": { type: "string" },
+  "redo-tau": { type: "string" },
   shard: { type: "string" },
   csv: { type: "string" },
   save: { type: "string" },
@@ -172,6 +178,17 @@ export function parseSweepArgs(args: string[]) {
     }
   }
   if (values.warmup !== undefined) config.warmupSteps = integer("warmup", values.warmup);
+  if (values["redo-every"] !== undefined) {
+    const every = integer("redo-every", values["redo-every"]);
+    if (every < 1) throw new ArgumentError(`--redo-every must be at least 1, got ${every}`);
+    config.recycle = { every };
+    if (values["redo-tau"] !== undefined) {
+      config.recycle.tau = number("redo-tau", values["redo-tau"]);
+      if (config.recycle.tau < 0) throw new ArgumentError(`--redo-tau must be at least 0, got ${values["redo-tau"]}`);
+    }
+  } else if (values["redo-tau"] !== undefined) {
+    throw new ArgumentError("--redo-tau needs --redo-every");
+  }
   const shard: Shard | null = values.shard === undefined ? null : parseShard(values.shard);
   let workers: number | undefined;
   if (values.workers !== undefined) {
@@ -267,6 +284,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   out.write(
     `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
       (config.warmupSteps ? ` (warmup ${config.warmupSteps} steps)` : "") +
+      (config.recycle ? ` · ReDo every ${config.recycle.every} steps (τ ${config.recycle.tau ?? DEFAULT_TAU})` : "") +
       (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +
       ` · ${workers} worker${workers === 1 ? "" : "s"} × ${used} thread${used === 1 ? "" : "s"}` +
       (engine?.threadsNote ? ` (${engine.threadsNote})\n` : "\n") +

@@ -207,6 +207,19 @@ function randomizedAsymmetricUnit(F: Float32Array, rng: Uint32Array, w: number, 
   for (let i = 0; i <= fanIn; i++) F[i < fanIn ? w + i * ld + j : b + j] = i === k ? Math.sqrt(rngUniform(rng)) : rngNormal(rng) * sigma;
 }
 
+/** initUnit: unit j's incoming weights and bias drawn again (ReDo), as assembly/init.ts. */
+function initUnit(F: Float32Array, rng: Uint32Array, w: number, b: number, j: number, fanIn: number, fanOut: number, ld: number, init: number): void {
+  if (init === INIT_RANDOMIZED_ASYMMETRIC) return randomizedAsymmetricUnit(F, rng, w, b, j, fanIn, ld);
+  F[b + j] = 0;
+  if (isNormal(init)) {
+    const sigma = normalSigma(init, fanIn, fanOut);
+    for (let i = 0; i < fanIn; i++) F[w + i * ld + j] = rngTruncatedNormal(rng) * sigma;
+  } else {
+    const limit = uniformLimit(init, fanIn, fanOut);
+    for (let i = 0; i < fanIn; i++) F[w + i * ld + j] = Math.fround((rngUniform(rng) * 2 - 1) * limit);
+  }
+}
+
 /** initKernel: row by row into F at float offset w with row stride ld (randomized_asymmetric unit by unit, with b). */
 function initKernel(F: Float32Array, rng: Uint32Array, w: number, b: number, fanIn: number, fanOut: number, ld: number, init: number): void {
   if (init === INIT_RANDOMIZED_ASYMMETRIC) {
@@ -1006,6 +1019,40 @@ export function createJsKernels(): Kernels {
     }
   }
 
+  /** assembly/recycle.ts's modelRecycle (ReDo), draw for draw. */
+  function modelRecycle(m: number, tau: number, inits: number, flags: number): number {
+    views();
+    const md = model(m);
+    let recycled = 0;
+    let flag = flags >> 2;
+    for (let l = 0; l < md.layers.length - 1; l++) {
+      const ly = md.layers[l];
+      const next = md.layers[l + 1];
+      const units = ly.units;
+      const absSum = ly.absSum >> 2;
+      let total = 0;
+      for (let j = 0; j < units; j++) total += F[absSum + j];
+      const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
+      for (let j = 0; j < units; j++) {
+        const dormant = !(total > 0) || (F[absSum + j] * units) / total <= tau;
+        I[flag + j] = dormant ? 1 : 0;
+        if (!dormant) continue;
+        recycled++;
+        initUnit(F, md.rng, ly.w >> 2, ly.b >> 2, j, fanIn, units, ly.width, I[(inits >> 2) + l]);
+        const outRow = (next.w >> 2) + j * next.width;
+        F.fill(0, outRow, outRow + next.width);
+        for (const arena of [md.m, md.v]) {
+          const shift = (arena - md.params) >> 2;
+          for (let i = 0; i < ly.inDim; i++) F[shift + (ly.w >> 2) + i * ly.width + j] = 0;
+          F[shift + (ly.b >> 2) + j] = 0;
+          F.fill(0, shift + outRow, shift + outRow + next.width);
+        }
+      }
+      flag += units;
+    }
+    return recycled;
+  }
+
   function deadCount(m: number, l: number): number {
     views();
     const ly = layer(m, l);
@@ -1049,5 +1096,6 @@ export function createJsKernels(): Kernels {
     deadReset,
     deadAccumulate,
     deadCount,
+    modelRecycle,
   };
 }

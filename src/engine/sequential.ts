@@ -171,6 +171,30 @@ export interface FitOptions {
   validationSplit?: number;
   validationData?: [Inputs, Labels];
   callbacks?: Callbacks;
+  /** ReDo recycling of τ-dormant hidden units during training (Sokar et al. 2023); none by default. */
+  recycle?: RecycleOptions;
+}
+
+/**
+ * ReDo (Sokar et al. 2023, "The Dormant Neuron Phenomenon in Deep RL"): after every `every`-th
+ * training step of a fit, the τ-dormant units of every hidden layer on a probe of `probe` training
+ * samples (the first of the epoch's shuffled order; default the batch size) get fresh incoming
+ * weights from their layer's initialiser (bias 0, or RAI's draw), zero outgoing weights, and zero
+ * optimizer moments on all of those.
+ */
+export interface RecycleOptions {
+  every: number;
+  /** The dormancy threshold τ (default 0.025, as deadUnits' `dormant`). */
+  tau?: number;
+  probe?: number;
+}
+
+/** One hidden layer's units recycled by recycleDormant. */
+export interface RecycledUnits {
+  layer: string;
+  recycled: number;
+  /** One byte per unit: 1 where the unit was recycled. */
+  units: Uint8Array;
 }
 
 /** Where training produced a non-finite loss (1-based epoch and step); training stopped there. */
@@ -183,6 +207,8 @@ export interface History {
   epoch: number[];
   history: { loss: number[]; accuracy: number[]; val_loss: number[]; val_accuracy: number[] };
   diverged: Divergence | null;
+  /** With fit's `recycle`: per completed epoch, per hidden layer, the units ReDo recycled in it. */
+  recycled?: number[][];
 }
 
 export interface LayerWeights {
@@ -391,6 +417,7 @@ export class Sequential {
     if (batchSize > nTrain) {
       throw new ArgumentError(`batchSize must be at most the ${nTrain} training samples, got ${batchSize}`);
     }
+    const recycle = options.recycle === undefined ? null : this.recycleOptions(options.recycle, batchSize, nTrain);
     let valData: [Inputs, Labels] | null = null;
     if (options.validationData) {
       const [vx, vy] = options.validationData;
@@ -401,6 +428,8 @@ export class Sequential {
     const m = this.live();
     this.runner.reserve(m, Math.max(batchSize, CHUNK_ROWS));
     const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] }, diverged: null };
+    if (recycle) history.recycled = [];
+    let trained = 0; // steps of this fit, for recycle.every
     const isU8 = x instanceof Uint8Array ? 1 : 0;
     const ptrs: number[] = [];
     const keep = (p: number) => (ptrs.push(p), p);
@@ -417,6 +446,7 @@ export class Sequential {
         let lossSum = 0;
         let hits = 0;
         let seen = 0;
+        const recycled = new Array<number>(this.layers.length - 1).fill(0);
         for (let step = 0; step < steps && !this.stopTraining; step++) {
           const start = step * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
@@ -428,6 +458,9 @@ export class Sequential {
           lossSum += loss;
           hits += stepHits;
           seen += rows;
+          if (recycle && ++trained % recycle.every === 0) {
+            this.recycleProbe(m, data, isU8, idx, recycle.probe, recycle.tau).forEach((r, l) => (recycled[l] += r.recycled));
+          }
           await cb.onBatchEnd?.(step, { loss: lossSum / seen, accuracy: hits / seen });
         }
         if (history.diverged || seen === 0) break;
@@ -442,6 +475,7 @@ export class Sequential {
           logs.val_accuracy = v.accuracy;
         }
         history.epoch.push(epoch);
+        history.recycled?.push(recycled);
         history.history.loss.push(logs.loss);
         history.history.accuracy.push(logs.accuracy);
         if (logs.val_loss !== undefined) {
@@ -491,6 +525,51 @@ export class Sequential {
       this.runner.predict(m, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels: 0, idx: 0, start: 0, rows: n }, out, units);
       return this.mem.f32(out, n * units).slice();
     });
+  }
+
+  /**
+   * One ReDo step by hand: probes x and recycles the τ-dormant units of every hidden layer (see
+   * RecycleOptions); per hidden layer, which units it recycled.
+   */
+  recycleDormant(x: Inputs, options: { tau?: number } = {}): RecycledUnits[] {
+    const tau = options.tau ?? DEFAULT_TAU;
+    if (typeof tau !== "number" || !(tau >= 0) || !Number.isFinite(tau)) {
+      throw new ArgumentError(`tau must be a finite number ≥ 0, got ${show(tau)}`);
+    }
+    const n = this.rowsOf(x, "x");
+    const m = this.live();
+    this.runner.reserve(m, CHUNK_ROWS);
+    return this.mem.with([x], ([data]) => this.recycleProbe(m, data, x instanceof Uint8Array ? 1 : 0, 0, n, tau));
+  }
+
+  /** Probes rows [0, rows) of data (through idx when != 0), then recycles the dormant units. */
+  private recycleProbe(m: number, data: number, isU8: number, idx: number, rows: number, tau: number): RecycledUnits[] {
+    this.runner.probe(m, { data, isU8, labels: 0, idx, start: 0, rows });
+    this.runner.settle(); // the probe's statistics are merged into m, which modelRecycle reads
+    const hidden = this.layers.slice(0, -1);
+    const flags = new Int32Array(hidden.reduce((s, l) => s + l.units, 0));
+    const inits = Int32Array.from(this.layers, (l) => INITIALIZERS.indexOf(l.kernelInitializer));
+    this.mem.with([inits, flags], ([i, f]) => {
+      this.k.modelRecycle(m, tau, i, f);
+      flags.set(new Int32Array(this.k.memory.buffer, f, flags.length));
+    });
+    let at = 0;
+    return hidden.map((l) => {
+      const units = Uint8Array.from(flags.subarray(at, (at += l.units)));
+      return { layer: l.name, recycled: units.reduce((s, v) => s + v, 0), units };
+    });
+  }
+
+  private recycleOptions(r: RecycleOptions, batchSize: number, nTrain: number): Required<RecycleOptions> {
+    if (r === null || typeof r !== "object") throw new ArgumentError(`recycle must be { every, tau?, probe? }, got ${show(r)}`);
+    const every = integerAtLeast("recycle.every", r.every, 1);
+    const tau = r.tau ?? DEFAULT_TAU;
+    if (typeof tau !== "number" || !(tau >= 0) || !Number.isFinite(tau)) {
+      throw new ArgumentError(`recycle.tau must be a finite number ≥ 0, got ${show(r.tau)}`);
+    }
+    const probe = integerAtLeast("recycle.probe", r.probe ?? batchSize, 1);
+    if (probe > nTrain) throw new ArgumentError(`recycle.probe must be at most the ${nTrain} training samples, got ${probe}`);
+    return { every, tau, probe };
   }
 
   /**

@@ -54,6 +54,13 @@ export type Kernels = {
   layerActive(m: number, l: number): number;
   /** Per-unit f32 sums of the last dead probe: Σ |output|, added in f32 sample by sample. */
   layerAbsSum(m: number, l: number): number;
+  /**
+   * ReDo: recycles the τ-dormant units of every hidden layer (on the last dead probe's Σ|output|):
+   * incoming weights redrawn with the layer's initialiser code (i32s at inits), outgoing weights
+   * and their moments zero. Writes one i32 flag per hidden unit (1 = recycled) at flags; returns
+   * the count (assembly/recycle.ts).
+   */
+  modelRecycle(m: number, tau: number, inits: number, flags: number): number;
   /** Sets layer l's kernel L2 regularisation λ (Keras' kernel_regularizer=L2(λ)). */
   layerSetL2(m: number, l: number, l2: number): void;
   /** Sets layer l's leaky_relu negative slope or elu α (stored as f32). */
