@@ -4,7 +4,7 @@
 // weights start at 0, their gradients are 0, and Adam leaves a zero-gradient zero weight at 0.
 import { gemm, gemmSetScratch, gemmScratchBytes, sumRows, transpose, setLeakyAlpha, NR, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "./kernels/gemm";
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
-import { adam, sgd, rmsprop, weightDecay, clipByValue, clipByNorm, l2Grad, sumSquares } from "./kernels/optimizers";
+import { adam, sgd, rmsprop, weightDecay, clipByValue, clipByNorm, clipByGlobalNorm, l2Grad, sumSquares } from "./kernels/optimizers";
 import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform, initKernel } from "./init";
@@ -39,6 +39,7 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   grads: usize = 0;
   m: usize = 0;
   v: usize = 0;
+  ag: usize = 0; // centered RMSprop's average gradient
   capacity: i32 = 0;
   x: usize = 0; // input batch [capacity, inputSize]
   y: usize = 0; // labels [capacity]
@@ -96,6 +97,7 @@ export function modelNew(inputSize: i32, nLayers: i32, units: usize, activations
   m.grads = allocZeroed(bytes);
   m.m = allocZeroed(bytes);
   m.v = allocZeroed(bytes);
+  m.ag = allocZeroed(bytes);
   m.wtFloats = max(wtSize, 1);
   m.wt = heap.alloc(<usize>m.wtFloats << 2);
   m.rng = heap.alloc(RNG_STATE_BYTES);
@@ -133,6 +135,7 @@ export function modelReplica(m: Model): Model {
   r.params = m.params;
   r.m = m.m;
   r.v = m.v;
+  r.ag = m.ag;
   r.rng = m.rng;
   r.grads = allocZeroed(<usize>m.nParams << 2);
   r.wtFloats = m.wtFloats;
@@ -209,6 +212,7 @@ export function modelFree(m: Model): void {
     heap.free(m.params);
     heap.free(m.m);
     heap.free(m.v);
+    heap.free(m.ag);
     heap.free(m.rng);
   }
   heap.free(changetype<usize>(m));
@@ -219,6 +223,7 @@ export function modelResetOptimizer(m: Model): void {
   const bytes = <usize>m.nParams << 2;
   memory.fill(m.m, 0, bytes);
   memory.fill(m.v, 0, bytes);
+  memory.fill(m.ag, 0, bytes);
   m.step = 0;
 }
 
@@ -320,17 +325,19 @@ export function modelApplyAdam(m: Model, lr: f64, beta1: f64, beta2: f64, epsilo
 export const OPT_ADAM: i32 = 0;
 export const OPT_SGD: i32 = 1;
 export const OPT_RMSPROP: i32 = 2;
+export const OPT_RMSPROP_CENTERED: i32 = 3;
 
 /**
  * One optimizer step with the gradients in the arena, in Keras 3's order: clip the gradients
- * (clipnorm > 0: each kernel and bias by its own norm; else clipvalue > 0), decoupled weight
- * decay (w −= w·wd·lr, weightDecay > 0), then the update, t += 1. Parameters by kind:
- * adam (beta1, beta2, epsilon), sgd (momentum, nesterov = p2 != 0), rmsprop (rho, momentum,
- * epsilon). The moment arenas hold adam's m and v, sgd's momentum (m), rmsprop's velocity (v)
- * and momentum (m).
+ * (clipnorm > 0: each kernel and bias by its own norm; else globalClipnorm > 0: all by their
+ * joint norm; else clipvalue > 0), decoupled weight decay (w −= w·wd·lr, weightDecay > 0), then
+ * the update, t += 1. Parameters by kind: adam (beta1, beta2, epsilon), sgd (momentum,
+ * nesterov = p2 != 0), rmsprop and centered rmsprop (rho, momentum, epsilon). The moment arenas
+ * hold adam's m and v, sgd's momentum (m), rmsprop's velocity (v), momentum (m) and centered
+ * average gradient (ag).
  */
 export function modelUpdate(
-  m: Model, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipnorm: f64, clipvalue: f64,
+  m: Model, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipnorm: f64, clipvalue: f64, globalClipnorm: f64,
 ): void {
   if (clipnorm > 0) {
     for (let l = 0; l < m.nLayers; l++) {
@@ -338,6 +345,8 @@ export function modelUpdate(
       clipByNorm(layer.gw, layer.inDim * layer.width, <f32>clipnorm);
       clipByNorm(layer.gb, layer.width, <f32>clipnorm);
     }
+  } else if (globalClipnorm > 0) {
+    clipByGlobalNorm(m.grads, m.nParams, <f32>globalClipnorm); // padding gradients are 0
   }
   updateRange(m, m.step + 1, kind, lr, p1, p2, p3, wd, clipvalue, 0, m.nParams);
   m.step++;
@@ -368,7 +377,7 @@ export function modelUpdateRange(
   } else if (kind == OPT_SGD) {
     sgd(w, g, m.m + off, n, <f32>lr, <f32>p1, p2 != 0);
   } else {
-    rmsprop(w, g, m.v + off, m.m + off, n, <f32>lr, <f32>p1, <f32>(1 - p1), <f32>p2, <f32>p3);
+    rmsprop(w, g, m.v + off, m.m + off, m.ag + off, n, <f32>lr, <f32>p1, <f32>(1 - p1), <f32>p2, <f32>p3, kind == OPT_RMSPROP_CENTERED);
   }
 }
 

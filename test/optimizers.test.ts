@@ -1,4 +1,5 @@
-// SGD (momentum, Nesterov), RMSprop, AdamW, weightDecay, clipnorm and clipvalue in every engine:
+// SGD (momentum, Nesterov), RMSprop (plain and centered), AdamW, weightDecay, clipnorm,
+// globalClipnorm and clipvalue in every engine:
 // three trainOnBatch steps against the Keras 3 formulas in float64 (fed the engine's own
 // gradients), the js twin against the wasm builds, SGD/momentum/RMSprop against TF.js, and bad
 // options.
@@ -22,7 +23,7 @@ const BATCHES = [tinyBatch(6, 16), tinyBatch(7, 16), tinyBatch(8, 16)];
 const vars = (w: LayerWeights[]) => w.flatMap((l) => [Float64Array.from(l.kernel), Float64Array.from(l.bias)]);
 
 /** Keras 3's update for one variable, in float64; state is per variable. */
-function kerasStep(cfg: CompileConfig, w: Float64Array, g: Float64Array, s: { m: Float64Array; v: Float64Array }, t: number) {
+function kerasStep(cfg: CompileConfig, w: Float64Array, g: Float64Array, s: { m: Float64Array; v: Float64Array; a: Float64Array }, t: number) {
   const name = cfg.optimizer;
   const lr = cfg.learningRate ?? (name === "sgd" ? 0.01 : 0.001);
   const grad = Float64Array.from(g);
@@ -47,7 +48,12 @@ function kerasStep(cfg: CompileConfig, w: Float64Array, g: Float64Array, s: { m:
       const rho = cfg.rho ?? 0.9;
       const mo = cfg.momentum ?? 0;
       s.v[i] = rho * s.v[i] + (1 - rho) * gi * gi;
-      const inc = (lr * gi) / Math.sqrt(s.v[i] + (cfg.epsilon ?? 1e-7));
+      let den = s.v[i] + (cfg.epsilon ?? 1e-7);
+      if (cfg.centered) {
+        s.a[i] = rho * s.a[i] + (1 - rho) * gi;
+        den = s.v[i] - s.a[i] * s.a[i] + (cfg.epsilon ?? 1e-7);
+      }
+      const inc = (lr * gi) / Math.sqrt(den);
       if (mo > 0) {
         s.m[i] = mo * s.m[i] + inc;
         w[i] -= s.m[i];
@@ -62,12 +68,24 @@ function kerasStep(cfg: CompileConfig, w: Float64Array, g: Float64Array, s: { m:
   }
 }
 
+/** Keras 3's clip_by_global_norm: every variable times c·min(1/‖all‖, 1/c), before the per-variable steps. */
+function kerasGlobalClip(cfg: CompileConfig, grads: Float64Array[]): Float64Array[] {
+  const c = cfg.globalClipnorm;
+  if (!c) return grads;
+  const norm = Math.sqrt(grads.reduce((a, g) => a + g.reduce((b, v) => b + v * v, 0), 0));
+  return grads.map((g) => g.map((v) => v * c * Math.min(1 / norm, 1 / c)));
+}
+
 const CASES: Record<string, CompileConfig> = {
   "sgd (Keras defaults)": { optimizer: "sgd", learningRate: 0.1 },
   "sgd momentum 0.9": { optimizer: "sgd", learningRate: 0.1, momentum: 0.9 },
   "sgd momentum 0.9 nesterov": { optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true },
   "rmsprop (Keras defaults)": { optimizer: "rmsprop", learningRate: 0.01 },
   "rmsprop momentum 0.5, rho 0.8": { optimizer: "rmsprop", learningRate: 0.01, momentum: 0.5, rho: 0.8 },
+  "rmsprop centered": { optimizer: "rmsprop", learningRate: 0.01, centered: true },
+  "rmsprop centered, momentum 0.5, rho 0.8": { optimizer: "rmsprop", learningRate: 0.01, centered: true, momentum: 0.5, rho: 0.8 },
+  "sgd globalClipnorm 0.01": { optimizer: "sgd", learningRate: 0.5, globalClipnorm: 0.01 },
+  "adam globalClipnorm 0.05": { optimizer: "adam", learningRate: 0.05, globalClipnorm: 0.05 },
   "adamw (weight decay 0.004)": { optimizer: "adamw", learningRate: 0.05 },
   "adamw weight decay 0.5": { optimizer: "adamw", learningRate: 0.05, weightDecay: 0.5 },
   "sgd weightDecay 0.1": { optimizer: "sgd", learningRate: 0.1, weightDecay: 0.1 },
@@ -82,10 +100,10 @@ function train(engine: Engine, cfg: CompileConfig, withReference: boolean) {
   model.setWeights(w0);
   model.compile(cfg);
   const ref = vars(w0);
-  const state = ref.map((w) => ({ m: new Float64Array(w.length), v: new Float64Array(w.length) }));
+  const state = ref.map((w) => ({ m: new Float64Array(w.length), v: new Float64Array(w.length), a: new Float64Array(w.length) }));
   BATCHES.forEach((b, t) => {
     if (withReference) {
-      const g = vars(model.computeGradients(b.x, b.y).grads);
+      const g = kerasGlobalClip(cfg, vars(model.computeGradients(b.x, b.y).grads));
       ref.forEach((w, i) => kerasStep(cfg, w, g[i], state[i], t + 1));
     }
     model.trainOnBatch(b.x, b.y);
@@ -112,6 +130,20 @@ describe.each(["wasm-simd", "wasm-relaxed"] as const)("js agrees with %s", (back
 });
 
 describe("clipping and decay in isolation", () => {
+  it("globalClipnorm bounds the joint L2 norm of one SGD step to lr·globalClipnorm, keeping the direction", () => {
+    const model = engines["wasm-relaxed"].sequential({ ...TINY, layers: [...TINY.layers] });
+    model.setWeights(randomWeights(5));
+    const before = vars(model.getWeights());
+    const g = vars(model.computeGradients(BATCHES[0].x, BATCHES[0].y).grads);
+    model.compile({ optimizer: "sgd", learningRate: 1, globalClipnorm: 1e-3 });
+    model.trainOnBatch(BATCHES[0].x, BATCHES[0].y);
+    const step = vars(model.getWeights()).map((a, i) => a.map((v, j) => before[i][j] - v));
+    const norm = (xs: Float64Array[]) => Math.sqrt(xs.reduce((s, x) => s + x.reduce((t, v) => t + v * v, 0), 0));
+    expect(Math.abs(norm(step) / 1e-3 - 1)).toBeLessThan(1e-4); // the f32 weights' rounding
+    const ratio = 1e-3 / norm(g);
+    step.forEach((x, i) => x.forEach((v, j) => expect(Math.abs(v - g[i][j] * ratio)).toBeLessThan(1e-7)));
+    model.dispose();
+  });
   it("clipvalue bounds every step of plain SGD by lr·clipvalue", () => {
     const { w, w0 } = train(engines["wasm-simd"], { optimizer: "sgd", learningRate: 1, clipvalue: 1e-3 }, false);
     expect(maxDiff(w, w0)).toBeLessThanOrEqual(3 * 1e-3 * (1 + 1e-5));
@@ -147,7 +179,9 @@ describe("clipping and decay in isolation", () => {
 // TF.js (Keras' JavaScript port) on the engine's own gradients. TF.js writes momentum as
 // accum = momentum·accum + g, w −= lr·accum (Nesterov: w −= lr·(g + momentum·accum)), which is
 // Keras 3's m = momentum·m − lr·g scaled by −lr: the same steps for a constant learning rate.
-// Its RMSprop is Keras 3's (ε inside the root); its default ε differs, so it is passed.
+// Its RMSprop is Keras 3's (ε inside the root); its default ε differs, so it is passed. Its
+// centered RMSprop is not compared: TF.js takes √(ms − (mg² + ε)), subtracting ε where Keras 3
+// adds it (√(ms − mg² + ε)), which is NaN for a zero gradient.
 describe("against TF.js", () => {
   it.each([
     ["sgd", { optimizer: "sgd", learningRate: 0.1 }, () => tf.train.sgd(0.1)],
@@ -189,10 +223,13 @@ describe("bad optimizer options", () => {
     ["negative momentum", { optimizer: "rmsprop", momentum: -0.1 }, /momentum must be a finite number ≥ 0, got -0.1/],
     ["a non-boolean nesterov", { optimizer: "sgd", momentum: 0.9, nesterov: 1 }, /nesterov must be true or false, got 1/],
     ["rho of 1", { optimizer: "rmsprop", rho: 1 }, /rho must be a number in \[0, 1\), got 1/],
-    ["centered rmsprop", { optimizer: "rmsprop", centered: true }, /centered must be false/],
+    ["a non-boolean centered", { optimizer: "rmsprop", centered: 1 }, /centered must be true or false, got 1/],
+    ["centered on another optimizer", { optimizer: "adam", centered: true }, /optimizer "adam" takes no option "centered"/],
+    ["zero globalClipnorm", { optimizer: "sgd", globalClipnorm: 0 }, /globalClipnorm must be a positive finite number, got 0/],
+    ["clipnorm and globalClipnorm", { optimizer: "adam", clipnorm: 1, globalClipnorm: 1 }, /only one of clipnorm, clipvalue and globalClipnorm/],
     ["negative weight decay", { optimizer: "adamw", weightDecay: -1 }, /weightDecay must be a finite number ≥ 0, got -1/],
     ["zero clipnorm", { optimizer: "adam", clipnorm: 0 }, /clipnorm must be a positive finite number, got 0/],
-    ["both clipnorm and clipvalue", { optimizer: "adam", clipnorm: 1, clipvalue: 1 }, /either clipnorm or clipvalue, not both/],
+    ["both clipnorm and clipvalue", { optimizer: "adam", clipnorm: 1, clipvalue: 1 }, /only one of clipnorm, clipvalue and globalClipnorm/],
   ])("%s", (_, cfg, message) => {
     expect(compile(cfg)).toThrow(ArgumentError);
     expect(compile(cfg)).toThrow(message);
@@ -203,13 +240,15 @@ describe("modelUpdate is bit-exact between the js twin and both wasm builds", ()
   // The same weights and the same gradients written straight into each engine's arenas, then
   // five updates: every optimizer and option is exact f32 arithmetic in both.
   it.each([
-    ["adam + clipnorm + weight decay", 0, 0.01, 0.9, 0.999, 1e-7, 0.004, 0.05, 0],
-    ["sgd", 1, 0.1, 0, 0, 0, 0, 0, 0],
-    ["sgd momentum + clipvalue", 1, 0.1, 0.9, 0, 0, 0, 0, 0.01],
-    ["sgd nesterov + weight decay", 1, 0.1, 0.9, 1, 0, 0.1, 0, 0],
-    ["rmsprop", 2, 0.01, 0.9, 0, 1e-7, 0, 0, 0],
-    ["rmsprop momentum + clipnorm", 2, 0.01, 0.8, 0.5, 1e-7, 0, 0.02, 0],
-  ] as const)("%s", async (_, kind, lr, p1, p2, p3, wd, clipnorm, clipvalue) => {
+    ["adam + clipnorm + weight decay", 0, 0.01, 0.9, 0.999, 1e-7, 0.004, 0.05, 0, 0],
+    ["adam + globalClipnorm", 0, 0.01, 0.9, 0.999, 1e-7, 0, 0, 0, 0.3],
+    ["sgd", 1, 0.1, 0, 0, 0, 0, 0, 0, 0],
+    ["sgd momentum + clipvalue", 1, 0.1, 0.9, 0, 0, 0, 0, 0.01, 0],
+    ["sgd nesterov + weight decay", 1, 0.1, 0.9, 1, 0, 0.1, 0, 0, 0],
+    ["rmsprop", 2, 0.01, 0.9, 0, 1e-7, 0, 0, 0, 0],
+    ["rmsprop momentum + clipnorm", 2, 0.01, 0.8, 0.5, 1e-7, 0, 0.02, 0, 0],
+    ["rmsprop centered + momentum + globalClipnorm", 3, 0.01, 0.8, 0.5, 1e-7, 0, 0, 0, 0.5],
+  ] as const)("%s", async (_, kind, lr, p1, p2, p3, wd, clipnorm, clipvalue, globalClipnorm) => {
     const all: Kernels[] = [createJsKernels(), await loadKernels("wasm-simd"), await loadKernels("wasm-relaxed")];
     const results = all.map((k) => {
       const args = k.alloc(16);
@@ -227,7 +266,7 @@ describe("modelUpdate is bit-exact between the js twin and both wasm builds", ()
           const view = new Float32Array(k.memory.buffer, g, n);
           for (let i = 0; i < n; i++) view[i] = (r() - 0.5) * 0.2;
         }
-        k.modelUpdate(m, kind, lr, p1, p2, p3, wd, clipnorm, clipvalue);
+        k.modelUpdate(m, kind, lr, p1, p2, p3, wd, clipnorm, clipvalue, globalClipnorm);
       }
       for (const [w, , n] of arenas) out.push(...new Float32Array(k.memory.buffer, w, n));
       k.modelFree(m);

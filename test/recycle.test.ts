@@ -4,7 +4,7 @@
 // (the next Adam step is a first step), the js twin draws the same numbers as both wasm builds,
 // and training with recycle goes on and reports the counts per epoch.
 import { describe, it, expect, beforeAll } from "vitest";
-import { ArgumentError, type Engine, type LayerWeights, type Sequential } from "../src/index.js";
+import { ArgumentError, type CompileConfig, type Engine, type LayerWeights, type Sequential } from "../src/index.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
 import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
 import { mnistSlice } from "./support/idx-files.js";
@@ -44,10 +44,20 @@ function dormantUnits(model: Sequential, x: Float32Array, tau: number): number[]
 
 const ones = (u: Uint8Array) => Array.from(u).flatMap((v, j) => (v ? [j] : []));
 
+// Each optimizer's first step from zeroed state (after three earlier steps), as a function of the
+// gradient: Adam at t = 4 (m = (1 − β1)·g, v = (1 − β2)·g²), and centered RMSprop with momentum
+// (v = 0.1·g², a = 0.1·g, mom = 0.5·0 + inc).
+const alpha = (0.001 * Math.sqrt(1 - 0.999 ** 4)) / (1 - 0.9 ** 4);
+const OPTIMIZERS: [string, CompileConfig, (g: number) => number][] = [
+  ["adam", { optimizer: "adam", learningRate: 0.001 }, (g) => (-alpha * (0.1 * g)) / (Math.sqrt(0.001 * g * g) + 1e-7)],
+  ["centered rmsprop with momentum", { optimizer: "rmsprop", learningRate: 0.001, centered: true, momentum: 0.5 },
+    (g) => (-0.001 * g) / Math.sqrt(0.1 * g * g - 0.01 * g * g + 1e-7)],
+];
+
 describe.each(BACKENDS)("%s: recycleDormant", (backend) => {
-  it("recycles exactly the τ-dormant units: fresh in-weights, zero out-weights, fresh moments", () => {
+  it.each(OPTIMIZERS)("recycles exactly the τ-dormant units: fresh in-weights, zero out-weights, fresh %s moments", (_, cfg, fresh) => {
     const model = damaged(engines[backend]);
-    model.compile({ optimizer: "adam", learningRate: 0.001 });
+    model.compile(cfg);
     for (let t = 0; t < 3; t++) {
       const b = tinyBatch(40 + t, 16);
       model.trainOnBatch(b.x, b.y); // Adam moments everywhere
@@ -87,14 +97,11 @@ describe.each(BACKENDS)("%s: recycleDormant", (backend) => {
         }
       }
     });
-    // Fresh moments: the next Adam step on the recycled parameters is a first step from m = v = 0,
-    // Δw = −α·m/(√v + ε) with m = (1 − β1)·g, v = (1 − β2)·g² and α = lr·√(1 − β2^4)/(1 − β1^4) at t = 4.
+    // Fresh moments: the next step on the recycled parameters is a first step from zero state.
     const b = tinyBatch(50, 16);
     const { grads } = model.computeGradients(b.x, b.y);
     model.trainOnBatch(b.x, b.y);
     const stepped = model.getWeights();
-    const alpha = (0.001 * Math.sqrt(1 - 0.999 ** 4)) / (1 - 0.9 ** 4);
-    const fresh = (g: number) => (-alpha * (0.1 * g)) / (Math.sqrt(0.001 * g * g) + 1e-7);
     let checked = 0;
     const check = (now: Float32Array, was: Float32Array, g: Float32Array, i: number) => {
       expect(now[i] - was[i]).toBeCloseTo(fresh(g[i]), 6);

@@ -1,5 +1,6 @@
-// sgd, rmsprop, weightDecay, clipByValue and clipByNorm against hand-computed Keras 3 steps.
-import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm, l2Grad, sumSquares } from "../kernels/optimizers";
+// sgd, rmsprop (plain and centered), weightDecay, clipByValue, clipByNorm and clipByGlobalNorm
+// against hand-computed Keras 3 steps.
+import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm, clipByGlobalNorm, l2Grad, sumSquares } from "../kernels/optimizers";
 import { allocF, ld32, st32 } from "./support";
 
 function near(actual: f32, expected: f64, what: string): void {
@@ -54,8 +55,8 @@ describe("rmsprop (Keras 3, centered = false)", () => {
     const p = setup();
     const vel = allocF(8);
     const mom = allocF(8);
-    rmsprop(p, p + 32, vel, mom, 4, 0.01, 0.9, <f32>(1 - 0.9), 0, 1e-7);
-    rmsprop(p, p + 32, vel, mom, 4, 0.01, 0.9, <f32>(1 - 0.9), 0, 1e-7);
+    rmsprop(p, p + 32, vel, mom, 0, 4, 0.01, 0.9, <f32>(1 - 0.9), 0, 1e-7, false);
+    rmsprop(p, p + 32, vel, mom, 0, 4, 0.01, 0.9, <f32>(1 - 0.9), 0, 1e-7, false);
     for (let i = 0; i < 4; i++) {
       const v1 = 0.1 * G[i] * G[i];
       const v2 = 0.9 * v1 + 0.1 * G[i] * G[i];
@@ -67,8 +68,8 @@ describe("rmsprop (Keras 3, centered = false)", () => {
     const p = setup();
     const vel = allocF(8);
     const mom = allocF(8);
-    rmsprop(p, p + 32, vel, mom, 4, 0.01, 0.9, <f32>(1 - 0.9), 0.5, 1e-7);
-    rmsprop(p, p + 32, vel, mom, 4, 0.01, 0.9, <f32>(1 - 0.9), 0.5, 1e-7);
+    rmsprop(p, p + 32, vel, mom, 0, 4, 0.01, 0.9, <f32>(1 - 0.9), 0.5, 1e-7, false);
+    rmsprop(p, p + 32, vel, mom, 0, 4, 0.01, 0.9, <f32>(1 - 0.9), 0.5, 1e-7, false);
     for (let i = 0; i < 4; i++) {
       const v1 = 0.1 * G[i] * G[i];
       const v2 = 0.9 * v1 + 0.1 * G[i] * G[i];
@@ -76,6 +77,34 @@ describe("rmsprop (Keras 3, centered = false)", () => {
       const k2 = 0.5 * k1 + 0.01 * G[i] / Math.sqrt(v2 + 1e-7);
       near(ld32(mom, i), k2, "mom" + i.toString());
       near(ld32(p, i), 1 - k1 - k2, "w" + i.toString());
+    }
+  });
+});
+
+describe("rmsprop (Keras 3, centered = true)", () => {
+  test("two steps: a = ρa + (1 − ρ)g, w −= lr·g/√((v − a²) + ε), momentum 0 and 0.5", () => {
+    for (let k = 0; k < 2; k++) {
+      const momentum: f64 = k == 0 ? 0 : 0.5;
+      const p = setup();
+      const vel = allocF(8);
+      const mom = allocF(8);
+      const avg = allocF(8);
+      rmsprop(p, p + 32, vel, mom, avg, 4, 0.01, 0.9, <f32>(1 - 0.9), <f32>momentum, 1e-7, true);
+      rmsprop(p, p + 32, vel, mom, avg, 4, 0.01, 0.9, <f32>(1 - 0.9), <f32>momentum, 1e-7, true);
+      for (let i = 0; i < 4; i++) {
+        const g = G[i];
+        const v1 = 0.1 * g * g;
+        const a1 = 0.1 * g;
+        const v2 = 0.9 * v1 + 0.1 * g * g;
+        const a2 = 0.9 * a1 + 0.1 * g;
+        // v − a² = 0.09g² after step 1 and 0.19g² − 0.0361g² = 0.1539g² after step 2.
+        const k1 = 0.01 * g / Math.sqrt(v1 - a1 * a1 + 1e-7);
+        const k2 = momentum * k1 + 0.01 * g / Math.sqrt(v2 - a2 * a2 + 1e-7);
+        near(ld32(avg, i), a2, "a" + i.toString());
+        near(ld32(vel, i), v2, "v" + i.toString());
+        near(ld32(p, i), 1 - k1 - k2, "w" + i.toString());
+      }
+      expect<f32>(ld32(avg, 4)).toBe(0, "past n");
     }
   });
 });
@@ -110,6 +139,23 @@ describe("gradient clipping and weight decay", () => {
     const z = allocF(4);
     clipByNorm(z, 4, 1);
     for (let i = 0; i < 4; i++) expect<f32>(ld32(z, i)).toBe(0);
+  });
+});
+
+describe("global clipnorm", () => {
+  test("clipByGlobalNorm: every value times c·min(1/‖g‖, 1/c) over the whole arena; ∞ gives NaN", () => {
+    const gs: f64[] = [0.5, -0.25, 0, 2, 1, -1, 0, 3];
+    const norm = Math.sqrt(0.25 + 0.0625 + 4 + 1 + 1 + 9);
+    const g = allocF(8);
+    for (let i = 0; i < 8; i++) st32(g, i, <f32>gs[i]);
+    clipByGlobalNorm(g, 8, 2);
+    for (let i = 0; i < 8; i++) near(ld32(g, i), gs[i] * 2 / norm, "g" + i.toString());
+    for (let i = 0; i < 8; i++) st32(g, i, <f32>gs[i]);
+    clipByGlobalNorm(g, 8, 10); // ‖g‖ < c: scale c·(1/c)
+    for (let i = 0; i < 8; i++) near(ld32(g, i), gs[i], "unclipped g" + i.toString());
+    st32(g, 3, Infinity);
+    clipByGlobalNorm(g, 8, 1);
+    for (let i = 0; i < 8; i++) expect<bool>(isNaN(ld32(g, i))).toBe(true, "NaN g" + i.toString());
   });
 });
 

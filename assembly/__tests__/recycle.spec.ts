@@ -44,6 +44,7 @@ function build(): Model {
   for (let i = 0; i < m.nParams; i++) {
     st32(m.m, i, MOMENT);
     st32(m.v, i, MOMENT);
+    st32(m.ag, i, MOMENT);
   }
   return m;
 }
@@ -105,7 +106,7 @@ describe("modelRecycle (ReDo)", () => {
     for (let i = 0; i < m.nParams; i++) {
       if (!touched[i] && ld32(m.params, i) != ld32(before, i)) unchangedWrong++;
       const want: f32 = touched[i] ? 0 : MOMENT;
-      if (ld32(m.m, i) != want || ld32(m.v, i) != want) momentsWrong++;
+      if (ld32(m.m, i) != want || ld32(m.v, i) != want || ld32(m.ag, i) != want) momentsWrong++;
     }
     expect<i32>(unchangedWrong).toBe(0);
     expect<i32>(momentsWrong).toBe(0);

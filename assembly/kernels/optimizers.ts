@@ -52,11 +52,14 @@ export function sgd(w: usize, g: usize, m: usize, n: i32, lr: f32, momentum: f32
 }
 
 /**
- * RMSprop (centered = false): v = ρ·v + (1 − ρ)·g²; inc = lr·g / √(v + ε); with momentum
- * mom = momentum·mom + inc and w −= mom, else w −= inc. ε sits inside the root, as in Keras.
+ * RMSprop (keras/src/optimizers/rmsprop.py): v = ρ·v + (1 − ρ)·g²; centered, also
+ * a = ρ·a + (1 − ρ)·g and the denominator (v − a²) + ε, else v + ε; inc = lr·g / √denominator
+ * (ε inside the root, as in Keras); with momentum mom = momentum·mom + inc and w −= mom, else
+ * w −= inc. avg (the average-gradient arena) is only read when centered.
  */
 export function rmsprop(
-  w: usize, g: usize, vel: usize, mom: usize, n: i32, lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, epsilon: f32,
+  w: usize, g: usize, vel: usize, mom: usize, avg: usize, n: i32,
+  lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, epsilon: f32, centered: bool,
 ): void {
   const r = f32x4.splat(rho);
   const r1 = f32x4.splat(oneMinusRho); // 1 − ρ in f64, then f32, as Keras' Python float
@@ -68,7 +71,13 @@ export function rmsprop(
     const gi = v128.load(g + off);
     const vi = f32x4.add(f32x4.mul(r, v128.load(vel + off)), f32x4.mul(r1, f32x4.mul(gi, gi)));
     v128.store(vel + off, vi);
-    const inc = f32x4.div(f32x4.mul(l, gi), f32x4.sqrt(f32x4.add(vi, ep)));
+    let den = f32x4.add(vi, ep);
+    if (centered) {
+      const ai = f32x4.add(f32x4.mul(r, v128.load(avg + off)), f32x4.mul(r1, gi));
+      v128.store(avg + off, ai);
+      den = f32x4.add(f32x4.sub(vi, f32x4.mul(ai, ai)), ep);
+    }
+    const inc = f32x4.div(f32x4.mul(l, gi), f32x4.sqrt(den));
     if (momentum > 0) {
       const mi = f32x4.add(f32x4.mul(mo, v128.load(mom + off)), inc);
       v128.store(mom + off, mi);
@@ -117,6 +126,19 @@ export function clipByNorm(g: usize, n: i32, c: f32): void {
   for (let off: usize = 0; off < end; off += 16) {
     v128.store(g + off, f32x4.div(f32x4.mul(v128.load(g + off), cc), den));
   }
+}
+
+/**
+ * Keras 3's global_clipnorm (clip_by_global_norm in keras/src/optimizers/base_optimizer.py) over
+ * all n gradients at once: g·scale with scale = c·min(1/‖g‖, 1/c) in f32, ‖g‖ summed in f64 over
+ * the f32 squares in order and rounded to f32; a non-finite norm makes every gradient NaN.
+ */
+export function clipByGlobalNorm(g: usize, n: i32, c: f32): void {
+  const norm = <f32>Math.sqrt(sumSquares(g, n));
+  const scale = c * min(<f32>1 / norm, <f32>1 / c) + (norm - norm);
+  const sc = f32x4.splat(scale);
+  const end = <usize>n << 2;
+  for (let off: usize = 0; off < end; off += 16) v128.store(g + off, f32x4.mul(v128.load(g + off), sc));
 }
 
 /** Keras' L2 kernel regulariser's gradient: g += w·(2λ). */

@@ -53,6 +53,7 @@ interface Model {
   grads: number;
   m: number;
   v: number;
+  ag: number; // centered RMSprop's average gradient
   capacity: number;
   x: number;
   y: number;
@@ -481,17 +482,23 @@ function sgd(F: Float32Array, w: number, g: number, m: number, n: number, lr: nu
   }
 }
 
-/** assembly/kernels/optimizers.ts's rmsprop (centered = false). */
+/** assembly/kernels/optimizers.ts's rmsprop, plain or centered (avg: the average gradients). */
 function rmsprop(
-  F: Float32Array, w: number, g: number, vel: number, mom: number, n: number,
-  lr: number, rho: number, oneMinusRho: number, momentum: number, epsilon: number,
+  F: Float32Array, w: number, g: number, vel: number, mom: number, avg: number, n: number,
+  lr: number, rho: number, oneMinusRho: number, momentum: number, epsilon: number, centered: boolean,
 ): void {
   const fr = Math.fround;
   for (let i = 0; i < n; i++) {
     const gi = F[g + i];
     const vi = fr(fr(rho * F[vel + i]) + fr(oneMinusRho * fr(gi * gi)));
     F[vel + i] = vi;
-    const inc = fr(fr(lr * gi) / fr(Math.sqrt(fr(vi + epsilon))));
+    let den = fr(vi + epsilon);
+    if (centered) {
+      const ai = fr(fr(rho * F[avg + i]) + fr(oneMinusRho * gi));
+      F[avg + i] = ai;
+      den = fr(fr(vi - fr(ai * ai)) + epsilon);
+    }
+    const inc = fr(fr(lr * gi) / fr(Math.sqrt(den)));
     if (momentum > 0) {
       const mi = fr(fr(momentum * F[mom + i]) + inc);
       F[mom + i] = mi;
@@ -517,6 +524,16 @@ function clipByNorm(F: Float32Array, g: number, n: number, c: number): void {
   for (let i = 0; i < n; i++) sum += F[g + i] * F[g + i];
   const den = Math.max(fr(Math.sqrt(sum)), c);
   for (let i = 0; i < n; i++) F[g + i] = fr(F[g + i] * c) / den;
+}
+
+/** clipByGlobalNorm: g·(c·min(1/‖g‖, 1/c)) in f32 over all n values; a non-finite norm gives NaN. */
+function clipByGlobalNorm(F: Float32Array, g: number, n: number, c: number): void {
+  const fr = Math.fround;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += F[g + i] * F[g + i];
+  const norm = fr(Math.sqrt(sum));
+  const scale = fr(fr(c * Math.min(fr(1 / norm), fr(1 / c))) + (norm - norm));
+  for (let i = 0; i < n; i++) F[g + i] *= scale;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -698,7 +715,7 @@ export function createJsKernels(): Kernels {
     const bytes = total * 4;
     const md: Model = {
       inputSize, layers, nParams: total,
-      params: allocZeroed(bytes), grads: allocZeroed(bytes), m: allocZeroed(bytes), v: allocZeroed(bytes),
+      params: allocZeroed(bytes), grads: allocZeroed(bytes), m: allocZeroed(bytes), v: allocZeroed(bytes), ag: allocZeroed(bytes),
       capacity: 0, x: 0, y: 0, d0: 0, d1: 0, wt: alloc(Math.max(wtSize, 1) * 4), maxWidth,
       rng: new Uint32Array(4), step: 0, correct: 0,
     };
@@ -777,6 +794,7 @@ export function createJsKernels(): Kernels {
     free(md.grads);
     free(md.m);
     free(md.v);
+    free(md.ag);
     free(md.wt);
     models.delete(m);
     free(m);
@@ -787,6 +805,7 @@ export function createJsKernels(): Kernels {
     const md = model(m);
     F.fill(0, md.m >> 2, (md.m >> 2) + md.nParams);
     F.fill(0, md.v >> 2, (md.v >> 2) + md.nParams);
+    F.fill(0, md.ag >> 2, (md.ag >> 2) + md.nParams);
     md.step = 0;
   }
 
@@ -911,9 +930,9 @@ export function createJsKernels(): Kernels {
     return loss;
   }
 
-  /** assembly/model.ts's modelUpdate: clip, decoupled weight decay, then adam, sgd or rmsprop. */
+  /** assembly/model.ts's modelUpdate: clip, decoupled weight decay, then adam, sgd or rmsprop (plain or centered). */
   function modelUpdate(
-    m: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipnorm: number, clipvalue: number,
+    m: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipnorm: number, clipvalue: number, globalClipnorm: number,
   ): void {
     views();
     const md = model(m);
@@ -923,6 +942,8 @@ export function createJsKernels(): Kernels {
         clipByNorm(F, ly.gw >> 2, ly.inDim * ly.width, fr(clipnorm));
         clipByNorm(F, ly.gb >> 2, ly.width, fr(clipnorm));
       }
+    } else if (globalClipnorm > 0) {
+      clipByGlobalNorm(F, md.grads >> 2, md.nParams, fr(globalClipnorm));
     } else if (clipvalue > 0) {
       clipByValue(F, md.grads >> 2, md.nParams, fr(clipvalue));
     }
@@ -935,7 +956,7 @@ export function createJsKernels(): Kernels {
     } else if (kind === 1) {
       sgd(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), p2 !== 0);
     } else {
-      rmsprop(F, md.params >> 2, md.grads >> 2, md.v >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), fr(1 - p1), fr(p2), fr(p3));
+      rmsprop(F, md.params >> 2, md.grads >> 2, md.v >> 2, md.m >> 2, md.ag >> 2, md.nParams, fr(lr), fr(p1), fr(1 - p1), fr(p2), fr(p3), kind === 3);
     }
   }
 
@@ -1041,7 +1062,7 @@ export function createJsKernels(): Kernels {
         initUnit(F, md.rng, ly.w >> 2, ly.b >> 2, j, fanIn, units, ly.width, I[(inits >> 2) + l]);
         const outRow = (next.w >> 2) + j * next.width;
         F.fill(0, outRow, outRow + next.width);
-        for (const arena of [md.m, md.v]) {
+        for (const arena of [md.m, md.v, md.ag]) {
           const shift = (arena - md.params) >> 2;
           for (let i = 0; i < ly.inDim; i++) F[shift + (ly.w >> 2) + i * ly.width + j] = 0;
           F[shift + (ly.b >> 2) + j] = 0;

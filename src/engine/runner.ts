@@ -5,7 +5,7 @@ import type { Kernels } from "./wasm.js";
 import { A, Cmd, MAX_THREADS, type ThreadKernels } from "./thread-work.js";
 import type { ThreadPool } from "./thread-pool.js";
 
-/** An optimizer step as the engine takes it (modelUpdate): kind 0 adam, 1 sgd, 2 rmsprop. */
+/** An optimizer step as the engine takes it (modelUpdate): kind 0 adam, 1 sgd, 2 rmsprop, 3 centered rmsprop. */
 export interface Update {
   kind: number;
   learningRate: number;
@@ -15,6 +15,7 @@ export interface Update {
   weightDecay: number;
   clipnorm: number;
   clipvalue: number;
+  globalClipnorm: number;
 }
 
 /** Rows of data (u8 pixels or f32), labels and an optional index permutation, in wasm memory. */
@@ -52,7 +53,7 @@ export interface Runner {
   release(m: number): void;
 }
 
-const plainAdam = (u: Update) => u.kind === 0 && u.weightDecay === 0 && u.clipnorm === 0 && u.clipvalue === 0;
+const plainAdam = (u: Update) => u.kind === 0 && u.weightDecay === 0 && u.clipnorm === 0 && u.clipvalue === 0 && u.globalClipnorm === 0;
 
 export class SerialRunner implements Runner {
   readonly threads = 1;
@@ -70,7 +71,7 @@ export class SerialRunner implements Runner {
       loss = k.modelTrainBatch(m, r.data, r.isU8, r.labels, r.idx, r.start, r.rows, u.learningRate, u.p1, u.p2, u.p3);
     } else {
       loss = k.modelGradients(m, r.data, r.isU8, r.labels, r.idx, r.start, r.rows);
-      if (Number.isFinite(loss)) k.modelUpdate(m, u.kind, u.learningRate, u.p1, u.p2, u.p3, u.weightDecay, u.clipnorm, u.clipvalue);
+      if (Number.isFinite(loss)) k.modelUpdate(m, u.kind, u.learningRate, u.p1, u.p2, u.p3, u.weightDecay, u.clipnorm, u.clipvalue, u.globalClipnorm);
     }
     return { loss, hits: k.modelCorrect(m) };
   }
@@ -138,6 +139,7 @@ export class ThreadedRunner implements Runner {
       a[A.wd] = u.weightDecay;
       a[A.clipnorm] = u.clipnorm;
       a[A.clipvalue] = u.clipvalue;
+      a[A.globalClipnorm] = u.globalClipnorm;
       a[A.t] = t;
     });
   }

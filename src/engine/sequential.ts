@@ -70,7 +70,7 @@ export interface CompileConfig {
   nesterov?: boolean;
   /** rmsprop */
   rho?: number;
-  /** rmsprop: only false (Keras' default) is supported */
+  /** rmsprop: normalise by the gradients' estimated variance (Keras' centered, default false) */
   centered?: boolean;
   /** Decoupled weight decay w −= w·wd·lr before each step (every optimizer; adamw defaults to 0.004). */
   weightDecay?: number;
@@ -78,6 +78,8 @@ export interface CompileConfig {
   clipnorm?: number;
   /** Clip every gradient value to [−clipvalue, clipvalue]. */
   clipvalue?: number;
+  /** Keras' global_clipnorm: scale all gradients together to at most this joint L2 norm. */
+  globalClipnorm?: number;
   /**
    * Linear learning-rate warmup over this many steps (every optimizer; 0, the default, is none):
    * the update after `i` earlier ones (Keras' optimizer.iterations) uses
@@ -99,7 +101,7 @@ const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
   sgd: ["momentum", "nesterov"],
   rmsprop: ["rho", "momentum", "epsilon", "centered"],
 };
-const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue", "warmupSteps"];
+const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue", "globalClipnorm", "warmupSteps"];
 
 function nonNegative(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -122,9 +124,12 @@ function resolveOptimizer(config: CompileConfig): Optimizer {
   const weightDecay = nonNegative("weightDecay", config.weightDecay ?? (name === "adamw" ? ADAMW.weightDecay : 0));
   const clipnorm = config.clipnorm === undefined ? 0 : positiveFinite("clipnorm", config.clipnorm);
   const clipvalue = config.clipvalue === undefined ? 0 : positiveFinite("clipvalue", config.clipvalue);
-  if (clipnorm > 0 && clipvalue > 0) throw new ArgumentError("give either clipnorm or clipvalue, not both (as Keras)");
+  const globalClipnorm = config.globalClipnorm === undefined ? 0 : positiveFinite("globalClipnorm", config.globalClipnorm);
+  if ([clipnorm, clipvalue, globalClipnorm].filter((c) => c > 0).length > 1) {
+    throw new ArgumentError("give only one of clipnorm, clipvalue and globalClipnorm (as Keras)");
+  }
   const warmupSteps = integerAtLeast("warmupSteps", config.warmupSteps ?? 0, 0);
-  const common = { config, learningRate, weightDecay, clipnorm, clipvalue, warmupSteps };
+  const common = { config, learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, warmupSteps };
   if (name === "adam" || name === "adamw") {
     return {
       ...common, kind: 0,
@@ -140,12 +145,11 @@ function resolveOptimizer(config: CompileConfig): Optimizer {
     if (typeof nesterov !== "boolean") throw new ArgumentError(`nesterov must be true or false, got ${show(nesterov)}`);
     return { ...common, kind: 1, p1: momentum, p2: nesterov ? 1 : 0, p3: 0 };
   }
-  if ((config.centered ?? RMSPROP.centered) !== false) {
-    throw new ArgumentError(`rmsprop's centered must be false (centered RMSprop is not implemented), got ${show(config.centered)}`);
-  }
+  const centered = config.centered ?? RMSPROP.centered;
+  if (typeof centered !== "boolean") throw new ArgumentError(`centered must be true or false, got ${show(centered)}`);
   const rho = config.rho ?? RMSPROP.rho;
   if (typeof rho !== "number" || !(rho >= 0 && rho < 1)) throw new ArgumentError(`rho must be a number in [0, 1), got ${show(rho)}`);
-  return { ...common, kind: 2, p1: rho, p2: momentum, p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon) };
+  return { ...common, kind: centered ? 3 : 2, p1: rho, p2: momentum, p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon) };
 }
 
 export interface Logs {

@@ -95,7 +95,7 @@ export const SPINS = 20_000;
 // Argument slots.
 export const A = {
   data: 0, isU8: 1, labels: 2, idx: 3, start: 4, rows: 5, table: 6, out: 7, outUnits: 8,
-  kind: 9, lr: 10, p1: 11, p2: 12, p3: 13, wd: 14, clipnorm: 15, clipvalue: 16, t: 17, nParams: 18,
+  kind: 9, lr: 10, p1: 11, p2: 12, p3: 13, wd: 14, clipnorm: 15, clipvalue: 16, t: 17, nParams: 18, globalClipnorm: 19,
 } as const;
 
 export class Control {
@@ -202,11 +202,11 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
     let loss = 0;
     for (let r = 0; r < n; r++) loss += c.results[2 * r];
     if (!Number.isFinite(loss)) return; // diverged: no update, as single-threaded
-    if (a[A.clipnorm] > 0) {
-      // Clipping by norm needs every variable's whole gradient: thread 0 does the update alone.
+    if (a[A.clipnorm] > 0 || a[A.globalClipnorm] > 0) {
+      // Clipping by norm needs every variable's (or all) whole gradients: thread 0 updates alone.
       if (t === 0) {
         k.modelReduce(primary, a[A.table], n - 1, 0, a[A.nParams]);
-        k.modelUpdate(primary, a[A.kind], a[A.lr], a[A.p1], a[A.p2], a[A.p3], a[A.wd], a[A.clipnorm], a[A.clipvalue]);
+        k.modelUpdate(primary, a[A.kind], a[A.lr], a[A.p1], a[A.p2], a[A.p3], a[A.wd], a[A.clipnorm], a[A.clipvalue], a[A.globalClipnorm]);
       }
       return;
     }

@@ -31,10 +31,13 @@ export type Kernels = {
   modelGradients(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
   /**
    * One optimizer step on the gradients of the last modelGradients: kind 0 adam (p1 β1, p2 β2,
-   * p3 ε), 1 sgd (p1 momentum, p2 nesterov 0/1), 2 rmsprop (p1 ρ, p2 momentum, p3 ε); clipnorm
-   * (per variable) or clipvalue when > 0, then decoupled weight decay wd when > 0.
+   * p3 ε), 1 sgd (p1 momentum, p2 nesterov 0/1), 2 rmsprop and 3 centered rmsprop (p1 ρ, p2
+   * momentum, p3 ε); clipnorm (per variable), globalClipnorm (all gradients jointly) or
+   * clipvalue when > 0, then decoupled weight decay wd when > 0.
    */
-  modelUpdate(m: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipnorm: number, clipvalue: number): void;
+  modelUpdate(
+    m: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipnorm: number, clipvalue: number, globalClipnorm: number,
+  ): void;
   modelEvaluate(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
   modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void;
   modelCorrect(m: number): number;
