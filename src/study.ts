@@ -36,6 +36,8 @@ export interface StudyConfig {
    * 0.025) on a batch-sized probe of the epoch's training order are re-initialised [none].
    */
   recycle?: { every: number; tau?: number };
+  /** Also count dead units on the probe after every this many training steps (deadUnitsPerStep) [only per epoch]. */
+  probeEvery?: number;
 }
 
 /** The notebook's last cell. */
@@ -69,6 +71,11 @@ export interface Run {
    * the probe, −1 if it was dead after every epoch. Absent in files from before it was recorded.
    */
   lastFiredEpoch?: number[][];
+  /**
+   * With config.probeEvery: the dead units on the probe after every probeEvery-th training step
+   * (1-based, counted across epochs), as deadUnits' entries.
+   */
+  deadUnitsPerStep?: { step: number; layers: DeadUnits[] }[];
   /** With config.recycle: per completed epoch, per hidden layer, the units ReDo recycled in it. */
   recycledPerEpoch?: { layer: string; recycled: number }[][];
   diverged: Divergence | null;
@@ -116,6 +123,7 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
     throw new ArgumentError(`alpha must be a finite number ≥ 0, got ${config.alpha}`);
   }
   if (config.warmupSteps !== undefined) integerAtLeast("warmup steps", config.warmupSteps, 0);
+  if (config.probeEvery !== undefined) integerAtLeast("probe every", config.probeEvery, 1);
   if (config.recycle !== undefined) {
     integerAtLeast("recycle every", config.recycle.every, 1);
     const tau = config.recycle.tau;
@@ -173,6 +181,9 @@ export async function runOne(
     seed: config.seed,
   });
   const deadUnitsPerEpoch: DeadUnits[][] = [];
+  const deadUnitsPerStep: { step: number; layers: DeadUnits[] }[] = [];
+  const probeEvery = config.probeEvery;
+  let step = 0; // training steps so far, across epochs, for probeEvery
   try {
     model.compile({ optimizer: "adam", learningRate, warmupSteps: config.warmupSteps });
     // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
@@ -186,7 +197,9 @@ export async function runOne(
       ...(config.validationData === "test"
         ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
         : { validationSplit: config.validationSplit }),
-      callbacks: withEpochHook(callbacks, async (epoch, logs) => {
+      callbacks: withHooks(callbacks, probeEvery ? () => {
+        if (++step % probeEvery === 0) deadUnitsPerStep.push({ step, layers: model.deadUnits(probe) });
+      } : undefined, async (epoch, logs) => {
         const { deadUnits, masks } = model.probe(probe);
         deadUnitsPerEpoch.push(deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) })));
         masks.forEach((mask, l) => mask.forEach((dead, j) => {
@@ -207,6 +220,7 @@ export async function runOne(
       deadUnits: history.diverged || deadUnitsPerEpoch.length === 0 ? model.deadUnits(probe) : deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1],
       deadUnitsPerEpoch,
       lastFiredEpoch,
+      ...(probeEvery ? { deadUnitsPerStep } : {}),
       ...(history.recycled && {
         recycledPerEpoch: history.recycled.map((counts) => counts.map((recycled, l) => ({ layer: `dense_${l + 1}`, recycled }))),
       }),
@@ -227,12 +241,19 @@ export function revivedUnits(before: Uint8Array, after: Uint8Array): number {
   return revived;
 }
 
-function withEpochHook(callbacks: Callbacks | undefined, hook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {
+/** The callbacks with `batchHook` (when given) after each onBatchEnd and `epochHook` after each onEpochEnd. */
+function withHooks(callbacks: Callbacks | undefined, batchHook: (() => void) | undefined, epochHook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {
   return {
     ...callbacks,
+    ...(batchHook && {
+      onBatchEnd: async (batch: number, logs: Logs) => {
+        await callbacks?.onBatchEnd?.(batch, logs);
+        batchHook();
+      },
+    }),
     onEpochEnd: async (epoch, logs) => {
       await callbacks?.onEpochEnd?.(epoch, logs);
-      await hook(epoch, logs);
+      await epochHook(epoch, logs);
     },
   };
 }

@@ -68,7 +68,26 @@ describe("dying-relu sweep remedies", () => {
     expect((await runOne(engine, mnist, CONFIG, 0.5)).recycledPerEpoch).toBeUndefined();
   });
 
+  it("--probe-every N: dead units after every N steps, agreeing with the per-epoch probe at epoch ends", async () => {
+    const { report } = await sweep("probe-every", "--lr", "0.5", "--probe-every", "4");
+    expect(report.config.probeEvery).toBe(4);
+    const run = report.runs[0];
+    // 768 training images in batches of 64: 12 steps per epoch, 24 in all.
+    expect(run.deadUnitsPerStep.map((e: { step: number }) => e.step)).toEqual([4, 8, 12, 16, 20, 24]);
+    const withoutRevived = (layers: { revived?: number }[]) => layers.map(({ revived: _, ...rest }) => rest);
+    expect(run.deadUnitsPerStep[2].layers).toEqual(withoutRevived(run.deadUnitsPerEpoch[0]));
+    expect(run.deadUnitsPerStep[5].layers).toEqual(withoutRevived(run.deadUnitsPerEpoch[1]));
+    expect(run.deadUnitsPerStep[0].layers.map((l: { layer: string }) => l.layer)).toEqual(["dense_1", "dense_2"]);
+    const lib = await runOne(engine, mnist, { ...CONFIG, probeEvery: 4 }, 0.5);
+    expect(untimed(run)).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
+    // Probing does not change training.
+    expect(lib.history).toEqual((await runOne(engine, mnist, CONFIG, 0.5)).history);
+    expect((await runOne(engine, mnist, CONFIG, 0.5)).deadUnitsPerStep).toBeUndefined();
+  });
+
   const bad: [string, string[], RegExp][] = [
+    ["--probe-every 0", ["--probe-every", "0"], /--probe-every must be at least 1, got 0/],
+    ["--probe-every 1.5", ["--probe-every", "1.5"], /--probe-every expects a whole number, got "1.5"/],
     ["--redo-every 0", ["--redo-every", "0"], /--redo-every must be at least 1, got 0/],
     ["--redo-tau without --redo-every", ["--redo-tau", "0.1"], /--redo-tau needs --redo-every/],
     ["a negative --redo-tau", ["--redo-every", "2", "--redo-tau=-1"], /--redo-tau must be at least 0, got -1/],
@@ -84,6 +103,6 @@ describe("dying-relu sweep remedies", () => {
 
   it("help lists the flags", async () => {
     const help = (await cli("sweep", "--help")).stdout;
-    for (const flag of ["--warmup N", "randomized_asymmetric", "--redo-every N", "--redo-tau F"]) expect(help).toContain(flag);
+    for (const flag of ["--warmup N", "randomized_asymmetric", "--redo-every N", "--redo-tau F", "--probe-every N"]) expect(help).toContain(flag);
   });
 });

@@ -36,6 +36,8 @@ Flags (default in brackets):
   --validation-data test    train on all training images, validate on the test set [split]
   --layers LIST             hidden layer widths [${NOTEBOOK.layers.join(",")}]
   --probe N                 count dead units on the first N training images [${NOTEBOOK.probe}]
+  --probe-every N           also count dead units on the probe after every N training steps
+                            (the JSON's deadUnitsPerStep) [only after each epoch]
   --seed N                  seed for initialisation and shuffling [${NOTEBOOK.seed}]
   --activation LIST         hidden layers' activations to compare, comma-separated, from
                             ${HIDDEN_ACTIVATIONS.join(", ")}; dead means output exactly 0 (relu) or
@@ -93,6 +95,7 @@ const FLAGS = {
   "validation-data": { type: "string" },
   layers: { type: "string" },
   probe: { type: "string" },
+  "probe-every": { type: "string" },
   seed: { type: "string" },
   seeds: { type: "string" },
   activation: { type: "string" },
@@ -157,6 +160,10 @@ export function parseSweepArgs(args: string[]) {
   }
   if (values.layers !== undefined) config.layers = list("layers", values.layers, integer);
   if (values.probe !== undefined) config.probe = integer("probe", values.probe);
+  if (values["probe-every"] !== undefined) {
+    config.probeEvery = integer("probe-every", values["probe-every"]);
+    if (config.probeEvery < 1) throw new ArgumentError(`--probe-every must be at least 1, got ${config.probeEvery}`);
+  }
   if (values.seed !== undefined) {
     config.seed = integer("seed", values.seed);
     if (config.seed > 0xffffffff) throw new ArgumentError(`--seed must be below 2^32, got ${config.seed}`);
