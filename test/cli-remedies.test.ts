@@ -16,14 +16,14 @@ let data: string;
 let dir: string;
 let mnist: Mnist;
 let engine: Engine;
-const BASE = ["--lr", "0.05", "--epochs", "2", "--batch-size", "64", "--layers", "32,16", "--probe", "100", "--seed", "3", "--quiet", "--workers", "1", "--backend", "wasm-simd"];
+const BASE = ["--lr", "0.05", "--epochs", "2", "--batch-size", "64", "--layers", "32,16", "--probe", "100", "--seed", "3", "--quiet", "--workers", "1", "--backend", "wasm-simd", "--threads", "2"];
 const CONFIG: StudyConfig = { ...NOTEBOOK, learningRates: [0.05], epochs: 2, batchSize: 64, layers: [32, 16], probe: 100, seed: 3 };
 
 beforeAll(async () => {
   data = mnistFolder(960, 100);
   dir = mkdtempSync(join(tmpdir(), "dying-relu-remedies-"));
   mnist = await loadMnist(data);
-  engine = await createEngine({ backend: "wasm-simd" });
+  engine = await createEngine({ backend: "wasm-simd", threads: 2 }); // as the CLI runs, split over two threads
 });
 
 /** Runs the sweep with `flags` and returns its stdout and the JSON report. */

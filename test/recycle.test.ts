@@ -4,7 +4,7 @@
 // (the next Adam step is a first step), the js twin draws the same numbers as both wasm builds,
 // and training with recycle goes on and reports the counts per epoch.
 import { describe, it, expect, beforeAll } from "vitest";
-import { ArgumentError, type CompileConfig, type Engine, type LayerWeights, type Sequential } from "../src/index.js";
+import { ArgumentError, createEngine, type CompileConfig, type Engine, type LayerWeights, type Sequential } from "../src/index.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
 import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
 import { mnistSlice } from "./support/idx-files.js";
@@ -139,8 +139,8 @@ describe("the js twin", () => {
 
 describe("fit with recycle", () => {
   const { images, labels } = mnistSlice("train", 512);
-  const train = (backend: Backend, recycle?: { every: number; tau?: number; probe?: number }) => {
-    const model = engines[backend].sequential({
+  const train = (engine: Engine, recycle?: { every: number; tau?: number; probe?: number }) => {
+    const model = engine.sequential({
       inputSize: 784,
       layers: [{ units: 32, activation: "relu" }, { units: 16, activation: "relu" }, { units: 10, activation: "softmax" }],
       seed: 4,
@@ -150,7 +150,7 @@ describe("fit with recycle", () => {
   };
 
   it("recycles every N steps, counts per epoch and hidden layer, and training goes on", async () => {
-    const { model, history } = train("wasm-simd", { every: 2, tau: 0.1, probe: 128 });
+    const { model, history } = train(engines["wasm-simd"], { every: 2, tau: 0.1, probe: 128 });
     const h = await history;
     expect(h.diverged).toBeNull();
     expect(h.recycled).toHaveLength(2);
@@ -161,14 +161,15 @@ describe("fit with recycle", () => {
     expect(h.recycled!.flat().reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(h.history.loss.every(Number.isFinite)).toBe(true);
     model.dispose();
-    const plain = await train("wasm-simd").history;
+    const plain = await train(engines["wasm-simd"]).history;
     expect(plain.recycled).toBeUndefined();
     expect(plain.history.loss).not.toEqual(h.history.loss);
   });
 
-  it("the js twin recycles the same units each epoch as wasm-simd", async () => {
-    const runs = await Promise.all((["js", "wasm-simd"] as const).map(async (b) => {
-      const { model, history } = train(b, { every: 3 });
+  it("the js twin recycles the same units each epoch as single-threaded wasm-simd", async () => {
+    const serial = await createEngine({ backend: "wasm-simd", threads: 1 }); // the twin's one thread
+    const runs = await Promise.all([engines.js, serial].map(async (engine) => {
+      const { model, history } = train(engine, { every: 3 });
       const h = await history;
       model.dispose();
       return h.recycled;
@@ -181,9 +182,9 @@ describe("fit with recycle", () => {
     [{ every: 2, tau: -1 }, /recycle.tau must be a finite number ≥ 0, got -1/],
     [{ every: 2, probe: 10000 }, /recycle.probe must be at most the 512 training samples, got 10000/],
   ])("rejects %j", async (recycle, message) => {
-    const { model, history } = train("js", recycle as { every: number });
+    const { model, history } = train(engines.js, recycle as { every: number });
     await expect(history).rejects.toThrow(ArgumentError);
-    await expect(train("js", recycle as { every: number }).history).rejects.toThrow(message);
+    await expect(train(engines.js, recycle as { every: number }).history).rejects.toThrow(message);
     model.dispose();
   });
 });
