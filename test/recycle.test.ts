@@ -120,6 +120,19 @@ describe.each(BACKENDS)("%s: recycleDormant", (backend) => {
   });
 });
 
+describe("recycleDormant's bad input", () => {
+  it.each([
+    [{ tau: -1 }, /tau must be a finite number ≥ 0, got -1/],
+    [{ tau: Number.POSITIVE_INFINITY }, /tau must be a finite number ≥ 0, got Infinity/],
+  ])("rejects %j", (options, message) => {
+    const model = damaged(engines.js);
+    expect(() => model.recycleDormant(PROBE, options)).toThrow(ArgumentError);
+    expect(() => model.recycleDormant(PROBE, options)).toThrow(message);
+    expect(() => model.recycleDormant(new Float32Array(3))).toThrow(/x must hold whole samples of 7 values/);
+    model.dispose();
+  });
+});
+
 describe("the js twin", () => {
   it("recycles the same units with the same draws as both wasm builds, bit for bit", () => {
     const recycled = BACKENDS.map((backend) => {

@@ -536,10 +536,7 @@ export class Sequential {
    * RecycleOptions); per hidden layer, which units it recycled.
    */
   recycleDormant(x: Inputs, options: { tau?: number } = {}): RecycledUnits[] {
-    const tau = options.tau ?? DEFAULT_TAU;
-    if (typeof tau !== "number" || !(tau >= 0) || !Number.isFinite(tau)) {
-      throw new ArgumentError(`tau must be a finite number ≥ 0, got ${show(tau)}`);
-    }
+    const tau = nonNegative("tau", options.tau ?? DEFAULT_TAU);
     const n = this.rowsOf(x, "x");
     const m = this.live();
     this.runner.reserve(m, CHUNK_ROWS);
@@ -567,10 +564,7 @@ export class Sequential {
   private recycleOptions(r: RecycleOptions, batchSize: number, nTrain: number): Required<RecycleOptions> {
     if (r === null || typeof r !== "object") throw new ArgumentError(`recycle must be { every, tau?, probe? }, got ${show(r)}`);
     const every = integerAtLeast("recycle.every", r.every, 1);
-    const tau = r.tau ?? DEFAULT_TAU;
-    if (typeof tau !== "number" || !(tau >= 0) || !Number.isFinite(tau)) {
-      throw new ArgumentError(`recycle.tau must be a finite number ≥ 0, got ${show(r.tau)}`);
-    }
+    const tau = nonNegative("recycle.tau", r.tau ?? DEFAULT_TAU);
     const probe = integerAtLeast("recycle.probe", r.probe ?? batchSize, 1);
     if (probe > nTrain) throw new ArgumentError(`recycle.probe must be at most the ${nTrain} training samples, got ${probe}`);
     return { every, tau, probe };
@@ -589,13 +583,10 @@ export class Sequential {
   /** deadUnits and deadMask from one pass over x, for callers that want both (e.g. every epoch). */
   probe(x: Inputs, options: DeadUnitsOptions = {}): { deadUnits: DeadUnits[]; masks: Uint8Array[] } {
     const threshold = options.nearlyDeadThreshold ?? DEFAULT_NEARLY_DEAD_THRESHOLD;
-    const tau = options.tau ?? DEFAULT_TAU;
     if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
       throw new ArgumentError(`nearlyDeadThreshold must be a number in [0, 1], got ${show(threshold)}`);
     }
-    if (typeof tau !== "number" || !(tau >= 0) || !Number.isFinite(tau)) {
-      throw new ArgumentError(`tau must be a finite number ≥ 0, got ${show(tau)}`);
-    }
+    const tau = nonNegative("tau", options.tau ?? DEFAULT_TAU);
     const n = this.rowsOf(x, "x");
     const m = this.probeDead(x);
     const deadUnits: DeadUnits[] = [];
