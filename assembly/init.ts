@@ -27,8 +27,8 @@ export const INIT_RANDOMIZED_ASYMMETRIC: i32 = 6;
 
 /**
  * The symmetric part's scale of randomized asymmetric initialisation with P = Beta(2, 1): the
- * other weights are N(0, (RAI_SIGMA/√fan_in)²), the σ Lu et al. give for that P (and their
- * reference code uses).
+ * other weights are N(0, (RAI_SIGMA/√fan_in)²), as in the RAI reference code that cites the
+ * paper (V = randn(fan_out, fan_in + 1)·0.6007/√fan_in, then one V[j, k] per unit Beta(2, 1)).
  */
 export const RAI_SIGMA: f64 = 0.6007;
 
