@@ -454,8 +454,9 @@ export function modelPredict(m: Model, data: usize, isU8: bool, idx: usize, star
 
 /**
  * Re-seeds the generator and draws every kernel again with its layer's initialiser (inits: one
- * i32 code per layer, assembly/init.ts), biases zero (randomized_asymmetric draws them too): with all codes 0 it reproduces modelNew's
- * draw exactly. For layers that ask for another initialiser than glorot_uniform.
+ * i32 code per layer, assembly/init.ts), biases zero (randomized_asymmetric draws them too):
+ * with all codes 0 it reproduces modelNew's draw exactly. For layers that ask for another
+ * initialiser than glorot_uniform.
  */
 export function modelInitialize(m: Model, inits: usize, seed: u32): void {
   rngSeed(m.rng, seed);
