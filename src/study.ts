@@ -5,9 +5,9 @@ import { ArgumentError } from "./errors.js";
 import { DENSE, trainCount } from "./keras-defaults.js";
 import { fraction, integerAtLeast, oneOf, positiveFinite } from "./validate.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "./grid.js";
-import { INITIALIZERS, type Initializer } from "./engine/sequential.js";
+import { INITIALIZERS, OPTIMIZERS, type Initializer } from "./engine/sequential.js";
 import type { Engine } from "./engine/engine.js";
-import type { Callbacks, DeadUnits, Divergence, History, Logs, Sequential } from "./engine/sequential.js";
+import type { Callbacks, CompileConfig, DeadUnits, Divergence, History, Logs, Sequential } from "./engine/sequential.js";
 import type { Mnist } from "./data/mnist.js";
 
 export interface StudyConfig {
@@ -38,6 +38,8 @@ export interface StudyConfig {
   recycle?: { every: number; tau?: number };
   /** Also count dead units on the probe after every this many training steps (deadUnitsPerStep) [only per epoch]. */
   probeEvery?: number;
+  /** The optimizer and its options as compile() takes them, the rate aside [adam with Keras' defaults]. */
+  compile?: Omit<CompileConfig, "learningRate">;
 }
 
 /** The notebook's last cell. */
@@ -78,6 +80,13 @@ export interface Run {
   deadUnitsPerStep?: { step: number; layers: DeadUnits[] }[];
   /** With config.recycle: per completed epoch, per hidden layer, the units ReDo recycled in it. */
   recycledPerEpoch?: { layer: string; recycled: number }[][];
+  /** The dead units on the probe before training (absent in files from before it was recorded). */
+  deadUnitsBeforeTraining?: DeadUnits[];
+  /**
+   * Per hidden layer, the final dead mask: one character per unit, "1" dead and "0" alive, from
+   * the same probe as deadUnits (absent in files from before it was recorded).
+   */
+  deadMasks?: string[];
   diverged: Divergence | null;
   seconds: number;
 }
@@ -129,6 +138,7 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
     const tau = config.recycle.tau;
     if (tau !== undefined && !(tau >= 0 && Number.isFinite(tau))) throw new ArgumentError(`recycle tau must be a finite number ≥ 0, got ${tau}`);
   }
+  if (config.compile !== undefined) oneOf("optimizer", config.compile.optimizer, OPTIMIZERS);
   const n = data.train.count;
   const nTrain = config.validationData === "test" ? n : trainCount(n, config.validationSplit);
   if (config.batchSize > nTrain) {
@@ -165,6 +175,8 @@ export async function runOne(
   onEpochEnd?: (end: Omit<EpochEnd, "learningRate" | "index">) => void | Promise<void>,
   /** Called with the trained model before it is disposed, e.g. to save it. */
   onModel?: (model: Sequential) => void,
+  /** Called with the untrained model's probe, before the first epoch. */
+  onTrainBegin?: (begin: TrainBegin) => void,
 ): Promise<Run> {
   const { train, test } = data;
   const inputSize = train.rows * train.cols;
@@ -185,9 +197,11 @@ export async function runOne(
   const probeEvery = config.probeEvery;
   let step = 0; // training steps so far, across epochs, for probeEvery
   try {
-    model.compile({ optimizer: "adam", learningRate, warmupSteps: config.warmupSteps });
+    model.compile({ optimizer: "adam", ...config.compile, learningRate, ...(config.warmupSteps !== undefined && { warmupSteps: config.warmupSteps }) });
     // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
-    let previousMasks = model.deadMask(probe);
+    const before = model.probe(probe);
+    onTrainBegin?.(before);
+    let previousMasks = before.masks;
     const lastFiredEpoch = previousMasks.map((mask) => Array.from(mask, () => -1));
     const started = performance.now();
     const history = await model.fit(train.images, train.labels, {
@@ -210,20 +224,23 @@ export async function runOne(
       }),
     });
     const seconds = (performance.now() - started) / 1000;
+    // The last epoch's probe is the final one unless training went on past it (and diverged).
+    const final = history.diverged || deadUnitsPerEpoch.length === 0 ? model.probe(probe) : { deadUnits: deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1], masks: previousMasks };
     const run: Run = {
       learningRate,
       activation,
       kernelInitializer,
       seed: config.seed,
       history: history.history,
-      // The last epoch's probe is the final one unless training went on past it (and diverged).
-      deadUnits: history.diverged || deadUnitsPerEpoch.length === 0 ? model.deadUnits(probe) : deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1],
+      deadUnits: final.deadUnits,
       deadUnitsPerEpoch,
       lastFiredEpoch,
       ...(probeEvery ? { deadUnitsPerStep } : {}),
       ...(history.recycled && {
         recycledPerEpoch: history.recycled.map((counts) => counts.map((recycled, l) => ({ layer: `dense_${l + 1}`, recycled }))),
       }),
+      deadUnitsBeforeTraining: before.deadUnits,
+      deadMasks: final.masks.map(maskString),
       diverged: history.diverged,
       seconds,
     };
@@ -233,6 +250,15 @@ export async function runOne(
     model.dispose();
   }
 }
+
+/** The untrained model's dead units and masks on the probe (runOne's onTrainBegin). */
+export interface TrainBegin {
+  deadUnits: DeadUnits[];
+  masks: Uint8Array[];
+}
+
+/** A dead mask as Run.deadMasks stores it: "1" per dead unit, "0" per live one. */
+export const maskString = (mask: Uint8Array): string => Array.from(mask, (m) => (m ? "1" : "0")).join("");
 
 /** Units dead in `before` (1) and alive in `after` (0). */
 export function revivedUnits(before: Uint8Array, after: Uint8Array): number {

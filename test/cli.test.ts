@@ -38,11 +38,17 @@ describe("dying-relu sweep", () => {
     const [ok, blown] = report.runs;
     expect(report.schemaVersion).toBe(2);
     expect(report.config).toMatchObject({ seeds: 1, shard: null, activations: ["relu"], initializers: ["glorot_uniform"] });
-    expect(Object.keys(ok).sort()).toEqual(["activation", "deadUnits", "deadUnitsPerEpoch", "diverged", "history", "kernelInitializer", "lastFiredEpoch", "learningRate", "seconds", "seed"]);
+    expect(Object.keys(ok).sort()).toEqual(["activation", "deadMasks", "deadUnits", "deadUnitsBeforeTraining", "deadUnitsPerEpoch", "diverged", "history", "kernelInitializer", "lastFiredEpoch", "learningRate", "seconds", "seed"]);
     expect(ok).toMatchObject({ activation: "relu", kernelInitializer: "glorot_uniform" });
     expect(ok.deadUnitsPerEpoch).toHaveLength(2); // one entry per epoch
     expect(ok.deadUnitsPerEpoch[1]).toEqual(ok.deadUnits); // the last epoch's probe is the final one
     expect(blown.deadUnitsPerEpoch).toHaveLength(0); // diverged in epoch 1
+    // The final masks: one "0"/"1" per unit and layer, as many "1"s as deadUnits counts.
+    for (const r of [ok, blown]) {
+      expect(r.deadMasks.map((m: string) => [m.length, m.replace(/0/g, "").length])).toEqual(r.deadUnits.map((d: { units: number; dead: number }) => [d.units, d.dead]));
+      expect(r.deadMasks.join("")).toMatch(/^[01]+$/);
+      expect(r.deadUnitsBeforeTraining.map((d: { units: number }) => d.units)).toEqual([128, 64, 32]);
+    }
     expect(ok.history.val_accuracy).toHaveLength(2);
     expect(ok.history.val_accuracy[1]).toBeGreaterThan(0.7);
     expect(ok.deadUnits.map((d: { layer: string; units: number }) => [d.layer, d.units])).toEqual([["dense_1", 128], ["dense_2", 64], ["dense_3", 32]]);

@@ -1,7 +1,7 @@
 // Per-unit dead flags (model.deadMask) and the study's per-epoch hook that the web lab uses.
 import { describe, it, expect, beforeAll } from "vitest";
 import { createEngine, runStudy, type Engine, type Mnist } from "../src/index.js";
-import { revivedUnits } from "../src/study.js";
+import { maskString, revivedUnits, runOne, type TrainBegin } from "../src/study.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -99,6 +99,38 @@ describe("runStudy's onEpochEnd hook", () => {
       expect(run.deadUnits).toEqual(run.deadUnitsPerEpoch[2]);
       expect(JSON.parse(JSON.stringify(run.deadUnitsPerEpoch))).toEqual(run.deadUnitsPerEpoch);
     });
+  });
+
+  it("probes before training and keeps the final masks as strings", async () => {
+    let begin: TrainBegin | undefined;
+    const epochs: Uint8Array[][] = [];
+    const run = await runOne(engine, data, config, 0.5, undefined, ({ masks }) => void epochs.push(masks.map((m) => m.slice())), undefined, (b) => {
+      expect(epochs).toHaveLength(0); // before the first epoch
+      begin = { deadUnits: b.deadUnits, masks: b.masks.map((m) => m.slice()) };
+    });
+    // The untrained model's probe, reported before the first epoch and kept in the run.
+    expect(begin!.masks.map((m) => m.length)).toEqual([16, 8]);
+    expect(run.deadUnitsBeforeTraining).toEqual(begin!.deadUnits);
+    expect(begin!.deadUnits.map((d) => d.dead)).toEqual(begin!.masks.map((m) => m.reduce((s, v) => s + v, 0)));
+    // The first epoch's revivals are counted against that probe.
+    expect(run.deadUnitsPerEpoch[0].map((d) => d.revived)).toEqual(begin!.masks.map((m, l) => revivedUnits(m, epochs[0][l])));
+    expect(run.deadMasks).toEqual(epochs[epochs.length - 1].map(maskString));
+  });
+
+  it("compiles the optimizer the config names, with its options", async () => {
+    const one = { ...config, learningRates: [0.1], epochs: 1 };
+    const [adam] = await runStudy(engine, data, one);
+    const [sgd] = await runStudy(engine, data, { ...one, compile: { optimizer: "sgd" } });
+    const [momentum] = await runStudy(engine, data, { ...one, compile: { optimizer: "sgd", momentum: 0.9, clipnorm: 1 } });
+    expect(sgd.history.loss).not.toEqual(adam.history.loss);
+    expect(momentum.history.loss).not.toEqual(sgd.history.loss);
+    await expect(runStudy(engine, data, { ...one, compile: { optimizer: "lion" as "sgd" } })).rejects.toThrow(`optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "lion"`);
+    await expect(runStudy(engine, data, { ...one, compile: { optimizer: "adam", momentum: 0.9 } })).rejects.toThrow(/optimizer "adam" takes no option "momentum"/);
+  });
+
+  it("maskString writes 1 per dead unit", () => {
+    expect(maskString(Uint8Array.of(1, 0, 0, 1))).toBe("1001");
+    expect(maskString(new Uint8Array(0))).toBe("");
   });
 
   it("revivedUnits counts units dead before and alive after", () => {
