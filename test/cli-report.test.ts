@@ -64,7 +64,28 @@ describe("dying-relu sweep --report", () => {
     expect(html).not.toMatch(/url\(\s*["']?https?:/i);
     expect(html).not.toMatch(/@import/i);
     expect(html).toContain("uPlot");
-    expect(html).toContain("Per-unit grids");
+  });
+
+  it("draws every run's final dead masks as unit grids, one square per unit", () => {
+    const report = embedded(html);
+    const grids = [...html.matchAll(/<div class="cells" style="--cols:(\d+)" data-layer="([^"]+)" data-mask="([01]+)"[^>]*>((?:<[ib]><\/[ib]>)*)<\/div>/g)]
+      .map(([, cols, layer, mask, cells]) => ({ cols: Number(cols), layer, mask, cells: [...cells.matchAll(/<([ib])>/g)].map((m) => (m[1] === "b" ? "1" : "0")).join("") }));
+    // 4 runs × 2 layers, in the runs' order, each square as its unit's mask says (b: dead).
+    expect(grids.map((g) => [g.layer, g.mask])).toEqual(report.runs.flatMap((r: { deadMasks: string[] }) => r.deadMasks.map((m, l) => [`dense_${l + 1}`, m])));
+    for (const g of grids) expect(g.cells).toBe(g.mask);
+    expect(grids.map((g) => g.cols)).toEqual([8, 8, 8, 8, 8, 8, 8, 8]);
+    // Each grid's heading has the count deadUnits gives and the definition used.
+    const heads = [...html.matchAll(/<small>(dense_\d): (\d+)\/(\d+) dead \(output exactly 0\)<\/small>/g)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
+    expect(heads).toEqual(report.runs.flatMap((r: { deadUnits: { layer: string; dead: number; units: number }[] }) => r.deadUnits.map((d) => [d.layer, d.dead, d.units])));
+    for (const r of report.runs) expect(html).toContain(`<h3>lr ${r.learningRate} · relu · glorot_uniform · seed ${r.seed}</h3>`);
+    expect(html).not.toContain("not in the --json report");
+  });
+
+  it("says so for runs from files without masks", () => {
+    const report = embedded(html);
+    const old = htmlReport({ ...report, runs: report.runs.map(({ deadMasks: _, ...r }: { deadMasks: string[] }) => r) });
+    expect(old).not.toMatch(/class="cells"/);
+    expect(count(old, /no per-unit mask in this run's file/g)).toBe(8);
   });
 
   it("refuses an existing file without --force, before training, with exit code 2", async () => {
@@ -95,6 +116,9 @@ describe("dying-relu sweep --report", () => {
     expect(report.config.shard).toBeNull();
     expect(report.runs).toHaveLength(4);
     expect(cellsOf(page).filter((c) => /%/.test(c))).toEqual(cellsOf(html).filter((c) => /%/.test(c)));
+    // merge keeps the per-unit masks, and the page draws them.
+    expect(report.runs.map((r: { deadMasks: string[] }) => r.deadMasks)).toEqual(embedded(html).runs.map((r: { deadMasks: string[] }) => r.deadMasks));
+    expect(page.match(/data-mask="[01]+"/g)).toEqual(html.match(/data-mask="[01]+"/g));
     expect(existsSync(out)).toBe(true);
     const again = await cli("merge", ...parts, "--report", out);
     expect(again.code).toBe(2);

@@ -1,9 +1,11 @@
 // `--report FILE`: one self-contained HTML page (inline CSS, JS and the uPlot library, no network)
-// with the sweep's config, the summary table and three charts drawn from the embedded JSON report.
+// with the sweep's config, the summary table, three charts drawn from the embedded JSON report and
+// the per-unit grids of every run's final dead masks (plain HTML and CSS, so they need no script).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { finalValAccuracy, pctStats, seedStats } from "./report.js";
 import type { Report } from "./results.js";
+import type { Run } from "../study.js";
 
 /** Escapes text for HTML element content and attribute values. */
 export const escapeHtml = (s: string) =>
@@ -66,7 +68,10 @@ function summaryRows(report: Report): { header: string[]; rows: string[][] } {
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}th{background:#f3f3f3}
-td:nth-child(-n+3),th:nth-child(-n+3),table.config td,table.config th{text-align:left}.note{color:#555}.charts{display:flex;flex-wrap:wrap;gap:1em}`;
+td:nth-child(-n+3),th:nth-child(-n+3),table.config td,table.config th{text-align:left}.note{color:#555}.charts{display:flex;flex-wrap:wrap;gap:1em}
+.run{display:flex;flex-wrap:wrap;gap:.4em 1.5em;align-items:flex-start;border-top:1px solid #ddd;padding:.6em 0}.run h3{font-size:1em;margin:0;width:15em}
+.layer small{display:block;color:#555}.cells{display:grid;grid-template-columns:repeat(var(--cols),9px);gap:1px}
+.cells i,.cells b{width:9px;height:9px;border-radius:1px;background:#2a9d8f}.cells b{background:#222}.key i,.key b{display:inline-block;width:9px;height:9px;margin:0 .3em 0 1em;background:#2a9d8f}.key b{background:#222}`;
 
 // Draws the charts from the embedded report; runs in the page (no network).
 const SCRIPT = String.raw`(() => {
@@ -105,17 +110,35 @@ function chart(target, title, xLabel, yLabel, xs, series, logX, bands) {
     series.push({ opts: { label: l + (cells.length > 1 ? " · " + c : ""), stroke: colors[(li * cells.length + ci) % colors.length], width: 2, points: { show: true } }, data: st.map((s) => s[0]) });
   }));
   chart("chart-dead", "Dead fraction after training per layer" + (report.config.seeds > 1 ? " (mean over seeds)" : ""), "learning rate", "dead", rates, series, true); }
-// 3. Dead fraction per epoch, one chart per layer, one line per rate (and cell).
-{ const epochs = Array.from({ length: report.config.epochs + 1 }, (_, e) => e).slice(1);
+// 3. Dead fraction per epoch, one chart per layer, one line per rate (and cell); epoch 0 is before
+// training, where the runs recorded it.
+{ const before = runs.some((r) => r.deadUnitsBeforeTraining);
+  const epochs = Array.from({ length: report.config.epochs + 1 }, (_, e) => e).slice(before ? 0 : 1);
+  const entryAt = (r, e) => (e === 0 ? r.deadUnitsBeforeTraining : (r.deadUnitsPerEpoch || [])[e - 1]);
   layers.forEach((l) => { const series = [];
     rates.forEach((lr, ri) => cells.forEach((c, ci) => {
       const group = runs.filter((r) => cellOf(r) === c && r.learningRate === lr);
-      const data = epochs.map((e) => agg(group.map((r) => { const ep = (r.deadUnitsPerEpoch || [])[e - 1]; const d = ep && ep.find((d) => d.layer === l); return d ? d.fraction : null; }))[0]);
+      const data = epochs.map((e) => agg(group.map((r) => { const ep = entryAt(r, e); const d = ep && ep.find((d) => d.layer === l); return d ? d.fraction : null; }))[0]);
       series.push({ opts: { label: "lr " + lr + (cells.length > 1 ? " · " + c : ""), stroke: colors[(ri * cells.length + ci) % colors.length], width: 2, points: { show: true } }, data });
     }));
-    chart("chart-epochs", "Dead fraction per epoch, " + l + (report.config.seeds > 1 ? " (mean over seeds)" : ""), "epoch", "dead", epochs, series, false);
+    chart("chart-epochs", "Dead fraction per epoch, " + l + (report.config.seeds > 1 ? " (mean over seeds)" : "") + (before ? ", epoch 0 = before training" : ""), "epoch", "dead", epochs, series, false);
   }); }
 })();`;
+
+const DEFINITION = { zero: "output exactly 0", "never-positive": "output never positive" } as const;
+
+/** One run's final dead masks: a grid per layer, one square per unit (dark: dead), as the lab draws them. */
+function unitGrids(run: Run): string {
+  const title = `lr ${run.learningRate} · ${run.activation ?? "relu"} · ${run.kernelInitializer ?? "glorot_uniform"} · seed ${run.seed}`;
+  const layers = run.deadUnits.map((d, l) => {
+    const mask = run.deadMasks?.[l];
+    const head = `<small>${escapeHtml(d.layer)}: ${d.dead}/${d.units} dead${d.definition ? ` (${DEFINITION[d.definition]})` : ""}</small>`;
+    if (mask === undefined) return `<div class="layer">${head}<small>no per-unit mask in this run's file</small></div>`;
+    const cells = Array.from(mask, (c) => (c === "1" ? "<b></b>" : "<i></i>")).join("");
+    return `<div class="layer">${head}<div class="cells" style="--cols:${d.units > 64 ? 16 : 8}" data-layer="${escapeHtml(d.layer)}" data-mask="${escapeHtml(mask)}" role="img" aria-label="${escapeHtml(`${d.layer}: ${d.dead} of ${d.units} units dead`)}">${cells}</div></div>`;
+  });
+  return `<div class="run"><h3>${escapeHtml(title)}${run.diverged ? " (diverged)" : ""}</h3>${layers.join("")}</div>`;
+}
 
 /** The whole page for a sweep's (or merge's) report. */
 export function htmlReport(report: Report): string {
@@ -149,7 +172,11 @@ ${rows.map((r) => tr(r, "td")).join("\n")}
 <div id="chart-dead" class="charts"></div>
 <h2>Dead fraction per epoch</h2>
 <div id="chart-epochs" class="charts"></div>
-<p class="note">Per-unit grids (which units died, layer by layer) are not in the --json report, so this page does not show them; the web lab (npm run serve) draws them live.</p>
+<h2>Every unit after training</h2>
+<p class="note key">One square per hidden unit and one row per run, from the final probe:<i></i>alive<b></b>dead. Units of different seeds are different units, so the grids are not averaged.</p>
+<div id="grids">
+${report.runs.map(unitGrids).join("\n")}
+</div>
 <script type="application/json" id="report-data">${scriptJson(report)}</script>
 <script>${js}</script>
 <script>${SCRIPT}</script>

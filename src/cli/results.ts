@@ -33,7 +33,9 @@ export interface ReportConfig extends StudyConfig {
  * `config.seeds`, `config.shard` and `runs[].deadUnitsPerEpoch`. Later, still schema 2 because
  * the change is additive (a reader of the first schema 2 files reads these too): `config.activations`,
  * `config.initializers`, `config.alpha` (with --alpha only), `runs[].activation`,
- * `runs[].kernelInitializer` and `runs[].deadUnits[].definition`.
+ * `runs[].kernelInitializer` and `runs[].deadUnits[].definition`; then `runs[].deadUnitsBeforeTraining`
+ * (the untrained model's probe) and `runs[].deadMasks` (per layer the final dead mask, a string
+ * with "1" per dead unit and "0" per live one).
  */
 export interface Report {
   schemaVersion: typeof SCHEMA_VERSION;
