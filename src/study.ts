@@ -113,6 +113,8 @@ export interface EpochEnd {
   probe: Uint8Array;
   /** This epoch's dead masks on the probe (model.deadMask(probe)), one byte per unit per layer. */
   masks: Uint8Array[];
+  /** This epoch's entry of the run's deadUnitsPerEpoch (all definitions and `revived`). */
+  deadUnits: DeadUnits[];
 }
 
 /** Checks a config against the data it will run on; throws ArgumentError naming the bad field. */
@@ -214,13 +216,15 @@ export async function runOne(
       callbacks: withHooks(callbacks, probeEvery ? () => {
         if (++step % probeEvery === 0) deadUnitsPerStep.push({ step, layers: model.deadUnits(probe) });
       } : undefined, async (epoch, logs) => {
-        const { deadUnits, masks } = model.probe(probe);
-        deadUnitsPerEpoch.push(deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) })));
+        const probed = model.probe(probe);
+        const { masks } = probed;
+        const deadUnits = probed.deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) }));
+        deadUnitsPerEpoch.push(deadUnits);
         masks.forEach((mask, l) => mask.forEach((dead, j) => {
           if (dead === 0) lastFiredEpoch[l][j] = epoch;
         }));
         previousMasks = masks;
-        await onEpochEnd?.({ epoch, logs, model, probe, masks });
+        await onEpochEnd?.({ epoch, logs, model, probe, masks, deadUnits });
       }),
     });
     const seconds = (performance.now() - started) / 1000;

@@ -1,6 +1,6 @@
 // Per-unit dead flags (model.deadMask) and the study's per-epoch hook that the web lab uses.
 import { describe, it, expect, beforeAll } from "vitest";
-import { createEngine, runStudy, type Engine, type Mnist } from "../src/index.js";
+import { createEngine, runStudy, type DeadUnits, type Engine, type Mnist } from "../src/index.js";
 import { maskString, revivedUnits, runOne, type TrainBegin } from "../src/study.js";
 
 let engine: Engine;
@@ -75,10 +75,16 @@ describe("runStudy's onEpochEnd hook", () => {
 
   it("records per epoch the new definitions and the units revived since the previous epoch", async () => {
     const masks: Uint8Array[][][] = [[], []];
+    const entries: DeadUnits[][][] = [[], []];
     const runs = await runStudy(engine, data, { ...config, epochs: 3 }, {
-      onEpochEnd: ({ index, model, probe }) => void masks[index].push(model.deadMask(probe)),
+      onEpochEnd: ({ index, model, probe, deadUnits }) => {
+        masks[index].push(model.deadMask(probe));
+        entries[index].push(deadUnits);
+      },
     });
     runs.forEach((run, i) => {
+      // The hook gets each epoch's record as the run keeps it.
+      expect(entries[i]).toEqual(run.deadUnitsPerEpoch);
       expect(run.deadUnitsPerEpoch.length).toBe(3);
       run.deadUnitsPerEpoch.forEach((entries, e) => {
         entries.forEach((d, l) => {
