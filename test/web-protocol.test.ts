@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { checkFromWorker, checkToWorker, engineErrorMessage, throttle, type FromWorker, type StartMessage } from "../src/web/protocol.js";
-import { applyMessage, initialState, DEFAULTS, studyConfig, resultsJson, finishedRuns } from "../src/web/state.js";
+import { applyMessage, initialState, DEFAULTS, studyConfig, resultsJson, finishedRuns, type LabConfig } from "../src/web/state.js";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
 
 const logs = { loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 };
@@ -18,7 +18,8 @@ const valid: FromWorker[] = [
   { type: "data-progress", loaded: 10, total: 20 },
   { type: "data-ready", train: 60000, test: 10000, seconds: 2 },
   { type: "engine", backend: "wasm-simd" },
-  { type: "run-start", index: 0, learningRate: 0.1, steps: 188 },
+  { type: "run-start", index: 0, learningRate: 0.1, activation: "leaky_relu", steps: 188 },
+  { type: "before-training", index: 0, dead: run.deadUnits, masks: [Uint8Array.of(0, 0, 0, 0, 0, 0, 1, 1)] },
   { type: "batch", index: 0, epoch: 0, step: 5, steps: 188, loss: 1, accuracy: 0.5, msPerStep: 3 },
   { type: "epoch", index: 0, epoch: 0, logs, dead: run.deadUnits, masks: [Uint8Array.of(1, 1, 0, 0, 0, 0, 0, 0)], msPerStep: 3 },
   { type: "run-end", index: 0, run },
@@ -37,7 +38,9 @@ describe("worker → page messages", () => {
     ["null", null],
     ["an unknown type", { type: "hello" }],
     ["progress without numbers", { type: "data-progress", loaded: "10", total: null }],
-    ["a negative run index", { type: "run-start", index: -1, learningRate: 0.1, steps: 3 }],
+    ["a negative run index", { type: "run-start", index: -1, learningRate: 0.1, activation: "relu", steps: 3 }],
+    ["a run of an unknown activation", { type: "run-start", index: 0, learningRate: 0.1, activation: "swish", steps: 3 }],
+    ["a before-training probe without masks", { type: "before-training", index: 0, dead: [] }],
     ["a fractional step", { type: "batch", index: 0, epoch: 0, step: 1.5, steps: 3, loss: 1, accuracy: 1, msPerStep: 1 }],
     ["masks that are not bytes", { type: "epoch", index: 0, epoch: 0, logs, dead: [], masks: [[1, 0]], msPerStep: 1 }],
     ["a run without dead units", { type: "run-end", index: 0, run: { learningRate: 0.1 } }],
@@ -48,7 +51,7 @@ describe("worker → page messages", () => {
 });
 
 describe("page → worker messages", () => {
-  const start: StartMessage = { type: "start", study: studyConfig(DEFAULTS), engine: "auto", subset: null, dataUrl: "http://localhost/data/" };
+  const start: StartMessage = { type: "start", study: studyConfig(DEFAULTS), activations: ["relu"], engine: "auto", subset: null, dataUrl: "http://localhost/data/" };
 
   it("accepts a start request after a structured clone", () => {
     expect(checkToWorker(structuredClone(start))).toEqual(start);
@@ -58,6 +61,8 @@ describe("page → worker messages", () => {
   it("rejects anything else", () => {
     expect(checkToWorker({ type: "stop" })).toBeNull();
     expect(checkToWorker({ ...start, study: null })).toBeNull();
+    expect(checkToWorker({ ...start, activations: [] })).toBeNull();
+    expect(checkToWorker({ ...start, activations: ["relu", "tanh"] })).toBeNull();
     expect(checkToWorker({ ...start, subset: -1 })).toBeNull();
     expect(checkToWorker({ ...start, dataUrl: 1 })).toBeNull();
   });
@@ -111,14 +116,19 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
   });
 
   it("answers a start with well-formed progress that drives the page state to done", async () => {
-    const config = { ...DEFAULTS, learningRates: [0.5, 0.01], epochs: 2, subset: 1200, probe: 200, engine: "wasm-simd" as const };
-    await send({ type: "start", study: studyConfig(config), engine: config.engine, subset: config.subset, dataUrl: new URL("data/", server.url).href });
+    const config = { ...DEFAULTS, learningRates: [0.5, 0.01], epochs: 2, subset: 1200, probe: 200, engine: "wasm-simd" as const, activations: ["relu", "leaky_relu"] as LabConfig["activations"], clipnorm: 5 };
+    await send({ type: "start", study: studyConfig(config), activations: config.activations, engine: config.engine, subset: config.subset, dataUrl: new URL("data/", server.url).href });
     const msgs = received.map((m) => checkFromWorker(m));
     expect(msgs.every((m) => m !== null)).toBe(true);
     const types = msgs.map((m) => m!.type);
     expect(types[0]).toBe("data-progress");
-    expect(types.filter((t) => t === "epoch")).toHaveLength(4);
-    expect(types.filter((t) => t === "run-end")).toHaveLength(2);
+    // 2 rates × 2 activations, the rate slowest; each run probes before training, then after each of 2 epochs.
+    expect(msgs.filter((m) => m!.type === "run-start").map((m) => m as { learningRate: number; activation: string }).map((m) => [m.learningRate, m.activation]))
+      .toEqual([[0.5, "relu"], [0.5, "leaky_relu"], [0.01, "relu"], [0.01, "leaky_relu"]]);
+    expect(types.filter((t) => t === "epoch")).toHaveLength(8);
+    expect(types.filter((t) => t === "run-end")).toHaveLength(4);
+    const runTypes = types.filter((t) => ["run-start", "before-training", "epoch"].includes(t));
+    expect(runTypes).toEqual(Array(4).fill(["run-start", "before-training", "epoch", "epoch"]).flat());
     expect(types.at(-1)).toBe("done");
     expect(types.indexOf("data-ready")).toBeLessThan(types.indexOf("engine"));
     const progress = msgs.filter((m) => m!.type === "data-progress").at(-1) as { loaded: number; total: number };
@@ -132,31 +142,37 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
     expect(state.engine?.backend).toBe("wasm-simd");
     expect(state.data).toEqual({ train: 60000, test: 10000 });
     // The masks after the last epoch agree with each run's dead-unit counts.
-    for (const r of state.rates) {
+    for (const r of state.runs) {
       expect(r.masks!.map((m) => m.reduce((a, b) => a + b, 0))).toEqual(r.run!.deadUnits.map((d) => d.dead));
-      expect(r.epochs).toHaveLength(2);
+      expect(r.run!.deadMasks).toEqual(r.masks!.map((m) => Array.from(m).join("")));
+      expect(r.run!.activation).toBe(r.activation);
+      expect(r.before).toEqual(r.run!.deadUnitsBeforeTraining);
+      // The epochs carry the study's records: the definition, the other definitions and revivals.
+      expect(r.epochs.map((e) => e.dead)).toEqual(r.run!.deadUnitsPerEpoch);
+      expect(r.epochs[0].dead[0]).toMatchObject({ definition: r.activation === "relu" ? "zero" : "never-positive", nearlyDead: expect.any(Number), dormant: expect.any(Number), revived: expect.any(Number) });
     }
     const json = resultsJson(config, "wasm-simd", finishedRuns(state));
-    expect(json.runs.map((r) => r.learningRate)).toEqual([0.5, 0.01]);
+    expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([[0.5, "relu"], [0.5, "leaky_relu"], [0.01, "relu"], [0.01, "leaky_relu"]]);
+    expect(json.config.compile).toEqual({ optimizer: "adam", clipnorm: 5 });
     expect(json.config.subset).toBe(1200);
   });
 
   it("reuses the downloaded data for the next start, and reports bad settings as a config error", async () => {
-    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1, batchSize: 5000 }, engine: "auto", subset: 1200, dataUrl: new URL("data/", server.url).href });
+    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1, batchSize: 5000 }, activations: ["relu"], engine: "auto", subset: 1200, dataUrl: new URL("data/", server.url).href });
     const msgs = received.map((m) => checkFromWorker(m)!);
     expect(msgs.some((m) => m.type === "data-progress")).toBe(false);
     expect(msgs.at(-1)).toEqual({ type: "error", stage: "config", message: "batch size must be at most the 960 training images, got 5000" });
   });
 
   it("reports missing data as a data error", async () => {
-    await send({ type: "start", study: studyConfig(DEFAULTS), engine: "auto", subset: null, dataUrl: new URL("nowhere/", server.url).href });
+    await send({ type: "start", study: studyConfig(DEFAULTS), activations: ["relu"], engine: "auto", subset: null, dataUrl: new URL("nowhere/", server.url).href });
     const last = checkFromWorker(received.at(-1));
     expect(last).toMatchObject({ type: "error", stage: "data" });
     expect((last as { message: string }).message).toMatch(/^cannot fetch http:\/\/localhost:\d+\/nowhere\/[a-z0-9-]+\.gz: HTTP 404$/);
   });
 
   it("reports an engine it does not have", async () => {
-    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1 }, engine: "quantum", subset: 1200, dataUrl: new URL("data/", server.url).href });
+    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1 }, activations: ["relu"], engine: "quantum", subset: 1200, dataUrl: new URL("data/", server.url).href });
     expect(checkFromWorker(received.at(-1))).toMatchObject({ type: "error", stage: "engine" });
   });
 });

