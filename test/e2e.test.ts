@@ -98,6 +98,76 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     await page.close();
   });
 
+  it("compares ReLU with Leaky ReLU picked in the page: fewer dead units at rate 0.1", async () => {
+    const { page, problems } = await open("?lr=0.1&epochs=1&subset=3000");
+    // Tick leaky_relu beside relu: the URL and the CLI line follow, one run per activation.
+    await page.check("#f-act-leaky_relu");
+    expect(new URL(page.url()).searchParams.get("act")).toBe("relu,leaky_relu");
+    expect(await page.textContent("#cli")).toContain("--activation relu,leaky_relu");
+    expect(await page.$$eval("#grids .rate-row", (rows) => rows.map((r) => r.getAttribute("data-activation")))).toEqual(["relu", "leaky_relu"]);
+    await page.click("#start");
+    await page.waitForSelector('#results[data-complete="true"]', { timeout: 90_000 });
+
+    const rows = await page.$$eval("#results-table tbody tr", (trs) =>
+      trs.map((tr) => ({
+        activation: tr.getAttribute("data-activation"),
+        definition: tr.querySelector("td[data-definition]")?.getAttribute("data-definition"),
+        dead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => Number(td.getAttribute("data-dead"))),
+        nearlyDead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => Number(td.getAttribute("data-nearly-dead"))),
+        dormant: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => td.getAttribute("data-dormant")),
+        revived: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => td.getAttribute("data-revived")),
+      })),
+    );
+    expect(rows.map((r) => [r.activation, r.definition])).toEqual([["relu", "zero"], ["leaky_relu", "never-positive"]]);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const [relu, leaky] = rows;
+    // At 0.1 most ReLU units die in one epoch; Leaky ReLU keeps far more of them alive.
+    expect(sum(relu.dead)).toBeGreaterThan(100);
+    expect(sum(leaky.dead)).toBeLessThan(sum(relu.dead) / 2);
+    for (const r of rows) {
+      r.dead.forEach((d, l) => expect(r.nearlyDead[l]).toBeGreaterThanOrEqual(d));
+      for (const v of [...r.dormant, ...r.revived]) expect(v).toMatch(/^\d+$/);
+    }
+    // Each run's grid agrees with its row.
+    for (const i of [0, 1]) {
+      const grid = await page.$$eval(`#grid-${i} .cells`, (grids) => grids.map((g) => g.querySelectorAll("i.dead").length));
+      expect(grid).toEqual(rows[i].dead);
+    }
+    // The dead-unit charts start before training and switch to the other definitions.
+    expect(await page.textContent("#charts")).toContain("epoch 0 is before training");
+    await page.selectOption("#dead-metric", "dormant");
+    expect(await page.textContent("#charts")).toContain("τ-dormant units in dense_1");
+    expect(await page.locator(".chart canvas").count()).toBe(6);
+
+    await page.screenshot({ path: join(artifacts, "lab-compare-1280.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows bad remedy values in the page and does not start", async () => {
+    const { page, problems } = await open("?opt=adam&momentum=0.9&clipnorm=1&clipvalue=1&act=relu,swish");
+    const errors = await page.textContent("#errors");
+    expect(errors).toContain("Hidden activations: activations must be one of relu, leaky_relu, elu, gelu, got \"swish\"");
+    expect(errors).toContain("Momentum: momentum applies only to sgd and rmsprop, and the optimizer is adam");
+    expect(errors).toContain("Clip value: give either clipnorm or clipvalue, not both (as Keras)");
+    expect(await page.isDisabled("#start")).toBe(true);
+    expect(await page.getAttribute("#f-momentum", "aria-invalid")).toBe("true");
+    // The checkboxes hold only the known activation; choosing sgd and clearing the clip value fixes the rest.
+    expect(await page.isChecked("#f-act-relu")).toBe(true);
+    expect(await page.isChecked("#f-act-leaky_relu")).toBe(false);
+    await page.selectOption("#f-opt", "sgd");
+    expect(await page.textContent("#errors")).not.toContain("Momentum");
+    expect(await page.isDisabled("#start")).toBe(true);
+    await page.fill("#f-clipvalue", "");
+    expect(await page.isHidden("#errors")).toBe(true);
+    expect(await page.isDisabled("#start")).toBe(false);
+    const url = new URL(page.url()).searchParams;
+    // relu alone is the default, so the link leaves it out.
+    expect([url.get("opt"), url.get("momentum"), url.get("clipnorm"), url.get("clipvalue"), url.get("act")]).toEqual(["sgd", "0.9", "1", null, null]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("shows bad URL values in the page and does not start", async () => {
     const { page, problems } = await open("?lr=0.5,fast&epochs=0&autostart=1");
     const errors = await page.textContent("#errors");

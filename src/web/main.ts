@@ -75,6 +75,8 @@ const FIELD_HELP: Record<Param, { label: string; hint: string; inputmode: string
   clipvalue: { label: "Clip value", hint: "every gradient value into [−c, c]", inputmode: "decimal" },
   wd: { label: "Weight decay", hint: "decoupled; empty = adamw 0.004, others 0", inputmode: "decimal" },
 };
+/** What an empty optional field means. */
+const PLACEHOLDERS: Partial<Record<Param, string>> = { subset: "all", alpha: "Keras' default", momentum: "0", clipnorm: "none", clipvalue: "none", wd: "optimizer's default" };
 /** The settings the remedies group holds; the rest are the notebook's experiment. */
 const REMEDY_PARAMS: readonly Param[] = ["act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd"];
 const CHOICES: Partial<Record<Param, readonly string[]>> = { engine: ENGINES, init: INITIALIZERS, opt: OPTIMIZERS };
@@ -108,7 +110,7 @@ function textControl(p: Param, id: string): Control {
   const help = FIELD_HELP[p];
   const input = h("input", {
     id, name: p, type: "text", inputmode: help.inputmode, autocomplete: "off", spellcheck: "false",
-    placeholder: p === "subset" ? "all" : formatParam(p, DEFAULTS) || "default",
+    placeholder: PLACEHOLDERS[p] ?? formatParam(p, DEFAULTS),
   });
   return { el: input, get: () => input.value, set: (t) => (input.value = t) };
 }
@@ -552,7 +554,8 @@ function renderTable(): void {
         "data-nearly-dead": String(d.nearlyDead ?? ""), "data-dormant": String(d.dormant ?? ""), "data-revived": String(d.revived ?? ""),
       },
       percent(d.fraction), " ", h("small", {}, `(${d.dead}/${d.units})`),
-      h("small", { class: "more" }, `nearly dead ${d.nearlyDead ?? "–"} · τ-dormant ${d.dormant ?? "–"} · revived ${d.revived ?? "–"}`))),
+      h("small", { class: "more" }, // No-break space and hyphen: the lines wrap between the figures, not inside them.
+      `nearly dead\u00a0${d.nearlyDead ?? "–"} · τ\u2011dormant\u00a0${d.dormant ?? "–"} · revived\u00a0${d.revived ?? "–"}`))),
       h("td", { "data-accuracy": String(r.valAccuracy ?? ""), "data-label": "val accuracy" },
         r.valAccuracy === null ? "n/a" : percent(r.valAccuracy), ...(r.diverged ? [" ", h("small", {}, "diverged")] : [])),
       h("td", { "data-label": "time" }, `${r.seconds.toFixed(1)} s`),
