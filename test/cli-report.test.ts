@@ -142,4 +142,10 @@ describe("htmlReport", () => {
     expect(embedded(page).config.data).toBe(evil);
     expect(count(page, /<\/script>/g)).toBe(count(html, /<\/script>/g));
   });
+
+  it("names the optimizer and its options of a lab download", () => {
+    const report = embedded(html);
+    expect(htmlReport({ ...report, config: { ...report.config, compile: { optimizer: "sgd", momentum: 0.9, nesterov: true } } }))
+      .toContain("<td>MLP 784-16-8-10, sgd (momentum 0.9, nesterov true)</td>");
+  });
 });

@@ -24,10 +24,16 @@ function uplotAssets(): { js: string; css: string } {
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
+/** "sgd (momentum 0.9, nesterov true)": the optimizer a lab download names, with its options. */
+function optimizerText({ optimizer, ...options }: NonNullable<Report["config"]["compile"]>): string {
+  const list = Object.entries(options).map(([k, v]) => `${k} ${v}`);
+  return list.length ? `${optimizer} (${list.join(", ")})` : optimizer;
+}
+
 function configRows(report: Report): [string, string][] {
   const c = report.config;
   return [
-    ["model", `MLP ${[784, ...c.layers, 10].join("-")}, Adam`],
+    ["model", `MLP ${[784, ...c.layers, 10].join("-")}, ${c.compile ? optimizerText(c.compile) : "Adam"}`],
     ["learning rates", c.learningRates.join(", ")],
     ["epochs", String(c.epochs)],
     ["batch size", String(c.batchSize)],
