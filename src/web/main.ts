@@ -442,7 +442,7 @@ function buildGrids(): void {
       h("div", { class: "rate-row", style: `--c:${color(i)}`, id: `grid-${i}`, "data-lr": String(run.learningRate), "data-activation": run.activation },
         h("div", { class: "rate-head" },
           h("span", { class: "swatch", style: `--c:${color(i)}` }, `lr ${run.learningRate}`),
-          h("small", { class: "rate-activation" }, `${run.activation}: dead = ${deadDefinition(run.activation).name}`),
+          h("small", { class: "rate-activation" }, `${run.activation}: dead = ${deadDefinition(run.activation)}`),
           h("small", { class: "rate-status" }, "waiting")),
         h("div", { class: "layers" },
           ...layers.map(({ grid, l, units }) =>

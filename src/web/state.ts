@@ -429,12 +429,8 @@ export function runLabel(config: LabConfig, run: { learningRate: number; activat
   return config.activations.length > 1 ? `lr ${run.learningRate} · ${run.activation}` : `lr ${run.learningRate}`;
 }
 
-/** What "dead" means for an activation, as deadUnits() reports it. */
-export function deadDefinition(activation: string): { name: "zero" | "never-positive"; text: string } {
-  return activation === "relu"
-    ? { name: "zero", text: "output exactly 0 on every probe image" }
-    : { name: "never-positive", text: "output never positive on any probe image" };
-}
+/** What "dead" means for an activation, as deadUnits() reports it: ReLU's exact zero, or never positive. */
+export const deadDefinition = (activation: string): "zero" | "never-positive" => (activation === "relu" ? "zero" : "never-positive");
 
 /** How the engine computes, for the status line. */
 export function simdMode(backend: string): string {
@@ -557,7 +553,7 @@ export function tableRows(runs: Run[]): { layers: string[]; rows: TableRow[] } {
     return {
       learningRate: r.learningRate,
       activation,
-      definition: r.deadUnits[0]?.definition ?? deadDefinition(activation).name,
+      definition: r.deadUnits[0]?.definition ?? deadDefinition(activation),
       dead: r.deadUnits.map((d, l) => ({
         text: `${pct(d.fraction)} (${d.dead}/${d.units})`, fraction: d.fraction, dead: d.dead, units: d.units,
         nearlyDead: d.nearlyDead ?? null,
