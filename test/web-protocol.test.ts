@@ -117,7 +117,7 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
   });
 
   it("answers a start with well-formed progress that drives the page state to done", async () => {
-    const config = { ...DEFAULTS, learningRates: [0.5, 0.01], epochs: 2, subset: 1200, probe: 200, engine: "wasm-simd" as const, activations: ["relu", "leaky_relu"] as LabConfig["activations"], clipnorm: 5 };
+    const config = { ...DEFAULTS, learningRates: [0.5, 0.01], epochs: 2, subset: 1200, probe: 200, engine: "wasm-simd" as const, activations: ["relu", "leaky_relu"] as LabConfig["activations"], clipnorm: 5, warmupSteps: 3, redoEvery: 4 };
     await send({ type: "start", study: studyConfig(config), activations: config.activations, engine: config.engine, subset: config.subset, dataUrl: new URL("data/", server.url).href });
     const msgs = received.map((m) => checkFromWorker(m));
     expect(msgs.every((m) => m !== null)).toBe(true);
@@ -158,6 +158,9 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
     expect(json.config.threads).toBe(state.engine!.threads);
     expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([[0.5, "relu"], [0.5, "leaky_relu"], [0.01, "relu"], [0.01, "leaky_relu"]]);
     expect(json.config.compile).toEqual({ optimizer: "adam", clipnorm: 5 });
+    // Warmup and ReDo reach the study: the runs count what ReDo recycled in each of the 2 epochs.
+    expect(json.config).toMatchObject({ warmupSteps: 3, recycle: { every: 4 } });
+    for (const r of json.runs) expect(r.recycledPerEpoch).toHaveLength(2);
     expect(json.config.subset).toBe(1200);
   });
 

@@ -32,14 +32,14 @@ describe("URL → settings", () => {
   });
 
   it("reads the remedies: activations, alpha, initialiser, optimizer and its options", () => {
-    const { config, errors } = parseQuery("?act=relu,leaky_relu&alpha=0.1&init=he_normal&opt=sgd&momentum=0.9&nesterov=1&clipnorm=1.5&wd=1e-4");
+    const { config, errors } = parseQuery("?act=relu,leaky_relu&alpha=0.1&init=he_normal&opt=sgd&momentum=0.9&nesterov=1&clipnorm=1.5&wd=1e-4&warmup=100&redo=50&redotau=0.1");
     expect(errors).toEqual([]);
     expect(config).toEqual({
       ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.1, kernelInitializer: "he_normal", optimizer: "sgd",
-      momentum: 0.9, nesterov: true, clipnorm: 1.5, clipvalue: null, weightDecay: 1e-4,
+      momentum: 0.9, nesterov: true, clipnorm: 1.5, clipvalue: null, weightDecay: 1e-4, warmupSteps: 100, redoEvery: 50, redoTau: 0.1,
     });
     expect(parseQuery("?opt=rmsprop&momentum=0.5&clipvalue=0.25&nesterov=0").config).toMatchObject({ optimizer: "rmsprop", momentum: 0.5, clipvalue: 0.25, nesterov: false });
-    expect(parseQuery("?alpha=&momentum=&clipnorm=&wd=").config).toEqual(DEFAULTS);
+    expect(parseQuery("?alpha=&momentum=&clipnorm=&wd=&warmup=&redo=&redotau=").config).toEqual(DEFAULTS);
   });
 
   it("offers every activation, initialiser and optimizer the engine has", () => {
@@ -86,6 +86,9 @@ describe("URL → settings", () => {
     ["clipnorm=0", "clipnorm", 'clipnorm must be a positive number, got "0"'],
     ["clipvalue=-1", "clipvalue", 'clipvalue must be a positive number, got "-1"'],
     ["wd=Infinity", "wd", 'weight decay must be a number ≥ 0, got "Infinity"'],
+    ["warmup=0", "warmup", "warmup steps must be between 1 and 6000000, got 0"],
+    ["redo=1.5", "redo", 'ReDo every must be a whole number, got "1.5"'],
+    ["redotau=-1", "redotau", 'ReDo τ must be a number ≥ 0, got "-1"'],
   ])("reports ?%s on its field and keeps the default there", (query, param, message) => {
     const { config, errors } = parseQuery(`?${query}`);
     expect(errors).toEqual([{ param, message }]);
@@ -109,6 +112,7 @@ describe("URL → settings", () => {
     expect(parseQuery("?momentum=0.9").errors).toEqual([{ param: "momentum", message: "momentum applies only to sgd and rmsprop, and the optimizer is adam" }]);
     expect(parseQuery("?nesterov=1&opt=rmsprop").errors).toEqual([{ param: "nesterov", message: "nesterov applies only to sgd, and the optimizer is rmsprop" }]);
     expect(parseQuery("?clipnorm=1&clipvalue=1").errors).toEqual([{ param: "clipvalue", message: "give either clipnorm or clipvalue, not both (as Keras)" }]);
+    expect(parseQuery("?redotau=0.1").errors).toEqual([{ param: "redotau", message: "ReDo τ needs ReDo every N steps" }]);
     expect(parseQuery("?lr=1,2,3,4,5&act=relu,leaky_relu,elu,gelu").errors).toEqual([
       { param: "act", message: "at most 16 runs (learning rates × activations), got 5 × 4 = 20" },
     ]);
@@ -118,13 +122,13 @@ describe("URL → settings", () => {
     const { errors, config } = parseQuery("?lr=0.1&learning_rate=3&autostart=yes");
     expect(config.learningRates).toEqual([0.1]);
     expect(errors).toEqual([
-      { param: "", message: 'unknown URL parameter "learning_rate" (known: lr, epochs, batch, layers, probe, seed, engine, subset, act, alpha, init, opt, momentum, nesterov, clipnorm, clipvalue, wd, autostart)' },
+      { param: "", message: 'unknown URL parameter "learning_rate" (known: lr, epochs, batch, layers, probe, seed, engine, subset, act, alpha, init, opt, momentum, nesterov, clipnorm, clipvalue, wd, warmup, redo, redotau, autostart)' },
       { param: "autostart", message: 'autostart must be 1 or 0, got "yes"' },
     ]);
   });
 
   it("gives every error as one line naming the field", () => {
-    const { errors } = parseQuery("?lr=a&epochs=b&batch=c&layers=d&probe=e&seed=f&engine=g&subset=h&act=i&alpha=j&init=k&opt=l&momentum=m&nesterov=n&clipnorm=o&clipvalue=p&wd=q");
+    const { errors } = parseQuery("?lr=a&epochs=b&batch=c&layers=d&probe=e&seed=f&engine=g&subset=h&act=i&alpha=j&init=k&opt=l&momentum=m&nesterov=n&clipnorm=o&clipvalue=p&wd=q&warmup=r&redo=s&redotau=t");
     expect(errors.map((e) => e.param)).toEqual(PARAM_NAMES);
     for (const e of errors) expect(e.message).not.toContain("\n");
   });
@@ -136,8 +140,8 @@ describe("settings → URL", () => {
     expect(toQuery({ ...DEFAULTS, subset: 3000, engine: "js" }, { autostart: true })).toBe(
       "?lr=0.5,0.1,0.01,0.001&epochs=5&batch=256&layers=128,64,32&probe=1000&seed=42&engine=js&subset=3000&autostart=1",
     );
-    expect(toQuery({ ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.2, kernelInitializer: "he_uniform", optimizer: "sgd", momentum: 0.9, nesterov: true, clipvalue: 0.5, weightDecay: 0 })).toBe(
-      "?lr=0.5,0.1,0.01,0.001&epochs=5&batch=256&layers=128,64,32&probe=1000&seed=42&engine=auto&act=relu,leaky_relu&alpha=0.2&init=he_uniform&opt=sgd&momentum=0.9&nesterov=1&clipvalue=0.5&wd=0",
+    expect(toQuery({ ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.2, kernelInitializer: "he_uniform", optimizer: "sgd", momentum: 0.9, nesterov: true, clipvalue: 0.5, weightDecay: 0, warmupSteps: 10, redoEvery: 20, redoTau: 0 })).toBe(
+      "?lr=0.5,0.1,0.01,0.001&epochs=5&batch=256&layers=128,64,32&probe=1000&seed=42&engine=auto&act=relu,leaky_relu&alpha=0.2&init=he_uniform&opt=sgd&momentum=0.9&nesterov=1&clipvalue=0.5&wd=0&warmup=10&redo=20&redotau=0",
     );
   });
 
@@ -160,6 +164,9 @@ describe("settings → URL", () => {
       clipnorm: fc.option(fc.double({ min: 1e-6, max: 100, noNaN: true }), { nil: null }),
       clipvalue: fc.option(fc.double({ min: 1e-6, max: 100, noNaN: true }), { nil: null }),
       weightDecay: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+      warmupSteps: fc.option(fc.integer({ min: 1, max: 6000000 }), { nil: null }),
+      redoEvery: fc.option(fc.integer({ min: 1, max: 6000000 }), { nil: null }),
+      redoTau: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
     }).filter((c) => crossCheck(c).length === 0);
     fc.assert(fc.property(config, fc.boolean(), (c, autostart) => {
       const back = parseQuery(toQuery(c, { autostart }));
@@ -179,6 +186,7 @@ describe("settings → URL", () => {
     expect(cliCommand({ ...DEFAULTS, engine: "wasm-simd" })).toMatch(/ --backend wasm-simd$/);
     expect(cliCommand({ ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.1, kernelInitializer: "he_normal" }))
       .toMatch(/ --seed 42 --activation relu,leaky_relu --alpha 0.1 --init he_normal$/);
+    expect(cliCommand({ ...DEFAULTS, warmupSteps: 100, redoEvery: 50, redoTau: 0.05 })).toMatch(/ --seed 42 --warmup 100 --redo-every 50 --redo-tau 0.05$/);
     expect(cliGaps(DEFAULTS)).toEqual([]);
     expect(cliGaps({ ...DEFAULTS, subset: 3000, optimizer: "sgd" })).toEqual([
       "it has no subset: it trains on all 60,000 images", "it trains with Adam and Keras' defaults, without the optimizer settings",
@@ -190,6 +198,8 @@ describe("settings → URL", () => {
     expect(studyConfig({ ...DEFAULTS, kernelInitializer: "he_normal", activations: ["leaky_relu"], alpha: 0.2, optimizer: "sgd", momentum: 0.9, nesterov: true, clipnorm: 1 }))
       .toEqual({ ...NOTEBOOK, kernelInitializer: "he_normal", alpha: 0.2, compile: { optimizer: "sgd", momentum: 0.9, nesterov: true, clipnorm: 1 } });
     expect(compileOptions({ ...DEFAULTS, optimizer: "adamw", weightDecay: 0.01, clipvalue: 2 })).toEqual({ optimizer: "adamw", clipvalue: 2, weightDecay: 0.01 });
+    expect(studyConfig({ ...DEFAULTS, warmupSteps: 100, redoEvery: 50 })).toEqual({ ...NOTEBOOK, warmupSteps: 100, recycle: { every: 50 } });
+    expect(studyConfig({ ...DEFAULTS, redoEvery: 50, redoTau: 0.1 }).recycle).toEqual({ every: 50, tau: 0.1 });
   });
 
   it("runs every learning rate with every activation, the rate slowest", () => {
@@ -328,7 +338,10 @@ describe("results", () => {
     expect(tableRows([leaky]).rows[0]).toMatchObject({ activation: "leaky_relu", definition: "never-positive" });
     const old = { ...runs[0], activation: undefined, deadUnits: runs[0].deadUnits.map(({ layer, units, dead, fraction }) => ({ layer, units, dead, fraction })), deadUnitsPerEpoch: [] };
     expect(tableRows([old]).rows[0]).toMatchObject({ activation: "relu", definition: "zero" });
-    expect(tableRows([old]).rows[0].dead[0]).toMatchObject({ nearlyDead: null, dormant: null, revived: null });
+    expect(tableRows([old]).rows[0].dead[0]).toMatchObject({ nearlyDead: null, dormant: null, revived: null, recycled: null });
+    // ReDo's recycled units, summed over the epochs.
+    const redo = { ...runs[0], recycledPerEpoch: [[3, 1, 0], [2, 0, 0]].map((e) => e.map((recycled, l) => ({ layer: `dense_${l + 1}`, recycled }))) };
+    expect(tableRows([redo]).rows[0].dead.map((d) => d.recycled)).toEqual([5, 1, 0]);
   });
 
   it("exports the CLI's JSON report (schema 2), which dying-relu merge reads", () => {

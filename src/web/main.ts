@@ -74,11 +74,14 @@ const FIELD_HELP: Record<Param, { label: string; hint: string; inputmode: string
   clipnorm: { label: "Clip norm", hint: "each kernel's and bias's gradient to this L2 norm", inputmode: "decimal" },
   clipvalue: { label: "Clip value", hint: "every gradient value into [−c, c]", inputmode: "decimal" },
   wd: { label: "Weight decay", hint: "decoupled; empty = adamw 0.004, others 0", inputmode: "decimal" },
+  warmup: { label: "Warmup steps", hint: "the rate grows linearly from 0 over the first N steps", inputmode: "numeric" },
+  redo: { label: "ReDo every", hint: "re-initialise τ-dormant units every N steps (Sokar et al. 2023)", inputmode: "numeric" },
+  redotau: { label: "ReDo τ", hint: "dormancy threshold for ReDo; empty = 0.025", inputmode: "decimal" },
 };
 /** What an empty optional field means. */
-const PLACEHOLDERS: Partial<Record<Param, string>> = { subset: "all", alpha: "Keras' default", momentum: "0", clipnorm: "none", clipvalue: "none", wd: "optimizer's default" };
+const PLACEHOLDERS: Partial<Record<Param, string>> = { subset: "all", alpha: "Keras' default", momentum: "0", clipnorm: "none", clipvalue: "none", wd: "optimizer's default", warmup: "none", redo: "never", redotau: "0.025" };
 /** The settings the remedies group holds; the rest are the notebook's experiment. */
-const REMEDY_PARAMS: readonly Param[] = ["act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd"];
+const REMEDY_PARAMS: readonly Param[] = ["act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd", "warmup", "redo", "redotau"];
 const CHOICES: Partial<Record<Param, readonly string[]>> = { engine: ENGINES, init: INITIALIZERS, opt: OPTIMIZERS };
 
 // ── Page state ──────────────────────────────────────────────────────────────────────────────
@@ -555,7 +558,7 @@ function renderTable(): void {
       },
       percent(d.fraction), " ", h("small", {}, `(${d.dead}/${d.units})`),
       h("small", { class: "more" }, // No-break space and hyphen: the lines wrap between the figures, not inside them.
-      `nearly dead\u00a0${d.nearlyDead ?? "–"} · τ\u2011dormant\u00a0${d.dormant ?? "–"} · revived\u00a0${d.revived ?? "–"}`))),
+      `nearly dead\u00a0${d.nearlyDead ?? "–"} · τ\u2011dormant\u00a0${d.dormant ?? "–"} · revived\u00a0${d.revived ?? "–"}${d.recycled === null ? "" : ` · recycled\u00a0${d.recycled}`}`))),
       h("td", { "data-accuracy": String(r.valAccuracy ?? ""), "data-label": "val accuracy" },
         r.valAccuracy === null ? "n/a" : percent(r.valAccuracy), ...(r.diverged ? [" ", h("small", {}, "diverged")] : [])),
       h("td", { "data-label": "time" }, `${r.seconds.toFixed(1)} s`),

@@ -35,6 +35,12 @@ export interface LabConfig {
   clipvalue: number | null;
   /** Decoupled weight decay; null: the optimizer's default (adamw 0.004, the others 0). */
   weightDecay: number | null;
+  /** Linear learning-rate warmup over this many steps; null: none. */
+  warmupSteps: number | null;
+  /** ReDo: recycle the τ-dormant units every this many steps; null: never. */
+  redoEvery: number | null;
+  /** ReDo's τ; null: the engine's 0.025. */
+  redoTau: number | null;
 }
 
 export const MNIST_TRAIN_IMAGES = 60000;
@@ -58,6 +64,9 @@ export const DEFAULTS: LabConfig = {
   clipnorm: null,
   clipvalue: null,
   weightDecay: null,
+  warmupSteps: null,
+  redoEvery: null,
+  redoTau: null,
 };
 
 /** The activations whose dead units are never-positive ones (the rest are ReLU's exact zeros). */
@@ -86,11 +95,14 @@ export const PARAMS = {
   clipnorm: "clipnorm",
   clipvalue: "clipvalue",
   wd: "weightDecay",
+  warmup: "warmupSteps",
+  redo: "redoEvery",
+  redotau: "redoTau",
 } as const satisfies Record<string, keyof LabConfig>;
 export type Param = keyof typeof PARAMS;
 export const PARAM_NAMES = Object.keys(PARAMS) as Param[];
 /** Settings written to links only when they differ from the defaults (so older links stay as they were). */
-const OPTIONAL: readonly Param[] = ["subset", "act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd"];
+const OPTIONAL: readonly Param[] = ["subset", "act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd", "warmup", "redo", "redotau"];
 
 export interface FieldError {
   /** The URL parameter (and form field) at fault; "" for the settings as a whole. */
@@ -121,6 +133,9 @@ function parseRate(t: string): number {
   if (!numberRe.test(t) || !Number.isFinite(v) || v <= 0) throw new Error(`learning rates must be positive numbers, got "${t}"`);
   return v;
 }
+
+/** Warmup and ReDo intervals in steps: at most every step of the longest run the lab allows. */
+const MAX_STEPS = LIMITS.epochs * MNIST_TRAIN_IMAGES;
 
 /** An optional number ("" is null) that is ≥ 0, or > 0 when `positive`, and at most `max`. */
 function parseOptionalNumber(label: string, text: string, rule: { positive?: boolean; max?: number }): number | null {
@@ -187,6 +202,16 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
       return parseOptionalNumber("clipvalue", text, { positive: true });
     case "wd":
       return parseOptionalNumber("weight decay", text, {});
+    case "warmup": {
+      const t = text.trim();
+      return t === "" ? null : parseInteger("warmup steps", t, 1, MAX_STEPS);
+    }
+    case "redo": {
+      const t = text.trim();
+      return t === "" ? null : parseInteger("ReDo every", t, 1, MAX_STEPS);
+    }
+    case "redotau":
+      return parseOptionalNumber("ReDo τ", text, {});
   }
 }
 
@@ -224,6 +249,9 @@ export function crossCheck(config: LabConfig): FieldError[] {
   }
   if (config.clipnorm !== null && config.clipvalue !== null) {
     errors.push({ param: "clipvalue", message: "give either clipnorm or clipvalue, not both (as Keras)" });
+  }
+  if (config.redoTau !== null && config.redoEvery === null) {
+    errors.push({ param: "redotau", message: "ReDo τ needs ReDo every N steps" });
   }
   return errors;
 }
@@ -308,6 +336,8 @@ export function studyConfig(config: LabConfig): StudyConfig {
     ...(config.kernelInitializer !== DEFAULTS.kernelInitializer && { kernelInitializer: config.kernelInitializer }),
     ...(config.alpha !== null && { alpha: config.alpha }),
     ...(!isDefaultCompile(config) && { compile: compileOptions(config) }),
+    ...(config.warmupSteps !== null && { warmupSteps: config.warmupSteps }),
+    ...(config.redoEvery !== null && { recycle: { every: config.redoEvery, ...(config.redoTau !== null && { tau: config.redoTau }) } }),
   };
 }
 
@@ -330,6 +360,9 @@ export function cliCommand(config: LabConfig): string {
   if (config.activations.join() !== "relu") flags.push(`--activation ${config.activations.join(",")}`);
   if (config.alpha !== null) flags.push(`--alpha ${config.alpha}`);
   if (config.kernelInitializer !== DEFAULTS.kernelInitializer) flags.push(`--init ${config.kernelInitializer}`);
+  if (config.warmupSteps !== null) flags.push(`--warmup ${config.warmupSteps}`);
+  if (config.redoEvery !== null) flags.push(`--redo-every ${config.redoEvery}`);
+  if (config.redoTau !== null) flags.push(`--redo-tau ${config.redoTau}`);
   if (config.engine !== "auto") flags.push(`--backend ${config.engine}`);
   return `npx dying-relu sweep ${flags.join(" ")}`;
 }
@@ -531,6 +564,8 @@ export interface LayerCell {
   dormant: number | null;
   /** Units that came back over the run: the sum of every epoch's revivals. */
   revived: number | null;
+  /** Units ReDo re-initialised over the run; null without ReDo. */
+  recycled: number | null;
 }
 
 export interface TableRow {
@@ -560,6 +595,7 @@ export function tableRows(runs: Run[]): { layers: string[]; rows: TableRow[] } {
         nearlyDead: d.nearlyDead ?? null,
         dormant: d.dormant ?? null,
         revived: r.deadUnitsPerEpoch.length ? r.deadUnitsPerEpoch.reduce((s, e) => s + (e[l]?.revived ?? 0), 0) : null,
+        recycled: r.recycledPerEpoch ? r.recycledPerEpoch.reduce((s, e) => s + (e[l]?.recycled ?? 0), 0) : null,
       })),
       valAccuracy: r.history.val_accuracy.length ? r.history.val_accuracy[r.history.val_accuracy.length - 1] : null,
       seconds: r.seconds,
