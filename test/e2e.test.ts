@@ -149,7 +149,7 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     const errors = await page.textContent("#errors");
     expect(errors).toContain("Hidden activations: activations must be one of relu, leaky_relu, elu, gelu, got \"swish\"");
     expect(errors).toContain("Momentum: momentum applies only to sgd and rmsprop, and the optimizer is adam");
-    expect(errors).toContain("Clip value: give either clipnorm or clipvalue, not both (as Keras)");
+    expect(errors).toContain("Clip value: give only one of clipnorm, clipvalue and global clipnorm (as Keras)");
     expect(await page.isDisabled("#start")).toBe(true);
     expect(await page.getAttribute("#f-momentum", "aria-invalid")).toBe("true");
     // The checkboxes hold only the known activation; choosing sgd and clearing the clip value fixes the rest.

@@ -38,7 +38,8 @@ describe("URL → settings", () => {
       ...DEFAULTS, activations: ["relu", "leaky_relu"], alpha: 0.1, kernelInitializer: "he_normal", optimizer: "sgd",
       momentum: 0.9, nesterov: true, clipnorm: 1.5, clipvalue: null, weightDecay: 1e-4, warmupSteps: 100, redoEvery: 50, redoTau: 0.1,
     });
-    expect(parseQuery("?opt=rmsprop&momentum=0.5&clipvalue=0.25&nesterov=0").config).toMatchObject({ optimizer: "rmsprop", momentum: 0.5, clipvalue: 0.25, nesterov: false });
+    expect(parseQuery("?opt=rmsprop&momentum=0.5&clipvalue=0.25&nesterov=0&centered=1").config).toMatchObject({ optimizer: "rmsprop", momentum: 0.5, clipvalue: 0.25, nesterov: false, centered: true });
+    expect(parseQuery("?gclipnorm=2.5").config.globalClipnorm).toBe(2.5);
     expect(parseQuery("?alpha=&momentum=&clipnorm=&wd=&warmup=&redo=&redotau=").config).toEqual(DEFAULTS);
   });
 
@@ -89,6 +90,8 @@ describe("URL → settings", () => {
     ["warmup=0", "warmup", "warmup steps must be between 1 and 6000000, got 0"],
     ["redo=1.5", "redo", 'ReDo every must be a whole number, got "1.5"'],
     ["redotau=-1", "redotau", 'ReDo τ must be a number ≥ 0, got "-1"'],
+    ["centered=2", "centered", 'centered must be 1 or 0, got "2"'],
+    ["gclipnorm=0", "gclipnorm", 'global clipnorm must be a positive number, got "0"'],
   ])("reports ?%s on its field and keeps the default there", (query, param, message) => {
     const { config, errors } = parseQuery(`?${query}`);
     expect(errors).toEqual([{ param, message }]);
@@ -111,7 +114,10 @@ describe("URL → settings", () => {
     expect(parseQuery("?alpha=0.1&act=gelu,elu").errors).toEqual([]);
     expect(parseQuery("?momentum=0.9").errors).toEqual([{ param: "momentum", message: "momentum applies only to sgd and rmsprop, and the optimizer is adam" }]);
     expect(parseQuery("?nesterov=1&opt=rmsprop").errors).toEqual([{ param: "nesterov", message: "nesterov applies only to sgd, and the optimizer is rmsprop" }]);
-    expect(parseQuery("?clipnorm=1&clipvalue=1").errors).toEqual([{ param: "clipvalue", message: "give either clipnorm or clipvalue, not both (as Keras)" }]);
+    expect(parseQuery("?clipnorm=1&clipvalue=1").errors).toEqual([{ param: "clipvalue", message: "give only one of clipnorm, clipvalue and global clipnorm (as Keras)" }]);
+    expect(parseQuery("?clipnorm=1&gclipnorm=1").errors).toEqual([{ param: "gclipnorm", message: "give only one of clipnorm, clipvalue and global clipnorm (as Keras)" }]);
+    expect(parseQuery("?centered=1").errors).toEqual([{ param: "centered", message: "centered applies only to rmsprop, and the optimizer is adam" }]);
+    expect(parseQuery("?centered=1&opt=rmsprop&gclipnorm=2").errors).toEqual([]);
     expect(parseQuery("?redotau=0.1").errors).toEqual([{ param: "redotau", message: "ReDo τ needs ReDo every N steps" }]);
     expect(parseQuery("?lr=1,2,3,4,5&act=relu,leaky_relu,elu,gelu").errors).toEqual([
       { param: "act", message: "at most 16 runs (learning rates × activations), got 5 × 4 = 20" },
@@ -122,13 +128,13 @@ describe("URL → settings", () => {
     const { errors, config } = parseQuery("?lr=0.1&learning_rate=3&autostart=yes");
     expect(config.learningRates).toEqual([0.1]);
     expect(errors).toEqual([
-      { param: "", message: 'unknown URL parameter "learning_rate" (known: lr, epochs, batch, layers, probe, seed, engine, subset, act, alpha, init, opt, momentum, nesterov, clipnorm, clipvalue, wd, warmup, redo, redotau, autostart)' },
+      { param: "", message: 'unknown URL parameter "learning_rate" (known: lr, epochs, batch, layers, probe, seed, engine, subset, act, alpha, init, opt, momentum, nesterov, centered, clipnorm, clipvalue, gclipnorm, wd, warmup, redo, redotau, autostart)' },
       { param: "autostart", message: 'autostart must be 1 or 0, got "yes"' },
     ]);
   });
 
   it("gives every error as one line naming the field", () => {
-    const { errors } = parseQuery("?lr=a&epochs=b&batch=c&layers=d&probe=e&seed=f&engine=g&subset=h&act=i&alpha=j&init=k&opt=l&momentum=m&nesterov=n&clipnorm=o&clipvalue=p&wd=q&warmup=r&redo=s&redotau=t");
+    const { errors } = parseQuery("?lr=a&epochs=b&batch=c&layers=d&probe=e&seed=f&engine=g&subset=h&act=i&alpha=j&init=k&opt=l&momentum=m&nesterov=n&centered=n&clipnorm=o&clipvalue=p&gclipnorm=p&wd=q&warmup=r&redo=s&redotau=t");
     expect(errors.map((e) => e.param)).toEqual(PARAM_NAMES);
     for (const e of errors) expect(e.message).not.toContain("\n");
   });
@@ -161,8 +167,10 @@ describe("settings → URL", () => {
       optimizer: fc.constantFrom(...OPTIMIZERS),
       momentum: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
       nesterov: fc.boolean(),
+      centered: fc.boolean(),
       clipnorm: fc.option(fc.double({ min: 1e-6, max: 100, noNaN: true }), { nil: null }),
       clipvalue: fc.option(fc.double({ min: 1e-6, max: 100, noNaN: true }), { nil: null }),
+      globalClipnorm: fc.option(fc.double({ min: 1e-6, max: 100, noNaN: true }), { nil: null }),
       weightDecay: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
       warmupSteps: fc.option(fc.integer({ min: 1, max: 6000000 }), { nil: null }),
       redoEvery: fc.option(fc.integer({ min: 1, max: 6000000 }), { nil: null }),
@@ -198,6 +206,7 @@ describe("settings → URL", () => {
     expect(studyConfig({ ...DEFAULTS, kernelInitializer: "he_normal", activations: ["leaky_relu"], alpha: 0.2, optimizer: "sgd", momentum: 0.9, nesterov: true, clipnorm: 1 }))
       .toEqual({ ...NOTEBOOK, kernelInitializer: "he_normal", alpha: 0.2, compile: { optimizer: "sgd", momentum: 0.9, nesterov: true, clipnorm: 1 } });
     expect(compileOptions({ ...DEFAULTS, optimizer: "adamw", weightDecay: 0.01, clipvalue: 2 })).toEqual({ optimizer: "adamw", clipvalue: 2, weightDecay: 0.01 });
+    expect(compileOptions({ ...DEFAULTS, optimizer: "rmsprop", centered: true, globalClipnorm: 1 })).toEqual({ optimizer: "rmsprop", centered: true, globalClipnorm: 1 });
     expect(studyConfig({ ...DEFAULTS, warmupSteps: 100, redoEvery: 50 })).toEqual({ ...NOTEBOOK, warmupSteps: 100, recycle: { every: 50 } });
     expect(studyConfig({ ...DEFAULTS, redoEvery: 50, redoTau: 0.1 }).recycle).toEqual({ every: 50, tau: 0.1 });
   });

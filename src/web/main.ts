@@ -71,17 +71,21 @@ const FIELD_HELP: Record<Param, { label: string; hint: string; inputmode: string
   opt: { label: "Optimizer", hint: "Keras 3's, with its defaults", inputmode: "" },
   momentum: { label: "Momentum", hint: "sgd and rmsprop; empty = 0", inputmode: "decimal" },
   nesterov: { label: "Nesterov", hint: "sgd only", inputmode: "" },
+  centered: { label: "Centered", hint: "rmsprop only", inputmode: "" },
   clipnorm: { label: "Clip norm", hint: "each kernel's and bias's gradient to this L2 norm", inputmode: "decimal" },
   clipvalue: { label: "Clip value", hint: "every gradient value into [−c, c]", inputmode: "decimal" },
+  gclipnorm: { label: "Global clip norm", hint: "all gradients together to this L2 norm", inputmode: "decimal" },
   wd: { label: "Weight decay", hint: "decoupled; empty = adamw 0.004, others 0", inputmode: "decimal" },
   warmup: { label: "Warmup steps", hint: "the rate grows linearly from 0 over the first N steps", inputmode: "numeric" },
   redo: { label: "ReDo every", hint: "re-initialise τ-dormant units every N steps (Sokar et al. 2023)", inputmode: "numeric" },
   redotau: { label: "ReDo τ", hint: "dormancy threshold for ReDo; empty = 0.025", inputmode: "decimal" },
 };
 /** What an empty optional field means. */
-const PLACEHOLDERS: Partial<Record<Param, string>> = { subset: "all", alpha: "Keras' default", momentum: "0", clipnorm: "none", clipvalue: "none", wd: "optimizer's default", warmup: "none", redo: "never", redotau: "0.025" };
+const PLACEHOLDERS: Partial<Record<Param, string>> = { subset: "all", alpha: "Keras' default", momentum: "0", clipnorm: "none", clipvalue: "none", gclipnorm: "none", wd: "optimizer's default", warmup: "none", redo: "never", redotau: "0.025" };
 /** The settings the remedies group holds; the rest are the notebook's experiment. */
-const REMEDY_PARAMS: readonly Param[] = ["act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd", "warmup", "redo", "redotau"];
+const REMEDY_PARAMS: readonly Param[] = [
+  "act", "alpha", "init", "opt", "momentum", "nesterov", "centered", "clipnorm", "clipvalue", "gclipnorm", "wd", "warmup", "redo", "redotau",
+];
 const CHOICES: Partial<Record<Param, readonly string[]>> = { engine: ENGINES, init: INITIALIZERS, opt: OPTIMIZERS };
 
 // ── Page state ──────────────────────────────────────────────────────────────────────────────
@@ -152,11 +156,11 @@ function buildForm(values: Partial<Record<Param, string>>): void {
     const help = FIELD_HELP[p];
     const id = `f-${p}`;
     const choices = CHOICES[p];
-    const control = p === "act" ? activationsControl(id) : p === "nesterov" ? checkboxControl(p, id) : choices ? selectControl(p, id, choices) : textControl(p, id);
+    const control = p === "act" ? activationsControl(id) : p === "nesterov" || p === "centered" ? checkboxControl(p, id) : choices ? selectControl(p, id, choices) : textControl(p, id);
     // A value the widget cannot show (an unknown engine in the URL) stays in the URL's error.
     control.set(values[p] ?? formatParam(p, settings.config));
     controls[p] = control;
-    const group = p === "act" || p === "nesterov";
+    const group = p === "act" || p === "nesterov" || p === "centered";
     $(REMEDY_PARAMS.includes(p) ? "remedy-fields" : "fields").append(
       h("div", { class: `field field-${p}` },
         group ? h("span", { class: "label", id: `${id}-label` }, help.label) : h("label", { for: id }, help.label),

@@ -31,8 +31,12 @@ export interface LabConfig {
   momentum: number | null;
   /** sgd only. */
   nesterov: boolean;
+  /** rmsprop only: Keras' centered RMSprop. */
+  centered: boolean;
   clipnorm: number | null;
   clipvalue: number | null;
+  /** Clip all gradients together to this L2 norm (Keras' global_clipnorm). */
+  globalClipnorm: number | null;
   /** Decoupled weight decay; null: the optimizer's default (adamw 0.004, the others 0). */
   weightDecay: number | null;
   /** Linear learning-rate warmup over this many steps; null: none. */
@@ -61,8 +65,10 @@ export const DEFAULTS: LabConfig = {
   optimizer: "adam",
   momentum: null,
   nesterov: false,
+  centered: false,
   clipnorm: null,
   clipvalue: null,
+  globalClipnorm: null,
   weightDecay: null,
   warmupSteps: null,
   redoEvery: null,
@@ -92,8 +98,10 @@ export const PARAMS = {
   opt: "optimizer",
   momentum: "momentum",
   nesterov: "nesterov",
+  centered: "centered",
   clipnorm: "clipnorm",
   clipvalue: "clipvalue",
+  gclipnorm: "globalClipnorm",
   wd: "weightDecay",
   warmup: "warmupSteps",
   redo: "redoEvery",
@@ -102,7 +110,9 @@ export const PARAMS = {
 export type Param = keyof typeof PARAMS;
 export const PARAM_NAMES = Object.keys(PARAMS) as Param[];
 /** Settings written to links only when they differ from the defaults (so older links stay as they were). */
-const OPTIONAL: readonly Param[] = ["subset", "act", "alpha", "init", "opt", "momentum", "nesterov", "clipnorm", "clipvalue", "wd", "warmup", "redo", "redotau"];
+const OPTIONAL: readonly Param[] = [
+  "subset", "act", "alpha", "init", "opt", "momentum", "nesterov", "centered", "clipnorm", "clipvalue", "gclipnorm", "wd", "warmup", "redo", "redotau",
+];
 
 export interface FieldError {
   /** The URL parameter (and form field) at fault; "" for the settings as a whole. */
@@ -191,15 +201,18 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
       return parseChoice("optimizer", text, OPTIMIZERS);
     case "momentum":
       return parseOptionalNumber("momentum", text, { max: 1 });
-    case "nesterov": {
+    case "nesterov":
+    case "centered": {
       const t = text.trim();
-      if (!["", "0", "1", "true", "false"].includes(t)) throw new Error(`nesterov must be 1 or 0, got "${text}"`);
+      if (!["", "0", "1", "true", "false"].includes(t)) throw new Error(`${param} must be 1 or 0, got "${text}"`);
       return t === "1" || t === "true";
     }
     case "clipnorm":
       return parseOptionalNumber("clipnorm", text, { positive: true });
     case "clipvalue":
       return parseOptionalNumber("clipvalue", text, { positive: true });
+    case "gclipnorm":
+      return parseOptionalNumber("global clipnorm", text, { positive: true });
     case "wd":
       return parseOptionalNumber("weight decay", text, {});
     case "warmup": {
@@ -247,8 +260,12 @@ export function crossCheck(config: LabConfig): FieldError[] {
   if (config.nesterov && config.optimizer !== "sgd") {
     errors.push({ param: "nesterov", message: `nesterov applies only to sgd, and the optimizer is ${config.optimizer}` });
   }
-  if (config.clipnorm !== null && config.clipvalue !== null) {
-    errors.push({ param: "clipvalue", message: "give either clipnorm or clipvalue, not both (as Keras)" });
+  if (config.centered && config.optimizer !== "rmsprop") {
+    errors.push({ param: "centered", message: `centered applies only to rmsprop, and the optimizer is ${config.optimizer}` });
+  }
+  const clips = (["clipnorm", "clipvalue", "gclipnorm"] as const).filter((p) => config[PARAMS[p]] !== null);
+  if (clips.length > 1) {
+    errors.push({ param: clips[clips.length - 1], message: "give only one of clipnorm, clipvalue and global clipnorm (as Keras)" });
   }
   if (config.redoTau !== null && config.redoEvery === null) {
     errors.push({ param: "redotau", message: "ReDo τ needs ReDo every N steps" });
@@ -310,8 +327,10 @@ export function compileOptions(config: LabConfig): Omit<CompileConfig, "learning
     optimizer: config.optimizer,
     ...(config.momentum !== null && { momentum: config.momentum }),
     ...(config.nesterov && { nesterov: true }),
+    ...(config.centered && { centered: true }),
     ...(config.clipnorm !== null && { clipnorm: config.clipnorm }),
     ...(config.clipvalue !== null && { clipvalue: config.clipvalue }),
+    ...(config.globalClipnorm !== null && { globalClipnorm: config.globalClipnorm }),
     ...(config.weightDecay !== null && { weightDecay: config.weightDecay }),
   };
 }
