@@ -69,8 +69,11 @@ describe.skipIf(!existsSync(bundle))("dist/browser/dying-relu.js", () => {
 
     it("creates an engine from the served .wasm (compileStreaming) and trains", async () => {
       const lib = await import(pathToFileURL(bundle).href);
-      const engine = await lib.createEngine({ backend: "wasm-simd", wasmBase: server.url });
+      const engine = await lib.createEngine({ backend: "wasm-simd", wasmBase: server.url, threads: 2 });
       expect(engine.backend).toBe("wasm-simd");
+      // Not a cross-origin isolated page: one thread though two were asked for, and the engine says why.
+      expect(engine.threads).toBe(1);
+      expect(engine.threadsNote).toMatch(/^the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin/);
       const model = engine.sequential({ inputSize: 4, layers: [{ units: 8, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 1 });
       model.compile({ optimizer: "adam", learningRate: 0.05 });
       const x = Float32Array.from({ length: 64 * 4 }, (_, i) => ((i * 7919) % 13) / 13);

@@ -84,7 +84,9 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     const grid = await page.$$eval("#grid-0 .cells", (grids) => grids.map((g) => [g.querySelectorAll("i.dead").length, g.querySelectorAll("i").length]));
     expect(grid).toEqual(rows[0].dead);
     // The engine in use and its speed are shown; the charts were drawn.
-    expect(await page.textContent("#engine-text")).toMatch(/^wasm-(relaxed|simd) · /);
+    // npm run serve sends COOP/COEP, so the page is cross-origin isolated and runs on every core.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.textContent("#engine-text")).toMatch(new RegExp(`^wasm-(relaxed|simd) · .* · ${cores} threads?$`));
     expect(await page.textContent("#speed-text")).toMatch(/^\d+\.\d+ ms\/step/);
     expect(await page.locator(".chart canvas").count()).toBe(6);
     // The settings stay in the URL.

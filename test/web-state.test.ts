@@ -252,7 +252,7 @@ function studyMessages(): FromWorker[] {
     { type: "data-progress", loaded: 0, total: null },
     { type: "data-progress", loaded: 5e6, total: 11e6 },
     { type: "data-ready", train: 60000, test: 10000, seconds: 1.5 },
-    { type: "engine", backend: "wasm-relaxed", threads: 2 },
+    { type: "engine", backend: "wasm-relaxed", threads: 2, threadsNote: null },
     { type: "run-start", index: 0, learningRate: 0.5, activation: "relu", steps: 3 },
     { type: "before-training", index: 0, dead: [0, 2, 4].map((d, l) => entry(d, l)), masks: masks([0, 2, 4]) },
     { type: "batch", index: 0, epoch: 0, step: 0, steps: 3, loss: 3, accuracy: 0.1, msPerStep: 2 },
@@ -276,7 +276,7 @@ describe("page state from worker messages", () => {
     expect(state.download).toEqual({ loaded: 5e6, total: 11e6 });
     for (const m of msgs.slice(2)) applyMessage(state, m);
     expect(state.status).toBe("training");
-    expect(state.engine).toEqual({ backend: "wasm-relaxed", simd: "relaxed SIMD (f32x4.relaxed_madd)", threads: 2 });
+    expect(state.engine).toEqual({ backend: "wasm-relaxed", simd: "relaxed SIMD (f32x4.relaxed_madd)", threads: 2, threadsNote: null });
     expect(state.data).toEqual({ train: 60000, test: 10000 });
     expect(state.runs.map((r) => r.status)).toEqual(["done", "running"]);
     expect(state.runs[0].masks?.map((m) => m.reduce((a, b) => a + b, 0))).toEqual([124, 45, 32]);

@@ -294,7 +294,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
       (config.recycle ? ` · ReDo every ${config.recycle.every} steps (τ ${config.recycle.tau ?? DEFAULT_TAU})` : "") +
       (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +
       ` · ${workers} worker${workers === 1 ? "" : "s"} × ${used} thread${used === 1 ? "" : "s"}` +
-      (engine?.threadsNote ? ` (${engine.threadsNote})\n` : "\n") +
+      (engine?.threadsNote && threads > 1 ? ` (${engine.threadsNote})\n` : "\n") +
       `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, ` +
       (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
       `, dead units on the first ${config.probe} training images\n` +

@@ -34,7 +34,7 @@ export interface Engine {
   readonly backend: Backend;
   /** Threads the engine runs on (1: single-threaded). */
   readonly threads: number;
-  /** Why the engine runs on fewer threads than asked or than there are cores, or null. */
+  /** Why the engine runs on one thread though more were asked for or there are more cores, or null. */
   readonly threadsNote: string | null;
   sequential(config: SequentialConfig): Sequential;
   /**
@@ -57,7 +57,7 @@ function threadCount(backend: Backend, asked: number | undefined): { threads: nu
   if (wanted === 1) return { threads: 1, note: null };
   if (backend === "js") return { threads: 1, note: 'backend "js" runs on one thread' };
   const why = threadsUnavailable();
-  if (why) return { threads: 1, note: `one thread: ${why}` };
+  if (why) return { threads: 1, note: why };
   return { threads: wanted, note: null };
 }
 

@@ -492,6 +492,12 @@ function renderGrids(): void {
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
+/** The wasm engine's threads, and why it runs on one (a page that is not cross-origin isolated). */
+function threadsText(e: NonNullable<LabState["engine"]>): string {
+  if (e.backend === "js") return "";
+  return ` · ${e.threads} thread${e.threads === 1 ? "" : "s"}${e.threadsNote ? ` (${e.threadsNote})` : ""}`;
+}
+
 function renderStatus(): void {
   document.body.dataset.status = state.status;
   const d = state.download;
@@ -510,7 +516,7 @@ function renderStatus(): void {
   }
   const e = state.engine;
   const expected = state.config.engine === "auto" ? (support.relaxed ? "wasm-relaxed" : "wasm-simd") : state.config.engine;
-  $("engine-text").textContent = e ? `${e.backend} · ${e.simd}${e.threads > 1 ? ` · ${e.threads} threads` : ""}` : `${expected} (when started)`;
+  $("engine-text").textContent = e ? `${e.backend} · ${e.simd}${threadsText(e)}` : `${expected} (when started)`;
   $("speed-text").textContent = state.msPerStep === null ? "–" : `${state.msPerStep.toFixed(2)} ms/step · batch ${state.config.batchSize}`;
   const running = state.runs.findIndex((r) => r.status === "running");
   const run = state.runs[running];

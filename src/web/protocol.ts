@@ -25,8 +25,11 @@ export type ErrorStage = "data" | "engine" | "config" | "training";
 export type FromWorker =
   | { type: "data-progress"; loaded: number; total: number | null }
   | { type: "data-ready"; train: number; test: number; seconds: number }
-  /** The engine in use and the threads each run is split over (1 unless the page is cross-origin isolated). */
-  | { type: "engine"; backend: string; threads: number }
+  /**
+   * The engine in use, the threads each run is split over (1 unless the page is cross-origin
+   * isolated) and, on one thread, why (engine.threadsNote).
+   */
+  | { type: "engine"; backend: string; threads: number; threadsNote: string | null }
   | { type: "run-start"; index: number; learningRate: number; activation: HiddenActivation; steps: number }
   /** The untrained model's probe, before the first epoch. */
   | { type: "before-training"; index: number; dead: DeadUnits[]; masks: Uint8Array[] }
@@ -53,7 +56,9 @@ export function checkFromWorker(msg: unknown): FromWorker | null {
     case "data-ready":
       return nums(m, ["train", "test", "seconds"]) ? (m as FromWorker) : null;
     case "engine":
-      return typeof m.backend === "string" && isIndex(m.threads) && m.threads >= 1 ? (m as FromWorker) : null;
+      return typeof m.backend === "string" && isIndex(m.threads) && m.threads >= 1 && (m.threadsNote === null || typeof m.threadsNote === "string")
+        ? (m as FromWorker)
+        : null;
     case "run-start":
       return isIndex(m.index) && nums(m, ["learningRate", "steps"]) && isActivation(m.activation) ? (m as FromWorker) : null;
     case "before-training":

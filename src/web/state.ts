@@ -447,7 +447,7 @@ export interface LabState {
   config: LabConfig;
   download: { loaded: number; total: number | null } | null;
   data: { train: number; test: number } | null;
-  engine: { backend: string; simd: string; threads: number } | null;
+  engine: { backend: string; simd: string; threads: number; threadsNote: string | null } | null;
   /** One per learning rate × activation, in labRuns() order. */
   runs: RunState[];
   /** Milliseconds per training step: the current epoch's running figure. */
@@ -505,7 +505,7 @@ export function applyMessage(state: LabState, msg: FromWorker): LabState {
       state.data = { train: msg.train, test: msg.test };
       break;
     case "engine":
-      state.engine = { backend: msg.backend, simd: simdMode(msg.backend), threads: msg.threads };
+      state.engine = { backend: msg.backend, simd: simdMode(msg.backend), threads: msg.threads, threadsNote: msg.threadsNote };
       state.status = "training";
       break;
     case "run-start":

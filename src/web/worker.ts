@@ -57,7 +57,7 @@ async function start(msg: StartMessage): Promise<void> {
       message: engineErrorMessage(msg.engine, e, { plain: simdSupported(), relaxed: relaxedSimdSupported() }),
     });
   }
-  post({ type: "engine", backend: engine.backend, threads: engine.threads });
+  post({ type: "engine", backend: engine.backend, threads: engine.threads, threadsNote: engine.threadsNote });
 
   const { study } = msg;
   const nTrain = Math.floor(mnist.train.count * (1 - study.validationSplit));
