@@ -21,10 +21,17 @@ it("npm run bench --quick writes every section of the report", () => {
   const engines = new Set(r.epochs.map((e: { engine: string }) => e.engine));
   expect([...engines]).toEqual(["dying-relu wasm-relaxed", "dying-relu wasm-simd", "dying-relu js", "TF.js 4.22 wasm", "TF.js 4.22 cpu"]);
   for (const e of r.epochs) expect(e.seconds).toBeGreaterThan(0);
+  // The threaded rows: every wasm build at batch 128 and 256 on all cores, against one thread.
+  if (r.machine.cores > 1) {
+    expect(r.threads.map((t: { backend: string; batch: number }) => `${t.backend} ${t.batch}`))
+      .toEqual(["wasm-relaxed 128", "wasm-relaxed 256", "wasm-simd 128", "wasm-simd 256"]);
+    for (const t of r.threads) expect(t.speedup).toBeCloseTo(t.oneThread / t.seconds, 10);
+    expect(stdout).toContain(`## One run on all ${r.machine.cores} cores`);
+  }
   expect(r.scaling.batch.length).toBeGreaterThan(0);
   expect(r.scaling.width.length).toBeGreaterThan(0);
   expect(r.sweep.map((s: { workers: number }) => s.workers)[0]).toBe(1);
   for (const s of r.sweep) expect(s.maxRssMB).toBeGreaterThan(10);
-  expect(r.wasmBytes.simd).toBeLessThan(64 * 1024);
-  expect(r.wasmBytes.relaxed).toBeLessThan(64 * 1024);
+  for (const bytes of Object.values(r.wasmBytes)) expect(bytes).toBeLessThan(64 * 1024);
+  expect(Object.keys(r.wasmBytes)).toEqual(["simd", "relaxed", "simd-threads", "relaxed-threads"]);
 }, 600_000);
