@@ -46,6 +46,8 @@ describe("dying-relu sweep --report", () => {
 
   it("has the config and the table the CLI printed", () => {
     for (const text of ["MLP 784-16-8-10, Adam", "0.01, 0.1", "5–6 (2)", "relu", "glorot_uniform"]) expect(html).toContain(text);
+    const threads = embedded(html).config.threads;
+    expect(html).toContain(`, ${threads} thread${threads === 1 ? "" : "s"} per run`);
     const cells = cellsOf(html);
     for (const lr of ["0.01", "0.1"]) {
       const line = run.stdout.split("\n").find((l) => l.startsWith(`${lr} `))!;

@@ -43,7 +43,7 @@ function configRows(report: Report): [string, string][] {
     ["validation", c.validationData === "test" ? "the test set" : `split ${c.validationSplit}`],
     ["dead-unit probe", `first ${c.probe} training images`],
     ["data", c.data],
-    ["engine", c.backend],
+    ["engine", c.threads === undefined ? c.backend : `${c.backend}, ${c.threads} thread${c.threads === 1 ? "" : "s"} per run`],
     ["shard", c.shard ? `${c.shard.index}/${c.shard.count}` : "the whole grid"],
     ["runs", String(report.runs.length)],
   ];
