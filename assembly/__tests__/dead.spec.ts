@@ -1,7 +1,7 @@
 // Dead-unit probe on a hand-built model: which units output exactly 0 for every probe sample,
 // and the per-unit activity counts (output > 0) and Σ|output| of the same pass.
-import { Model, modelNew, modelReserve, modelFree, layerAt, ACT_RELU, ACT_SOFTMAX } from "../model";
-import { deadReset, deadAccumulate, deadCount } from "../dead";
+import { Model, modelNew, modelReserve, modelFree, modelReplica, layerAt, ACT_RELU, ACT_SOFTMAX } from "../model";
+import { deadReset, deadAccumulate, deadCount, deadMerge } from "../dead";
 
 // 3 inputs → Dense(5, relu) → Dense(3, relu) → Dense(2, softmax); widths are padded to 8.
 //
@@ -112,6 +112,33 @@ function sumAt(m: Model, l: i32, j: i32): f32 {
 }
 
 describe("dead-unit probe", () => {
+  test("a replica's probe of the other samples, merged, gives the probe of all of them", () => {
+    const m = buildModel(4);
+    const r = modelReplica(m); // the same weights, flags of its own
+    modelReserve(r, 4);
+    const data = pixelData();
+    deadReset(m);
+    deadAccumulate(m, data, true, 0, 0, 3); // samples 0..2: unit 2 of layer 0 never fires here
+    deadReset(r);
+    deadAccumulate(r, data, true, 0, 3, 4); // samples 3..6: sample 5 fires it
+    expectDead(m, 4, 2, 1, "first slice alone");
+    deadMerge(m, r);
+    expectDead(m, 3, 1, 1, "merged");
+    const whole = buildModel(8);
+    deadReset(whole);
+    deadAccumulate(whole, data, true, 0, 0, ROWS);
+    for (let l = 0; l < 3; l++) {
+      for (let j = 0; j < layerAt(m, l).width; j++) {
+        expect<u32>(activeAt(m, l, j)).toBe(activeAt(whole, l, j), "active count");
+        expect<f32>(sumAt(m, l, j)).toBeCloseTo(sumAt(whole, l, j), 5, "|output| sum");
+      }
+    }
+    heap.free(data);
+    modelFree(r);
+    modelFree(m);
+    modelFree(whole);
+  });
+
   test("counts exactly the dead units over all samples (u8 data, probe larger than capacity)", () => {
     const m = buildModel(4); // 7 rows stream through as 4 + 3
     const data = pixelData();

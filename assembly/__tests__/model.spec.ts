@@ -1,7 +1,7 @@
 // The model's forward/backward/Adam plumbing against an independent f64 scalar MLP.
 import {
   Model, modelNew, modelReserve, modelFree, modelGradients, modelTrainBatch, modelEvaluate, modelStep,
-  layerAt, ACT_RELU, ACT_SOFTMAX,
+  modelReplica, modelGradientsPart, modelReduce, modelUpdate, modelUpdateRange, layerAt, ACT_RELU, ACT_SOFTMAX, OPT_ADAM,
 } from "../model";
 import { ld32, rnd, seedLcg } from "./support";
 
@@ -256,6 +256,46 @@ describe("model", () => {
     heap.free(data);
     heap.free(labels);
     modelFree(m);
+  });
+
+  test("a data-parallel step: two slices (model + replica), reduced, give the batch; two ranges give modelUpdate", () => {
+    const whole = newModel(17, 8);
+    const m = newModel(17, 8); // the same seed: the same weights
+    const r = modelReplica(m);
+    modelReserve(r, 4);
+    expect<usize>(layerAt(r, 1).w).toBe(layerAt(m, 1).w, "the replica reads m's parameters");
+    expect<bool>(layerAt(r, 1).gw != layerAt(m, 1).gw).toBe(true, "and writes gradients of its own");
+    const data = toyData();
+    const labels = toyLabels();
+    const loss = modelGradients(whole, data, false, labels, 0, 0, ROWS);
+    const hits = whole.correct;
+    const l0 = modelGradientsPart(m, data, false, labels, 0, 0, 4, ROWS);
+    const l1 = modelGradientsPart(r, data, false, labels, 0, 4, ROWS - 4, ROWS);
+    near(l0 + l1, loss, 1e-6 * loss, "summed slice losses");
+    expect<i32>(m.correct + r.correct).toBe(hits);
+    const table = heap.alloc(sizeof<usize>());
+    store<usize>(table, changetype<usize>(r));
+    modelReduce(m, table, 1, 0, m.nParams);
+    for (let i = 0; i < m.nParams; i++) {
+      const g = <f64>ld32(whole.grads, i);
+      near(<f64>ld32(m.grads, i), g, 1e-5 * (Math.abs(g) + 1e-3), "reduced gradient " + i.toString());
+    }
+    // The update split in two ranges is the whole update, bit for bit.
+    memory.copy(m.grads, whole.grads, <usize>m.nParams << 2);
+    modelUpdate(whole, OPT_ADAM, LR, B1, B2, EPS, 0, 0, 0, 0);
+    const half = (m.nParams / 16) * 8;
+    modelUpdateRange(m, 1, OPT_ADAM, LR, B1, B2, EPS, 0, 0, 0, half);
+    modelUpdateRange(m, 1, OPT_ADAM, LR, B1, B2, EPS, 0, 0, half, m.nParams);
+    for (let i = 0; i < m.nParams; i++) {
+      expect<f32>(ld32(m.params, i)).toBe(ld32(whole.params, i), "parameter " + i.toString());
+      expect<f32>(ld32(m.v, i)).toBe(ld32(whole.v, i), "second moment " + i.toString());
+    }
+    heap.free(table);
+    heap.free(data);
+    heap.free(labels);
+    modelFree(r);
+    modelFree(m);
+    modelFree(whole);
   });
 
   test("modelEvaluate matches the loss trainBatch reports before its update, in any chunking", () => {
