@@ -1,6 +1,7 @@
 // Dead-unit probe on a hand-built model: which units output exactly 0 for every probe sample,
 // and the per-unit activity counts (output > 0) and Σ|output| of the same pass.
-import { Model, modelNew, modelReserve, modelFree, modelReplica, layerAt, ACT_RELU, ACT_SOFTMAX } from "../model";
+import { Model, modelReserve, modelFree, modelReplica, layerAt } from "../model";
+import { reluMlp } from "./support";
 import { deadReset, deadAccumulate, deadCount, deadMerge } from "../dead";
 
 // 3 inputs → Dense(5, relu) → Dense(3, relu) → Dense(2, softmax); widths are padded to 8.
@@ -30,18 +31,7 @@ const PIXELS: u8[] = [
 ];
 
 function buildModel(capacity: i32): Model {
-  const units = heap.alloc(12);
-  const acts = heap.alloc(12);
-  store<i32>(units, 5);
-  store<i32>(units, 3, 4);
-  store<i32>(units, 2, 8);
-  store<i32>(acts, ACT_RELU);
-  store<i32>(acts, ACT_RELU, 4);
-  store<i32>(acts, ACT_SOFTMAX, 8);
-  const m = modelNew(INPUTS, 3, units, acts, 1);
-  heap.free(units);
-  heap.free(acts);
-  modelReserve(m, capacity);
+  const m = reluMlp(INPUTS, [5, 3, 2], 1, capacity);
   // Replace the Glorot draw by the hand-picked weights: zero everything, then set entries.
   for (let l = 0; l < 3; l++) {
     const layer = layerAt(m, l);

@@ -1,9 +1,9 @@
 // The model's forward/backward/Adam plumbing against an independent f64 scalar MLP.
 import {
-  Model, modelNew, modelReserve, modelFree, modelGradients, modelTrainBatch, modelEvaluate, modelStep,
-  modelReplica, modelGradientsPart, modelReduce, modelUpdate, modelUpdateRange, layerAt, ACT_RELU, ACT_SOFTMAX, OPT_ADAM,
+  Model, modelReserve, modelFree, modelGradients, modelTrainBatch, modelEvaluate, modelStep,
+  modelReplica, modelGradientsPart, modelReduce, modelUpdate, modelUpdateRange, layerAt, OPT_ADAM,
 } from "../model";
-import { ld32, rnd, seedLcg } from "./support";
+import { ld32, rnd, seedLcg, reluMlp } from "./support";
 
 // 5 inputs → Dense(9, relu) → Dense(6, relu) → Dense(3, softmax): widths 16, 8, 8, so every
 // layer has padding columns and layers 1 and 2 have padding rows.
@@ -17,17 +17,7 @@ const B2: f64 = 0.999;
 const EPS: f64 = 1e-7;
 
 function newModel(seed: u32, capacity: i32): Model {
-  const units = heap.alloc(<usize>NL << 2);
-  const acts = heap.alloc(<usize>NL << 2);
-  for (let l = 0; l < NL; l++) {
-    store<i32>(units + (<usize>l << 2), UNITS[l]);
-    store<i32>(acts + (<usize>l << 2), l == NL - 1 ? ACT_SOFTMAX : ACT_RELU);
-  }
-  const m = modelNew(IN, NL, units, acts, seed);
-  heap.free(units);
-  heap.free(acts);
-  modelReserve(m, capacity);
-  return m;
+  return reluMlp(IN, UNITS, seed, capacity);
 }
 
 /** Inputs in [−1, 1): zero-centred, so most ReLU units are active on some rows and not others. */

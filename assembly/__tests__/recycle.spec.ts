@@ -1,11 +1,11 @@
 // ReDo recycling on a hand-built model: exactly the τ-dormant units are recycled, their incoming
 // weights redrawn (he_uniform here, bias 0), their outgoing weights and every touched moment zero,
 // and nothing else changes.
-import { Model, modelNew, modelReserve, modelFree, layerAt, ACT_RELU, ACT_SOFTMAX } from "../model";
+import { Model, modelFree, layerAt } from "../model";
 import { deadReset, deadAccumulate } from "../dead";
 import { modelRecycle } from "../recycle";
 import { INIT_HE_UNIFORM } from "../init";
-import { allocF, ld32, st32, seedLcg, rnd } from "./support";
+import { allocF, ld32, st32, seedLcg, rnd, reluMlp } from "./support";
 
 // 3 inputs ≥ 0 → Dense(5, relu) → Dense(3, relu) → Dense(2, softmax), widths padded to 8.
 // Layer 0: every unit sums the inputs; units 0 and 3 have bias −100 (dead), the others 0.1.
@@ -15,18 +15,7 @@ const ROWS = 16;
 const MOMENT: f32 = 0.75;
 
 function build(): Model {
-  const units = heap.alloc(12);
-  const acts = heap.alloc(12);
-  store<i32>(units, 5);
-  store<i32>(units, 3, 4);
-  store<i32>(units, 2, 8);
-  store<i32>(acts, ACT_RELU);
-  store<i32>(acts, ACT_RELU, 4);
-  store<i32>(acts, ACT_SOFTMAX, 8);
-  const m = modelNew(INPUTS, 3, units, acts, 5);
-  heap.free(units);
-  heap.free(acts);
-  modelReserve(m, ROWS);
+  const m = reluMlp(INPUTS, [5, 3, 2], 5, ROWS);
   const l0 = layerAt(m, 0);
   const l1 = layerAt(m, 1);
   memory.fill(l0.w, 0, (<usize>l0.inDim * l0.width) << 2);

@@ -1,6 +1,23 @@
 // Helpers shared by the specs: f32 buffers in linear memory, a PRNG state, and a small LCG
 // that is independent of assembly/prng.ts for test data.
 import { rngSeed, RNG_STATE_BYTES } from "../prng";
+import { Model, modelNew, modelReserve, ACT_RELU, ACT_SOFTMAX } from "../model";
+
+/** A ReLU MLP with a softmax output layer of the given widths, reserved for `capacity` rows. */
+export function reluMlp(inputSize: i32, units: i32[], seed: u32, capacity: i32): Model {
+  const n = units.length;
+  const u = heap.alloc(<usize>n << 2);
+  const a = heap.alloc(<usize>n << 2);
+  for (let l = 0; l < n; l++) {
+    store<i32>(u + (<usize>l << 2), units[l]);
+    store<i32>(a + (<usize>l << 2), l == n - 1 ? ACT_SOFTMAX : ACT_RELU);
+  }
+  const m = modelNew(inputSize, n, u, a, seed);
+  heap.free(u);
+  heap.free(a);
+  modelReserve(m, capacity);
+  return m;
+}
 
 /** A zero-filled buffer of n f32 (at least one, so 0-sized shapes still get a valid pointer). */
 export function allocF(n: i32): usize {
