@@ -74,6 +74,13 @@ export interface Run {
    */
   lastFiredEpoch?: number[][];
   /**
+   * Per hidden layer, per unit: the last training step (counted from 1 across epochs; 0 is before
+   * training) after which the unit fired on the probe, −1 if it never did. The probe runs after
+   * every epoch and, with config.probeEvery, every probeEvery steps, so this is exact to that
+   * resolution. Absent in files from before it was recorded.
+   */
+  lastFiredStep?: number[][];
+  /**
    * With config.probeEvery: the dead units on the probe after every probeEvery-th training step
    * (1-based, counted across epochs), as deadUnits' entries.
    */
@@ -197,7 +204,7 @@ export async function runOne(
   const deadUnitsPerEpoch: DeadUnits[][] = [];
   const deadUnitsPerStep: { step: number; layers: DeadUnits[] }[] = [];
   const probeEvery = config.probeEvery;
-  let step = 0; // training steps so far, across epochs, for probeEvery
+  let step = 0; // training steps so far, across epochs
   try {
     model.compile({ optimizer: "adam", ...config.compile, learningRate, ...(config.warmupSteps !== undefined && { warmupSteps: config.warmupSteps }) });
     // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
@@ -205,6 +212,10 @@ export async function runOne(
     onTrainBegin?.(before);
     let previousMasks = before.masks;
     const lastFiredEpoch = previousMasks.map((mask) => Array.from(mask, () => -1));
+    const lastFiredStep = previousMasks.map((mask) => Array.from(mask, (dead): number => (dead ? -1 : 0)));
+    const fired = (masks: Uint8Array[]) => masks.forEach((mask, l) => mask.forEach((dead, j) => {
+      if (dead === 0) lastFiredStep[l][j] = step;
+    }));
     const started = performance.now();
     const history = await model.fit(train.images, train.labels, {
       epochs: config.epochs,
@@ -213,11 +224,15 @@ export async function runOne(
       ...(config.validationData === "test"
         ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
         : { validationSplit: config.validationSplit }),
-      callbacks: withHooks(callbacks, probeEvery ? () => {
-        if (++step % probeEvery === 0) deadUnitsPerStep.push({ step, layers: model.deadUnits(probe) });
-      } : undefined, async (epoch, logs) => {
+      callbacks: withHooks(callbacks, () => {
+        if (++step % (probeEvery ?? Infinity) !== 0) return;
+        const probed = model.probe(probe);
+        deadUnitsPerStep.push({ step, layers: probed.deadUnits });
+        fired(probed.masks);
+      }, async (epoch, logs) => {
         const probed = model.probe(probe);
         const { masks } = probed;
+        fired(masks);
         const deadUnits = probed.deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) }));
         deadUnitsPerEpoch.push(deadUnits);
         masks.forEach((mask, l) => mask.forEach((dead, j) => {
@@ -239,6 +254,7 @@ export async function runOne(
       deadUnits: final.deadUnits,
       deadUnitsPerEpoch,
       lastFiredEpoch,
+      lastFiredStep,
       ...(probeEvery ? { deadUnitsPerStep } : {}),
       ...(history.recycled && {
         recycledPerEpoch: history.recycled.map((counts) => counts.map((recycled, l) => ({ layer: `dense_${l + 1}`, recycled }))),
@@ -272,15 +288,13 @@ export function revivedUnits(before: Uint8Array, after: Uint8Array): number {
 }
 
 /** The callbacks with `batchHook` (when given) after each onBatchEnd and `epochHook` after each onEpochEnd. */
-function withHooks(callbacks: Callbacks | undefined, batchHook: (() => void) | undefined, epochHook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {
+function withHooks(callbacks: Callbacks | undefined, batchHook: () => void, epochHook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {
   return {
     ...callbacks,
-    ...(batchHook && {
-      onBatchEnd: async (batch: number, logs: Logs) => {
-        await callbacks?.onBatchEnd?.(batch, logs);
-        batchHook();
-      },
-    }),
+    onBatchEnd: async (batch: number, logs: Logs) => {
+      await callbacks?.onBatchEnd?.(batch, logs);
+      batchHook();
+    },
     onEpochEnd: async (epoch, logs) => {
       await callbacks?.onEpochEnd?.(epoch, logs);
       await epochHook(epoch, logs);

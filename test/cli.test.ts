@@ -38,7 +38,7 @@ describe("dying-relu sweep", () => {
     const [ok, blown] = report.runs;
     expect(report.schemaVersion).toBe(2);
     expect(report.config).toMatchObject({ seeds: 1, shard: null, activations: ["relu"], initializers: ["glorot_uniform"] });
-    expect(Object.keys(ok).sort()).toEqual(["activation", "deadMasks", "deadUnits", "deadUnitsBeforeTraining", "deadUnitsPerEpoch", "diverged", "history", "kernelInitializer", "lastFiredEpoch", "learningRate", "seconds", "seed"]);
+    expect(Object.keys(ok).sort()).toEqual(["activation", "deadMasks", "deadUnits", "deadUnitsBeforeTraining", "deadUnitsPerEpoch", "diverged", "history", "kernelInitializer", "lastFiredEpoch", "lastFiredStep", "learningRate", "seconds", "seed"]);
     expect(ok).toMatchObject({ activation: "relu", kernelInitializer: "glorot_uniform" });
     expect(ok.deadUnitsPerEpoch).toHaveLength(2); // one entry per epoch
     expect(ok.deadUnitsPerEpoch[1]).toEqual(ok.deadUnits); // the last epoch's probe is the final one

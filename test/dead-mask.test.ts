@@ -101,6 +101,10 @@ describe("runStudy's onEpochEnd hook", () => {
         masks[i].forEach((m, e) => (m[l][j] === 0 ? (last = e) : undefined));
         return last;
       })));
+      // The same in steps (96 training images in batches of 32: epochs end at steps 3, 6, 9); a
+      // unit that never fired after an epoch fired before training (0) or never (−1).
+      expect(run.lastFiredStep).toEqual(run.lastFiredEpoch!.map((units, l) => units.map((e, j) =>
+        e >= 0 ? 3 * (e + 1) : run.lastFiredStep![l][j] === 0 ? 0 : -1)));
       // The run's final record is the last epoch's, fields and all; JSON keeps every field.
       expect(run.deadUnits).toEqual(run.deadUnitsPerEpoch[2]);
       expect(JSON.parse(JSON.stringify(run.deadUnitsPerEpoch))).toEqual(run.deadUnitsPerEpoch);
@@ -121,6 +125,26 @@ describe("runStudy's onEpochEnd hook", () => {
     // The first epoch's revivals are counted against that probe.
     expect(run.deadUnitsPerEpoch[0].map((d) => d.revived)).toEqual(begin!.masks.map((m, l) => revivedUnits(m, epochs[0][l])));
     expect(run.deadMasks).toEqual(epochs[epochs.length - 1].map(maskString));
+  });
+
+  it("records per unit the last probed step after which it fired, every probeEvery steps and at epoch ends", async () => {
+    let before: Uint8Array[] = [];
+    const epochs: Uint8Array[][] = [];
+    const run = await runOne(engine, data, { ...config, probeEvery: 2 }, 0.5, undefined, ({ masks }) => void epochs.push(masks.map((m) => m.slice())), undefined,
+      (b) => void (before = b.masks.map((m) => m.slice())));
+    // Two epochs of 3 steps: probes before training (0), at steps 2, 4, 6 and at the epoch ends 3, 6.
+    const final = run.deadMasks!;
+    run.lastFiredStep!.forEach((units, l) => units.forEach((step, j) => {
+      expect([-1, 0, 2, 3, 4, 6]).toContain(step);
+      if (final[l][j] === "0") expect(step).toBe(6); // alive at the end: fired after the last step
+      else expect(step).toBeLessThan(6);
+      const e = run.lastFiredEpoch![l][j];
+      if (e >= 0) expect(step).toBeGreaterThanOrEqual(3 * (e + 1));
+      if (step === -1) expect(before[l][j]).toBe(1); // never fired, not even before training
+      if (step === 0) expect([before[l][j], epochs[0][l][j], epochs[1][l][j]]).toEqual([0, 1, 1]);
+    }));
+    // Rate 0.5 kills units during training, so some last fired before the end.
+    expect(run.lastFiredStep!.flat().some((s) => s >= 0 && s < 6)).toBe(true);
   });
 
   it("compiles the optimizer the config names, with its options", async () => {
