@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mnistFolder } from "./support/idx-files.js";
 import { cli } from "./support/cli.js";
-import { escapeHtml, htmlReport } from "../src/cli/html-report.js";
+import { deathCells, escapeHtml, htmlReport } from "../src/cli/html-report.js";
 
 let data: string;
 let dir: string;
@@ -81,6 +81,25 @@ describe("dying-relu sweep --report", () => {
     expect(heads).toEqual(report.runs.flatMap((r: { deadUnits: { layer: string; dead: number; units: number }[] }) => r.deadUnits.map((d) => [d.layer, d.dead, d.units])));
     for (const r of report.runs) expect(html).toContain(`<h3>lr ${r.learningRate} · relu · glorot_uniform · seed ${r.seed}</h3>`);
     expect(html).not.toContain("not in the --json report");
+  });
+
+  it("says when the dead units died: never fired, or the epoch after which they last fired; and the revivals", () => {
+    // A hand-made run of 3 epochs: unit 0 never fired, unit 1 last fired before training (died in
+    // epoch 1), unit 2 last fired after epoch 2 (died in epoch 3), unit 3 alive; 2 + 1 revivals.
+    const run = {
+      learningRate: 0.1, seed: 1, history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] }, diverged: null, seconds: 1,
+      deadUnits: [{ layer: "dense_1", units: 4, dead: 3, fraction: 0.75 }],
+      deadUnitsPerEpoch: [[{ layer: "dense_1", units: 4, dead: 2, fraction: 0.5, revived: 2 }], [{ layer: "dense_1", units: 4, dead: 2, fraction: 0.5, revived: 0 }],
+        [{ layer: "dense_1", units: 4, dead: 3, fraction: 0.75, revived: 1 }]],
+      deadMasks: ["1110"], lastFiredEpoch: [[-1, -1, 1, 2]], lastFiredStep: [[-1, 0, 20, 30]],
+    };
+    expect(deathCells(run)).toEqual(["3 dead: 1 never fired, 1 in epoch 1, 1 in epoch 3; 3 revived"]);
+    expect(deathCells({ ...run, lastFiredStep: undefined })).toBeNull();
+    // The sweep's page has the table, one row per run, with the runs' own figures.
+    const report = embedded(html);
+    const table = html.slice(html.indexOf('<table class="deaths">'), html.indexOf("</table>", html.indexOf('<table class="deaths">')));
+    for (const r of report.runs) for (const cell of deathCells(r)!) expect(table).toContain(`<td>${cell}</td>`);
+    expect(count(table, /<tr>/g)).toBe(1 + report.runs.length);
   });
 
   it("says so for runs from files without masks", () => {

@@ -133,6 +133,29 @@ function chart(target, title, xLabel, yLabel, xs, series, logX, bands) {
 
 const DEFINITION = { zero: "output exactly 0", "never-positive": "output never positive" } as const;
 
+/**
+ * When a run's dead units died, per layer: of the units dead at the end, those that never fired
+ * on the probe (not even before training), and those that last fired before training or after
+ * epoch e and so died during the next epoch; then the units revived over the run (Σ of each
+ * epoch's revivals). Null for a run from a file without lastFiredStep.
+ */
+export function deathCells(run: Run): string[] | null {
+  const { deadMasks, lastFiredEpoch, lastFiredStep } = run;
+  if (!deadMasks || !lastFiredEpoch || !lastFiredStep) return null;
+  return run.deadUnits.map((d, l) => {
+    let never = 0;
+    const diedIn = new Map<number, number>(); // 1-based epoch → units
+    Array.from(deadMasks[l]).forEach((c, j) => {
+      if (c !== "1") return;
+      if (lastFiredStep[l][j] === -1) never++;
+      else diedIn.set(lastFiredEpoch[l][j] + 2, (diedIn.get(lastFiredEpoch[l][j] + 2) ?? 0) + 1);
+    });
+    const revived = run.deadUnitsPerEpoch.reduce((s, e) => s + (e[l]?.revived ?? 0), 0);
+    const parts = [`${never} never fired`, ...[...diedIn].sort(([a], [b]) => a - b).map(([e, n]) => `${n} in epoch ${e}`)];
+    return `${d.dead} dead: ${parts.join(", ")}; ${revived} revived`;
+  });
+}
+
 /** One run's final dead masks: a grid per layer, one square per unit (dark: dead), as the lab draws them. */
 function unitGrids(run: Run): string {
   const title = `lr ${run.learningRate} · ${run.activation ?? "relu"} · ${run.kernelInitializer ?? "glorot_uniform"} · seed ${run.seed}`;
@@ -178,6 +201,15 @@ ${rows.map((r) => tr(r, "td")).join("\n")}
 <div id="chart-dead" class="charts"></div>
 <h2>Dead fraction per epoch</h2>
 <div id="chart-epochs" class="charts"></div>
+<h2>When units died</h2>
+<p class="note">Per run and layer, the units dead after training: those that never fired on the probe (not even before training), and the epoch in which the others died (they fired on the probe for the last time before it); then the units that came back to life over the run (each epoch's revivals, summed).</p>
+<table class="deaths">
+<thead>${tr(["learning rate", "activation", "init", "seed", ...(report.runs[0]?.deadUnits.map((d) => d.layer) ?? [])], "th")}</thead>
+<tbody>
+${report.runs.map((r) => tr([String(r.learningRate), r.activation ?? "relu", r.kernelInitializer ?? "glorot_uniform", String(r.seed),
+  ...(deathCells(r) ?? r.deadUnits.map(() => "n/a (file without lastFiredStep)"))], "td")).join("\n")}
+</tbody>
+</table>
 <h2>Every unit after training</h2>
 <p class="note key">One square per hidden unit and one row per run, from the final probe:<i></i>alive<b></b>dead. Units of different seeds are different units, so the grids are not averaged.</p>
 <div id="grids">
