@@ -40,9 +40,21 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  /** A new page that records console errors and uncaught exceptions (the page's and its worker's). */
-  async function open(query: string): Promise<{ page: Page; problems: string[] }> {
+  /**
+   * A new page that records console errors and uncaught exceptions (the page's and its worker's);
+   * `notIsolated` strips the cross-origin isolation headers npm run serve sends.
+   */
+  async function open(query: string, notIsolated = false): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
+    if (notIsolated) {
+      await page.route("**/*", async (route) => {
+        const response = await route.fetch();
+        const headers = { ...response.headers() };
+        delete headers["cross-origin-opener-policy"];
+        delete headers["cross-origin-embedder-policy"];
+        await route.fulfill({ response, headers });
+      });
+    }
     const problems: string[] = [];
     page.on("console", (m) => {
       if (m.type() === "error") problems.push(`console: ${m.text()}`);
@@ -183,6 +195,16 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     await page.fill("#f-epochs", "1");
     expect(await page.isDisabled("#start")).toBe(false);
     expect(new URL(page.url()).searchParams.get("epochs")).toBe("1");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("falls back to one thread on a page that is not cross-origin isolated, and says why", async () => {
+    const { page, problems } = await open("?lr=0.01&epochs=1&subset=600&probe=100&batch=64&autostart=1", true);
+    await page.waitForSelector('body[data-status="failed"], #results[data-complete="true"]', { timeout: 60_000 });
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    expect(await page.textContent("#engine-text")).toMatch(/^wasm-(relaxed|simd) · .* · 1 thread: the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\)$/);
+    expect(await page.locator("#results-table tbody tr").count()).toBe(1);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -495,7 +495,7 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 /** The wasm engine's threads, and why it runs on one (a page that is not cross-origin isolated). */
 function threadsText(e: NonNullable<LabState["engine"]>): string {
   if (e.backend === "js") return "";
-  return ` · ${e.threads} thread${e.threads === 1 ? "" : "s"}${e.threadsNote ? ` (${e.threadsNote})` : ""}`;
+  return ` · ${e.threads} thread${e.threads === 1 ? "" : "s"}${e.threadsNote ? `: ${e.threadsNote}` : ""}`;
 }
 
 function renderStatus(): void {
