@@ -3,10 +3,12 @@ export { createEngine, type Engine, type EngineOptions } from "./engine/engine.j
 export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./engine/wasm.js";
 export {
   Sequential, DEFAULT_SEED,
-  type Activation, type Initializer, type OptimizerName, type LayerConfig, type SequentialConfig, type CompileConfig, type FitOptions,
-  type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type DeadUnits, type DeadUnitsOptions, type UnitActivity, type Labels,
+  type Activation, type Initializer, type LayerConfig, type SequentialConfig, type FitOptions,
+  type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type Labels,
   type RecycleOptions, type RecycledUnits,
 } from "./engine/sequential.js";
+export { OPTIMIZERS, type OptimizerName, type CompileConfig } from "./engine/optimizer.js";
+export { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU, type DeadUnits, type DeadUnitsOptions, type UnitActivity } from "./engine/dead-units.js";
 export type { Inputs } from "./engine/memory.js";
 export { ModelFileError, MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./engine/model-file.js";
 export { DyingReluError, ArgumentError, DataError } from "./errors.js";

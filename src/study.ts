@@ -5,9 +5,11 @@ import { ArgumentError } from "./errors.js";
 import { DENSE, trainCount } from "./keras-defaults.js";
 import { fraction, integerAtLeast, oneOf, positiveFinite } from "./validate.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "./grid.js";
-import { INITIALIZERS, OPTIMIZERS, type Initializer } from "./engine/sequential.js";
+import { INITIALIZERS, type Initializer } from "./engine/sequential.js";
 import type { Engine } from "./engine/engine.js";
-import type { Callbacks, CompileConfig, DeadUnits, Divergence, History, Logs, Sequential } from "./engine/sequential.js";
+import type { Callbacks, Divergence, History, Logs, Sequential } from "./engine/sequential.js";
+import { OPTIMIZERS, type CompileConfig } from "./engine/optimizer.js";
+import type { DeadUnits } from "./engine/dead-units.js";
 import type { Mnist } from "./data/mnist.js";
 
 export interface StudyConfig {

@@ -16,6 +16,13 @@ export function positiveFinite(name: string, value: unknown): number {
   return value;
 }
 
+export function nonNegative(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new ArgumentError(`${name} must be a finite number ≥ 0, got ${show(value)}`);
+  }
+  return value;
+}
+
 /** A number in [0, 1). */
 export function fraction(name: string, value: unknown): number {
   if (typeof value !== "number" || !(value >= 0 && value < 1)) {

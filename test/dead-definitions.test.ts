@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { createEngine, ArgumentError, type Engine, type Mnist, type Sequential } from "../src/index.js";
 import { loadMnist } from "../src/node.js";
-import { activityCounts } from "../src/engine/sequential.js";
+import { activityCounts } from "../src/engine/dead-units.js";
 
 const BACKENDS = ["wasm-simd", "wasm-relaxed", "js"] as const;
 let engines: Record<(typeof BACKENDS)[number], Engine>;

@@ -2,11 +2,13 @@
 // the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
-import { ACTIVATION_ALPHA, ADAM, ADAMW, DENSE, EVALUATE, FIT, L2, RMSPROP, SGD, denseName, trainCount } from "../keras-defaults.js";
-import { fraction, integerAtLeast, oneOf, openUnit, positiveFinite } from "../validate.js";
+import { ACTIVATION_ALPHA, DENSE, EVALUATE, FIT, L2, denseName, trainCount } from "../keras-defaults.js";
+import { fraction, integerAtLeast, nonNegative, oneOf } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
 import { SerialRunner, type Runner, type Update } from "./runner.js";
+import { resolveOptimizer, type CompileConfig, type Optimizer } from "./optimizer.js";
+import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU, activityCounts, type DeadUnits, type DeadUnitsOptions, type UnitActivity } from "./dead-units.js";
 import { encodeModel, type ModelFile } from "./model-file.js";
 
 export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
@@ -51,106 +53,6 @@ export interface SequentialConfig {
 }
 
 export const DEFAULT_SEED = 42;
-
-export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
-export const OPTIMIZERS: readonly OptimizerName[] = ["adam", "adamw", "sgd", "rmsprop"];
-
-/** Keras 3's optimizer arguments, camel-cased; each optimizer takes only its own (see README). */
-export interface CompileConfig {
-  optimizer: OptimizerName;
-  learningRate?: number;
-  /** adam, adamw */
-  beta1?: number;
-  beta2?: number;
-  /** adam, adamw, rmsprop */
-  epsilon?: number;
-  /** sgd, rmsprop: in [0, 1] */
-  momentum?: number;
-  /** sgd */
-  nesterov?: boolean;
-  /** rmsprop */
-  rho?: number;
-  /** rmsprop: normalise by the gradients' estimated variance (Keras' centered, default false) */
-  centered?: boolean;
-  /** Decoupled weight decay w −= w·wd·lr before each step (every optimizer; adamw defaults to 0.004). */
-  weightDecay?: number;
-  /** Clip each variable's (kernel's, bias's) gradient to this L2 norm. */
-  clipnorm?: number;
-  /** Clip every gradient value to [−clipvalue, clipvalue]. */
-  clipvalue?: number;
-  /** Keras' global_clipnorm: scale all gradients together to at most this joint L2 norm. */
-  globalClipnorm?: number;
-  /**
-   * Linear learning-rate warmup over this many steps (every optimizer; 0, the default, is none):
-   * the update after `i` earlier ones (Keras' optimizer.iterations) uses
-   * learningRate·min(1, i/warmupSteps), exactly Keras 3's CosineDecay(initial_learning_rate=0,
-   * decay_steps=1, alpha=1.0, warmup_target=learningRate, warmup_steps=warmupSteps).
-   */
-  warmupSteps?: number;
-}
-
-/** The resolved optimizer as the engine takes it (modelUpdate). */
-interface Optimizer extends Update {
-  config: CompileConfig;
-  warmupSteps: number;
-}
-
-const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
-  adam: ["beta1", "beta2", "epsilon"],
-  adamw: ["beta1", "beta2", "epsilon"],
-  sgd: ["momentum", "nesterov"],
-  rmsprop: ["rho", "momentum", "epsilon", "centered"],
-};
-const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue", "globalClipnorm", "warmupSteps"];
-
-function nonNegative(name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new ArgumentError(`${name} must be a finite number ≥ 0, got ${show(value)}`);
-  }
-  return value;
-}
-
-function resolveOptimizer(config: CompileConfig): Optimizer {
-  if (config === null || typeof config !== "object") throw new ArgumentError(`compile() needs a config object, got ${show(config)}`);
-  const name = oneOf("optimizer", config.optimizer, OPTIMIZERS);
-  for (const key of Object.keys(config)) {
-    if ((config as unknown as Record<string, unknown>)[key] === undefined) continue;
-    if (!COMMON_KEYS.includes(key) && !OPTIMIZER_KEYS[name].includes(key)) {
-      throw new ArgumentError(`optimizer "${name}" takes no option ${show(key)} (it takes ${[...COMMON_KEYS.slice(1), ...OPTIMIZER_KEYS[name]].join(", ")})`);
-    }
-  }
-  const defaults = name === "adam" ? ADAM : name === "adamw" ? ADAMW : name === "sgd" ? SGD : RMSPROP;
-  const learningRate = positiveFinite("learningRate", config.learningRate ?? defaults.learningRate);
-  const weightDecay = nonNegative("weightDecay", config.weightDecay ?? (name === "adamw" ? ADAMW.weightDecay : 0));
-  const clipnorm = config.clipnorm === undefined ? 0 : positiveFinite("clipnorm", config.clipnorm);
-  const clipvalue = config.clipvalue === undefined ? 0 : positiveFinite("clipvalue", config.clipvalue);
-  const globalClipnorm = config.globalClipnorm === undefined ? 0 : positiveFinite("globalClipnorm", config.globalClipnorm);
-  if ([clipnorm, clipvalue, globalClipnorm].filter((c) => c > 0).length > 1) {
-    throw new ArgumentError("give only one of clipnorm, clipvalue and globalClipnorm (as Keras)");
-  }
-  const warmupSteps = integerAtLeast("warmupSteps", config.warmupSteps ?? 0, 0);
-  const common = { config, learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, warmupSteps };
-  if (name === "adam" || name === "adamw") {
-    return {
-      ...common, kind: 0,
-      p1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
-      p2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
-      p3: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
-    };
-  }
-  const momentum = nonNegative("momentum", config.momentum ?? (name === "sgd" ? SGD.momentum : RMSPROP.momentum));
-  if (momentum > 1) throw new ArgumentError(`momentum must be a number in [0, 1], got ${momentum}`);
-  if (name === "sgd") {
-    const nesterov = config.nesterov ?? SGD.nesterov;
-    if (typeof nesterov !== "boolean") throw new ArgumentError(`nesterov must be true or false, got ${show(nesterov)}`);
-    return { ...common, kind: 1, p1: momentum, p2: nesterov ? 1 : 0, p3: 0 };
-  }
-  const centered = config.centered ?? RMSPROP.centered;
-  if (typeof centered !== "boolean") throw new ArgumentError(`centered must be true or false, got ${show(centered)}`);
-  const rho = config.rho ?? RMSPROP.rho;
-  if (typeof rho !== "number" || !(rho >= 0 && rho < 1)) throw new ArgumentError(`rho must be a number in [0, 1), got ${show(rho)}`);
-  return { ...common, kind: centered ? 3 : 2, p1: rho, p2: momentum, p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon) };
-}
 
 export interface Logs {
   loss: number;
@@ -219,77 +121,6 @@ export interface LayerWeights {
   /** [inputs, units], row-major: Keras' kernel layout. */
   kernel: Float32Array;
   bias: Float32Array;
-}
-
-export interface DeadUnits {
-  layer: string;
-  units: number;
-  dead: number;
-  fraction: number;
-  /**
-   * "zero" for ReLU layers: the output is exactly 0 on every probe sample (the notebook's test);
-   * "never-positive" for leaky_relu, elu and gelu, whose outputs are rarely exactly 0: the output
-   * is ≤ 0 on every probe sample. Always set by deadUnits().
-   */
-  definition?: "zero" | "never-positive";
-  /**
-   * Units active (output > 0) on fewer than `nearlyDeadThreshold` (default 0.01, i.e. 1 %) of
-   * the probe samples; includes the dead ones. Set by deadUnits() (optional for older records).
-   */
-  nearlyDead?: number;
-  /**
-   * τ-dormant units (Sokar et al. 2023, "The Dormant Neuron Phenomenon in Deep RL"): unit i's
-   * score s_i = mean_x |h_i(x)| / ((1/H) Σ_j mean_x |h_j(x)|) is ≤ τ (default 0.025); when the
-   * layer's mean activity is 0 every unit is dormant. Set by deadUnits() (optional for older records).
-   */
-  dormant?: number;
-  /**
-   * Only in runStudy's per-epoch records: units dead on the probe at the previous epoch (before
-   * training, for the first) and alive now.
-   */
-  revived?: number;
-}
-
-/** One layer's probe statistics (Sequential.unitActivity). */
-export interface UnitActivity {
-  layer: string;
-  /** Probe samples. */
-  samples: number;
-  /** Per unit, the samples on which the output was > 0. */
-  active: Uint32Array;
-  /** Per unit, Σ |output| over the samples, accumulated in f32. */
-  absSum: Float32Array;
-}
-
-/** Thresholds of deadUnits' additional definitions. */
-export interface DeadUnitsOptions {
-  /** A unit is nearly dead when active on fewer than this fraction of the probe samples (default 0.01). */
-  nearlyDeadThreshold?: number;
-  /** A unit is τ-dormant when its normalised mean |activation| is ≤ τ (default 0.025). */
-  tau?: number;
-}
-
-export const DEFAULT_NEARLY_DEAD_THRESHOLD = 0.01;
-export const DEFAULT_TAU = 0.025;
-
-/**
- * nearlyDead and dormant from a layer's probe counts (samples with output > 0) and Σ|output| over
- * n samples. Dormancy compares sums rather than means: s_i ≤ τ ⇔ H·Σ_x|h_i| ≤ τ·Σ_j Σ_x|h_j|.
- */
-export function activityCounts(
-  active: ArrayLike<number>, absSum: ArrayLike<number>, n: number, threshold: number, tau: number,
-): { nearlyDead: number; dormant: number } {
-  const units = active.length;
-  let nearlyDead = 0;
-  let total = 0;
-  for (let j = 0; j < units; j++) {
-    if (active[j] < threshold * n) nearlyDead++;
-    total += absSum[j];
-  }
-  let dormant = 0;
-  if (!(total > 0)) dormant = units; // no activity at all (or an empty probe): every unit is dormant
-  else for (let j = 0; j < units; j++) if ((absSum[j] * units) / total <= tau) dormant++;
-  return { nearlyDead, dormant };
 }
 
 interface Layer {

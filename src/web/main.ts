@@ -10,7 +10,9 @@ import {
   stopState, studyConfig, tableRows, toQuery, trainAndVal, type DeadMetric, type FieldError, type LabConfig, type LabState, type Param,
 } from "./state.js";
 import { HIDDEN_ACTIVATIONS } from "../grid.js";
-import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU, INITIALIZERS, OPTIMIZERS } from "../engine/sequential.js";
+import { INITIALIZERS } from "../engine/sequential.js";
+import { OPTIMIZERS } from "../engine/optimizer.js";
+import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU } from "../engine/dead-units.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 

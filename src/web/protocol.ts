@@ -2,7 +2,8 @@
 // worker answers with progress until "done" or "error". Stopping is the page terminating the
 // worker. Everything is structured-clone data (no classes), checked on arrival by the page.
 import type { Run, StudyConfig } from "../study.js";
-import type { DeadUnits, Logs } from "../engine/sequential.js";
+import type { Logs } from "../engine/sequential.js";
+import type { DeadUnits } from "../engine/dead-units.js";
 import type { EngineChoice } from "./state.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../grid.js";
 

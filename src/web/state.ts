@@ -2,7 +2,9 @@
 // settings as URL query parameters (parse with validation, and back), what the page shows as the
 // worker reports progress, and the results as the CLI's JSON.
 import { NOTEBOOK, type Run, type StudyConfig } from "../study.js";
-import { INITIALIZERS, OPTIMIZERS, type CompileConfig, type DeadUnits, type Initializer, type Logs, type OptimizerName } from "../engine/sequential.js";
+import { INITIALIZERS, type Initializer, type Logs } from "../engine/sequential.js";
+import { OPTIMIZERS, type CompileConfig, type OptimizerName } from "../engine/optimizer.js";
+import type { DeadUnits } from "../engine/dead-units.js";
 import { HIDDEN_ACTIVATIONS, expandGrid, type HiddenActivation } from "../grid.js";
 import type { Report } from "../cli/results.js";
 import type { FromWorker } from "./protocol.js";

@@ -1,0 +1,100 @@
+// compile()'s optimizer options: Keras 3's optimizers by name with their arguments, camel-cased,
+// checked and resolved to the update the engine runs (modelUpdate's kind and parameters).
+import { ArgumentError, show } from "../errors.js";
+import { ADAM, ADAMW, RMSPROP, SGD } from "../keras-defaults.js";
+import { integerAtLeast, nonNegative, oneOf, openUnit, positiveFinite } from "../validate.js";
+import type { Update } from "./runner.js";
+
+export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
+export const OPTIMIZERS: readonly OptimizerName[] = ["adam", "adamw", "sgd", "rmsprop"];
+
+/** Keras 3's optimizer arguments, camel-cased; each optimizer takes only its own (see README). */
+export interface CompileConfig {
+  optimizer: OptimizerName;
+  learningRate?: number;
+  /** adam, adamw */
+  beta1?: number;
+  beta2?: number;
+  /** adam, adamw, rmsprop */
+  epsilon?: number;
+  /** sgd, rmsprop: in [0, 1] */
+  momentum?: number;
+  /** sgd */
+  nesterov?: boolean;
+  /** rmsprop */
+  rho?: number;
+  /** rmsprop: normalise by the gradients' estimated variance (Keras' centered, default false) */
+  centered?: boolean;
+  /** Decoupled weight decay w −= w·wd·lr before each step (every optimizer; adamw defaults to 0.004). */
+  weightDecay?: number;
+  /** Clip each variable's (kernel's, bias's) gradient to this L2 norm. */
+  clipnorm?: number;
+  /** Clip every gradient value to [−clipvalue, clipvalue]. */
+  clipvalue?: number;
+  /** Keras' global_clipnorm: scale all gradients together to at most this joint L2 norm. */
+  globalClipnorm?: number;
+  /**
+   * Linear learning-rate warmup over this many steps (every optimizer; 0, the default, is none):
+   * the update after `i` earlier ones (Keras' optimizer.iterations) uses
+   * learningRate·min(1, i/warmupSteps), exactly Keras 3's CosineDecay(initial_learning_rate=0,
+   * decay_steps=1, alpha=1.0, warmup_target=learningRate, warmup_steps=warmupSteps).
+   */
+  warmupSteps?: number;
+}
+
+/** The resolved optimizer as the engine takes it (modelUpdate). */
+export interface Optimizer extends Update {
+  config: CompileConfig;
+  warmupSteps: number;
+}
+
+const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
+  adam: ["beta1", "beta2", "epsilon"],
+  adamw: ["beta1", "beta2", "epsilon"],
+  sgd: ["momentum", "nesterov"],
+  rmsprop: ["rho", "momentum", "epsilon", "centered"],
+};
+const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue", "globalClipnorm", "warmupSteps"];
+
+/** Checks compile()'s options and fills in Keras 3's defaults for what is left out. */
+export function resolveOptimizer(config: CompileConfig): Optimizer {
+  if (config === null || typeof config !== "object") throw new ArgumentError(`compile() needs a config object, got ${show(config)}`);
+  const name = oneOf("optimizer", config.optimizer, OPTIMIZERS);
+  for (const key of Object.keys(config)) {
+    if ((config as unknown as Record<string, unknown>)[key] === undefined) continue;
+    if (!COMMON_KEYS.includes(key) && !OPTIMIZER_KEYS[name].includes(key)) {
+      throw new ArgumentError(`optimizer "${name}" takes no option ${show(key)} (it takes ${[...COMMON_KEYS.slice(1), ...OPTIMIZER_KEYS[name]].join(", ")})`);
+    }
+  }
+  const defaults = name === "adam" ? ADAM : name === "adamw" ? ADAMW : name === "sgd" ? SGD : RMSPROP;
+  const learningRate = positiveFinite("learningRate", config.learningRate ?? defaults.learningRate);
+  const weightDecay = nonNegative("weightDecay", config.weightDecay ?? (name === "adamw" ? ADAMW.weightDecay : 0));
+  const clipnorm = config.clipnorm === undefined ? 0 : positiveFinite("clipnorm", config.clipnorm);
+  const clipvalue = config.clipvalue === undefined ? 0 : positiveFinite("clipvalue", config.clipvalue);
+  const globalClipnorm = config.globalClipnorm === undefined ? 0 : positiveFinite("globalClipnorm", config.globalClipnorm);
+  if ([clipnorm, clipvalue, globalClipnorm].filter((c) => c > 0).length > 1) {
+    throw new ArgumentError("give only one of clipnorm, clipvalue and globalClipnorm (as Keras)");
+  }
+  const warmupSteps = integerAtLeast("warmupSteps", config.warmupSteps ?? 0, 0);
+  const common = { config, learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, warmupSteps };
+  if (name === "adam" || name === "adamw") {
+    return {
+      ...common, kind: 0,
+      p1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
+      p2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
+      p3: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
+    };
+  }
+  const momentum = nonNegative("momentum", config.momentum ?? (name === "sgd" ? SGD.momentum : RMSPROP.momentum));
+  if (momentum > 1) throw new ArgumentError(`momentum must be a number in [0, 1], got ${momentum}`);
+  if (name === "sgd") {
+    const nesterov = config.nesterov ?? SGD.nesterov;
+    if (typeof nesterov !== "boolean") throw new ArgumentError(`nesterov must be true or false, got ${show(nesterov)}`);
+    return { ...common, kind: 1, p1: momentum, p2: nesterov ? 1 : 0, p3: 0 };
+  }
+  const centered = config.centered ?? RMSPROP.centered;
+  if (typeof centered !== "boolean") throw new ArgumentError(`centered must be true or false, got ${show(centered)}`);
+  const rho = config.rho ?? RMSPROP.rho;
+  if (typeof rho !== "number" || !(rho >= 0 && rho < 1)) throw new ArgumentError(`rho must be a number in [0, 1), got ${show(rho)}`);
+  return { ...common, kind: centered ? 3 : 2, p1: rho, p2: momentum, p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon) };
+}
