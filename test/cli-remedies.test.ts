@@ -48,6 +48,19 @@ describe("dying-relu sweep remedies", () => {
     expect(plain.history.loss).not.toEqual(lib.history.loss);
   });
 
+  it("--optimizer and its flags: compile()'s options, as runOne with config.compile", async () => {
+    const { stdout, report } = await sweep("sgd", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--clipnorm", "1", "--weight-decay", "0.001");
+    expect(stdout.split("\n")[0]).toContain("· sgd (momentum 0.9, nesterov true, clipnorm 1, weightDecay 0.001)");
+    const compile = { optimizer: "sgd" as const, momentum: 0.9, nesterov: true, clipnorm: 1, weightDecay: 0.001 };
+    expect(report.config.compile).toEqual(compile);
+    const lib = await runOne(engine, mnist, { ...CONFIG, compile }, 0.05);
+    expect(untimed(report.runs[0])).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
+    expect(lib.history.loss).not.toEqual((await runOne(engine, mnist, CONFIG, 0.05)).history.loss);
+    // A flag alone keeps Adam, with that option.
+    const { report: eps } = await sweep("epsilon", "--epsilon", "1e-4", "--global-clipnorm", "5");
+    expect(eps.config.compile).toEqual({ optimizer: "adam", globalClipnorm: 5, epsilon: 1e-4 });
+  });
+
   it("--init randomized_asymmetric reaches the hidden layers", async () => {
     const { report } = await sweep("rai", "--init", "randomized_asymmetric");
     expect(report.runs[0].kernelInitializer).toBe("randomized_asymmetric");
@@ -93,6 +106,13 @@ describe("dying-relu sweep remedies", () => {
     ["a negative --redo-tau", ["--redo-every", "2", "--redo-tau=-1"], /--redo-tau must be at least 0, got -1/],
     ["--warmup x", ["--warmup", "x"], /--warmup expects a whole number, got "x"/],
     ["--warmup -3", ["--warmup=-3"], /--warmup expects a whole number, got "-3"/],
+    ["an unknown --optimizer", ["--optimizer", "lion"], /--optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "lion"/],
+    ["a flag of another optimizer", ["--momentum", "0.9"], /--optimizer "adam" takes no option --momentum \(it takes --lr, --weight-decay, .*--beta1, --beta2, --epsilon\)/],
+    ["--nesterov without sgd", ["--optimizer", "rmsprop", "--nesterov"], /--optimizer "rmsprop" takes no option --nesterov/],
+    ["two clips", ["--clipnorm", "1", "--clipvalue", "1"], /give only one of --clipnorm, --clipvalue and --global-clipnorm/],
+    ["--momentum 2", ["--optimizer", "sgd", "--momentum", "2"], /--momentum must be a number in \[0, 1\], got 2/],
+    ["--beta1 1", ["--beta1", "1"], /--beta1 must be a number in \(0, 1\), got 1/],
+    ["--weight-decay x", ["--weight-decay", "x"], /--weight-decay expects a number, got "x"/],
   ];
   it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {
     const { code, stderr } = await cli("sweep", "--data", data, ...BASE, ...args);
@@ -103,6 +123,9 @@ describe("dying-relu sweep remedies", () => {
 
   it("help lists the flags", async () => {
     const help = (await cli("sweep", "--help")).stdout;
-    for (const flag of ["--warmup N", "randomized_asymmetric", "--redo-every N", "--redo-tau F", "--probe-every N"]) expect(help).toContain(flag);
+    for (const flag of ["--warmup N", "randomized_asymmetric", "--redo-every N", "--redo-tau F", "--probe-every N", "--optimizer NAME", "--momentum F",
+      "--nesterov", "--rho F, --centered", "--beta1 F, --beta2 F", "--epsilon F", "--weight-decay F", "--clipnorm F", "--clipvalue F", "--global-clipnorm F"]) {
+      expect(help).toContain(flag);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { finalValAccuracy, pctStats, seedStats } from "./report.js";
 import type { Report } from "./results.js";
 import type { Run } from "../study.js";
+import { describeOptimizer } from "../engine/optimizer.js";
 
 /** Escapes text for HTML element content and attribute values. */
 export const escapeHtml = (s: string) =>
@@ -24,16 +25,11 @@ function uplotAssets(): { js: string; css: string } {
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-/** "sgd (momentum 0.9, nesterov true)": the optimizer a lab download names, with its options. */
-function optimizerText({ optimizer, ...options }: NonNullable<Report["config"]["compile"]>): string {
-  const list = Object.entries(options).map(([k, v]) => `${k} ${v}`);
-  return list.length ? `${optimizer} (${list.join(", ")})` : optimizer;
-}
 
 function configRows(report: Report): [string, string][] {
   const c = report.config;
   return [
-    ["model", `MLP ${[784, ...c.layers, 10].join("-")}, ${c.compile ? optimizerText(c.compile) : "Adam"}`],
+    ["model", `MLP ${[784, ...c.layers, 10].join("-")}, ${c.compile ? describeOptimizer(c.compile) : "Adam"}`],
     ["learning rates", c.learningRates.join(", ")],
     ["epochs", String(c.epochs)],
     ["batch size", String(c.batchSize)],

@@ -16,6 +16,7 @@ import { runStudyParallel } from "../study-parallel.js";
 import { DEFAULT_AXES, HIDDEN_ACTIVATIONS, expandGrid, isDefaultCell, parseShard, shardPositions, type Axes, type Cell, type Shard } from "../grid.js";
 import { INITIALIZERS } from "../engine/sequential.js";
 import { DEFAULT_TAU } from "../engine/dead-units.js";
+import { OPTIMIZERS, describeOptimizer, resolveOptimizer } from "../engine/optimizer.js";
 import { ACTIVATION_ALPHA } from "../keras-defaults.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
@@ -47,6 +48,17 @@ Flags (default in brackets):
                             ${INITIALIZERS.slice(0, 3).join(", ")},
                             ${INITIALIZERS.slice(3, 6).join(", ")},
                             ${INITIALIZERS.slice(6).join(", ")} (Lu et al. 2019) [glorot_uniform]
+  --optimizer NAME          ${OPTIMIZERS.join(", ")}, with Keras 3's defaults for what the flags
+                            below leave out [adam]
+  --momentum F              sgd's and rmsprop's momentum, in [0, 1] [0]
+  --nesterov                sgd with Nesterov momentum
+  --rho F, --centered       rmsprop's decay [0.9], and its centered variant
+  --beta1 F, --beta2 F      adam's and adamw's moment decays [0.9, 0.999]
+  --epsilon F               adam's, adamw's and rmsprop's ε [1e-7]
+  --weight-decay F          decoupled weight decay, w −= w·F·lr before each step [adamw 0.004, else 0]
+  --clipnorm F              clip each kernel's and bias's gradient to this L2 norm [none]
+  --clipvalue F             clip every gradient value to [−F, F] [none]
+  --global-clipnorm F       clip all gradients together to this L2 norm [none]
   --warmup N                warm the learning rate up linearly over the first N steps (Keras 3's
                             CosineDecay warmup: step i+1 uses lr·min(1, i/N)) [none]
   --redo-every N            ReDo (Sokar et al. 2023): every N steps re-initialise the hidden units
@@ -103,6 +115,18 @@ const FLAGS = {
   init: { type: "string" },
   alpha: { type: "string" },
   warmup: { type: "string" },
+  optimizer: { type: "string" },
+  momentum: { type: "string" },
+  nesterov: { type: "boolean" },
+  rho: { type: "string" },
+  centered: { type: "boolean" },
+  beta1: { type: "string" },
+  beta2: { type: "string" },
+  epsilon: { type: "string" },
+  "weight-decay": { type: "string" },
+  clipnorm: { type: "string" },
+  clipvalue: { type: "string" },
+  "global-clipnorm": { type: "string" },
   "redo-every": { type: "string" },
   "redo-tau": { type: "string" },
   shard: { type: "string" },
@@ -143,6 +167,35 @@ function names<T extends string>(flag: string, text: string, allowed: readonly T
   const twice = items.find((item, i) => items.indexOf(item) !== i);
   if (twice !== undefined) throw new ArgumentError(`--${flag} lists "${twice}" twice`);
   return items as T[];
+}
+
+// The optimizer flags and compile()'s option each sets (the rate comes from --lr), in the order
+// the lab writes them into its report's config.compile.
+const OPTIMIZER_FLAGS = {
+  momentum: "momentum", nesterov: "nesterov", centered: "centered", clipnorm: "clipnorm", clipvalue: "clipvalue",
+  "global-clipnorm": "globalClipnorm", "weight-decay": "weightDecay", rho: "rho", beta1: "beta1", beta2: "beta2", epsilon: "epsilon",
+} as const;
+
+/**
+ * compile()'s options from --optimizer and its flags, checked as compile() checks them; undefined
+ * without any of them (Adam with Keras' defaults, as the notebook).
+ */
+function optimizerOptions(values: Record<string, string | boolean | undefined>): StudyConfig["compile"] {
+  const given = (Object.keys(OPTIMIZER_FLAGS) as (keyof typeof OPTIMIZER_FLAGS)[]).filter((flag) => values[flag] !== undefined);
+  if (values.optimizer === undefined && !given.length) return undefined;
+  const options: Record<string, unknown> = { optimizer: values.optimizer ?? "adam" };
+  for (const flag of given) options[OPTIMIZER_FLAGS[flag]] = typeof values[flag] === "boolean" ? values[flag] : number(flag, values[flag] as string);
+  const compile = options as NonNullable<StudyConfig["compile"]>;
+  try {
+    resolveOptimizer({ ...compile, learningRate: 1 }); // compile()'s checks, before any training
+  } catch (e) {
+    if (!(e instanceof ArgumentError)) throw e;
+    // Its message names compile()'s options; name the flags instead.
+    const flagOf: Record<string, string> = { learningRate: "lr", warmupSteps: "warmup", optimizer: "optimizer" };
+    for (const [flag, key] of Object.entries(OPTIMIZER_FLAGS)) flagOf[key] = flag;
+    throw new ArgumentError(e.message.replace(/\b[a-zA-Z0-9]+\b/g, (w) => (flagOf[w] ? `--${flagOf[w]}` : w)).replace(/"--([a-z-]+)"/g, "--$1"));
+  }
+  return compile;
 }
 
 /** Turns sweep flags into a study config; the numeric domains are checked by checkStudy(). */
@@ -197,6 +250,7 @@ export function parseSweepArgs(args: string[]) {
   } else if (values["redo-tau"] !== undefined) {
     throw new ArgumentError("--redo-tau needs --redo-every");
   }
+  config.compile = optimizerOptions(values);
   const shard: Shard | null = values.shard === undefined ? null : parseShard(values.shard);
   let workers: number | undefined;
   if (values.workers !== undefined) {
@@ -290,7 +344,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const steps = Math.ceil(nTrain / config.batchSize);
   const inputSize = data.train.rows * data.train.cols;
   out.write(
-    `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · Adam` +
+    `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · ${config.compile ? describeOptimizer(config.compile) : "Adam"}` +
       (config.warmupSteps ? ` (warmup ${config.warmupSteps} steps)` : "") +
       (config.recycle ? ` · ReDo every ${config.recycle.every} steps (τ ${config.recycle.tau ?? DEFAULT_TAU})` : "") +
       (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +

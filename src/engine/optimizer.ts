@@ -56,6 +56,12 @@ const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
 };
 const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue", "globalClipnorm", "warmupSteps"];
 
+/** "sgd (momentum 0.9, nesterov true)": an optimizer and the options given, for reports and logs. */
+export function describeOptimizer({ optimizer, ...options }: Partial<CompileConfig> & Pick<CompileConfig, "optimizer">): string {
+  const list = Object.entries(options).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`);
+  return list.length ? `${optimizer} (${list.join(", ")})` : optimizer;
+}
+
 /** Checks compile()'s options and fills in Keras 3's defaults for what is left out. */
 export function resolveOptimizer(config: CompileConfig): Optimizer {
   if (config === null || typeof config !== "object") throw new ArgumentError(`compile() needs a config object, got ${show(config)}`);
