@@ -84,7 +84,7 @@ export class ThreadPool {
     const c = this.control.i32;
     if (Atomics.load(c, DONE) === this.doneExpected) return;
     try {
-      this.waitFor(() => Atomics.load(c, DONE) === this.doneExpected, DONE, "finish its work");
+      this.waitFor(DONE, (done) => done === this.doneExpected, "finish its work");
     } catch (e) {
       throw this.fail((e as Error).message);
     }
@@ -106,20 +106,24 @@ export class ThreadPool {
   }
 
   private barrier(): void {
-    const c = this.control.i32;
     const gen = arrive(this.control, this.threads, 0);
-    if (gen >= 0) this.waitFor(() => Atomics.load(c, BARRIER) !== gen, BARRIER, "reach the barrier", gen + 1);
+    if (gen >= 0) this.waitFor(BARRIER, (g) => g !== gen, "reach the barrier", gen + 1);
   }
 
-  /** Polls `ready`, sleeping on slot `at`; throws when a worker failed or the deadline passed. */
-  private waitFor(ready: () => boolean, at: number, what: string, gen?: number): void {
+  /**
+   * Waits until slot `at` holds a value that is `ready`: spins, then sleeps on the slot (only
+   * while it still holds the value just seen, so no change is missed); throws when a worker
+   * failed or the deadline passed.
+   */
+  private waitFor(at: number, ready: (value: number) => boolean, what: string, gen?: number): void {
     const c = this.control.i32;
-    for (let i = 0; i < SPINS; i++) if (ready()) return;
+    for (let i = 0; i < SPINS; i++) if (ready(Atomics.load(c, at))) return;
     const deadline = performance.now() + this.timeoutMs;
     for (;;) {
       const failed = Atomics.load(c, FAILED);
       if (failed) throw new ThreadError(`thread worker ${failed} failed: ${this.control.error()}`);
-      if (ready()) return;
+      const value = Atomics.load(c, at);
+      if (ready(value)) return;
       const left = deadline - performance.now();
       if (left <= 0) {
         const late = [];
@@ -127,7 +131,7 @@ export class ThreadPool {
         const who = late.length === 1 ? `thread worker ${late[0]}` : `thread workers ${late.join(", ")}`;
         throw new ThreadError(`${who} did not ${what} within ${this.timeoutMs} ms`);
       }
-      if (canBlock) Atomics.wait(c, at, Atomics.load(c, at), Math.min(left, 100));
+      if (canBlock) Atomics.wait(c, at, value, Math.min(left, 100));
     }
   }
 
