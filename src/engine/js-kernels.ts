@@ -282,7 +282,6 @@ function gemmRows(
   F: Float32Array, rows: number, K: number, N: number,
   a: number, lda: number, b: number, c: number, bias: number, relu: boolean, mask: number,
 ): void {
-  const fr = Math.fround;
   const start = bias >= 0 ? maxAbs(F, bias, 1, N, N) : 0;
   const exact = mayOverflow(start, K, maxAbs(F, a, rows, K, lda), maxAbs(F, b, K, N, N));
   const K4 = K & ~3;
@@ -293,29 +292,10 @@ function gemmRows(
     else F.fill(0, cr, cr + N);
     let k = 0;
     for (; k < K4; k += 4) {
-      const a0 = F[ar + k];
-      const a1 = F[ar + k + 1];
-      const a2 = F[ar + k + 2];
-      const a3 = F[ar + k + 3];
-      const b0 = b + k * N;
-      const b1 = b0 + N;
-      const b2 = b1 + N;
-      const b3 = b2 + N;
-      if (exact) {
-        for (let j = 0; j < N; j++) {
-          F[cr + j] = fr(fr(fr(F[cr + j] + fr(a0 * F[b0 + j])) + fr(a1 * F[b1 + j])) + fr(a2 * F[b2 + j])) + fr(a3 * F[b3 + j]);
-        }
-      } else {
-        for (let j = 0; j < N; j++) {
-          F[cr + j] = F[cr + j] + a0 * F[b0 + j] + a1 * F[b1 + j] + a2 * F[b2 + j] + a3 * F[b3 + j];
-        }
-      }
+      const bk = b + k * N;
+      addScaled4(F, cr, N, F[ar + k], bk, F[ar + k + 1], bk + N, F[ar + k + 2], bk + 2 * N, F[ar + k + 3], bk + 3 * N, exact);
     }
-    for (; k < K; k++) {
-      const a0 = F[ar + k];
-      const b0 = b + k * N;
-      for (let j = 0; j < N; j++) F[cr + j] += fr(a0 * F[b0 + j]);
-    }
+    for (; k < K; k++) addScaled1(F, cr, N, F[ar + k], b + k * N);
     if (relu) {
       for (let j = 0; j < N; j++) F[cr + j] = Math.max(F[cr + j], 0);
     }
@@ -331,46 +311,45 @@ function gemmRows(
  * rows at a time, accumulated into contiguous rows of G. X has row stride ldx, D and G stride N.
  */
 function weightGrad(F: Float32Array, rows: number, K: number, N: number, x: number, ldx: number, d: number, g: number): void {
-  const fr = Math.fround;
   const exact = mayOverflow(0, rows, maxAbs(F, x, rows, K, ldx), maxAbs(F, d, rows, N, N));
   F.fill(0, g, g + K * N);
   const R4 = rows & ~3;
   let r = 0;
   for (; r < R4; r += 4) {
     const x0 = x + r * ldx;
-    const x1 = x0 + ldx;
-    const x2 = x1 + ldx;
-    const x3 = x2 + ldx;
     const d0 = d + r * N;
-    const d1 = d0 + N;
-    const d2 = d1 + N;
-    const d3 = d2 + N;
     for (let i = 0; i < K; i++) {
-      const a0 = F[x0 + i];
-      const a1 = F[x1 + i];
-      const a2 = F[x2 + i];
-      const a3 = F[x3 + i];
-      const gi = g + i * N;
-      if (exact) {
-        for (let j = 0; j < N; j++) {
-          F[gi + j] = fr(fr(fr(F[gi + j] + fr(a0 * F[d0 + j])) + fr(a1 * F[d1 + j])) + fr(a2 * F[d2 + j])) + fr(a3 * F[d3 + j]);
-        }
-      } else {
-        for (let j = 0; j < N; j++) {
-          F[gi + j] = F[gi + j] + a0 * F[d0 + j] + a1 * F[d1 + j] + a2 * F[d2 + j] + a3 * F[d3 + j];
-        }
-      }
+      addScaled4(F, g + i * N, N, F[x0 + i], d0, F[x0 + ldx + i], d0 + N, F[x0 + 2 * ldx + i], d0 + 2 * N, F[x0 + 3 * ldx + i], d0 + 3 * N, exact);
     }
   }
   for (; r < rows; r++) {
-    const x0 = x + r * ldx;
-    const d0 = d + r * N;
-    for (let i = 0; i < K; i++) {
-      const a0 = F[x0 + i];
-      const gi = g + i * N;
-      for (let j = 0; j < N; j++) F[gi + j] += fr(a0 * F[d0 + j]);
+    for (let i = 0; i < K; i++) addScaled1(F, g + i * N, N, F[x + r * ldx + i], d + r * N);
+  }
+}
+
+/**
+ * F[out..out+N) += a0·B0 + a1·B1 + a2·B2 + a3·B3 (rows starting at b0..b3), left to right, in
+ * either rounding mode of the section comment: the step both products above are built from.
+ */
+function addScaled4(
+  F: Float32Array, out: number, N: number,
+  a0: number, b0: number, a1: number, b1: number, a2: number, b2: number, a3: number, b3: number, exact: boolean,
+): void {
+  const fr = Math.fround;
+  if (exact) {
+    for (let j = 0; j < N; j++) {
+      F[out + j] = fr(fr(fr(F[out + j] + fr(a0 * F[b0 + j])) + fr(a1 * F[b1 + j])) + fr(a2 * F[b2 + j])) + fr(a3 * F[b3 + j]);
+    }
+  } else {
+    for (let j = 0; j < N; j++) {
+      F[out + j] = F[out + j] + a0 * F[b0 + j] + a1 * F[b1 + j] + a2 * F[b2 + j] + a3 * F[b3 + j];
     }
   }
+}
+
+/** F[out..out+N) += fround(a·B), B starting at b. */
+function addScaled1(F: Float32Array, out: number, N: number, a: number, b: number): void {
+  for (let j = 0; j < N; j++) F[out + j] += Math.fround(a * F[b + j]);
 }
 
 /** out[0..N) = Σ_r D[r, 0..N): the bias gradient, summed row by row in f32 as the wasm does. */
