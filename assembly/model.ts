@@ -292,7 +292,9 @@ export function modelGradients(m: Model, data: usize, isU8: bool, labels: usize,
 
 /**
  * One thread's share of a data-parallel step: modelGradients on `rows` rows (maybe 0) of a batch
- * of `batchRows`, scaled by 1/batchRows, so the threads' gradients add up to the batch's.
+ * of `batchRows`, scaled by 1/batchRows, so the threads' gradients and losses add up to the
+ * batch's. The regularisation penalty, like its gradient, is the model's own (batchRows·penalty),
+ * not its replicas'.
  */
 export function modelGradientsPart(
   m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32, batchRows: i32,
@@ -300,7 +302,8 @@ export function modelGradientsPart(
   gather(m, data, isU8, labels, idx, start, rows);
   forward(m, rows);
   const out = layerAt(m, m.nLayers - 1);
-  const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>batchRows)) + <f64>rows * penalty(m);
+  const loss = softmaxXent(out.a, out.width, out.units, rows, m.y, m.d0, <f32>(1.0 / <f64>batchRows)) +
+    (m.replica ? 0 : <f64>batchRows * penalty(m));
   m.correct = correct;
   if (isFinite(loss)) backward(m, rows, m.d0);
   return loss;
