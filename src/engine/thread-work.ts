@@ -166,9 +166,9 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
   const a = c.args;
   const cmd = c.i32[CMD] as Cmd;
   const model = c.models[t];
-  const s = slice(a[A.rows], t, n);
-  const start = a[A.start] + s.start;
   if (phase === 1) {
+    const s = slice(a[A.rows], t, n);
+    const start = a[A.start] + s.start;
     // Every case copes with a thread whose slice is empty (a batch smaller than the thread count).
     switch (cmd) {
       case Cmd.Step:
