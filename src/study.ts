@@ -215,8 +215,11 @@ export async function runOne(
     let previousMasks = before.masks;
     const lastFiredEpoch = previousMasks.map((mask) => Array.from(mask, () => -1));
     const lastFiredStep = previousMasks.map((mask) => Array.from(mask, (dead): number => (dead ? -1 : 0)));
-    const fired = (masks: Uint8Array[]) => masks.forEach((mask, l) => mask.forEach((dead, j) => {
-      if (dead === 0) lastFiredStep[l][j] = step;
+    // Marks the units that fired on this probe: at this step, and after `epoch` for an epoch's probe.
+    const fired = (masks: Uint8Array[], epoch?: number) => masks.forEach((mask, l) => mask.forEach((dead, j) => {
+      if (dead !== 0) return;
+      lastFiredStep[l][j] = step;
+      if (epoch !== undefined) lastFiredEpoch[l][j] = epoch;
     }));
     const started = performance.now();
     const history = await model.fit(train.images, train.labels, {
@@ -234,12 +237,9 @@ export async function runOne(
       }, async (epoch, logs) => {
         const probed = model.probe(probe);
         const { masks } = probed;
-        fired(masks);
+        fired(masks, epoch);
         const deadUnits = probed.deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) }));
         deadUnitsPerEpoch.push(deadUnits);
-        masks.forEach((mask, l) => mask.forEach((dead, j) => {
-          if (dead === 0) lastFiredEpoch[l][j] = epoch;
-        }));
         previousMasks = masks;
         await onEpochEnd?.({ epoch, logs, model, probe, masks, deadUnits });
       }),
