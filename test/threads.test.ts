@@ -7,12 +7,12 @@ import { createEngine, ArgumentError, type Engine, type SequentialConfig } from 
 import { Sequential, type History } from "../src/engine/sequential.js";
 import { loadThreadedKernels } from "../src/engine/wasm.js";
 import { ThreadPool } from "../src/engine/thread-pool.js";
+import { DONE } from "../src/engine/thread-work.js";
 import { ThreadedRunner } from "../src/engine/runner.js";
 import { mnistSlice } from "./support/idx-files.js";
-import { spawned } from "./support/workers.js";
+import { exitedWithin, spawned } from "./support/workers.js";
 
 vi.mock("node:worker_threads", async (original) => (await import("./support/workers.js")).trackWorkers(original));
-const settled = () => new Promise((r) => setTimeout(r, 200));
 
 const train = mnistSlice("train", 1500);
 const probe = train.images.subarray(0, 500 * 784);
@@ -144,8 +144,7 @@ describe("failures", () => {
     });
     await expect(fitting).rejects.toThrow(/^thread worker 1 failed: .*out of bounds/);
     expect(pool.running).toBe(0);
-    await settled();
-    expect(spawned[spawned.length - 1].exited).toBe(true);
+    expect(await exitedWithin(spawned.slice(-1))).toEqual([true]);
     expect(() => model.evaluate(train.images, train.labels)).toThrow(/threads stopped after an error \(thread worker 1 failed/);
   });
 
@@ -154,8 +153,11 @@ describe("failures", () => {
     const model = e.sequential(NET);
     model.compile({ optimizer: "adam", learningRate: 0.001 });
     await model.fit(train.images.subarray(0, 200 * 784), train.labels.subarray(0, 200), { epochs: 1, batchSize: 50 });
-    // Kill the worker behind the engine's back, as a crash would.
-    const pool = (model as unknown as { runner: { pool: { workers: { terminate(): void }[] } } }).runner.pool;
+    // Kill the worker behind the engine's back, as a crash would — after it finished the last
+    // command, so the next fit's first wait is the barrier (killed mid-command, settle() would
+    // name the worker as not finishing its work instead).
+    const pool = (model as unknown as { runner: { pool: { settle(): void; workers: { terminate(): void }[] } } }).runner.pool;
+    pool.settle();
     pool.workers[0].terminate();
     await new Promise((r) => setTimeout(r, 100));
     const started = performance.now();
@@ -165,6 +167,22 @@ describe("failures", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it("a worker that never finishes a command turns into an error naming it when thread 0 next needs the model", async () => {
+    const { kernels, module } = await loadThreadedKernels("wasm-simd");
+    const pool = await ThreadPool.start(kernels, module, 2, 500);
+    const runner = new ThreadedRunner(kernels, pool);
+    const model = new Sequential(kernels, NET, runner);
+    model.compile({ optimizer: "adam", learningRate: 0.001 });
+    await model.fit(train.images.subarray(0, 100 * 784), train.labels.subarray(0, 100), { epochs: 1, batchSize: 50 });
+    pool.settle();
+    // As if worker 1 were still busy with the last command: its DONE bump is missing.
+    Atomics.sub(pool.control.i32, DONE, 1);
+    const started = performance.now();
+    expect(() => model.evaluate(train.images, train.labels)).toThrow(/^thread worker 1 did not finish its work within 500 ms$/);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(pool.running).toBe(0);
+  });
+
   it("a worker that cannot start makes the start reject naming it, and leaves no worker", async () => {
     const { kernels } = await loadThreadedKernels("wasm-simd");
     // A module whose instantiation fails in the worker: it imports a function nobody provides.
@@ -172,8 +190,7 @@ describe("failures", () => {
     const module = await WebAssembly.compile(missingImport);
     const before = spawned.length;
     await expect(ThreadPool.start(kernels, module, 3, 5000)).rejects.toThrow(/^thread workers 1, 2 failed to start: .*nope/);
-    await settled();
-    expect(spawned.slice(before).map((w) => w.exited)).toEqual([true, true]);
+    expect(await exitedWithin(spawned.slice(before))).toEqual([true, true]);
   });
 
   it("rejects bad thread options with one line", async () => {

@@ -1,16 +1,30 @@
 // Tracks every worker_threads Worker a test file starts, and whether it has exited. Use it as
 //   vi.mock("node:worker_threads", async (original) => (await import("./support/workers.js")).trackWorkers(original));
 // and read `spawned` (this module's one array) in the tests.
-export const spawned: { exited: boolean }[] = [];
+export const spawned: { exited: boolean; exit: Promise<void> }[] = [];
+
+/** Each worker's `exited` once all have exited or `ms` passed (termination is asynchronous). */
+export async function exitedWithin(workers: typeof spawned, ms = 5000): Promise<boolean[]> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise((r) => (timer = setTimeout(r, ms)));
+  await Promise.race([Promise.all(workers.map((w) => w.exit)), deadline]);
+  clearTimeout(timer);
+  return workers.map((w) => w.exited);
+}
 
 export async function trackWorkers(importOriginal: () => Promise<unknown>): Promise<unknown> {
   const actual = (await importOriginal()) as typeof import("node:worker_threads");
   class TrackedWorker extends actual.Worker {
     constructor(...args: ConstructorParameters<typeof actual.Worker>) {
       super(...args);
-      const entry = { exited: false };
+      const entry = { exited: false, exit: Promise.resolve() };
+      entry.exit = new Promise<void>((resolve) =>
+        this.once("exit", () => {
+          entry.exited = true;
+          resolve();
+        }),
+      );
       spawned.push(entry);
-      this.once("exit", () => void (entry.exited = true));
     }
   }
   return { ...actual, Worker: TrackedWorker };
