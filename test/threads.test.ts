@@ -169,7 +169,7 @@ describe("failures", () => {
 
   it("a worker that never finishes a command turns into an error naming it when thread 0 next needs the model", async () => {
     const { kernels, module } = await loadThreadedKernels("wasm-simd");
-    const pool = await ThreadPool.start(kernels, module, 2, 500);
+    const pool = await ThreadPool.start(kernels, module, 2, 1000);
     const runner = new ThreadedRunner(kernels, pool);
     const model = new Sequential(kernels, NET, runner);
     model.compile({ optimizer: "adam", learningRate: 0.001 });
@@ -178,8 +178,8 @@ describe("failures", () => {
     // As if worker 1 were still busy with the last command: its DONE bump is missing.
     Atomics.sub(pool.control.i32, DONE, 1);
     const started = performance.now();
-    expect(() => model.evaluate(train.images, train.labels)).toThrow(/^thread worker 1 did not finish its work within 500 ms$/);
-    expect(performance.now() - started).toBeLessThan(3000);
+    expect(() => model.evaluate(train.images, train.labels)).toThrow(/^thread worker 1 did not finish its work within 1000 ms$/);
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(pool.running).toBe(0);
   });
 
