@@ -3,7 +3,9 @@
 // memory is shared and threads − 1 workers run instances of their own over it (thread-pool.ts).
 import { loadKernels, loadThreadedKernels, resolveBackend, type Backend, type BackendChoice, type Kernels } from "./wasm.js";
 import { createJsKernels } from "./js-kernels.js";
-import { Sequential, type SequentialConfig } from "./sequential.js";
+import { Sequential, type Labels, type SequentialConfig } from "./sequential.js";
+import { makeDataset, type Dataset, type ResidentLabels } from "./dataset.js";
+import type { Inputs } from "./memory.js";
 import { ModelFileError, decodeModel } from "./model-file.js";
 import { SerialRunner, ThreadedRunner, type Runner } from "./runner.js";
 import { ThreadPool } from "./thread-pool.js";
@@ -43,6 +45,14 @@ export interface Engine {
    * not fit its layers. Compile it before training it further.
    */
   loadModel(json: unknown): Sequential;
+  /**
+   * Copies inputs (and labels) into the engine's memory once, as TF.js keeps a tensor: pass
+   * `ds.x` and `ds.y` to any of its models' fit, evaluate, predict or probes in place of the
+   * arrays, and they are read where they are instead of being copied on every call. Frees with
+   * `ds.dispose()`.
+   */
+  dataset(x: Inputs): Dataset<null>;
+  dataset(x: Inputs, y: Labels): Dataset<ResidentLabels>;
   /** Stops the engine's thread workers; its models cannot be used afterwards. */
   dispose(): void;
 }
@@ -101,6 +111,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       m.setWeights(weights);
       return m;
     },
+    dataset: ((x: Inputs, y?: Labels) => makeDataset(kernels, x, y)) as Engine["dataset"],
     dispose: () => pool?.terminate(),
   };
 }

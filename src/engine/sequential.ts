@@ -6,6 +6,7 @@ import { ACTIVATION_ALPHA, DENSE, EVALUATE, FIT, L2, denseName, trainCount } fro
 import { fraction, integerAtLeast, nonNegative, oneOf } from "../validate.js";
 import type { Kernels } from "./wasm.js";
 import { WasmMemory, type Inputs } from "./memory.js";
+import { ResidentInputs, ResidentLabels } from "./dataset.js";
 import { SerialRunner, type Runner, type Update } from "./runner.js";
 import { resolveOptimizer, type CompileConfig, type Optimizer } from "./optimizer.js";
 import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU, activityCounts, type DeadUnits, type DeadUnitsOptions, type UnitActivity } from "./dead-units.js";
@@ -23,6 +24,10 @@ export const INITIALIZERS: readonly Initializer[] = [
 /** Hidden activations whose units deadUnits/deadMask report. */
 const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
 export type Labels = Uint8Array | Int32Array;
+/** Inputs as an array, or a dataset's x (engine.dataset), which is read in place. */
+export type InputData = Inputs | ResidentInputs;
+/** Labels as an array, or a dataset's y. */
+export type LabelData = Labels | ResidentLabels;
 
 export interface LayerConfig {
   units: number;
@@ -75,7 +80,7 @@ export interface FitOptions {
   batchSize?: number;
   shuffle?: boolean;
   validationSplit?: number;
-  validationData?: [Inputs, Labels];
+  validationData?: [InputData, LabelData];
   callbacks?: Callbacks;
   /** ReDo recycling of τ-dormant hidden units during training (Sokar et al. 2023); none by default. */
   recycle?: RecycleOptions;
@@ -233,7 +238,7 @@ export class Sequential {
     return { ...opt, learningRate: opt.learningRate * (iterations / opt.warmupSteps) };
   }
 
-  async fit(x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
+  async fit(x: InputData, y: LabelData, options: FitOptions = {}): Promise<History> {
     const opt = this.compiled();
     const epochs = integerAtLeast("epochs", options.epochs ?? FIT.epochs, 1);
     const batchSize = integerAtLeast("batchSize", options.batchSize ?? FIT.batchSize, 1);
@@ -253,7 +258,7 @@ export class Sequential {
       throw new ArgumentError(`batchSize must be at most the ${nTrain} training samples, got ${batchSize}`);
     }
     const recycle = options.recycle === undefined ? null : this.recycleOptions(options.recycle, batchSize, nTrain);
-    let valData: [Inputs, Labels] | null = null;
+    let valData: [InputData, LabelData] | null = null;
     if (options.validationData) {
       const [vx, vy] = options.validationData;
       this.checkLabels(vy, this.rowsOf(vx, "validationData[0]"), "validationData[1]");
@@ -265,13 +270,13 @@ export class Sequential {
     const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] }, diverged: null };
     if (recycle) history.recycled = [];
     let trained = 0; // steps of this fit, for recycle.every
-    const isU8 = x instanceof Uint8Array ? 1 : 0;
+    const isU8 = pixelBytes(x);
     const ptrs: number[] = [];
     const keep = (p: number) => (ptrs.push(p), p);
     this.stopTraining = false;
     try {
-      const data = keep(this.mem.upload(x));
-      const labels = keep(this.mem.upload(Int32Array.from(y)));
+      const data = x instanceof ResidentInputs ? x.pointer(this.k, "x") : keep(this.mem.upload(x));
+      const labels = y instanceof ResidentLabels ? y.pointer(this.k, "y") : keep(this.mem.upload(Int32Array.from(y)));
       // The sample order 0…nTrain−1, written in place (Array.from with a callback costs ms here).
       const idx = keep(this.k.alloc(Math.max(4 * nTrain, 16)));
       const order = this.mem.u32(idx, nTrain);
@@ -330,51 +335,51 @@ export class Sequential {
   }
 
   /** One optimizer step on exactly this batch; the loss and accuracy are those before the update. */
-  trainOnBatch(x: Inputs, y: Labels): { loss: number; accuracy: number } {
+  trainOnBatch(x: InputData, y: LabelData): { loss: number; accuracy: number } {
     const opt = this.compiled();
     const n = this.rowsOf(x, "x");
     this.checkLabels(y, n, "y");
     const m = this.live();
     this.runner.reserve(m, n);
-    return this.mem.with([x, Int32Array.from(y)], ([data, labels]) => {
-      const { loss, hits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), { data, isU8: x instanceof Uint8Array ? 1 : 0, labels, idx: 0, start: 0, rows: n });
+    return this.withData(x, y, (data, isU8, labels) => {
+      const { loss, hits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), { data, isU8, labels, idx: 0, start: 0, rows: n });
       return { loss: loss / n, accuracy: hits / n };
     });
   }
 
   /** Mean categorical cross-entropy and accuracy over all samples. */
-  evaluate(x: Inputs, y: Labels, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+  evaluate(x: InputData, y: LabelData, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     const batchSize = integerAtLeast("batchSize", options.batchSize ?? EVALUATE.batchSize, 1);
     const n = this.rowsOf(x, "x");
     this.checkLabels(y, n, "y");
     this.runner.reserve(this.live(), Math.max(batchSize, CHUNK_ROWS));
-    return this.mem.with([x, Int32Array.from(y)], ([data, labels]) =>
-      this.evaluateRows(data, x instanceof Uint8Array ? 1 : 0, labels, 0, n),
-    );
+    return this.withData(x, y, (data, isU8, labels) => this.evaluateRows(data, isU8, labels, 0, n));
   }
 
   /** Output probabilities, [samples, units] row-major. */
-  predict(x: Inputs): Float32Array {
+  predict(x: InputData): Float32Array {
     const n = this.rowsOf(x, "x");
     const m = this.live();
     this.runner.reserve(m, CHUNK_ROWS);
     const units = this.outputSize;
-    return this.mem.with([x, new Float32Array(n * units)], ([data, out]) => {
-      this.runner.predict(m, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels: 0, idx: 0, start: 0, rows: n }, out, units);
-      return this.mem.f32(out, n * units).slice();
-    });
+    return this.withData(x, null, (data, isU8) =>
+      this.mem.with([new Float32Array(n * units)], ([out]) => {
+        this.runner.predict(m, { data, isU8, labels: 0, idx: 0, start: 0, rows: n }, out, units);
+        return this.mem.f32(out, n * units).slice();
+      }),
+    );
   }
 
   /**
    * One ReDo step by hand: probes x and recycles the τ-dormant units of every hidden layer (see
    * RecycleOptions); per hidden layer, which units it recycled.
    */
-  recycleDormant(x: Inputs, options: { tau?: number } = {}): RecycledUnits[] {
+  recycleDormant(x: InputData, options: { tau?: number } = {}): RecycledUnits[] {
     const tau = nonNegative("tau", options.tau ?? DEFAULT_TAU);
     const n = this.rowsOf(x, "x");
     const m = this.live();
     this.runner.reserve(m, CHUNK_ROWS);
-    return this.mem.with([x], ([data]) => this.recycleProbe(m, data, x instanceof Uint8Array ? 1 : 0, 0, n, tau));
+    return this.withData(x, null, (data, isU8) => this.recycleProbe(m, data, isU8, 0, n, tau));
   }
 
   /** Probes rows [0, rows) of data (through idx when != 0), then recycles the dormant units. */
@@ -410,12 +415,12 @@ export class Sequential {
    * entry also counts the nearly dead units (active, output > 0, on fewer than
    * `nearlyDeadThreshold` of the samples) and the τ-dormant ones (Sokar et al. 2023).
    */
-  deadUnits(x: Inputs, options: DeadUnitsOptions = {}): DeadUnits[] {
+  deadUnits(x: InputData, options: DeadUnitsOptions = {}): DeadUnits[] {
     return this.probe(x, options).deadUnits;
   }
 
   /** deadUnits and deadMask from one pass over x, for callers that want both (e.g. every epoch). */
-  probe(x: Inputs, options: DeadUnitsOptions = {}): { deadUnits: DeadUnits[]; masks: Uint8Array[] } {
+  probe(x: InputData, options: DeadUnitsOptions = {}): { deadUnits: DeadUnits[]; masks: Uint8Array[] } {
     const threshold = options.nearlyDeadThreshold ?? DEFAULT_NEARLY_DEAD_THRESHOLD;
     if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
       throw new ArgumentError(`nearlyDeadThreshold must be a number in [0, 1], got ${show(threshold)}`);
@@ -440,7 +445,7 @@ export class Sequential {
    * Per hidden relu, leaky_relu, elu or gelu layer, the probe statistics deadUnits derives its
    * counts from: per unit, the number of samples of x with output > 0 and Σ_x |output| (f32).
    */
-  unitActivity(x: Inputs): UnitActivity[] {
+  unitActivity(x: InputData): UnitActivity[] {
     const samples = this.rowsOf(x, "x");
     const m = this.probeDead(x);
     return this.layers.flatMap((l, i) => (PROBED.includes(l.activation) ? [{ layer: l.name, samples, ...this.probedActivity(m, i, l.units) }] : []));
@@ -451,16 +456,16 @@ export class Sequential {
   }
 
   /** Per layer deadUnits reports, one byte per unit: 1 where the unit is dead on x, else 0. */
-  deadMask(x: Inputs): Uint8Array[] {
+  deadMask(x: InputData): Uint8Array[] {
     return this.probe(x).masks;
   }
 
   /** Runs x through the dead-unit probe, leaving each layer's per-unit "fired" flags in wasm memory. */
-  private probeDead(x: Inputs): number {
+  private probeDead(x: InputData): number {
     const n = this.rowsOf(x, "x");
     const m = this.live();
     this.runner.reserve(m, CHUNK_ROWS);
-    this.mem.with([x], ([data]) => this.runner.probe(m, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels: 0, idx: 0, start: 0, rows: n }));
+    this.withData(x, null, (data, isU8) => this.runner.probe(m, { data, isU8, labels: 0, idx: 0, start: 0, rows: n }));
     return this.live();
   }
 
@@ -481,14 +486,12 @@ export class Sequential {
    * Gradients of the mean loss over (x, y) with respect to every kernel and bias, in getWeights'
    * layout; the weights are left as they are (TF.js: optimizer.computeGradients).
    */
-  computeGradients(x: Inputs, y: Labels): { loss: number; grads: LayerWeights[] } {
+  computeGradients(x: InputData, y: LabelData): { loss: number; grads: LayerWeights[] } {
     const n = this.rowsOf(x, "x");
     this.checkLabels(y, n, "y");
     const m = this.live();
     this.runner.reserve(m, n);
-    const { loss } = this.mem.with([x, Int32Array.from(y)], ([data, labels]) =>
-      this.runner.gradients(m, { data, isU8: x instanceof Uint8Array ? 1 : 0, labels, idx: 0, start: 0, rows: n }),
-    );
+    const { loss } = this.withData(x, y, (data, isU8, labels) => this.runner.gradients(m, { data, isU8, labels, idx: 0, start: 0, rows: n }));
     const grads = this.readLayers((i) => this.k.layerWeightGrads(m, i), (i) => this.k.layerBiasGrads(m, i));
     return { loss: loss / n, grads };
   }
@@ -575,8 +578,22 @@ export class Sequential {
     return this.optimizer;
   }
 
-  private rowsOf(x: Inputs, name: string): number {
-    if (!(x instanceof Float32Array) && !(x instanceof Uint8Array)) {
+  /** Runs body with x (and y) in wasm memory: a dataset's arrays in place, arrays copied for the call. */
+  private withData<T>(x: InputData, y: LabelData | null, body: (data: number, isU8: number, labels: number) => T): T {
+    const copies: (Inputs | Int32Array)[] = [];
+    if (!(x instanceof ResidentInputs)) copies.push(x);
+    if (y !== null && !(y instanceof ResidentLabels)) copies.push(Int32Array.from(y));
+    return this.mem.with(copies, (ptrs) => {
+      let next = 0;
+      const data = x instanceof ResidentInputs ? x.pointer(this.k, "x") : ptrs[next++];
+      const labels = y === null ? 0 : y instanceof ResidentLabels ? y.pointer(this.k, "y") : ptrs[next++];
+      return body(data, pixelBytes(x), labels);
+    });
+  }
+
+  private rowsOf(x: InputData, name: string): number {
+    if (x instanceof ResidentInputs) x.pointer(this.k, name);
+    else if (!(x instanceof Float32Array) && !(x instanceof Uint8Array)) {
       throw new ArgumentError(`${name} must be a Float32Array or a Uint8Array of pixel bytes, got ${show(x)}`);
     }
     if (x.length === 0 || x.length % this.inputSize !== 0) {
@@ -585,16 +602,26 @@ export class Sequential {
     return x.length / this.inputSize;
   }
 
-  private checkLabels(y: Labels, rows: number, name: string): void {
-    if (!(y instanceof Uint8Array) && !(y instanceof Int32Array)) {
+  private checkLabels(y: LabelData, rows: number, name: string): void {
+    if (y instanceof ResidentLabels) y.pointer(this.k, name);
+    else if (!(y instanceof Uint8Array) && !(y instanceof Int32Array)) {
       throw new ArgumentError(`${name} must be class indices in a Uint8Array or Int32Array, got ${show(y)}`);
     }
     if (y.length !== rows) throw new ArgumentError(`${name} has ${y.length} labels for ${rows} samples`);
     const classes = this.outputSize;
+    if (y instanceof ResidentLabels) {
+      if (y.max >= classes) throw new ArgumentError(`${name}[${y.maxAt}] is ${y.max}, but class indices must be in [0, ${classes})`);
+      return;
+    }
     for (let i = 0; i < y.length; i++) {
       if (!(y[i] >= 0 && y[i] < classes)) {
         throw new ArgumentError(`${name}[${i}] is ${y[i]}, but class indices must be in [0, ${classes})`);
       }
     }
   }
+}
+
+/** 1 when x holds pixel bytes (the kernels scale them by 1/255), 0 for floats. */
+function pixelBytes(x: InputData): number {
+  return x instanceof Uint8Array || (x instanceof ResidentInputs && x.isU8) ? 1 : 0;
 }
