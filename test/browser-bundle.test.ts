@@ -1,7 +1,7 @@
 // The browser bundle (npm run build:browser): its budgets, no Node built-ins, how a bundler user
 // gets it through package.json "exports", tree-shaking, and that it trains when loaded over HTTP.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -83,5 +83,19 @@ describe.skipIf(!existsSync(bundle))("dist/browser/dying-relu.js", () => {
       expect(model.deadMask(x)).toHaveLength(1);
       await expect(lib.createEngine({ wasmBase: new URL("missing/", server.url) })).rejects.toThrow(/HTTP 404/);
     });
+  });
+
+  it("leaves the plain-TypeScript twin in a chunk beside it, loaded when backend \"js\" is asked for", async () => {
+    const chunks = readdirSync(dir).filter((f) => /^dying-relu\.js-kernels-\w+\.js$/.test(f));
+    expect(chunks).toHaveLength(1);
+    const text = readFileSync(bundle, "utf8");
+    expect(text).toContain(`import("./${chunks[0]}")`);
+    expect(text).not.toContain("js engine: no model at");
+    expect(readFileSync(join(dir, chunks[0]), "utf8")).toContain("js engine: no model at");
+    const lib = await import(pathToFileURL(bundle).href);
+    const engine = await lib.createEngine({ backend: "js" });
+    expect(engine.backend).toBe("js");
+    const model = engine.sequential({ inputSize: 4, layers: [{ units: 8, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 1 });
+    expect(model.predict(new Float32Array(4))).toHaveLength(2);
   });
 });

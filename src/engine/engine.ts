@@ -2,7 +2,6 @@
 // engine's pure-TypeScript twin over a memory of its own (backend "js"). With threads > 1 the
 // memory is shared and threads − 1 workers run instances of their own over it (thread-pool.ts).
 import { loadKernels, loadThreadedKernels, resolveBackend, type Backend, type BackendChoice, type Kernels } from "./wasm.js";
-import { createJsKernels } from "./js-kernels.js";
 import { Sequential, type Labels, type SequentialConfig } from "./sequential.js";
 import { makeDataset, type Dataset, type ResidentLabels } from "./dataset.js";
 import type { Inputs } from "./memory.js";
@@ -82,7 +81,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   let runner: Runner;
   let pool: ThreadPool | null = null;
   if (backend === "js") {
-    kernels = createJsKernels();
+    // Loaded on demand: most users never pick the twin, and the browser bundle stays small.
+    kernels = (await import("./js-kernels.js")).createJsKernels();
     runner = new SerialRunner(kernels);
   } else if (threads === 1) {
     kernels = await loadKernels(backend, options.wasmBase);
