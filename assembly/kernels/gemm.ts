@@ -4,7 +4,8 @@
 //   leaky ReLU (slope set by setLeakyAlpha), or the ReLU-backward mask (keep C where mask > 0).
 //
 // A's element (i,k) sits at a + 4·(i·ars + k·acs): (ars = lda, acs = 1) reads A and
-// (ars = 1, acs = lda) reads Aᵀ in place, so the weight gradient Xᵀ·dY needs no copy.
+// (ars = 1, acs = lda) reads Aᵀ in place, so the weight gradient Xᵀ·dY needs no copy; those are
+// the two layouts gemm takes.
 // B and C are row-major with row strides ldb and ldc, in floats. N must be a multiple of NR:
 // the model pads every layer's width (model.ts). K and M may be anything.
 //
@@ -138,17 +139,15 @@ export function gemmScratchBytes(maxK: i32): usize {
 /**
  * Copies rows i..i+MR of Aᵀ (columns of A, stride sK apart along k) into [K, MR] order, so the
  * tile reads one sequential stream instead of K cache lines per row block. Without it the
- * weight-gradient GEMM reloads those lines from L2 for every column panel.
+ * weight-gradient GEMM reloads those lines from L2 for every column panel. Aᵀ is read with
+ * ars = 1, so the MR values of each k sit side by side: one vector per k.
  */
-function packColumns(a: usize, sI: usize, sK: usize, K: i32): usize {
+function packColumns(a: usize, sK: usize, K: i32): usize {
   const packed = scratch + panelBytes(K);
   let src = a;
   let dst = packed;
   for (let k = 0; k < K; k++) {
-    store<f32>(dst, load<f32>(src));
-    store<f32>(dst, load<f32>(src + sI), 4);
-    store<f32>(dst, load<f32>(src + 2 * sI), 8);
-    store<f32>(dst, load<f32>(src + 3 * sI), 12);
+    v128.store(dst, v128.load(src));
     src += sK;
     dst += 16;
   }
@@ -207,7 +206,7 @@ export function gemm(
       let tI = sI;
       let tK = sK;
       if (transposed) {
-        ai = packColumns(ai, sI, sK, K);
+        ai = packColumns(ai, sK, K);
         tI = 4;
         tK = 16;
       }
