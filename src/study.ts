@@ -7,7 +7,7 @@ import { fraction, integerAtLeast, oneOf, positiveFinite } from "./validate.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "./grid.js";
 import { INITIALIZERS, type Initializer } from "./engine/sequential.js";
 import type { Engine } from "./engine/engine.js";
-import type { Callbacks, Divergence, History, Logs, Sequential } from "./engine/sequential.js";
+import type { Callbacks, Divergence, FitOptions, History, Logs, Sequential } from "./engine/sequential.js";
 import { OPTIMIZERS, type CompileConfig } from "./engine/optimizer.js";
 import type { DeadUnits } from "./engine/dead-units.js";
 import type { Mnist } from "./data/mnist.js";
@@ -207,10 +207,16 @@ export async function runOne(
   const deadUnitsPerStep: { step: number; layers: DeadUnits[] }[] = [];
   const probeEvery = config.probeEvery;
   let step = 0; // training steps so far, across epochs
+  const held: { dispose(): void }[] = [model];
   try {
+    // Probed and evaluated again and again: kept in the engine's memory instead of copied each time.
+    const probeSet = engine.dataset(probe);
+    held.push(probeSet);
+    const testSet = config.validationData === "test" ? engine.dataset(test.images, test.labels) : null;
+    if (testSet) held.push(testSet);
     model.compile({ optimizer: "adam", ...config.compile, learningRate, ...(config.warmupSteps !== undefined && { warmupSteps: config.warmupSteps }) });
     // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
-    const before = model.probe(probe);
+    const before = model.probe(probeSet.x);
     onTrainBegin?.(before);
     let previousMasks = before.masks;
     const lastFiredEpoch = previousMasks.map((mask) => Array.from(mask, () => -1));
@@ -221,21 +227,22 @@ export async function runOne(
       lastFiredStep[l][j] = step;
       if (epoch !== undefined) lastFiredEpoch[l][j] = epoch;
     }));
+    const validation: Pick<FitOptions, "validationData" | "validationSplit"> = testSet
+      ? { validationData: [testSet.x, testSet.y] }
+      : { validationSplit: config.validationSplit };
     const started = performance.now();
     const history = await model.fit(train.images, train.labels, {
       epochs: config.epochs,
       batchSize: config.batchSize,
       ...(config.recycle && { recycle: config.recycle }),
-      ...(config.validationData === "test"
-        ? { validationData: [test.images, test.labels] as [Uint8Array, Uint8Array] }
-        : { validationSplit: config.validationSplit }),
+      ...validation,
       callbacks: withHooks(callbacks, () => {
         if (++step % (probeEvery ?? Infinity) !== 0) return;
-        const probed = model.probe(probe);
+        const probed = model.probe(probeSet.x);
         deadUnitsPerStep.push({ step, layers: probed.deadUnits });
         fired(probed.masks);
       }, async (epoch, logs) => {
-        const probed = model.probe(probe);
+        const probed = model.probe(probeSet.x);
         const { masks } = probed;
         fired(masks, epoch);
         const deadUnits = probed.deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) }));
@@ -246,7 +253,7 @@ export async function runOne(
     });
     const seconds = (performance.now() - started) / 1000;
     // The last epoch's probe is the final one unless training went on past it (and diverged).
-    const final = history.diverged || deadUnitsPerEpoch.length === 0 ? model.probe(probe) : { deadUnits: deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1], masks: previousMasks };
+    const final = history.diverged || deadUnitsPerEpoch.length === 0 ? model.probe(probeSet.x) : { deadUnits: deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1], masks: previousMasks };
     const run: Run = {
       learningRate,
       activation,
@@ -269,7 +276,7 @@ export async function runOne(
     onModel?.(model);
     return run;
   } finally {
-    model.dispose();
+    for (const h of held) h.dispose();
   }
 }
 
