@@ -101,6 +101,15 @@ describe("engine.dataset", () => {
     for (const d of [ds, bad, short, ragged]) d.dispose();
   });
 
+  it("refuses a dataset disposed by a callback during fit", async () => {
+    const e = await engine("wasm-simd", 1);
+    const ds = e.dataset(train.images, train.labels);
+    const model = e.sequential(NET);
+    model.compile({ optimizer: "adam", learningRate: 0.001 });
+    const fitting = model.fit(ds.x, ds.y, { epochs: 1, batchSize: 100, callbacks: { onBatchEnd: (batch) => void (batch === 1 && ds.dispose()) } });
+    await expect(fitting).rejects.toThrow("x belongs to a dataset that was disposed");
+  });
+
   it("checks its arguments when it is made", async () => {
     const e = await engine("wasm-simd", 1);
     expect(() => e.dataset([1, 2, 3] as unknown as Uint8Array)).toThrow("x must be a Float32Array or a Uint8Array of pixel bytes, got [1, 2, 3]");

@@ -277,6 +277,11 @@ export class Sequential {
     try {
       const data = x instanceof ResidentInputs ? x.pointer(this.k, "x") : keep(this.mem.upload(x));
       const labels = y instanceof ResidentLabels ? y.pointer(this.k, "y") : keep(this.mem.upload(Int32Array.from(y)));
+      // A callback may dispose a dataset being trained on: refuse it rather than read freed memory.
+      const stillThere = () => {
+        if (x instanceof ResidentInputs) x.pointer(this.k, "x");
+        if (y instanceof ResidentLabels) y.pointer(this.k, "y");
+      };
       // The sample order 0…nTrain−1, written in place (Array.from with a callback costs ms here).
       const idx = keep(this.k.alloc(Math.max(4 * nTrain, 16)));
       const order = this.mem.u32(idx, nTrain);
@@ -293,6 +298,7 @@ export class Sequential {
         for (let step = 0; step < steps && !this.stopTraining; step++) {
           const start = step * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
+          stillThere();
           const { loss, hits: stepHits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), { data, isU8, labels, idx, start, rows });
           if (!Number.isFinite(loss)) {
             history.diverged = { epoch: epoch + 1, step: step + 1 };
@@ -313,6 +319,7 @@ export class Sequential {
           logs.val_loss = v.loss;
           logs.val_accuracy = v.accuracy;
         } else if (nTrain < n) {
+          stillThere();
           const v = this.evaluateRows(data, isU8, labels, nTrain, n - nTrain);
           logs.val_loss = v.loss;
           logs.val_accuracy = v.accuracy;
