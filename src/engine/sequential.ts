@@ -170,10 +170,7 @@ export class Sequential {
       }
       let alpha = 0;
       if (activation === "leaky_relu" || activation === "elu") {
-        alpha = l.alpha ?? ACTIVATION_ALPHA[activation];
-        if (typeof alpha !== "number" || !(alpha >= 0) || !Number.isFinite(alpha)) {
-          throw new ArgumentError(`layers[${i}].alpha must be a finite number ≥ 0, got ${show(l.alpha)}`);
-        }
+        alpha = nonNegative(`layers[${i}].alpha`, l.alpha ?? ACTIVATION_ALPHA[activation]);
       } else if (l.alpha !== undefined) {
         throw new ArgumentError(`layers[${i}].alpha only applies to "leaky_relu" and "elu", not ${show(activation)}`);
       }
@@ -184,10 +181,7 @@ export class Sequential {
         if (reg === null || typeof reg !== "object" || Object.keys(reg).some((key) => key !== "l2")) {
           throw new ArgumentError(`layers[${i}].kernelRegularizer must be { l2?: number }, got ${show(reg)}`);
         }
-        l2 = reg.l2 ?? L2.l2;
-        if (typeof l2 !== "number" || !Number.isFinite(l2) || l2 < 0) {
-          throw new ArgumentError(`layers[${i}].kernelRegularizer.l2 must be a finite number ≥ 0, got ${show(reg.l2)}`);
-        }
+        l2 = nonNegative(`layers[${i}].kernelRegularizer.l2`, reg.l2 ?? L2.l2);
       }
       const layer = { name: l.name ?? denseName(i), inputs, units, activation, alpha, kernelInitializer, l2 };
       inputs = units;
@@ -275,8 +269,8 @@ export class Sequential {
     const keep = (p: number) => (ptrs.push(p), p);
     this.stopTraining = false;
     try {
-      const data = x instanceof ResidentInputs ? x.pointer(this.k, "x") : keep(this.mem.upload(x));
-      const labels = y instanceof ResidentLabels ? y.pointer(this.k, "y") : keep(this.mem.upload(Int32Array.from(y)));
+      const data = this.inputsAt(x, keep);
+      const labels = this.labelsAt(y, keep);
       // A callback may dispose a dataset being trained on: refuse it rather than read freed memory.
       const stillThere = () => {
         if (x instanceof ResidentInputs) x.pointer(this.k, "x");
@@ -587,15 +581,23 @@ export class Sequential {
 
   /** Runs body with x (and y) in wasm memory: a dataset's arrays in place, arrays copied for the call. */
   private withData<T>(x: InputData, y: LabelData | null, body: (data: number, isU8: number, labels: number) => T): T {
-    const copies: (Inputs | Int32Array)[] = [];
-    if (!(x instanceof ResidentInputs)) copies.push(x);
-    if (y !== null && !(y instanceof ResidentLabels)) copies.push(Int32Array.from(y));
-    return this.mem.with(copies, (ptrs) => {
-      let next = 0;
-      const data = x instanceof ResidentInputs ? x.pointer(this.k, "x") : ptrs[next++];
-      const labels = y === null ? 0 : y instanceof ResidentLabels ? y.pointer(this.k, "y") : ptrs[next++];
-      return body(data, pixelBytes(x), labels);
-    });
+    const copies: number[] = [];
+    const keep = (p: number) => (copies.push(p), p);
+    try {
+      return body(this.inputsAt(x, keep), pixelBytes(x), y === null ? 0 : this.labelsAt(y, keep));
+    } finally {
+      for (const p of copies) this.k.free(p);
+    }
+  }
+
+  /** x's address in wasm memory: a dataset's own, or a copy's, which goes to `keep` to be freed. */
+  private inputsAt(x: InputData, keep: (p: number) => number): number {
+    return x instanceof ResidentInputs ? x.pointer(this.k, "x") : keep(this.mem.upload(x));
+  }
+
+  /** y's address in wasm memory as Int32 class indices, as inputsAt. */
+  private labelsAt(y: LabelData, keep: (p: number) => number): number {
+    return y instanceof ResidentLabels ? y.pointer(this.k, "y") : keep(this.mem.upload(Int32Array.from(y)));
   }
 
   private rowsOf(x: InputData, name: string): number {
