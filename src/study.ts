@@ -3,7 +3,7 @@
 // page both run it through runStudy(); the CLI's parallel sweep runs runOne() in worker threads.
 import { ArgumentError } from "./errors.js";
 import { DENSE, trainCount } from "./keras-defaults.js";
-import { fraction, integerAtLeast, oneOf, positiveFinite } from "./validate.js";
+import { fraction, integerAtLeast, nonNegative, oneOf, positiveFinite } from "./validate.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "./grid.js";
 import { INITIALIZERS, type Initializer } from "./engine/sequential.js";
 import type { Engine } from "./engine/engine.js";
@@ -139,15 +139,12 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
   integerAtLeast("seed", config.seed, 0);
   if (config.activation !== undefined) oneOf("activation", config.activation, HIDDEN_ACTIVATIONS);
   if (config.kernelInitializer !== undefined) oneOf("kernel initializer", config.kernelInitializer, INITIALIZERS);
-  if (config.alpha !== undefined && !(config.alpha >= 0 && Number.isFinite(config.alpha))) {
-    throw new ArgumentError(`alpha must be a finite number ≥ 0, got ${config.alpha}`);
-  }
+  if (config.alpha !== undefined) nonNegative("alpha", config.alpha);
   if (config.warmupSteps !== undefined) integerAtLeast("warmup steps", config.warmupSteps, 0);
   if (config.probeEvery !== undefined) integerAtLeast("probe every", config.probeEvery, 1);
   if (config.recycle !== undefined) {
     integerAtLeast("recycle every", config.recycle.every, 1);
-    const tau = config.recycle.tau;
-    if (tau !== undefined && !(tau >= 0 && Number.isFinite(tau))) throw new ArgumentError(`recycle tau must be a finite number ≥ 0, got ${tau}`);
+    if (config.recycle.tau !== undefined) nonNegative("recycle tau", config.recycle.tau);
   }
   if (config.compile !== undefined) oneOf("optimizer", config.compile.optimizer, OPTIMIZERS);
   const n = data.train.count;
@@ -194,11 +191,12 @@ export async function runOne(
   const probe = train.images.subarray(0, config.probe * inputSize);
   const activation = config.activation ?? "relu";
   const kernelInitializer = config.kernelInitializer ?? DENSE.kernelInitializer;
+  const hiddenNames = config.layers.map((_, l) => `dense_${l + 1}`);
   const alpha = config.alpha !== undefined && (activation === "leaky_relu" || activation === "elu") ? { alpha: config.alpha } : {};
   const model = engine.sequential({
     inputSize,
     layers: [
-      ...config.layers.map((units, l) => ({ units, activation, ...alpha, kernelInitializer, name: `dense_${l + 1}` })),
+      ...config.layers.map((units, l) => ({ units, activation, ...alpha, kernelInitializer, name: hiddenNames[l] })),
       { units: 10, activation: "softmax" as const, name: "output" }, // Keras' glorot_uniform, whatever the hidden layers use
     ],
     seed: config.seed,
@@ -266,7 +264,7 @@ export async function runOne(
       lastFiredStep,
       ...(probeEvery ? { deadUnitsPerStep } : {}),
       ...(history.recycled && {
-        recycledPerEpoch: history.recycled.map((counts) => counts.map((recycled, l) => ({ layer: `dense_${l + 1}`, recycled }))),
+        recycledPerEpoch: history.recycled.map((counts) => counts.map((recycled, l) => ({ layer: hiddenNames[l], recycled }))),
       }),
       deadUnitsBeforeTraining: before.deadUnits,
       deadMasks: final.masks.map(maskString),
@@ -296,7 +294,7 @@ export function revivedUnits(before: Uint8Array, after: Uint8Array): number {
   return revived;
 }
 
-/** The callbacks with `batchHook` (when given) after each onBatchEnd and `epochHook` after each onEpochEnd. */
+/** The callbacks with `batchHook` after each onBatchEnd and `epochHook` after each onEpochEnd. */
 function withHooks(callbacks: Callbacks | undefined, batchHook: () => void, epochHook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {
   return {
     ...callbacks,

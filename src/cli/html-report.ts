@@ -25,7 +25,6 @@ function uplotAssets(): { js: string; css: string } {
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-
 function configRows(report: Report): [string, string][] {
   const c = report.config;
   return [
