@@ -1,6 +1,6 @@
 // npm run bench: how fast dying-relu trains the seed workload against plain JS and TF.js, all
 // measured in one run on this machine, as a table and bench/results.json.
-//   node --experimental-wasm-relaxed-simd bench/run.js [--quick] [--out FILE]
+//   node bench/run.js [--quick] [--out FILE]
 // --quick runs every section on a few batches only (the tests run it so the script cannot rot);
 // its numbers mean nothing. --out writes the JSON elsewhere than bench/results.json.
 import { cpus, totalmem } from "node:os";

@@ -9,10 +9,12 @@ import { join } from "node:path";
 it("npm run bench --quick writes every section of the report", () => {
   const out = join(mkdtempSync(join(tmpdir(), "dying-relu-bench-")), "results.json");
   const script = new URL("../bench/run.js", import.meta.url).pathname;
-  const stdout = execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", script, "--quick", "--out", out], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const stdout = execFileSync(process.execPath, [script, "--quick", "--out", out], { encoding: "utf8", maxBuffer: 1 << 24 });
   expect(stdout).toContain("## One epoch of the seed workload");
   const r = JSON.parse(readFileSync(out, "utf8"));
   expect(r.quick).toBe(true);
+  expect(r.machine.node).toBe(process.version);
+  expect(stdout).toContain(`Node ${process.version}`);
   expect(r.kernels.map((k: { backend: string }) => k.backend)).toEqual(["wasm-relaxed", "wasm-simd"]);
   for (const k of r.kernels) {
     expect(k.peak).toBeGreaterThan(0);

@@ -207,7 +207,7 @@ describe("dying-relu sweep --activation and --init", () => {
     expect(plain.stdout).toContain("\nLayer-wise Dead ReLU Analysis for model with Learning Rate: 0.01\nLayer dense_1: ");
     expect(plain.stdout).toContain("\nSummary: dead ReLU units (on 100 probe images) and final validation accuracy per learning rate\n");
     expect(plain.stdout).toMatch(/\nlearning rate +dense_1 dead +dense_2 dead +val_accuracy +time\n/);
-    expect(plain.stdout.split("\n")[0]).toMatch(/^dying-relu sweep · seed 5 · engine \S+ · MLP 784-32-16-10 · Adam · 1 worker × \d+ threads?$/);
+    expect(plain.stdout.split("\n")[0]).toMatch(/^dying-relu sweep · seed 5 · engine \S+ \([^)]+\) · MLP 784-32-16-10 · Adam · 1 worker × \d+ threads?$/);
   });
 
   const bad: [string, string[], RegExp][] = [

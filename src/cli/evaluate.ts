@@ -72,7 +72,7 @@ export async function evaluate(args: string[], out: Output): Promise<void> {
   const dead = model.deadUnits(data.train.images.subarray(0, probe * inputSize));
   model.dispose();
   out.write(
-    `dying-relu evaluate · ${file} · engine ${engine.backend}\ndata: ${values.data ?? defaultMnistDir()}\n\n` +
+    `dying-relu evaluate · ${file} · engine ${engine.backend} (${engine.backendNote})\ndata: ${values.data ?? defaultMnistDir()}\n\n` +
       `Test accuracy: ${pct(accuracy)} (loss ${loss.toFixed(4)}) on ${data.test.count} test images\n` +
       `Dead ReLU units on the first ${probe} training images:\n` +
       dead.map((d) => `Layer ${d.layer}: ${pct(d.fraction)} neurons are dead (${d.dead}/${d.units})\n`).join(""),

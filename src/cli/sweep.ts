@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { ModelFile } from "../engine/model-file.js";
 import { ArgumentError } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
-import { resolveBackend, type BackendChoice } from "../engine/wasm.js";
+import { chooseBackend, type BackendChoice } from "../engine/wasm.js";
 import { MAX_THREADS } from "../engine/thread-work.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
@@ -313,7 +313,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     out.write(SWEEP_HELP);
     return;
   }
-  const backend = resolveBackend(opts.backend);
+  const { backend, note: backendNote } = chooseBackend(opts.backend);
   if (opts.json) await checkOutputFile("json", opts.json, opts.force);
   if (opts.csv) await checkOutputFile("csv", opts.csv, opts.force);
   if (opts.report) await checkOutputFile("report", opts.report, opts.force);
@@ -344,7 +344,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const steps = Math.ceil(nTrain / config.batchSize);
   const inputSize = data.train.rows * data.train.cols;
   out.write(
-    `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} · MLP ${[inputSize, ...config.layers, 10].join("-")} · ${config.compile ? describeOptimizer(config.compile) : "Adam"}` +
+    `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} (${backendNote}) · MLP ${[inputSize, ...config.layers, 10].join("-")} · ${config.compile ? describeOptimizer(config.compile) : "Adam"}` +
       (config.warmupSteps ? ` (warmup ${config.warmupSteps} steps)` : "") +
       (config.recycle ? ` · ReDo every ${config.recycle.every} steps (τ ${config.recycle.tau ?? DEFAULT_TAU})` : "") +
       (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +

@@ -1,7 +1,7 @@
 // createEngine(): one wasm instance (one linear memory) that models are created in, or the
 // engine's pure-TypeScript twin over a memory of its own (backend "js"). With threads > 1 the
 // memory is shared and threads − 1 workers run instances of their own over it (thread-pool.ts).
-import { loadKernels, loadThreadedKernels, resolveBackend, type Backend, type BackendChoice, type Kernels } from "./wasm.js";
+import { chooseBackend, loadKernels, loadThreadedKernels, type Backend, type BackendChoice, type Kernels } from "./wasm.js";
 import { Sequential, type Labels, type SequentialConfig } from "./sequential.js";
 import { makeDataset, type Dataset, type ResidentLabels } from "./dataset.js";
 import type { Inputs } from "./memory.js";
@@ -19,6 +19,11 @@ export interface EngineOptions {
    * same math in plain TypeScript (no wasm), for comparison.
    */
   backend?: BackendChoice;
+  /**
+   * Node 20 has relaxed SIMD behind a V8 flag; the engine turns it on at run time (process-wide)
+   * unless this is false, in which case "auto" runs plain SIMD there. Default true.
+   */
+  setV8Flag?: boolean;
   /** Where the .wasm files are served from; defaults to the package's build/ folder. */
   wasmBase?: string | URL;
   /**
@@ -33,6 +38,8 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly backend: Backend;
+  /** Why this build runs, e.g. "relaxed SIMD supported by this runtime". */
+  readonly backendNote: string;
   /** Threads the engine runs on (1: single-threaded). */
   readonly threads: number;
   /** Why the engine runs on one thread though more were asked for or there are more cores, or null. */
@@ -71,7 +78,9 @@ function threadCount(backend: Backend, asked: number | undefined): { threads: nu
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const backend = resolveBackend(options.backend ?? "auto");
+  const setV8Flag = options.setV8Flag ?? true;
+  if (typeof setV8Flag !== "boolean") throw new ArgumentError(`setV8Flag must be true or false, got ${show(setV8Flag)}`);
+  const { backend, note: backendNote } = chooseBackend(options.backend ?? "auto", setV8Flag);
   const timeout = options.threadTimeoutMs ?? 30_000;
   if (!(typeof timeout === "number" && timeout > 0 && Number.isFinite(timeout))) {
     throw new ArgumentError(`threadTimeoutMs must be a positive number of milliseconds, got ${show(options.threadTimeoutMs)}`);
@@ -96,6 +105,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const model = (config: SequentialConfig) => new Sequential(kernels, config, runner);
   return {
     backend,
+    backendNote,
     threads,
     threadsNote: note,
     sequential: model,

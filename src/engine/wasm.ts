@@ -78,22 +78,65 @@ const RELAXED_PROBE = new Uint8Array([
   253, 133, 2, 11,
 ]);
 
-export function relaxedSimdSupported(): boolean {
-  return WebAssembly.validate(RELAXED_PROBE);
+// Node 20 (V8 11) has relaxed SIMD behind this V8 flag, which Node ≥ 22 rejects as a command-line
+// option. Set at run time it is process-wide: worker threads started afterwards accept it too.
+const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+
+type RelaxedSupport = "native" | "v8-flag" | "needs-v8-flag" | "none";
+let flagTurnedOn = false;
+
+function relaxedSupport(setV8Flag: boolean): RelaxedSupport {
+  if (WebAssembly.validate(RELAXED_PROBE)) return flagTurnedOn ? "v8-flag" : "native";
+  // Only a runtime that fails the probe gets here, so the flag is set only where V8 knows it.
+  const v8 = globalThis.process?.getBuiltinModule?.("node:v8") as typeof import("node:v8") | undefined;
+  if (!v8) return "none";
+  if (!setV8Flag) return "needs-v8-flag";
+  v8.setFlagsFromString(RELAXED_FLAG);
+  flagTurnedOn = WebAssembly.validate(RELAXED_PROBE);
+  return flagTurnedOn ? "v8-flag" : "none";
 }
 
-export function resolveBackend(choice: BackendChoice): Backend {
-  if (choice === "auto") return relaxedSimdSupported() ? "wasm-relaxed" : "wasm-simd";
-  if (choice === "wasm-simd" || choice === "js") return choice;
-  if (choice === "wasm-relaxed") {
-    if (!relaxedSimdSupported()) {
-      throw new ArgumentError(
-        `backend "wasm-relaxed" is not supported by this runtime (no relaxed SIMD); use "wasm-simd" or "auto"`,
-      );
-    }
-    return choice;
+/**
+ * Whether the engine can run its relaxed-SIMD build here. On Node 20 this turns relaxed SIMD on
+ * (a process-wide V8 flag) unless `setV8Flag` is false.
+ */
+export function relaxedSimdSupported(setV8Flag = true): boolean {
+  const support = relaxedSupport(setV8Flag);
+  return support === "native" || support === "v8-flag";
+}
+
+/** The build an engine runs, and why that one. */
+export interface BackendResolution {
+  backend: Backend;
+  note: string;
+}
+
+const RELAXED_NOTES: Record<RelaxedSupport, string> = {
+  native: "relaxed SIMD supported by this runtime",
+  "v8-flag": `relaxed SIMD turned on at run time, as Node 20 keeps it behind the V8 flag ${RELAXED_FLAG}`,
+  "needs-v8-flag": `relaxed SIMD needs the V8 flag ${RELAXED_FLAG} here, and setV8Flag is false`,
+  none: "this runtime has no relaxed SIMD",
+};
+
+/**
+ * Resolves a backend choice to the build that runs. "auto" takes relaxed SIMD where the runtime
+ * has it (turning it on on Node 20 unless setV8Flag is false), else plain SIMD.
+ */
+export function chooseBackend(choice: BackendChoice, setV8Flag = true): BackendResolution {
+  if (choice === "wasm-simd") return { backend: choice, note: "plain SIMD, as asked" };
+  if (choice === "js") return { backend: choice, note: "the TypeScript twin, as asked" };
+  if (choice !== "auto" && choice !== "wasm-relaxed") {
+    throw new ArgumentError(`backend must be "auto", "wasm-relaxed", "wasm-simd" or "js", got ${show(choice)}`);
   }
-  throw new ArgumentError(`backend must be "auto", "wasm-relaxed", "wasm-simd" or "js", got ${show(choice)}`);
+  const support = relaxedSupport(setV8Flag);
+  const note = RELAXED_NOTES[support];
+  if (support === "native" || support === "v8-flag") return { backend: "wasm-relaxed", note };
+  if (choice === "auto") return { backend: "wasm-simd", note: `plain SIMD: ${note}` };
+  throw new ArgumentError(`backend "wasm-relaxed" cannot run here: ${note}; use "wasm-simd" or "auto"`);
+}
+
+export function resolveBackend(choice: BackendChoice, setV8Flag = true): Backend {
+  return chooseBackend(choice, setV8Flag).backend;
 }
 
 const FILES: Record<WasmBackend, string> = {
