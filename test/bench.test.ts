@@ -37,3 +37,15 @@ it("npm run bench --quick writes every section of the report", () => {
   for (const bytes of Object.values(r.wasmBytes)) expect(bytes).toBeLessThan(64 * 1024);
   expect(Object.keys(r.wasmBytes)).toEqual(["simd", "relaxed", "simd-threads", "relaxed-threads"]);
 }, 600_000);
+
+it("npm run bench:node --quick times the seed epoch on every build under the Node that runs it", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "dying-relu-bench-")), "node-versions.json");
+  const script = new URL("../bench/node-versions.js", import.meta.url).pathname;
+  const stdout = execFileSync(process.execPath, [script, "--quick", "--out", out], { encoding: "utf8" });
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  expect(r.rows.map((row: { node: string; build: string }) => `${row.node} ${row.build}`)).toEqual([`${process.version} wasm-relaxed`, `${process.version} wasm-simd`]);
+  for (const row of r.rows) {
+    expect(row.seconds).toBeGreaterThan(0);
+    expect(stdout).toContain(`| ${process.version} | ${row.build} | ${row.seconds.toFixed(2)} |`);
+  }
+}, 120_000);
