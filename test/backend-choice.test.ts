@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArgumentError, createEngine } from "../src/index.js";
-import { chooseBackend, relaxedSimdSupported } from "../src/engine/wasm.js";
+import { chooseBackend, relaxedSimdSupported, type RelaxedRuntime } from "../src/engine/wasm.js";
 import { cli } from "./support/cli.js";
 
 const major = Number(process.versions.node.split(".")[0]);
@@ -58,37 +58,78 @@ describe("relaxed SIMD without command-line flags", () => {
 });
 
 describe("fallback to plain SIMD where relaxed SIMD does not validate", () => {
-  it("'auto' runs wasm-simd and says the runtime has no relaxed SIMD (a runtime without node:v8, as in a page)", async () => {
+  const fake = (opts: { validates: boolean; afterFlag?: boolean; canSetFlags: boolean }) => {
+    const set: string[] = [];
+    let flagged = false;
+    const rt: RelaxedRuntime = {
+      validate: () => (flagged ? (opts.afterFlag ?? false) : opts.validates),
+      setV8Flag: opts.canSetFlags
+        ? (flag) => {
+            set.push(flag);
+            flagged = true;
+          }
+        : null,
+      flagSet: false,
+    };
+    return { rt, set };
+  };
+
+  it("'auto' runs wasm-simd in a runtime without relaxed SIMD that cannot set V8 flags (a page)", () => {
+    const { rt, set } = fake({ validates: false, canSetFlags: false });
+    expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-simd", note: "plain SIMD: this runtime has no relaxed SIMD" });
+    expect(relaxedSimdSupported(true, rt)).toBe(false);
+    expect(set).toEqual([]);
+  });
+
+  it("'auto' runs wasm-simd where even the V8 flag does not make relaxed SIMD validate", () => {
+    const { rt, set } = fake({ validates: false, afterFlag: false, canSetFlags: true });
+    expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-simd", note: "plain SIMD: this runtime has no relaxed SIMD" });
+    expect(set).toEqual(["--experimental-wasm-relaxed-simd"]);
+  });
+
+  it("sets the flag once where it makes relaxed SIMD validate (Node 20), and says so after", () => {
+    const { rt, set } = fake({ validates: false, afterFlag: true, canSetFlags: true });
+    const note = "relaxed SIMD turned on at run time, as Node 20 keeps it behind the V8 flag --experimental-wasm-relaxed-simd";
+    expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-relaxed", note });
+    expect(chooseBackend("wasm-relaxed", true, rt)).toEqual({ backend: "wasm-relaxed", note });
+    expect(set).toEqual(["--experimental-wasm-relaxed-simd"]);
+  });
+
+  it("never sets a flag where relaxed SIMD validates natively", () => {
+    const { rt, set } = fake({ validates: true, canSetFlags: true });
+    expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-relaxed", note: "relaxed SIMD supported by this runtime" });
+    expect(set).toEqual([]);
+  });
+
+  it("with setV8Flag: false, 'auto' leaves V8's flags alone and the engine runs and trains on plain SIMD", async () => {
+    const { rt, set } = fake({ validates: false, afterFlag: true, canSetFlags: true });
+    expect(chooseBackend("auto", false, rt)).toEqual({
+      backend: "wasm-simd",
+      note: "plain SIMD: relaxed SIMD needs the V8 flag --experimental-wasm-relaxed-simd here, and setV8Flag is false",
+    });
+    expect(set).toEqual([]);
     vi.spyOn(WebAssembly, "validate").mockReturnValue(false);
-    vi.spyOn(process, "getBuiltinModule").mockReturnValue(undefined as never);
-    expect(relaxedSimdSupported()).toBe(false);
-    const engine = await createEngine({ threads: 1 });
+    const engine = await createEngine({ threads: 1, setV8Flag: false });
+    vi.restoreAllMocks();
     expect(engine.backend).toBe("wasm-simd");
-    expect(engine.backendNote).toBe("plain SIMD: this runtime has no relaxed SIMD");
+    expect(engine.backendNote).toMatch(/^plain SIMD: /);
     const model = engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }] });
     model.compile({ optimizer: "sgd", learningRate: 0.1 });
     expect(model.trainOnBatch(new Float32Array([1, 0, 0, 1]), new Int32Array([0, 1])).loss).toBeGreaterThan(0);
   });
 
-  it("with setV8Flag: false, 'auto' keeps V8's flags untouched and runs plain SIMD where relaxed needs the flag", async () => {
-    vi.spyOn(WebAssembly, "validate").mockReturnValue(false);
-    const engine = await createEngine({ threads: 1, setV8Flag: false });
-    expect(engine.backend).toBe("wasm-simd");
-    expect(engine.backendNote).toBe("plain SIMD: relaxed SIMD needs the V8 flag --experimental-wasm-relaxed-simd here, and setV8Flag is false");
-  });
-
-  it("an explicit 'wasm-relaxed' that cannot run is refused in one line", async () => {
-    vi.spyOn(WebAssembly, "validate").mockReturnValue(false);
-    vi.spyOn(process, "getBuiltinModule").mockReturnValue(undefined as never);
-    const call = () => chooseBackend("wasm-relaxed");
+  it("an explicit 'wasm-relaxed' that cannot run is refused in one line", () => {
+    const { rt } = fake({ validates: false, canSetFlags: false });
+    const call = () => chooseBackend("wasm-relaxed", true, rt);
     expect(call).toThrow(ArgumentError);
     expect(call).toThrow(`backend "wasm-relaxed" cannot run here: this runtime has no relaxed SIMD; use "wasm-simd" or "auto"`);
-    await expect(createEngine({ backend: "wasm-relaxed" })).rejects.toThrow(ArgumentError);
   });
 
   it("an explicit choice says so; setV8Flag must be a boolean", async () => {
     expect(chooseBackend("wasm-simd")).toEqual({ backend: "wasm-simd", note: "plain SIMD, as asked" });
     expect(chooseBackend("js")).toEqual({ backend: "js", note: "the TypeScript twin, as asked" });
-    await expect(createEngine({ setV8Flag: "yes" as unknown as boolean })).rejects.toThrow(`setV8Flag must be true or false, got "yes"`);
+    await expect(createEngine({ setV8Flag: "yes" as unknown as boolean })).rejects.toThrow(
+      `setV8Flag must be true or false, got "yes"`,
+    );
   });
 });

@@ -20,3 +20,6 @@ export function defaultWasmUrl(file: string): URL {
 
 /** No file system in a browser: wasm.ts fetches every URL. */
 export const readFileUrl: ((url: URL) => Promise<ArrayBuffer>) | undefined = undefined;
+
+/** A page cannot set V8 flags: relaxed SIMD is there or not. */
+export const setV8Flag: ((flag: string) => void) | null = null;

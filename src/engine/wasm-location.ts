@@ -1,6 +1,8 @@
-// Where the engine's .wasm files are by default, and how to read one from a file: URL — the Node
-// (and default) variant. Browser bundles get wasm-location.browser.ts instead, through the
-// package.json "browser" map, so that they never reference Node built-ins. wasm.ts does the rest.
+// Where the engine's .wasm files are by default, how to read one from a file: URL, and how to turn
+// relaxed SIMD on — the Node (and default) variant. Browser bundles get wasm-location.browser.ts
+// instead, through the package.json "browser" map, so that they never reference Node built-ins.
+// wasm.ts does the rest.
+import { setFlagsFromString } from "node:v8";
 
 // Both src/engine/ and dist/engine/ sit two levels below the package root, beside build/.
 const BASE = new URL("../../build/", import.meta.url);
@@ -14,4 +16,12 @@ export async function readFileUrl(url: URL): Promise<ArrayBuffer> {
   const { readFile } = await import("node:fs/promises");
   const bytes = await readFile(url);
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
+/**
+ * Sets a V8 flag at run time. Flags are process-wide, so worker threads started afterwards see it
+ * too. Only for flags this V8 knows: it prints an error for the others.
+ */
+export function setV8Flag(flag: string): void {
+  setFlagsFromString(flag);
 }

@@ -1,7 +1,7 @@
 // Loads the engine's wasm module (Node or browser) and picks the build this runtime accepts.
 import { instantiate } from "@assemblyscript/loader";
 import { ArgumentError, DyingReluError, show } from "../errors.js";
-import { defaultWasmUrl, readFileUrl } from "./wasm-location.js";
+import { defaultWasmUrl, readFileUrl, setV8Flag } from "./wasm-location.js";
 import type { ThreadKernels } from "./thread-work.js";
 
 export type WasmBackend = "wasm-relaxed" | "wasm-simd";
@@ -83,25 +83,34 @@ const RELAXED_PROBE = new Uint8Array([
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 
 type RelaxedSupport = "native" | "v8-flag" | "needs-v8-flag" | "none";
-let flagTurnedOn = false;
 
-function relaxedSupport(setV8Flag: boolean): RelaxedSupport {
-  if (WebAssembly.validate(RELAXED_PROBE)) return flagTurnedOn ? "v8-flag" : "native";
+/** What the relaxed-SIMD check asks of the runtime; tests pass their own. */
+export interface RelaxedRuntime {
+  validate(): boolean;
+  /** Sets a V8 flag, where the runtime can (Node); null in a page. */
+  setV8Flag: ((flag: string) => void) | null;
+  /** Whether this check has set the flag already. */
+  flagSet: boolean;
+}
+
+const runtime: RelaxedRuntime = { validate: () => WebAssembly.validate(RELAXED_PROBE), setV8Flag, flagSet: false };
+
+function relaxedSupport(allowFlag: boolean, rt: RelaxedRuntime): RelaxedSupport {
+  if (rt.validate()) return rt.flagSet ? "v8-flag" : "native";
   // Only a runtime that fails the probe gets here, so the flag is set only where V8 knows it.
-  const v8 = globalThis.process?.getBuiltinModule?.("node:v8") as typeof import("node:v8") | undefined;
-  if (!v8) return "none";
-  if (!setV8Flag) return "needs-v8-flag";
-  v8.setFlagsFromString(RELAXED_FLAG);
-  flagTurnedOn = WebAssembly.validate(RELAXED_PROBE);
-  return flagTurnedOn ? "v8-flag" : "none";
+  if (!rt.setV8Flag) return "none";
+  if (!allowFlag) return "needs-v8-flag";
+  rt.setV8Flag(RELAXED_FLAG);
+  rt.flagSet = rt.validate();
+  return rt.flagSet ? "v8-flag" : "none";
 }
 
 /**
  * Whether the engine can run its relaxed-SIMD build here. On Node 20 this turns relaxed SIMD on
  * (a process-wide V8 flag) unless `setV8Flag` is false.
  */
-export function relaxedSimdSupported(setV8Flag = true): boolean {
-  const support = relaxedSupport(setV8Flag);
+export function relaxedSimdSupported(setV8Flag = true, rt = runtime): boolean {
+  const support = relaxedSupport(setV8Flag, rt);
   return support === "native" || support === "v8-flag";
 }
 
@@ -122,21 +131,21 @@ const RELAXED_NOTES: Record<RelaxedSupport, string> = {
  * Resolves a backend choice to the build that runs. "auto" takes relaxed SIMD where the runtime
  * has it (turning it on on Node 20 unless setV8Flag is false), else plain SIMD.
  */
-export function chooseBackend(choice: BackendChoice, setV8Flag = true): BackendResolution {
+export function chooseBackend(choice: BackendChoice, setV8Flag = true, rt = runtime): BackendResolution {
   if (choice === "wasm-simd") return { backend: choice, note: "plain SIMD, as asked" };
   if (choice === "js") return { backend: choice, note: "the TypeScript twin, as asked" };
   if (choice !== "auto" && choice !== "wasm-relaxed") {
     throw new ArgumentError(`backend must be "auto", "wasm-relaxed", "wasm-simd" or "js", got ${show(choice)}`);
   }
-  const support = relaxedSupport(setV8Flag);
+  const support = relaxedSupport(setV8Flag, rt);
   const note = RELAXED_NOTES[support];
   if (support === "native" || support === "v8-flag") return { backend: "wasm-relaxed", note };
   if (choice === "auto") return { backend: "wasm-simd", note: `plain SIMD: ${note}` };
   throw new ArgumentError(`backend "wasm-relaxed" cannot run here: ${note}; use "wasm-simd" or "auto"`);
 }
 
-export function resolveBackend(choice: BackendChoice, setV8Flag = true): Backend {
-  return chooseBackend(choice, setV8Flag).backend;
+export function resolveBackend(choice: BackendChoice, setV8Flag = true, rt = runtime): Backend {
+  return chooseBackend(choice, setV8Flag, rt).backend;
 }
 
 const FILES: Record<WasmBackend, string> = {
