@@ -10,7 +10,7 @@ import { Model, layerAt, modelPredictForward, ACT_RELU } from "./model";
 export function deadReset(m: Model): void {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
-    const bytes = <usize>layer.width << 2;
+    const bytes = (<usize>layer.width) << 2;
     memory.fill(layer.alive, 0, bytes);
     memory.fill(layer.active, 0, bytes);
     memory.fill(layer.absSum, 0, bytes);
@@ -24,7 +24,7 @@ export function deadAccumulate(m: Model, data: usize, isU8: bool, idx: usize, st
     modelPredictForward(m, data, isU8, idx, start + s, n);
     for (let l = 0; l < m.nLayers; l++) {
       const layer = layerAt(m, l);
-      const stride = <usize>layer.width << 2;
+      const stride = (<usize>layer.width) << 2;
       for (let j: usize = 0; j < stride; j += 16) {
         let fired = v128.load(layer.alive + j);
         let count = v128.load(layer.active + j);
@@ -65,7 +65,7 @@ export function deadMerge(m: Model, r: Model): void {
   for (let l = 0; l < m.nLayers; l++) {
     const into = layerAt(m, l);
     const from = layerAt(r, l);
-    const bytes = <usize>into.width << 2;
+    const bytes = (<usize>into.width) << 2;
     for (let j: usize = 0; j < bytes; j += 16) {
       v128.store(into.alive + j, v128.or(v128.load(into.alive + j), v128.load(from.alive + j)));
       v128.store(into.active + j, i32x4.add(v128.load(into.active + j), v128.load(from.active + j)));
@@ -79,7 +79,7 @@ export function deadCount(m: Model, l: i32): i32 {
   const layer = layerAt(m, l);
   let dead = 0;
   for (let j = 0; j < layer.units; j++) {
-    if (load<u32>(layer.alive + (<usize>j << 2)) == 0) dead++;
+    if (load<u32>(layer.alive + ((<usize>j) << 2)) == 0) dead++;
   }
   return dead;
 }

@@ -4,9 +4,25 @@
 import { Model, Layer, layerAt } from "./model";
 
 export {
-  modelNew, modelFree, modelReserve, modelResetOptimizer, modelShuffle, modelTrainBatch, modelGradients,
-  modelEvaluate, modelPredict, modelStep, layerSetAlpha, layerSetL2, modelInitialize, modelUpdate,
-  modelReplica, modelGradientsPart, modelUpdateRange, modelSetStep, modelReduce,
+  modelNew,
+  modelFree,
+  modelReserve,
+  modelResetOptimizer,
+  modelShuffle,
+  modelTrainBatch,
+  modelGradients,
+  modelEvaluate,
+  modelPredict,
+  modelStep,
+  layerSetAlpha,
+  layerSetL2,
+  modelInitialize,
+  modelUpdate,
+  modelReplica,
+  modelGradientsPart,
+  modelUpdateRange,
+  modelSetStep,
+  modelReduce,
 } from "./model";
 export { deadReset, deadAccumulate, deadCount, deadMerge } from "./dead";
 export { modelRecycle } from "./recycle";

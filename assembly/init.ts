@@ -43,7 +43,8 @@ export function log64(x: f64): f64 {
   const bits = reinterpret<u64>(x);
   let e = <i32>((bits >> 52) & 0x7ff) - 1023;
   let m = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000); // [1, 2)
-  if (e == -1023) { // subnormal: scale up first
+  if (e == -1023) {
+    // subnormal: scale up first
     const y = x * 18014398509481984.0; // 2^54
     const b = reinterpret<u64>(y);
     e = <i32>((b >> 52) & 0x7ff) - 1023 - 54;
@@ -68,7 +69,7 @@ export function rngNormal(rng: usize): f64 {
     v = <f64>rngUniform(rng) * 2 - 1;
     s = u * u + v * v;
   } while (s >= 1 || s == 0);
-  return u * Math.sqrt(-2 * log64(s) / s);
+  return u * Math.sqrt((-2 * log64(s)) / s);
 }
 
 /** A unit normal deviate re-drawn until it lies within ±2. */
@@ -86,7 +87,7 @@ export function glorotUniform(rng: usize, w: usize, fanIn: i32, fanOut: i32, ld:
   for (let i = 0; i < fanIn; i++) {
     const row = w + ((<usize>i * ld) << 2);
     for (let j = 0; j < fanOut; j++) {
-      store<f32>(row + (<usize>j << 2), (rngUniform(rng) * 2 - 1) * limit);
+      store<f32>(row + ((<usize>j) << 2), (rngUniform(rng) * 2 - 1) * limit);
     }
   }
 }
@@ -105,7 +106,7 @@ export function randomizedAsymmetricUnit(rng: usize, w: usize, b: usize, j: i32,
   const sigma = RAI_SIGMA / Math.sqrt(<f64>fanIn);
   for (let i = 0; i <= fanIn; i++) {
     const v: f64 = i == k ? Math.sqrt(<f64>rngUniform(rng)) : rngNormal(rng) * sigma;
-    store<f32>(i < fanIn ? w + ((<usize>i * ld + j) << 2) : b + (<usize>j << 2), <f32>v);
+    store<f32>(i < fanIn ? w + ((<usize>i * ld + j) << 2) : b + ((<usize>j) << 2), <f32>v);
   }
 }
 
@@ -119,7 +120,7 @@ export function initUnit(rng: usize, w: usize, b: usize, j: i32, fanIn: i32, fan
     randomizedAsymmetricUnit(rng, w, b, j, fanIn, ld);
     return;
   }
-  store<f32>(b + (<usize>j << 2), 0);
+  store<f32>(b + ((<usize>j) << 2), 0);
   if (init == INIT_GLOROT_NORMAL || init == INIT_HE_NORMAL || init == INIT_LECUN_NORMAL) {
     const sigma = normalSigma(init, fanIn, fanOut);
     for (let i = 0; i < fanIn; i++) store<f32>(w + ((<usize>i * ld + j) << 2), <f32>(rngTruncatedNormal(rng) * sigma));
@@ -132,7 +133,7 @@ export function initUnit(rng: usize, w: usize, b: usize, j: i32, fanIn: i32, fan
 /** The uniform initialisers' bound √(3·scale/n), in f32. */
 function uniformLimit(init: i32, fanIn: i32, fanOut: i32): f32 {
   if (init == INIT_GLOROT_UNIFORM) return <f32>Math.sqrt(6.0 / <f64>(fanIn + fanOut));
-  return <f32>Math.sqrt(3 * (init == INIT_HE_UNIFORM ? 2.0 : 1.0) / <f64>fanIn);
+  return <f32>Math.sqrt((3 * (init == INIT_HE_UNIFORM ? 2.0 : 1.0)) / <f64>fanIn);
 }
 
 /** The truncated normals' σ = √(scale/n)/TRUNCATED_STDDEV. */
@@ -159,13 +160,13 @@ export function initKernel(rng: usize, w: usize, b: usize, fanIn: i32, fanOut: i
     const sigma = normalSigma(init, fanIn, fanOut);
     for (let i = 0; i < fanIn; i++) {
       const row = w + ((<usize>i * ld) << 2);
-      for (let j = 0; j < fanOut; j++) store<f32>(row + (<usize>j << 2), <f32>(rngTruncatedNormal(rng) * sigma));
+      for (let j = 0; j < fanOut; j++) store<f32>(row + ((<usize>j) << 2), <f32>(rngTruncatedNormal(rng) * sigma));
     }
     return;
   }
   const limit = uniformLimit(init, fanIn, fanOut);
   for (let i = 0; i < fanIn; i++) {
     const row = w + ((<usize>i * ld) << 2);
-    for (let j = 0; j < fanOut; j++) store<f32>(row + (<usize>j << 2), (rngUniform(rng) * 2 - 1) * limit);
+    for (let j = 0; j < fanOut; j++) store<f32>(row + ((<usize>j) << 2), (rngUniform(rng) * 2 - 1) * limit);
   }
 }

@@ -26,20 +26,20 @@ export function modelRecycle(m: Model, tau: f64, inits: usize, flags: usize): i3
     const next = layerAt(m, l + 1);
     const units = layer.units;
     let total: f64 = 0;
-    for (let j = 0; j < units; j++) total += <f64>load<f32>(layer.absSum + (<usize>j << 2));
+    for (let j = 0; j < units; j++) total += <f64>load<f32>(layer.absSum + ((<usize>j) << 2));
     const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
-    const init = load<i32>(inits + (<usize>l << 2));
+    const init = load<i32>(inits + ((<usize>l) << 2));
     for (let j = 0; j < units; j++) {
-      const dormant = !(total > 0) || (<f64>load<f32>(layer.absSum + (<usize>j << 2)) * <f64>units) / total <= tau;
-      store<i32>(flag + (<usize>j << 2), dormant ? 1 : 0);
+      const dormant = !(total > 0) || (<f64>load<f32>(layer.absSum + ((<usize>j) << 2)) * <f64>units) / total <= tau;
+      store<i32>(flag + ((<usize>j) << 2), dormant ? 1 : 0);
       if (!dormant) continue;
       recycled++;
       initUnit(m.rng, layer.w, layer.b, j, fanIn, units, layer.width, init);
       const outRow = next.w + ((<usize>j * next.width) << 2);
-      memory.fill(outRow, 0, <usize>next.width << 2);
+      memory.fill(outRow, 0, (<usize>next.width) << 2);
       resetMoments(m, layer.w, layer.b, j, layer.inDim, layer.width, outRow, next.width);
     }
-    flag += <usize>units << 2;
+    flag += (<usize>units) << 2;
   }
   return recycled;
 }
@@ -54,6 +54,6 @@ function resetMoments(m: Model, w: usize, b: usize, j: i32, rows: i32, ld: i32, 
 /** The zeroing for one arena, `shift` bytes from the parameter arena. */
 function zeroUnit(shift: usize, w: usize, b: usize, j: i32, rows: i32, ld: i32, outRow: usize, outWidth: i32): void {
   for (let i = 0; i < rows; i++) store<f32>(w + shift + ((<usize>i * ld + j) << 2), 0);
-  store<f32>(b + shift + (<usize>j << 2), 0);
-  memory.fill(outRow + shift, 0, <usize>outWidth << 2);
+  store<f32>(b + shift + ((<usize>j) << 2), 0);
+  memory.fill(outRow + shift, 0, (<usize>outWidth) << 2);
 }

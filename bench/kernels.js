@@ -19,7 +19,9 @@ export function gemmShapes(batch) {
 }
 
 export async function measureKernels(backend, { quick = false, batch = 128 } = {}) {
-  const { instance } = await WebAssembly.instantiate(readFileSync(root + KERNEL_FILES[backend]), { env: { abort() {} } });
+  const { instance } = await WebAssembly.instantiate(readFileSync(root + KERNEL_FILES[backend]), {
+    env: { abort() {} },
+  });
   const k = instance.exports;
   const minMs = quick ? 20 : 400;
   const iters = quick ? 1e5 : 2e6;

@@ -11,7 +11,12 @@ import { fileURLToPath } from "node:url";
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
-  options: { child: { type: "boolean" }, quick: { type: "boolean" }, rounds: { type: "string" }, out: { type: "string" } },
+  options: {
+    child: { type: "boolean" },
+    quick: { type: "boolean" },
+    rounds: { type: "string" },
+    out: { type: "string" },
+  },
 });
 const root = fileURLToPath(new URL("..", import.meta.url));
 const BATCH = 128;
@@ -36,7 +41,12 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 // No versions named: the Node running this script.
-const nodes = positionals.length === 0 ? [process.execPath] : positionals.map((m) => `${execFileSync("bash", [`${root}scripts/node-bin.sh`, m], { encoding: "utf8" }).trim()}/node`);
+const nodes =
+  positionals.length === 0
+    ? [process.execPath]
+    : positionals.map(
+        (m) => `${execFileSync("bash", [`${root}scripts/node-bin.sh`, m], { encoding: "utf8" }).trim()}/node`,
+      );
 const seen = nodes.map(() => []);
 for (let r = 0; r < rounds; r++) {
   nodes.forEach((node, i) => {
@@ -46,12 +56,24 @@ for (let r = 0; r < rounds; r++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = seen.flatMap((runs) =>
-  Object.keys(runs[0].epochs).map((build) => ({ node: runs[0].node, build, batch: BATCH, samples: runs[0].samples, seconds: median(runs.map((x) => x.epochs[build])), rounds: runs.map((x) => x.epochs[build]) })),
+  Object.keys(runs[0].epochs).map((build) => ({
+    node: runs[0].node,
+    build,
+    batch: BATCH,
+    samples: runs[0].samples,
+    seconds: median(runs.map((x) => x.epochs[build])),
+    rounds: runs.map((x) => x.epochs[build]),
+  })),
 );
 const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length };
-process.stdout.write(`dying-relu bench: the seed epoch (784-128-64-32-10, Adam, ${rows[0].samples} images, batch ${BATCH}) on one thread, median of ${rounds} round${rounds === 1 ? "" : "s"}\n`);
+process.stdout.write(
+  `dying-relu bench: the seed epoch (784-128-64-32-10, Adam, ${rows[0].samples} images, batch ${BATCH}) on one thread, median of ${rounds} round${rounds === 1 ? "" : "s"}\n`,
+);
 process.stdout.write(`${machine.cpu}, ${machine.cores} cores\n\n| Node | build | s/epoch |\n|-|-|-:|\n`);
 for (const r of rows) process.stdout.write(`| ${r.node} | ${r.build} | ${r.seconds.toFixed(2)} |\n`);
 const out = opts.out ?? `${root}bench/node-versions.json`;
-writeFileSync(out, JSON.stringify({ machine, date: new Date().toISOString(), quick: Boolean(opts.quick), rows }, null, 2) + "\n");
+writeFileSync(
+  out,
+  JSON.stringify({ machine, date: new Date().toISOString(), quick: Boolean(opts.quick), rows }, null, 2) + "\n",
+);
 process.stdout.write(`\nwrote ${out}\n`);

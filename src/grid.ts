@@ -47,7 +47,10 @@ export function expandGrid(learningRates: number[], seed: number, seeds: number,
   return learningRates.flatMap((learningRate) =>
     axes.activations.flatMap((activation) =>
       axes.initializers.flatMap((kernelInitializer) =>
-        Array.from({ length: seeds }, (_, s) => ({ learningRate, activation, kernelInitializer, seed: seed + s })))));
+        Array.from({ length: seeds }, (_, s) => ({ learningRate, activation, kernelInitializer, seed: seed + s })),
+      ),
+    ),
+  );
 }
 
 /** The positions in a grid of `size` cells that belong to `shard`: index − 1, index − 1 + count, … */

@@ -2,19 +2,44 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
 export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./engine/wasm.js";
 export {
-  Sequential, DEFAULT_SEED,
-  type Activation, type Initializer, type LayerConfig, type SequentialConfig, type FitOptions,
-  type Callbacks, type Logs, type History, type Divergence, type LayerWeights, type Labels, type InputData, type LabelData,
-  type RecycleOptions, type RecycledUnits,
+  Sequential,
+  DEFAULT_SEED,
+  type Activation,
+  type Initializer,
+  type LayerConfig,
+  type SequentialConfig,
+  type FitOptions,
+  type Callbacks,
+  type Logs,
+  type History,
+  type Divergence,
+  type LayerWeights,
+  type Labels,
+  type InputData,
+  type LabelData,
+  type RecycleOptions,
+  type RecycledUnits,
 } from "./engine/sequential.js";
 export { OPTIMIZERS, type OptimizerName, type CompileConfig } from "./engine/optimizer.js";
-export { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU, type DeadUnits, type DeadUnitsOptions, type UnitActivity } from "./engine/dead-units.js";
+export {
+  DEFAULT_NEARLY_DEAD_THRESHOLD,
+  DEFAULT_TAU,
+  type DeadUnits,
+  type DeadUnitsOptions,
+  type UnitActivity,
+} from "./engine/dead-units.js";
 export type { Inputs } from "./engine/memory.js";
 export type { Dataset, ResidentInputs, ResidentLabels } from "./engine/dataset.js";
 export { ModelFileError, MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./engine/model-file.js";
 export { DyingReluError, ArgumentError, DataError } from "./errors.js";
 export { parseIdx, type IdxTensor } from "./data/idx.js";
 export {
-  mnistFromBuffers, fetchMnist, MNIST_FILES, type Mnist, type MnistBuffers, type Split, type FetchMnistOptions,
+  mnistFromBuffers,
+  fetchMnist,
+  MNIST_FILES,
+  type Mnist,
+  type MnistBuffers,
+  type Split,
+  type FetchMnistOptions,
 } from "./data/mnist.js";
 export { runStudy, checkStudy, NOTEBOOK, type StudyConfig, type Run, type StudyHooks, type EpochEnd } from "./study.js";

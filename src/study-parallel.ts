@@ -107,15 +107,33 @@ const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")
 export async function runStudyParallel(data: Mnist, config: StudyConfig, options: ParallelOptions): Promise<Run[]> {
   checkStudy(config, data);
   integerAtLeast("workers", options.workers, 1);
-  const cells = options.cells ?? config.learningRates.map((learningRate): Cell =>
-    ({ learningRate, activation: config.activation ?? "relu", kernelInitializer: config.kernelInitializer ?? "glorot_uniform", seed: config.seed }));
+  const cells =
+    options.cells ??
+    config.learningRates.map(
+      (learningRate): Cell => ({
+        learningRate,
+        activation: config.activation ?? "relu",
+        kernelInitializer: config.kernelInitializer ?? "glorot_uniform",
+        seed: config.seed,
+      }),
+    );
   const name = (index: number) => {
     const c = cells[index];
-    const more = [...(isDefaultCell(c) ? [] : [c.activation, c.kernelInitializer]), ...(options.cells ? [`seed ${c.seed}`] : [])];
+    const more = [
+      ...(isDefaultCell(c) ? [] : [c.activation, c.kernelInitializer]),
+      ...(options.cells ? [`seed ${c.seed}`] : []),
+    ];
     return `learning rate ${c.learningRate}${more.length ? ` (${more.join(", ")})` : ""}`;
   };
   const hooks = options.hooks ?? {};
-  const init: WorkerInit = { backend: options.backend, config, data: shareMnist(data), batchEvents: Boolean(hooks.onBatchEnd), saveModels: options.saveModels ?? false, threads: options.threads ?? 1 };
+  const init: WorkerInit = {
+    backend: options.backend,
+    config,
+    data: shareMnist(data),
+    batchEvents: Boolean(hooks.onBatchEnd),
+    saveModels: options.saveModels ?? false,
+    threads: options.threads ?? 1,
+  };
   const runs: Run[] = new Array(cells.length);
   const workers: Worker[] = [];
   const exited: Promise<void>[] = [];

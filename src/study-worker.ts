@@ -20,26 +20,40 @@ port.on("message", async ({ index, learningRate, activation, kernelInitializer, 
     let model: ModelFile | undefined;
     let began = 0;
     let posted = 0;
-    const run = await runOne(await engine, data, { ...config, activation, kernelInitializer, seed }, learningRate, {
-      onEpochBegin(epoch) {
-        began = posted = performance.now();
-        post({ type: "epochBegin", index, epoch });
+    const run = await runOne(
+      await engine,
+      data,
+      { ...config, activation, kernelInitializer, seed },
+      learningRate,
+      {
+        onEpochBegin(epoch) {
+          began = posted = performance.now();
+          post({ type: "epochBegin", index, epoch });
+        },
+        onBatchEnd: batchEvents
+          ? (step, logs) => {
+              const now = performance.now();
+              if (now - posted < BATCH_EVERY_MS) return;
+              posted = now;
+              post({ type: "batch", index, step, logs, elapsedMs: now - began });
+            }
+          : undefined,
+        onEpochEnd(epoch, logs) {
+          post({ type: "epochEnd", index, epoch, logs, elapsedMs: performance.now() - began });
+        },
       },
-      onBatchEnd: batchEvents
-        ? (step, logs) => {
-            const now = performance.now();
-            if (now - posted < BATCH_EVERY_MS) return;
-            posted = now;
-            post({ type: "batch", index, step, logs, elapsedMs: now - began });
-          }
-        : undefined,
-      onEpochEnd(epoch, logs) {
-        post({ type: "epochEnd", index, epoch, logs, elapsedMs: performance.now() - began });
-      },
-    }, undefined, saveModels ? (m) => void (model = m.save()) : undefined);
+      undefined,
+      saveModels ? (m) => void (model = m.save()) : undefined,
+    );
     post({ type: "runEnd", index, run, ...(model && { model }) });
   } catch (e) {
     const dyingRelu = e instanceof DyingReluError;
-    post({ type: "error", index, name: dyingRelu ? e.name : "Error", dyingRelu, message: String((e as Error)?.message ?? e) });
+    post({
+      type: "error",
+      index,
+      name: dyingRelu ? e.name : "Error",
+      dyingRelu,
+      message: String((e as Error)?.message ?? e),
+    });
   }
 });

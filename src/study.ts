@@ -155,14 +155,25 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
   if (config.probe > n) throw new ArgumentError(`probe must be at most the ${n} training images, got ${config.probe}`);
 }
 
-export async function runStudy(engine: Engine, data: Mnist, config: StudyConfig, hooks: StudyHooks = {}): Promise<Run[]> {
+export async function runStudy(
+  engine: Engine,
+  data: Mnist,
+  config: StudyConfig,
+  hooks: StudyHooks = {},
+): Promise<Run[]> {
   checkStudy(config, data);
   const runs: Run[] = [];
   for (const [i, learningRate] of config.learningRates.entries()) {
     hooks.onRunStart?.(learningRate, i);
     const onEpochEnd = hooks.onEpochEnd;
-    const run = await runOne(engine, data, config, learningRate, hooks.callbacks?.(learningRate),
-      onEpochEnd && ((end) => onEpochEnd({ learningRate, index: i, ...end })));
+    const run = await runOne(
+      engine,
+      data,
+      config,
+      learningRate,
+      hooks.callbacks?.(learningRate),
+      onEpochEnd && ((end) => onEpochEnd({ learningRate, index: i, ...end })),
+    );
     runs.push(run);
     hooks.onRunEnd?.(run, i);
   }
@@ -192,7 +203,8 @@ export async function runOne(
   const activation = config.activation ?? "relu";
   const kernelInitializer = config.kernelInitializer ?? DENSE.kernelInitializer;
   const hiddenNames = config.layers.map((_, l) => `dense_${l + 1}`);
-  const alpha = config.alpha !== undefined && (activation === "leaky_relu" || activation === "elu") ? { alpha: config.alpha } : {};
+  const alpha =
+    config.alpha !== undefined && (activation === "leaky_relu" || activation === "elu") ? { alpha: config.alpha } : {};
   const model = engine.sequential({
     inputSize,
     layers: [
@@ -212,7 +224,12 @@ export async function runOne(
     held.push(probeSet);
     const testSet = config.validationData === "test" ? engine.dataset(test.images, test.labels) : null;
     if (testSet) held.push(testSet);
-    model.compile({ optimizer: "adam", ...config.compile, learningRate, ...(config.warmupSteps !== undefined && { warmupSteps: config.warmupSteps }) });
+    model.compile({
+      optimizer: "adam",
+      ...config.compile,
+      learningRate,
+      ...(config.warmupSteps !== undefined && { warmupSteps: config.warmupSteps }),
+    });
     // Per-epoch revivals compare each epoch's dead masks with the previous ones (the untrained model's first).
     const before = model.probe(probeSet.x);
     onTrainBegin?.(before);
@@ -220,11 +237,14 @@ export async function runOne(
     const lastFiredEpoch = previousMasks.map((mask) => Array.from(mask, () => -1));
     const lastFiredStep = previousMasks.map((mask) => Array.from(mask, (dead): number => (dead ? -1 : 0)));
     // Marks the units that fired on this probe: at this step, and after `epoch` for an epoch's probe.
-    const fired = (masks: Uint8Array[], epoch?: number) => masks.forEach((mask, l) => mask.forEach((dead, j) => {
-      if (dead !== 0) return;
-      lastFiredStep[l][j] = step;
-      if (epoch !== undefined) lastFiredEpoch[l][j] = epoch;
-    }));
+    const fired = (masks: Uint8Array[], epoch?: number) =>
+      masks.forEach((mask, l) =>
+        mask.forEach((dead, j) => {
+          if (dead !== 0) return;
+          lastFiredStep[l][j] = step;
+          if (epoch !== undefined) lastFiredEpoch[l][j] = epoch;
+        }),
+      );
     const validation: Pick<FitOptions, "validationData" | "validationSplit"> = testSet
       ? { validationData: [testSet.x, testSet.y] }
       : { validationSplit: config.validationSplit };
@@ -234,24 +254,34 @@ export async function runOne(
       batchSize: config.batchSize,
       ...(config.recycle && { recycle: config.recycle }),
       ...validation,
-      callbacks: withHooks(callbacks, () => {
-        if (++step % (probeEvery ?? Infinity) !== 0) return;
-        const probed = model.probe(probeSet.x);
-        deadUnitsPerStep.push({ step, layers: probed.deadUnits });
-        fired(probed.masks);
-      }, async (epoch, logs) => {
-        const probed = model.probe(probeSet.x);
-        const { masks } = probed;
-        fired(masks, epoch);
-        const deadUnits = probed.deadUnits.map((d, l) => ({ ...d, revived: revivedUnits(previousMasks[l], masks[l]) }));
-        deadUnitsPerEpoch.push(deadUnits);
-        previousMasks = masks;
-        await onEpochEnd?.({ epoch, logs, model, probe, masks, deadUnits });
-      }),
+      callbacks: withHooks(
+        callbacks,
+        () => {
+          if (++step % (probeEvery ?? Infinity) !== 0) return;
+          const probed = model.probe(probeSet.x);
+          deadUnitsPerStep.push({ step, layers: probed.deadUnits });
+          fired(probed.masks);
+        },
+        async (epoch, logs) => {
+          const probed = model.probe(probeSet.x);
+          const { masks } = probed;
+          fired(masks, epoch);
+          const deadUnits = probed.deadUnits.map((d, l) => ({
+            ...d,
+            revived: revivedUnits(previousMasks[l], masks[l]),
+          }));
+          deadUnitsPerEpoch.push(deadUnits);
+          previousMasks = masks;
+          await onEpochEnd?.({ epoch, logs, model, probe, masks, deadUnits });
+        },
+      ),
     });
     const seconds = (performance.now() - started) / 1000;
     // The last epoch's probe is the final one unless training went on past it (and diverged).
-    const final = history.diverged || deadUnitsPerEpoch.length === 0 ? model.probe(probeSet.x) : { deadUnits: deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1], masks: previousMasks };
+    const final =
+      history.diverged || deadUnitsPerEpoch.length === 0
+        ? model.probe(probeSet.x)
+        : { deadUnits: deadUnitsPerEpoch[deadUnitsPerEpoch.length - 1], masks: previousMasks };
     const run: Run = {
       learningRate,
       activation,
@@ -264,7 +294,9 @@ export async function runOne(
       lastFiredStep,
       ...(probeEvery ? { deadUnitsPerStep } : {}),
       ...(history.recycled && {
-        recycledPerEpoch: history.recycled.map((counts) => counts.map((recycled, l) => ({ layer: hiddenNames[l], recycled }))),
+        recycledPerEpoch: history.recycled.map((counts) =>
+          counts.map((recycled, l) => ({ layer: hiddenNames[l], recycled })),
+        ),
       }),
       deadUnitsBeforeTraining: before.deadUnits,
       deadMasks: final.masks.map(maskString),
@@ -295,7 +327,11 @@ export function revivedUnits(before: Uint8Array, after: Uint8Array): number {
 }
 
 /** The callbacks with `batchHook` after each onBatchEnd and `epochHook` after each onEpochEnd. */
-function withHooks(callbacks: Callbacks | undefined, batchHook: () => void, epochHook: NonNullable<Callbacks["onEpochEnd"]>): Callbacks {
+function withHooks(
+  callbacks: Callbacks | undefined,
+  batchHook: () => void,
+  epochHook: NonNullable<Callbacks["onEpochEnd"]>,
+): Callbacks {
   return {
     ...callbacks,
     onBatchEnd: async (batch: number, logs: Logs) => {

@@ -24,7 +24,11 @@ const HIDDEN: Record<string, Hidden> = {
 };
 
 function tinyWith(h: Hidden): SequentialConfig {
-  const hidden: LayerConfig = { units: 0, activation: h.activation, ...(h.alpha !== undefined ? { alpha: h.alpha } : {}) };
+  const hidden: LayerConfig = {
+    units: 0,
+    activation: h.activation,
+    ...(h.alpha !== undefined ? { alpha: h.alpha } : {}),
+  };
   return { ...TINY, layers: [{ ...hidden, units: 5 }, { ...hidden, units: 6 }, TINY.layers[2]] };
 }
 
@@ -99,7 +103,10 @@ describe("dead units of non-ReLU layers", () => {
     for (const activation of ["leaky_relu", "elu", "gelu"] as const) {
       const model = engines[backend].sequential({
         inputSize: 2,
-        layers: [{ units: 4, activation, name: "h" }, { units: 2, activation: "softmax" }],
+        layers: [
+          { units: 4, activation, name: "h" },
+          { units: 2, activation: "softmax" },
+        ],
       });
       // Units: fires on x0; never positive (bias −1, weights ≤ 0); fires on x1; z ≡ 0 (gelu(0) = 0).
       model.setWeights([
@@ -107,9 +114,13 @@ describe("dead units of non-ReLU layers", () => {
         { kernel: new Float32Array(8), bias: new Float32Array(2) },
       ]);
       const x = Float32Array.of(1, 0, 0, 1, 0.2, 0.2);
-      expect(model.deadUnits(x)).toMatchObject([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "never-positive" }]);
+      expect(model.deadUnits(x)).toMatchObject([
+        { layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "never-positive" },
+      ]);
       expect(model.deadMask(x)).toEqual([Uint8Array.of(0, 1, 0, 1)]);
-      expect(model.deadUnits(x.subarray(4))).toMatchObject([{ layer: "h", units: 4, dead: 4, fraction: 1, definition: "never-positive" }]);
+      expect(model.deadUnits(x.subarray(4))).toMatchObject([
+        { layer: "h", units: 4, dead: 4, fraction: 1, definition: "never-positive" },
+      ]);
       model.dispose();
     }
   });
@@ -117,14 +128,33 @@ describe("dead units of non-ReLU layers", () => {
 
 describe("bad activation options", () => {
   const make = (layer: Partial<LayerConfig>) => () =>
-    engines.js.sequential({ inputSize: 3, layers: [{ units: 4, activation: "relu", ...layer } as LayerConfig, { units: 2, activation: "softmax" }] });
+    engines.js.sequential({
+      inputSize: 3,
+      layers: [{ units: 4, activation: "relu", ...layer } as LayerConfig, { units: 2, activation: "softmax" }],
+    });
   it.each([
-    ["an unknown activation", { activation: "swish" }, /layers\[0\]\.activation must be one of "linear", "relu", "softmax", "leaky_relu", "elu", "gelu", got "swish"/],
-    ["a negative alpha", { activation: "leaky_relu", alpha: -0.1 }, /layers\[0\]\.alpha must be a finite number ≥ 0, got -0\.1/],
+    [
+      "an unknown activation",
+      { activation: "swish" },
+      /layers\[0\]\.activation must be one of "linear", "relu", "softmax", "leaky_relu", "elu", "gelu", got "swish"/,
+    ],
+    [
+      "a negative alpha",
+      { activation: "leaky_relu", alpha: -0.1 },
+      /layers\[0\]\.alpha must be a finite number ≥ 0, got -0\.1/,
+    ],
     ["a NaN alpha", { activation: "elu", alpha: NaN }, /layers\[0\]\.alpha must be a finite number ≥ 0, got NaN/],
     ["a string alpha", { activation: "elu", alpha: "1" }, /layers\[0\]\.alpha must be a finite number ≥ 0, got "1"/],
-    ["alpha on relu", { activation: "relu", alpha: 0.1 }, /layers\[0\]\.alpha only applies to "leaky_relu" and "elu", not "relu"/],
-    ["alpha on gelu", { activation: "gelu", alpha: 0.1 }, /layers\[0\]\.alpha only applies to "leaky_relu" and "elu", not "gelu"/],
+    [
+      "alpha on relu",
+      { activation: "relu", alpha: 0.1 },
+      /layers\[0\]\.alpha only applies to "leaky_relu" and "elu", not "relu"/,
+    ],
+    [
+      "alpha on gelu",
+      { activation: "gelu", alpha: 0.1 },
+      /layers\[0\]\.alpha only applies to "leaky_relu" and "elu", not "gelu"/,
+    ],
   ] as const)("%s", (_, layer, message) => {
     expect(make(layer as unknown as Partial<LayerConfig>)).toThrow(ArgumentError);
     expect(make(layer as unknown as Partial<LayerConfig>)).toThrow(message);
@@ -136,11 +166,19 @@ describe("model files", () => {
     const e = engines[backend];
     const model = e.sequential({
       inputSize: 7,
-      layers: [{ units: 5, activation: "leaky_relu", alpha: 0.05 }, { units: 6, activation: "elu", alpha: 0.5 }, { units: 4, activation: "gelu" }, { units: 3, activation: "softmax" }],
+      layers: [
+        { units: 5, activation: "leaky_relu", alpha: 0.05 },
+        { units: 6, activation: "elu", alpha: 0.5 },
+        { units: 4, activation: "gelu" },
+        { units: 3, activation: "softmax" },
+      ],
     });
     const file = JSON.parse(JSON.stringify(model.save()));
     expect(file.layers.map((l: { activation: string; alpha?: number }) => [l.activation, l.alpha])).toEqual([
-      ["leaky_relu", 0.05], ["elu", 0.5], ["gelu", undefined], ["softmax", undefined],
+      ["leaky_relu", 0.05],
+      ["elu", 0.5],
+      ["gelu", undefined],
+      ["softmax", undefined],
     ]);
     const back = e.loadModel(file);
     const { x } = tinyBatch(3, 20);
@@ -174,7 +212,9 @@ describe("three Adam steps against TF.js", () => {
       }
       return [tf.layers.dense({ units, activation: h.activation as "elu", ...shape })];
     };
-    const ref = tf.sequential({ layers: [...hidden(5, true), ...hidden(6, false), tf.layers.dense({ units: 3, activation: "softmax" })] });
+    const ref = tf.sequential({
+      layers: [...hidden(5, true), ...hidden(6, false), tf.layers.dense({ units: 3, activation: "softmax" })],
+    });
     ref.setWeights(w0.flatMap((w, l) => [tf.tensor2d(w.kernel, [[7, 5, 6][l], w.bias.length]), tf.tensor1d(w.bias)]));
     ref.compile({ optimizer: tf.train.adam(lr, 0.9, 0.999, eps), loss: "categoricalCrossentropy" });
     for (const seed of [6, 7, 8]) {

@@ -12,7 +12,10 @@ import { chooseBackend, relaxedSimdSupported, type RelaxedRuntime } from "../src
 import { cli } from "./support/cli.js";
 
 const major = Number(process.versions.node.split(".")[0]);
-const expectedNote = major >= 22 ? /^relaxed SIMD supported by this runtime$/ : /^relaxed SIMD turned on at run time, as Node 20 keeps it behind the V8 flag --experimental-wasm-relaxed-simd$/;
+const expectedNote =
+  major >= 22
+    ? /^relaxed SIMD supported by this runtime$/
+    : /^relaxed SIMD turned on at run time, as Node 20 keeps it behind the V8 flag --experimental-wasm-relaxed-simd$/;
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -25,7 +28,13 @@ describe("relaxed SIMD without command-line flags", () => {
     const engine = await createEngine({ threads: 1 });
     expect(engine.backend).toBe("wasm-relaxed");
     expect(engine.backendNote).toMatch(expectedNote);
-    const model = engine.sequential({ inputSize: 4, layers: [{ units: 3, activation: "relu" }, { units: 2, activation: "softmax" }] });
+    const model = engine.sequential({
+      inputSize: 4,
+      layers: [
+        { units: 3, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+    });
     model.compile({ optimizer: "adam", learningRate: 0.01 });
     expect(model.trainOnBatch(new Float32Array(8).fill(0.5), new Int32Array([0, 1])).loss).toBeGreaterThan(0);
   });
@@ -48,7 +57,22 @@ describe("relaxed SIMD without command-line flags", () => {
   });
 
   it("dying-relu sweep prints engine wasm-relaxed and the reason in its header", async () => {
-    const { code, stdout, stderr } = await cli("sweep", "--lr", "0.01", "--epochs", "1", "--layers", "8", "--probe", "10", "--validation-split", "0.99", "--workers", "1", "--quiet");
+    const { code, stdout, stderr } = await cli(
+      "sweep",
+      "--lr",
+      "0.01",
+      "--epochs",
+      "1",
+      "--layers",
+      "8",
+      "--probe",
+      "10",
+      "--validation-split",
+      "0.99",
+      "--workers",
+      "1",
+      "--quiet",
+    );
     expect(stderr).not.toMatch(/bad option|unrecognized flag/);
     expect(code).toBe(0);
     const header = stdout.split("\n")[0];
@@ -76,20 +100,27 @@ describe("fallback to plain SIMD where relaxed SIMD does not validate", () => {
 
   it("'auto' runs wasm-simd in a runtime without relaxed SIMD that cannot set V8 flags (a page)", () => {
     const { rt, set } = fake({ validates: false, canSetFlags: false });
-    expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-simd", note: "plain SIMD: this runtime has no relaxed SIMD" });
+    expect(chooseBackend("auto", true, rt)).toEqual({
+      backend: "wasm-simd",
+      note: "plain SIMD: this runtime has no relaxed SIMD",
+    });
     expect(relaxedSimdSupported(true, rt)).toBe(false);
     expect(set).toEqual([]);
   });
 
   it("'auto' runs wasm-simd where even the V8 flag does not make relaxed SIMD validate", () => {
     const { rt, set } = fake({ validates: false, afterFlag: false, canSetFlags: true });
-    expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-simd", note: "plain SIMD: this runtime has no relaxed SIMD" });
+    expect(chooseBackend("auto", true, rt)).toEqual({
+      backend: "wasm-simd",
+      note: "plain SIMD: this runtime has no relaxed SIMD",
+    });
     expect(set).toEqual(["--experimental-wasm-relaxed-simd"]);
   });
 
   it("sets the flag once where it makes relaxed SIMD validate (Node 20), and says so after", () => {
     const { rt, set } = fake({ validates: false, afterFlag: true, canSetFlags: true });
-    const note = "relaxed SIMD turned on at run time, as Node 20 keeps it behind the V8 flag --experimental-wasm-relaxed-simd";
+    const note =
+      "relaxed SIMD turned on at run time, as Node 20 keeps it behind the V8 flag --experimental-wasm-relaxed-simd";
     expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-relaxed", note });
     expect(chooseBackend("wasm-relaxed", true, rt)).toEqual({ backend: "wasm-relaxed", note });
     expect(set).toEqual(["--experimental-wasm-relaxed-simd"]);
@@ -97,7 +128,10 @@ describe("fallback to plain SIMD where relaxed SIMD does not validate", () => {
 
   it("never sets a flag where relaxed SIMD validates natively", () => {
     const { rt, set } = fake({ validates: true, canSetFlags: true });
-    expect(chooseBackend("auto", true, rt)).toEqual({ backend: "wasm-relaxed", note: "relaxed SIMD supported by this runtime" });
+    expect(chooseBackend("auto", true, rt)).toEqual({
+      backend: "wasm-relaxed",
+      note: "relaxed SIMD supported by this runtime",
+    });
     expect(set).toEqual([]);
   });
 
@@ -122,7 +156,9 @@ describe("fallback to plain SIMD where relaxed SIMD does not validate", () => {
     const { rt } = fake({ validates: false, canSetFlags: false });
     const call = () => chooseBackend("wasm-relaxed", true, rt);
     expect(call).toThrow(ArgumentError);
-    expect(call).toThrow(`backend "wasm-relaxed" cannot run here: this runtime has no relaxed SIMD; use "wasm-simd" or "auto"`);
+    expect(call).toThrow(
+      `backend "wasm-relaxed" cannot run here: this runtime has no relaxed SIMD; use "wasm-simd" or "auto"`,
+    );
   });
 
   it("an explicit choice says so; setV8Flag must be a boolean", async () => {

@@ -9,7 +9,10 @@ import { join } from "node:path";
 it("npm run bench --quick writes every section of the report", () => {
   const out = join(mkdtempSync(join(tmpdir(), "dying-relu-bench-")), "results.json");
   const script = new URL("../bench/run.js", import.meta.url).pathname;
-  const stdout = execFileSync(process.execPath, [script, "--quick", "--out", out], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const stdout = execFileSync(process.execPath, [script, "--quick", "--out", out], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   expect(stdout).toContain("## One epoch of the seed workload");
   const r = JSON.parse(readFileSync(out, "utf8"));
   expect(r.quick).toBe(true);
@@ -21,12 +24,22 @@ it("npm run bench --quick writes every section of the report", () => {
     expect(k.shapes).toHaveLength(5);
   }
   const engines = new Set(r.epochs.map((e: { engine: string }) => e.engine));
-  expect([...engines]).toEqual(["dying-relu wasm-relaxed", "dying-relu wasm-simd", "dying-relu js", "TF.js 4.22 wasm", "TF.js 4.22 cpu"]);
+  expect([...engines]).toEqual([
+    "dying-relu wasm-relaxed",
+    "dying-relu wasm-simd",
+    "dying-relu js",
+    "TF.js 4.22 wasm",
+    "TF.js 4.22 cpu",
+  ]);
   for (const e of r.epochs) expect(e.seconds).toBeGreaterThan(0);
   // The threaded rows: every wasm build at batch 128 and 256 on all cores, against one thread.
   if (r.machine.cores > 1) {
-    expect(r.threads.map((t: { backend: string; batch: number }) => `${t.backend} ${t.batch}`))
-      .toEqual(["wasm-relaxed 128", "wasm-relaxed 256", "wasm-simd 128", "wasm-simd 256"]);
+    expect(r.threads.map((t: { backend: string; batch: number }) => `${t.backend} ${t.batch}`)).toEqual([
+      "wasm-relaxed 128",
+      "wasm-relaxed 256",
+      "wasm-simd 128",
+      "wasm-simd 256",
+    ]);
     for (const t of r.threads) expect(t.speedup).toBeCloseTo(t.oneThread / t.seconds, 10);
     expect(stdout).toContain(`## One run on all ${r.machine.cores} cores`);
   }
@@ -43,7 +56,10 @@ it("npm run bench:node --quick times the seed epoch on every build under the Nod
   const script = new URL("../bench/node-versions.js", import.meta.url).pathname;
   const stdout = execFileSync(process.execPath, [script, "--quick", "--out", out], { encoding: "utf8" });
   const r = JSON.parse(readFileSync(out, "utf8"));
-  expect(r.rows.map((row: { node: string; build: string }) => `${row.node} ${row.build}`)).toEqual([`${process.version} wasm-relaxed`, `${process.version} wasm-simd`]);
+  expect(r.rows.map((row: { node: string; build: string }) => `${row.node} ${row.build}`)).toEqual([
+    `${process.version} wasm-relaxed`,
+    `${process.version} wasm-simd`,
+  ]);
   for (const row of r.rows) {
     expect(row.seconds).toBeGreaterThan(0);
     expect(stdout).toContain(`| ${process.version} | ${row.build} | ${row.seconds.toFixed(2)} |`);

@@ -1,7 +1,17 @@
 // The browser bundle (npm run build:browser): its budgets, no Node built-ins, how a bundler user
 // gets it through package.json "exports", tree-shaking, and that it trains when loaded over HTTP.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,8 +35,16 @@ describe.skipIf(!existsSync(bundle))("dist/browser/dying-relu.js", () => {
   async function bundleEntry(source: string, platform: "browser" | "node") {
     writeFileSync(join(project, "entry.js"), source);
     const result = await build({
-      absWorkingDir: project, entryPoints: ["entry.js"], bundle: true, format: "esm", platform, minify: true,
-      write: false, metafile: true, logLevel: "silent", outfile: "out.js",
+      absWorkingDir: project,
+      entryPoints: ["entry.js"],
+      bundle: true,
+      format: "esm",
+      platform,
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      outfile: "out.js",
     });
     return { text: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs) };
   }
@@ -46,8 +64,11 @@ describe.skipIf(!existsSync(bundle))("dist/browser/dying-relu.js", () => {
     expect(text).toContain('new URL("./dying-relu.simd.wasm",import.meta.url)');
   });
 
-  it("is what a browser bundler gets for `import … from \"dying-relu\"`; Node gets dist/index.js", async () => {
-    const browser = await bundleEntry('import { createEngine, fetchMnist, runStudy } from "dying-relu";\nconsole.log(createEngine, fetchMnist, runStudy);\n', "browser");
+  it('is what a browser bundler gets for `import … from "dying-relu"`; Node gets dist/index.js', async () => {
+    const browser = await bundleEntry(
+      'import { createEngine, fetchMnist, runStudy } from "dying-relu";\nconsole.log(createEngine, fetchMnist, runStudy);\n',
+      "browser",
+    );
     expect(browser.inputs.some((f) => f.endsWith("dist/browser/dying-relu.js"))).toBe(true);
     expect(browser.text).not.toMatch(/node:/);
     const node = await bundleEntry('import { createEngine } from "dying-relu";\nconsole.log(createEngine);\n', "node");
@@ -73,8 +94,17 @@ describe.skipIf(!existsSync(bundle))("dist/browser/dying-relu.js", () => {
       expect(engine.backend).toBe("wasm-simd");
       // Not a cross-origin isolated page: one thread though two were asked for, and the engine says why.
       expect(engine.threads).toBe(1);
-      expect(engine.threadsNote).toMatch(/^the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin/);
-      const model = engine.sequential({ inputSize: 4, layers: [{ units: 8, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 1 });
+      expect(engine.threadsNote).toMatch(
+        /^the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin/,
+      );
+      const model = engine.sequential({
+        inputSize: 4,
+        layers: [
+          { units: 8, activation: "relu" },
+          { units: 2, activation: "softmax" },
+        ],
+        seed: 1,
+      });
       model.compile({ optimizer: "adam", learningRate: 0.05 });
       const x = Float32Array.from({ length: 64 * 4 }, (_, i) => ((i * 7919) % 13) / 13);
       const y = Uint8Array.from({ length: 64 }, (_, i) => (x[i * 4] > 0.5 ? 1 : 0));
@@ -85,7 +115,7 @@ describe.skipIf(!existsSync(bundle))("dist/browser/dying-relu.js", () => {
     });
   });
 
-  it("leaves the plain-TypeScript twin in a chunk beside it, loaded when backend \"js\" is asked for", async () => {
+  it('leaves the plain-TypeScript twin in a chunk beside it, loaded when backend "js" is asked for', async () => {
     const chunks = readdirSync(dir).filter((f) => /^dying-relu\.js-kernels-\w+\.js$/.test(f));
     expect(chunks).toHaveLength(1);
     const text = readFileSync(bundle, "utf8");
@@ -95,7 +125,14 @@ describe.skipIf(!existsSync(bundle))("dist/browser/dying-relu.js", () => {
     const lib = await import(pathToFileURL(bundle).href);
     const engine = await lib.createEngine({ backend: "js" });
     expect(engine.backend).toBe("js");
-    const model = engine.sequential({ inputSize: 4, layers: [{ units: 8, activation: "relu" }, { units: 2, activation: "softmax" }], seed: 1 });
+    const model = engine.sequential({
+      inputSize: 4,
+      layers: [
+        { units: 8, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+      seed: 1,
+    });
     expect(model.predict(new Float32Array(4))).toHaveLength(2);
   });
 });

@@ -9,8 +9,26 @@ import { cli } from "./support/cli.js";
 let data: string;
 let dir: string;
 // A small grid: 2 rates × 3 seeds, 2 epochs on 960 images.
-const SWEEP = () => ["sweep", "--data", data, "--lr", "0.01,0.1", "--seeds", "3", "--seed", "5", "--epochs", "2", "--batch-size", "64",
-  "--layers", "32,16", "--probe", "100", "--quiet"];
+const SWEEP = () => [
+  "sweep",
+  "--data",
+  data,
+  "--lr",
+  "0.01,0.1",
+  "--seeds",
+  "3",
+  "--seed",
+  "5",
+  "--epochs",
+  "2",
+  "--batch-size",
+  "64",
+  "--layers",
+  "32,16",
+  "--probe",
+  "100",
+  "--quiet",
+];
 const read = (file: string) => JSON.parse(readFileSync(join(dir, file), "utf8"));
 const noSeconds = (runs: { seconds: number }[]) => runs.map(({ seconds: _, ...rest }) => rest);
 let whole: { stdout: string };
@@ -26,8 +44,14 @@ describe("dying-relu sweep --seeds", () => {
     const report = read("all.json");
     expect(report.schemaVersion).toBe(2);
     expect(report.config).toMatchObject({ seed: 5, seeds: 3, shard: null });
-    expect(report.runs.map((r: { learningRate: number; seed: number }) => [r.learningRate, r.seed]))
-      .toEqual([[0.01, 5], [0.01, 6], [0.01, 7], [0.1, 5], [0.1, 6], [0.1, 7]]);
+    expect(report.runs.map((r: { learningRate: number; seed: number }) => [r.learningRate, r.seed])).toEqual([
+      [0.01, 5],
+      [0.01, 6],
+      [0.01, 7],
+      [0.1, 5],
+      [0.1, 6],
+      [0.1, 7],
+    ]);
     for (const r of report.runs) expect(r.deadUnitsPerEpoch).toHaveLength(r.diverged ? r.diverged.epoch - 1 : 2);
     expect(whole.stdout).toContain("seeds 5–7");
     expect(whole.stdout).toMatch(/learning rate  seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/);
@@ -53,11 +77,36 @@ describe("dying-relu sweep --seeds", () => {
   it("writes one CSV row per run", () => {
     const report = read("all.json");
     const rows = readFileSync(join(dir, "all.csv"), "utf8").trimEnd().split("\n");
-    expect(rows[0]).toBe("learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step,activation,kernel_initializer");
+    expect(rows[0]).toBe(
+      "learning_rate,seed,final_val_accuracy,final_val_loss,dead_dense_1,dead_dense_2,diverged_epoch,diverged_step,activation,kernel_initializer",
+    );
     expect(rows).toHaveLength(7);
-    report.runs.forEach((r: { learningRate: number; seed: number; history: { val_accuracy: number[]; val_loss: number[] }; deadUnits: { fraction: number }[] }, i: number) => {
-      expect(rows[i + 1]).toBe([r.learningRate, r.seed, r.history.val_accuracy[1], r.history.val_loss[1], r.deadUnits[0].fraction, r.deadUnits[1].fraction, "", "", "relu", "glorot_uniform"].join(","));
-    });
+    report.runs.forEach(
+      (
+        r: {
+          learningRate: number;
+          seed: number;
+          history: { val_accuracy: number[]; val_loss: number[] };
+          deadUnits: { fraction: number }[];
+        },
+        i: number,
+      ) => {
+        expect(rows[i + 1]).toBe(
+          [
+            r.learningRate,
+            r.seed,
+            r.history.val_accuracy[1],
+            r.history.val_loss[1],
+            r.deadUnits[0].fraction,
+            r.deadUnits[1].fraction,
+            "",
+            "",
+            "relu",
+            "glorot_uniform",
+          ].join(","),
+        );
+      },
+    );
   });
 });
 
@@ -93,8 +142,24 @@ describe("dying-relu sweep --shard and merge", () => {
     ["zero seeds", () => [...SWEEP(), "--seeds", "0"], /--seeds must be at least 1/],
     ["merge of nothing", () => ["merge"], /merge needs the --json files/],
     ["an unknown merge flag", () => ["merge", "--nope"], /Unknown option '--nope' \(see dying-relu merge --help\)/],
-    ["merge of a non-JSON file", () => { const f = join(dir, "junk.json"); writeFileSync(f, "{nope"); return ["merge", f]; }, /junk\.json: not JSON/],
-    ["merge of a schema 1 file", () => { const f = join(dir, "old.json"); writeFileSync(f, JSON.stringify({ config: {}, runs: [] })); return ["merge", f]; }, /old\.json: schemaVersion nothing/],
+    [
+      "merge of a non-JSON file",
+      () => {
+        const f = join(dir, "junk.json");
+        writeFileSync(f, "{nope");
+        return ["merge", f];
+      },
+      /junk\.json: not JSON/,
+    ],
+    [
+      "merge of a schema 1 file",
+      () => {
+        const f = join(dir, "old.json");
+        writeFileSync(f, JSON.stringify({ config: {}, runs: [] }));
+        return ["merge", f];
+      },
+      /old\.json: schemaVersion nothing/,
+    ],
   ];
   it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {
     const { code, stderr } = await cli(...args());
@@ -107,10 +172,26 @@ describe("dying-relu sweep --shard and merge", () => {
     const a = join(dir, "cfg-a.json");
     const b = join(dir, "cfg-b.json");
     await cli(...SWEEP(), "--lr", "0.01", "--seeds", "2", "--epochs", "1", "--shard", "1/2", "--json", a);
-    await cli(...SWEEP(), "--lr", "0.01", "--seeds", "2", "--epochs", "1", "--probe", "50", "--shard", "2/2", "--json", b);
+    await cli(
+      ...SWEEP(),
+      "--lr",
+      "0.01",
+      "--seeds",
+      "2",
+      "--epochs",
+      "1",
+      "--probe",
+      "50",
+      "--shard",
+      "2/2",
+      "--json",
+      b,
+    );
     const { code, stderr } = await cli("merge", a, b);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^dying-relu: config field "probe" differs: .*cfg-a\.json has 100, .*cfg-b\.json has 50; only "shard" may differ\n$/);
+    expect(stderr).toMatch(
+      /^dying-relu: config field "probe" differs: .*cfg-a\.json has 100, .*cfg-b\.json has 50; only "shard" may differ\n$/,
+    );
   });
 
   it("help lists the new flags and the merge command", async () => {
@@ -126,8 +207,30 @@ describe("dying-relu sweep --shard and merge", () => {
 
 describe("dying-relu sweep --activation and --init", () => {
   // 1 rate × 2 activations × 2 inits × 2 seeds = 8 runs.
-  const GRID = () => ["sweep", "--data", data, "--lr", "0.1", "--activation", "relu,leaky_relu", "--init", "glorot_uniform,he_normal",
-    "--seeds", "2", "--seed", "3", "--epochs", "1", "--batch-size", "64", "--layers", "16,8", "--probe", "100", "--quiet"];
+  const GRID = () => [
+    "sweep",
+    "--data",
+    data,
+    "--lr",
+    "0.1",
+    "--activation",
+    "relu,leaky_relu",
+    "--init",
+    "glorot_uniform,he_normal",
+    "--seeds",
+    "2",
+    "--seed",
+    "3",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "64",
+    "--layers",
+    "16,8",
+    "--probe",
+    "100",
+    "--quiet",
+  ];
   let grid: { code: number; stdout: string; stderr: string };
   beforeAll(async () => {
     grid = await cli(...GRID(), "--workers", "2", "--json", join(dir, "grid.json"), "--csv", join(dir, "grid.csv"));
@@ -138,20 +241,41 @@ describe("dying-relu sweep --activation and --init", () => {
     expect(grid.code).toBe(0);
     const report = read("grid.json");
     expect(report.schemaVersion).toBe(2);
-    expect(report.config).toMatchObject({ activations: ["relu", "leaky_relu"], initializers: ["glorot_uniform", "he_normal"], seeds: 2 });
+    expect(report.config).toMatchObject({
+      activations: ["relu", "leaky_relu"],
+      initializers: ["glorot_uniform", "he_normal"],
+      seeds: 2,
+    });
     expect(report.config).not.toHaveProperty("alpha");
-    type R = { learningRate: number; activation: string; kernelInitializer: string; seed: number; deadUnits: { fraction: number; definition: string }[]; history: { val_accuracy: number[] } };
+    type R = {
+      learningRate: number;
+      activation: string;
+      kernelInitializer: string;
+      seed: number;
+      deadUnits: { fraction: number; definition: string }[];
+      history: { val_accuracy: number[] };
+    };
     const runs: R[] = report.runs;
     expect(runs.map((r) => [r.activation, r.kernelInitializer, r.seed])).toEqual([
-      ["relu", "glorot_uniform", 3], ["relu", "glorot_uniform", 4], ["relu", "he_normal", 3], ["relu", "he_normal", 4],
-      ["leaky_relu", "glorot_uniform", 3], ["leaky_relu", "glorot_uniform", 4], ["leaky_relu", "he_normal", 3], ["leaky_relu", "he_normal", 4],
+      ["relu", "glorot_uniform", 3],
+      ["relu", "glorot_uniform", 4],
+      ["relu", "he_normal", 3],
+      ["relu", "he_normal", 4],
+      ["leaky_relu", "glorot_uniform", 3],
+      ["leaky_relu", "glorot_uniform", 4],
+      ["leaky_relu", "he_normal", 3],
+      ["leaky_relu", "he_normal", 4],
     ]);
     for (const r of runs) expect(r.deadUnits[0].definition).toBe(r.activation === "relu" ? "zero" : "never-positive");
     expect(grid.stdout).toContain("hidden relu,leaky_relu · init glorot_uniform,he_normal");
-    expect(grid.stdout).toContain("Layer-wise Dead Unit Analysis for model with Learning Rate: 0.1, Activation: leaky_relu, Kernel initializer: he_normal");
+    expect(grid.stdout).toContain(
+      "Layer-wise Dead Unit Analysis for model with Learning Rate: 0.1, Activation: leaky_relu, Kernel initializer: he_normal",
+    );
     expect(grid.stdout).toContain("(dead = output ≤ 0 on every probe image (never positive)");
     expect(grid.stdout).toContain("relu: output exactly 0, leaky_relu/elu/gelu: never positive");
-    expect(grid.stdout).toMatch(/learning rate  activation  init +seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/);
+    expect(grid.stdout).toMatch(
+      /learning rate  activation  init +seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/,
+    );
     // Each cell's line, hand-computed from the JSON.
     const pct = (v: number) => (v * 100).toFixed(2);
     const cell = (xs: number[]) => {
@@ -169,7 +293,9 @@ describe("dying-relu sweep --activation and --init", () => {
     }
     const rows = readFileSync(join(dir, "grid.csv"), "utf8").trimEnd().split("\n");
     expect(rows[0].endsWith(",activation,kernel_initializer")).toBe(true);
-    expect(rows.slice(1).map((r) => r.split(",").slice(-2).join(" "))).toEqual(runs.map((r) => `${r.activation} ${r.kernelInitializer}`));
+    expect(rows.slice(1).map((r) => r.split(",").slice(-2).join(" "))).toEqual(
+      runs.map((r) => `${r.activation} ${r.kernelInitializer}`),
+    );
   });
 
   it("shards of the bigger grid merge back into it, and merge refuses another activation list", async () => {
@@ -195,26 +321,56 @@ describe("dying-relu sweep --activation and --init", () => {
     expect((await cli(...args, "--workers", "1", "--shard", "2/3", "--json", other)).code).toBe(0);
     const refused = await cli("merge", files[2], other);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^dying-relu: config field "activations" differs: .*has \["relu","leaky_relu"\], .*g-other\.json has \["relu","elu"\]; only "shard" may differ\n$/);
+    expect(refused.stderr).toMatch(
+      /^dying-relu: config field "activations" differs: .*has \["relu","leaky_relu"\], .*g-other\.json has \["relu","elu"\]; only "shard" may differ\n$/,
+    );
   });
 
   it("with relu and glorot_uniform prints exactly what a sweep without the flags prints", async () => {
     const plain = await cli(...SWEEP(), "--seeds", "1", "--workers", "1");
-    const explicit = await cli(...SWEEP(), "--seeds", "1", "--workers", "1", "--activation", "relu", "--init", "glorot_uniform");
+    const explicit = await cli(
+      ...SWEEP(),
+      "--seeds",
+      "1",
+      "--workers",
+      "1",
+      "--activation",
+      "relu",
+      "--init",
+      "glorot_uniform",
+    );
     const untimed = (s: string) => s.replace(/\d+\.\ds\b/g, "T").replace(/in [\d.]+ s \([\d.]+ s per epoch/, "in T");
     expect(untimed(explicit.stdout)).toBe(untimed(plain.stdout));
     expect(plain.stdout).not.toMatch(/activation|initiali[sz]er|never positive|glorot|Dead Unit Analysis/i);
-    expect(plain.stdout).toContain("\nLayer-wise Dead ReLU Analysis for model with Learning Rate: 0.01\nLayer dense_1: ");
-    expect(plain.stdout).toContain("\nSummary: dead ReLU units (on 100 probe images) and final validation accuracy per learning rate\n");
+    expect(plain.stdout).toContain(
+      "\nLayer-wise Dead ReLU Analysis for model with Learning Rate: 0.01\nLayer dense_1: ",
+    );
+    expect(plain.stdout).toContain(
+      "\nSummary: dead ReLU units (on 100 probe images) and final validation accuracy per learning rate\n",
+    );
     expect(plain.stdout).toMatch(/\nlearning rate +dense_1 dead +dense_2 dead +val_accuracy +time\n/);
-    expect(plain.stdout.split("\n")[0]).toMatch(/^dying-relu sweep · seed 5 · engine \S+ \([^)]+\) · MLP 784-32-16-10 · Adam · 1 worker × \d+ threads?$/);
+    expect(plain.stdout.split("\n")[0]).toMatch(
+      /^dying-relu sweep · seed 5 · engine \S+ \([^)]+\) · MLP 784-32-16-10 · Adam · 1 worker × \d+ threads?$/,
+    );
   });
 
   const bad: [string, string[], RegExp][] = [
-    ["--activation tanh", ["--activation", "tanh"], /^dying-relu: --activation accepts relu, leaky_relu, elu, gelu; got "tanh"/],
-    ["--init foo", ["--init", "foo"], /^dying-relu: --init accepts glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform, randomized_asymmetric; got "foo"/],
+    [
+      "--activation tanh",
+      ["--activation", "tanh"],
+      /^dying-relu: --activation accepts relu, leaky_relu, elu, gelu; got "tanh"/,
+    ],
+    [
+      "--init foo",
+      ["--init", "foo"],
+      /^dying-relu: --init accepts glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform, randomized_asymmetric; got "foo"/,
+    ],
     ["an activation twice", ["--activation", "relu,elu,relu"], /--activation lists "relu" twice/],
-    ["softmax as a hidden activation", ["--activation", "softmax"], /--activation accepts relu, leaky_relu, elu, gelu; got "softmax"/],
+    [
+      "softmax as a hidden activation",
+      ["--activation", "softmax"],
+      /--activation accepts relu, leaky_relu, elu, gelu; got "softmax"/,
+    ],
     ["--alpha without leaky_relu or elu", ["--alpha", "0.1"], /--alpha applies only to leaky_relu and elu/],
     ["a negative --alpha", ["--activation", "leaky_relu", "--alpha=-0.1"], /--alpha must be at least 0/],
     ["a non-numeric --alpha", ["--activation", "elu", "--alpha", "x"], /--alpha expects a number, got "x"/],
@@ -230,14 +386,49 @@ describe("dying-relu sweep --activation and --init", () => {
   it("--save names each cell's model, and --alpha reaches the leaky_relu layers and the config", async () => {
     const models = join(dir, "cell-models");
     const json = join(dir, "alpha.json");
-    const r = await cli("sweep", "--data", data, "--lr", "0.01", "--activation", "leaky_relu,relu", "--init", "he_normal", "--alpha", "0.05",
-      "--epochs", "1", "--batch-size", "64", "--layers", "16,8", "--probe", "100", "--quiet", "--workers", "2", "--save", models, "--json", json);
+    const r = await cli(
+      "sweep",
+      "--data",
+      data,
+      "--lr",
+      "0.01",
+      "--activation",
+      "leaky_relu,relu",
+      "--init",
+      "he_normal",
+      "--alpha",
+      "0.05",
+      "--epochs",
+      "1",
+      "--batch-size",
+      "64",
+      "--layers",
+      "16,8",
+      "--probe",
+      "100",
+      "--quiet",
+      "--workers",
+      "2",
+      "--save",
+      models,
+      "--json",
+      json,
+    );
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("hidden leaky_relu,relu (alpha 0.05) · init he_normal");
     const report = JSON.parse(readFileSync(json, "utf8"));
-    expect(report.config).toMatchObject({ alpha: 0.05, activations: ["leaky_relu", "relu"], initializers: ["he_normal"] });
+    expect(report.config).toMatchObject({
+      alpha: 0.05,
+      activations: ["leaky_relu", "relu"],
+      initializers: ["he_normal"],
+    });
     const leaky = JSON.parse(readFileSync(join(models, "model-lr0.01-leaky_relu-he_normal-seed42.json"), "utf8"));
-    expect(leaky.layers.slice(0, 2).map((l: { activation: string; alpha: number }) => [l.activation, l.alpha])).toEqual([["leaky_relu", 0.05], ["leaky_relu", 0.05]]);
+    expect(leaky.layers.slice(0, 2).map((l: { activation: string; alpha: number }) => [l.activation, l.alpha])).toEqual(
+      [
+        ["leaky_relu", 0.05],
+        ["leaky_relu", 0.05],
+      ],
+    );
     expect(leaky.layers[2]).toEqual({ name: "output", units: 10, activation: "softmax" });
     const relu = JSON.parse(readFileSync(join(models, "model-lr0.01-relu-he_normal-seed42.json"), "utf8"));
     expect(relu.layers[0]).toEqual({ name: "dense_1", units: 16, activation: "relu" });
@@ -245,7 +436,8 @@ describe("dying-relu sweep --activation and --init", () => {
 
   it("help lists the new flags", async () => {
     const help = (await cli("sweep", "--help")).stdout;
-    for (const flag of ["--activation LIST", "--init LIST", "--alpha F", "relu, leaky_relu, elu, gelu", "he_normal"]) expect(help).toContain(flag);
+    for (const flag of ["--activation LIST", "--init LIST", "--alpha F", "relu, leaky_relu, elu, gelu", "he_normal"])
+      expect(help).toContain(flag);
   });
 });
 
@@ -253,23 +445,73 @@ describe("dying-relu sweep --save and evaluate", () => {
   it("saves one model per run, and evaluate reproduces its test accuracy and dead units", async () => {
     const models = join(dir, "models");
     const json = join(dir, "saved.json");
-    const r = await cli("sweep", "--data", data, "--lr", "0.01,0.1", "--seeds", "2", "--epochs", "1", "--batch-size", "64", "--layers", "32,16",
-      "--probe", "100", "--validation-data", "test", "--quiet", "--workers", "2", "--save", models, "--json", json);
+    const r = await cli(
+      "sweep",
+      "--data",
+      data,
+      "--lr",
+      "0.01,0.1",
+      "--seeds",
+      "2",
+      "--epochs",
+      "1",
+      "--batch-size",
+      "64",
+      "--layers",
+      "32,16",
+      "--probe",
+      "100",
+      "--validation-data",
+      "test",
+      "--quiet",
+      "--workers",
+      "2",
+      "--save",
+      models,
+      "--json",
+      json,
+    );
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain(`Saved 4 models in ${models}`);
     const { runs } = JSON.parse(readFileSync(json, "utf8"));
     for (const run of runs) {
       const file = join(models, `model-lr${run.learningRate}-seed${run.seed}.json`);
-      expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ format: "dying-relu-model", version: 1, inputSize: 784 });
+      expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({
+        format: "dying-relu-model",
+        version: 1,
+        inputSize: 784,
+      });
       const e = await cli("evaluate", file, "--data", data, "--probe", "100");
       expect(e.stderr).toBe("");
       expect(e.code).toBe(0);
       // Validated on the test set, so the final val_accuracy is the saved model's test accuracy.
-      expect(e.stdout).toContain(`Test accuracy: ${(run.history.val_accuracy[0] * 100).toFixed(2)}% (loss ${run.history.val_loss[0].toFixed(4)}) on 200 test images`);
-      for (const d of run.deadUnits) expect(e.stdout).toContain(`Layer ${d.layer}: ${(d.fraction * 100).toFixed(2)}% neurons are dead (${d.dead}/${d.units})`);
+      expect(e.stdout).toContain(
+        `Test accuracy: ${(run.history.val_accuracy[0] * 100).toFixed(2)}% (loss ${run.history.val_loss[0].toFixed(4)}) on 200 test images`,
+      );
+      for (const d of run.deadUnits)
+        expect(e.stdout).toContain(
+          `Layer ${d.layer}: ${(d.fraction * 100).toFixed(2)}% neurons are dead (${d.dead}/${d.units})`,
+        );
     }
     // The same files again only with --force, refused before training.
-    const again = (...more: string[]) => cli("sweep", "--data", data, "--lr", "0.01", "--epochs", "1", "--quiet", "--save", models, "--seed", "42", "--layers", "32,16", ...more);
+    const again = (...more: string[]) =>
+      cli(
+        "sweep",
+        "--data",
+        data,
+        "--lr",
+        "0.01",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--save",
+        models,
+        "--seed",
+        "42",
+        "--layers",
+        "32,16",
+        ...more,
+      );
     const clash = await again();
     expect(clash.code).toBe(2);
     expect(clash.stderr).toMatch(/model-lr0\.01-seed42\.json already exists; pass --force to overwrite it/);
@@ -278,14 +520,45 @@ describe("dying-relu sweep --save and evaluate", () => {
   });
 
   const bad: [string, () => string[], RegExp][] = [
-    ["a corrupt model file", () => { const f = join(dir, "corrupt.json"); writeFileSync(f, '{"format":"dying-relu-model","version":1,"inputSize":784,"layers":[{"name":"d","units":10,"activation":"softmax"}],"encoding":"float32-le-base64","weights":[{"kernel":"AAAAAA==","bias":"AAAA"}]}'); return ["evaluate", f, "--data", data]; }, /corrupt\.json: model file: layer d kernel holds 1 values, but its layer's shape needs 7840/],
-    ["a truncated model file", () => { const f = join(dir, "cut.json"); writeFileSync(f, '{"format":"dying-relu-model","vers'); return ["evaluate", f, "--data", data]; }, /cut\.json: model file is not JSON/],
-    ["a model of another shape", () => {
-      const f = join(dir, "small.json");
-      writeFileSync(f, JSON.stringify({ format: "dying-relu-model", version: 1, inputSize: 4, layers: [{ name: "out", units: 10, activation: "softmax" }],
-        weights: [{ kernel: new Array(40).fill(0), bias: new Array(10).fill(0) }] }));
-      return ["evaluate", f, "--data", data];
-    }, /small\.json: the model takes 4 inputs per image, the data's images have 784 pixels/],
+    [
+      "a corrupt model file",
+      () => {
+        const f = join(dir, "corrupt.json");
+        writeFileSync(
+          f,
+          '{"format":"dying-relu-model","version":1,"inputSize":784,"layers":[{"name":"d","units":10,"activation":"softmax"}],"encoding":"float32-le-base64","weights":[{"kernel":"AAAAAA==","bias":"AAAA"}]}',
+        );
+        return ["evaluate", f, "--data", data];
+      },
+      /corrupt\.json: model file: layer d kernel holds 1 values, but its layer's shape needs 7840/,
+    ],
+    [
+      "a truncated model file",
+      () => {
+        const f = join(dir, "cut.json");
+        writeFileSync(f, '{"format":"dying-relu-model","vers');
+        return ["evaluate", f, "--data", data];
+      },
+      /cut\.json: model file is not JSON/,
+    ],
+    [
+      "a model of another shape",
+      () => {
+        const f = join(dir, "small.json");
+        writeFileSync(
+          f,
+          JSON.stringify({
+            format: "dying-relu-model",
+            version: 1,
+            inputSize: 4,
+            layers: [{ name: "out", units: 10, activation: "softmax" }],
+            weights: [{ kernel: new Array(40).fill(0), bias: new Array(10).fill(0) }],
+          }),
+        );
+        return ["evaluate", f, "--data", data];
+      },
+      /small\.json: the model takes 4 inputs per image, the data's images have 784 pixels/,
+    ],
     ["a missing model file", () => ["evaluate", join(dir, "none.json")], /none\.json cannot be read \(ENOENT\)/],
     ["no model file", () => ["evaluate"], /evaluate takes one model file, got 0/],
   ];

@@ -16,8 +16,36 @@ let data: string;
 let dir: string;
 let mnist: Mnist;
 let engine: Engine;
-const BASE = ["--lr", "0.05", "--epochs", "2", "--batch-size", "64", "--layers", "32,16", "--probe", "100", "--seed", "3", "--quiet", "--workers", "1", "--backend", "wasm-simd", "--threads", "2"];
-const CONFIG: StudyConfig = { ...NOTEBOOK, learningRates: [0.05], epochs: 2, batchSize: 64, layers: [32, 16], probe: 100, seed: 3 };
+const BASE = [
+  "--lr",
+  "0.05",
+  "--epochs",
+  "2",
+  "--batch-size",
+  "64",
+  "--layers",
+  "32,16",
+  "--probe",
+  "100",
+  "--seed",
+  "3",
+  "--quiet",
+  "--workers",
+  "1",
+  "--backend",
+  "wasm-simd",
+  "--threads",
+  "2",
+];
+const CONFIG: StudyConfig = {
+  ...NOTEBOOK,
+  learningRates: [0.05],
+  epochs: 2,
+  batchSize: 64,
+  layers: [32, 16],
+  probe: 100,
+  seed: 3,
+};
 
 beforeAll(async () => {
   data = mnistFolder(960, 100);
@@ -49,7 +77,18 @@ describe("dying-relu sweep remedies", () => {
   });
 
   it("--optimizer and its flags: compile()'s options, as runOne with config.compile", async () => {
-    const { stdout, report } = await sweep("sgd", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--clipnorm", "1", "--weight-decay", "0.001");
+    const { stdout, report } = await sweep(
+      "sgd",
+      "--optimizer",
+      "sgd",
+      "--momentum",
+      "0.9",
+      "--nesterov",
+      "--clipnorm",
+      "1",
+      "--weight-decay",
+      "0.001",
+    );
     expect(stdout.split("\n")[0]).toContain("· sgd (momentum 0.9, nesterov true, clipnorm 1, weightDecay 0.001)");
     const compile = { optimizer: "sgd" as const, momentum: 0.9, nesterov: true, clipnorm: 1, weightDecay: 0.001 };
     expect(report.config.compile).toEqual(compile);
@@ -74,7 +113,8 @@ describe("dying-relu sweep remedies", () => {
     expect(report.config.recycle).toEqual({ every: 3, tau: 0.1 });
     const run = report.runs[0];
     expect(run.recycledPerEpoch).toHaveLength(2);
-    for (const epoch of run.recycledPerEpoch) expect(epoch.map((e: { layer: string }) => e.layer)).toEqual(["dense_1", "dense_2"]);
+    for (const epoch of run.recycledPerEpoch)
+      expect(epoch.map((e: { layer: string }) => e.layer)).toEqual(["dense_1", "dense_2"]);
     const lib = await runOne(engine, mnist, { ...CONFIG, recycle: { every: 3, tau: 0.1 } }, 0.5);
     expect(untimed(run)).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
     expect(lib.recycledPerEpoch!.flat().some((e) => e.recycled > 0)).toBe(true);
@@ -106,10 +146,26 @@ describe("dying-relu sweep remedies", () => {
     ["a negative --redo-tau", ["--redo-every", "2", "--redo-tau=-1"], /--redo-tau must be at least 0, got -1/],
     ["--warmup x", ["--warmup", "x"], /--warmup expects a whole number, got "x"/],
     ["--warmup -3", ["--warmup=-3"], /--warmup expects a whole number, got "-3"/],
-    ["an unknown --optimizer", ["--optimizer", "lion"], /--optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "lion"/],
-    ["a flag of another optimizer", ["--momentum", "0.9"], /--optimizer "adam" takes no option --momentum \(it takes --lr, --weight-decay, .*--beta1, --beta2, --epsilon\)/],
-    ["--nesterov without sgd", ["--optimizer", "rmsprop", "--nesterov"], /--optimizer "rmsprop" takes no option --nesterov/],
-    ["two clips", ["--clipnorm", "1", "--clipvalue", "1"], /give only one of --clipnorm, --clipvalue and --global-clipnorm/],
+    [
+      "an unknown --optimizer",
+      ["--optimizer", "lion"],
+      /--optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "lion"/,
+    ],
+    [
+      "a flag of another optimizer",
+      ["--momentum", "0.9"],
+      /--optimizer "adam" takes no option --momentum \(it takes --lr, --weight-decay, .*--beta1, --beta2, --epsilon\)/,
+    ],
+    [
+      "--nesterov without sgd",
+      ["--optimizer", "rmsprop", "--nesterov"],
+      /--optimizer "rmsprop" takes no option --nesterov/,
+    ],
+    [
+      "two clips",
+      ["--clipnorm", "1", "--clipvalue", "1"],
+      /give only one of --clipnorm, --clipvalue and --global-clipnorm/,
+    ],
     ["--momentum 2", ["--optimizer", "sgd", "--momentum", "2"], /--momentum must be a number in \[0, 1\], got 2/],
     ["--beta1 1", ["--beta1", "1"], /--beta1 must be a number in \(0, 1\), got 1/],
     ["--weight-decay x", ["--weight-decay", "x"], /--weight-decay expects a number, got "x"/],
@@ -123,8 +179,23 @@ describe("dying-relu sweep remedies", () => {
 
   it("help lists the flags", async () => {
     const help = (await cli("sweep", "--help")).stdout;
-    for (const flag of ["--warmup N", "randomized_asymmetric", "--redo-every N", "--redo-tau F", "--probe-every N", "--optimizer NAME", "--momentum F",
-      "--nesterov", "--rho F, --centered", "--beta1 F, --beta2 F", "--epsilon F", "--weight-decay F", "--clipnorm F", "--clipvalue F", "--global-clipnorm F"]) {
+    for (const flag of [
+      "--warmup N",
+      "randomized_asymmetric",
+      "--redo-every N",
+      "--redo-tau F",
+      "--probe-every N",
+      "--optimizer NAME",
+      "--momentum F",
+      "--nesterov",
+      "--rho F, --centered",
+      "--beta1 F, --beta2 F",
+      "--epsilon F",
+      "--weight-decay F",
+      "--clipnorm F",
+      "--clipvalue F",
+      "--global-clipnorm F",
+    ]) {
       expect(help).toContain(flag);
     }
   });

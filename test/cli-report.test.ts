@@ -10,13 +10,34 @@ import { deathCells, escapeHtml, htmlReport } from "../src/cli/html-report.js";
 let data: string;
 let dir: string;
 // 2 rates × 2 seeds, 1 epoch.
-const SWEEP = () => ["sweep", "--data", data, "--lr", "0.01,0.1", "--seeds", "2", "--seed", "5", "--epochs", "1", "--batch-size", "64",
-  "--layers", "16,8", "--probe", "100", "--quiet", "--workers", "1"];
+const SWEEP = () => [
+  "sweep",
+  "--data",
+  data,
+  "--lr",
+  "0.01,0.1",
+  "--seeds",
+  "2",
+  "--seed",
+  "5",
+  "--epochs",
+  "1",
+  "--batch-size",
+  "64",
+  "--layers",
+  "16,8",
+  "--probe",
+  "100",
+  "--quiet",
+  "--workers",
+  "1",
+];
 let run: { code: number; stdout: string; stderr: string };
 let html: string;
 
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
-const embedded = (page: string) => JSON.parse(page.match(/<script type="application\/json" id="report-data">([^]*?)<\/script>/)![1]);
+const embedded = (page: string) =>
+  JSON.parse(page.match(/<script type="application\/json" id="report-data">([^]*?)<\/script>/)![1]);
 const cellsOf = (page: string) => [...page.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
 
 beforeAll(async () => {
@@ -40,12 +61,26 @@ describe("dying-relu sweep --report", () => {
     const report = embedded(html);
     const json = JSON.parse(readFileSync(join(dir, "all.json"), "utf8"));
     expect(report.config).toEqual(json.config);
-    expect(report.runs.map((r: { learningRate: number; seed: number; history: unknown; deadUnits: unknown }) => [r.learningRate, r.seed, r.history, r.deadUnits]))
-      .toEqual(json.runs.map((r: { learningRate: number; seed: number; history: unknown; deadUnits: unknown }) => [r.learningRate, r.seed, r.history, r.deadUnits]));
+    expect(
+      report.runs.map((r: { learningRate: number; seed: number; history: unknown; deadUnits: unknown }) => [
+        r.learningRate,
+        r.seed,
+        r.history,
+        r.deadUnits,
+      ]),
+    ).toEqual(
+      json.runs.map((r: { learningRate: number; seed: number; history: unknown; deadUnits: unknown }) => [
+        r.learningRate,
+        r.seed,
+        r.history,
+        r.deadUnits,
+      ]),
+    );
   });
 
   it("has the config and the table the CLI printed", () => {
-    for (const text of ["MLP 784-16-8-10, Adam", "0.01, 0.1", "5–6 (2)", "relu", "glorot_uniform"]) expect(html).toContain(text);
+    for (const text of ["MLP 784-16-8-10, Adam", "0.01, 0.1", "5–6 (2)", "relu", "glorot_uniform"])
+      expect(html).toContain(text);
     const threads = embedded(html).config.threads;
     expect(html).toContain(`, ${threads} thread${threads === 1 ? "" : "s"} per run`);
     const cells = cellsOf(html);
@@ -70,16 +105,35 @@ describe("dying-relu sweep --report", () => {
 
   it("draws every run's final dead masks as unit grids, one square per unit", () => {
     const report = embedded(html);
-    const grids = [...html.matchAll(/<div class="cells" style="--cols:(\d+)" data-layer="([^"]+)" data-mask="([01]+)"[^>]*>((?:<[ib]><\/[ib]>)*)<\/div>/g)]
-      .map(([, cols, layer, mask, cells]) => ({ cols: Number(cols), layer, mask, cells: [...cells.matchAll(/<([ib])>/g)].map((m) => (m[1] === "b" ? "1" : "0")).join("") }));
+    const grids = [
+      ...html.matchAll(
+        /<div class="cells" style="--cols:(\d+)" data-layer="([^"]+)" data-mask="([01]+)"[^>]*>((?:<[ib]><\/[ib]>)*)<\/div>/g,
+      ),
+    ].map(([, cols, layer, mask, cells]) => ({
+      cols: Number(cols),
+      layer,
+      mask,
+      cells: [...cells.matchAll(/<([ib])>/g)].map((m) => (m[1] === "b" ? "1" : "0")).join(""),
+    }));
     // 4 runs × 2 layers, in the runs' order, each square as its unit's mask says (b: dead).
-    expect(grids.map((g) => [g.layer, g.mask])).toEqual(report.runs.flatMap((r: { deadMasks: string[] }) => r.deadMasks.map((m, l) => [`dense_${l + 1}`, m])));
+    expect(grids.map((g) => [g.layer, g.mask])).toEqual(
+      report.runs.flatMap((r: { deadMasks: string[] }) => r.deadMasks.map((m, l) => [`dense_${l + 1}`, m])),
+    );
     for (const g of grids) expect(g.cells).toBe(g.mask);
     expect(grids.map((g) => g.cols)).toEqual([8, 8, 8, 8, 8, 8, 8, 8]);
     // Each grid's heading has the count deadUnits gives and the definition used.
-    const heads = [...html.matchAll(/<small>(dense_\d): (\d+)\/(\d+) dead \(output exactly 0\)<\/small>/g)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
-    expect(heads).toEqual(report.runs.flatMap((r: { deadUnits: { layer: string; dead: number; units: number }[] }) => r.deadUnits.map((d) => [d.layer, d.dead, d.units])));
-    for (const r of report.runs) expect(html).toContain(`<h3>lr ${r.learningRate} · relu · glorot_uniform · seed ${r.seed}</h3>`);
+    const heads = [...html.matchAll(/<small>(dense_\d): (\d+)\/(\d+) dead \(output exactly 0\)<\/small>/g)].map((m) => [
+      m[1],
+      Number(m[2]),
+      Number(m[3]),
+    ]);
+    expect(heads).toEqual(
+      report.runs.flatMap((r: { deadUnits: { layer: string; dead: number; units: number }[] }) =>
+        r.deadUnits.map((d) => [d.layer, d.dead, d.units]),
+      ),
+    );
+    for (const r of report.runs)
+      expect(html).toContain(`<h3>lr ${r.learningRate} · relu · glorot_uniform · seed ${r.seed}</h3>`);
     expect(html).not.toContain("not in the --json report");
   });
 
@@ -87,24 +141,39 @@ describe("dying-relu sweep --report", () => {
     // A hand-made run of 3 epochs: unit 0 never fired, unit 1 last fired before training (died in
     // epoch 1), unit 2 last fired after epoch 2 (died in epoch 3), unit 3 alive; 2 + 1 revivals.
     const run = {
-      learningRate: 0.1, seed: 1, history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] }, diverged: null, seconds: 1,
+      learningRate: 0.1,
+      seed: 1,
+      history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] },
+      diverged: null,
+      seconds: 1,
       deadUnits: [{ layer: "dense_1", units: 4, dead: 3, fraction: 0.75 }],
-      deadUnitsPerEpoch: [[{ layer: "dense_1", units: 4, dead: 2, fraction: 0.5, revived: 2 }], [{ layer: "dense_1", units: 4, dead: 2, fraction: 0.5, revived: 0 }],
-        [{ layer: "dense_1", units: 4, dead: 3, fraction: 0.75, revived: 1 }]],
-      deadMasks: ["1110"], lastFiredEpoch: [[-1, -1, 1, 2]], lastFiredStep: [[-1, 0, 20, 30]],
+      deadUnitsPerEpoch: [
+        [{ layer: "dense_1", units: 4, dead: 2, fraction: 0.5, revived: 2 }],
+        [{ layer: "dense_1", units: 4, dead: 2, fraction: 0.5, revived: 0 }],
+        [{ layer: "dense_1", units: 4, dead: 3, fraction: 0.75, revived: 1 }],
+      ],
+      deadMasks: ["1110"],
+      lastFiredEpoch: [[-1, -1, 1, 2]],
+      lastFiredStep: [[-1, 0, 20, 30]],
     };
     expect(deathCells(run)).toEqual(["3 dead: 1 never fired, 1 in epoch 1, 1 in epoch 3; 3 revived"]);
     expect(deathCells({ ...run, lastFiredStep: undefined })).toBeNull();
     // The sweep's page has the table, one row per run, with the runs' own figures.
     const report = embedded(html);
-    const table = html.slice(html.indexOf('<table class="deaths">'), html.indexOf("</table>", html.indexOf('<table class="deaths">')));
+    const table = html.slice(
+      html.indexOf('<table class="deaths">'),
+      html.indexOf("</table>", html.indexOf('<table class="deaths">')),
+    );
     for (const r of report.runs) for (const cell of deathCells(r)!) expect(table).toContain(`<td>${cell}</td>`);
     expect(count(table, /<tr>/g)).toBe(1 + report.runs.length);
   });
 
   it("says so for runs from files without masks", () => {
     const report = embedded(html);
-    const old = htmlReport({ ...report, runs: report.runs.map(({ deadMasks: _, ...r }: { deadMasks: string[] }) => r) });
+    const old = htmlReport({
+      ...report,
+      runs: report.runs.map(({ deadMasks: _, ...r }: { deadMasks: string[] }) => r),
+    });
     expect(old).not.toMatch(/class="cells"/);
     expect(count(old, /no per-unit mask in this run's file/g)).toBe(8);
   });
@@ -127,7 +196,8 @@ describe("dying-relu sweep --report", () => {
 
   it("merge --report writes the merged report's page", async () => {
     const parts = [1, 2].map((k) => join(dir, `part${k}.json`));
-    for (const [k, file] of parts.entries()) expect((await cli(...SWEEP(), "--shard", `${k + 1}/2`, "--json", file)).code).toBe(0);
+    for (const [k, file] of parts.entries())
+      expect((await cli(...SWEEP(), "--shard", `${k + 1}/2`, "--json", file)).code).toBe(0);
     const out = join(dir, "merged.html");
     const m = await cli("merge", ...parts, "--report", out);
     expect(m.stderr).toBe("");
@@ -138,7 +208,9 @@ describe("dying-relu sweep --report", () => {
     expect(report.runs).toHaveLength(4);
     expect(cellsOf(page).filter((c) => /%/.test(c))).toEqual(cellsOf(html).filter((c) => /%/.test(c)));
     // merge keeps the per-unit masks, and the page draws them.
-    expect(report.runs.map((r: { deadMasks: string[] }) => r.deadMasks)).toEqual(embedded(html).runs.map((r: { deadMasks: string[] }) => r.deadMasks));
+    expect(report.runs.map((r: { deadMasks: string[] }) => r.deadMasks)).toEqual(
+      embedded(html).runs.map((r: { deadMasks: string[] }) => r.deadMasks),
+    );
     expect(page.match(/data-mask="[01]+"/g)).toEqual(html.match(/data-mask="[01]+"/g));
     expect(existsSync(out)).toBe(true);
     const again = await cli("merge", ...parts, "--report", out);
@@ -149,7 +221,9 @@ describe("dying-relu sweep --report", () => {
 
 describe("escapeHtml", () => {
   it("escapes markup characters", () => {
-    expect(escapeHtml(`<script>"a" & 'b'</script>`)).toBe("&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
+    expect(escapeHtml(`<script>"a" & 'b'</script>`)).toBe(
+      "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;",
+    );
   });
 });
 
@@ -166,7 +240,11 @@ describe("htmlReport", () => {
 
   it("names the optimizer and its options of a lab download", () => {
     const report = embedded(html);
-    expect(htmlReport({ ...report, config: { ...report.config, compile: { optimizer: "sgd", momentum: 0.9, nesterov: true } } }))
-      .toContain("<td>MLP 784-16-8-10, sgd (momentum 0.9, nesterov true)</td>");
+    expect(
+      htmlReport({
+        ...report,
+        config: { ...report.config, compile: { optimizer: "sgd", momentum: 0.9, nesterov: true } },
+      }),
+    ).toContain("<td>MLP 784-16-8-10, sgd (momentum 0.9, nesterov true)</td>");
   });
 });

@@ -10,7 +10,11 @@ const train = mnistSlice("train", 600);
 const floats = Float32Array.from(train.images.subarray(0, 200 * 784), (v) => v / 255);
 const NET: SequentialConfig = {
   inputSize: 784,
-  layers: [{ units: 32, activation: "relu" }, { units: 16, activation: "relu" }, { units: 10, activation: "softmax" }],
+  layers: [
+    { units: 32, activation: "relu" },
+    { units: 16, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
   seed: 5,
 };
 const engines: Engine[] = [];
@@ -46,7 +50,10 @@ describe.each([
     const val = e.dataset(train.images.subarray(0, 100 * 784), train.labels.subarray(0, 100));
     const withVal = { epochs: 1, batchSize: 64 };
     expect(await b.fit(ds.x, ds.y, { ...withVal, validationData: [val.x, val.y] })).toEqual(
-      await a.fit(train.images, train.labels, { ...withVal, validationData: [train.images.subarray(0, 100 * 784), train.labels.subarray(0, 100)] }),
+      await a.fit(train.images, train.labels, {
+        ...withVal,
+        validationData: [train.images.subarray(0, 100 * 784), train.labels.subarray(0, 100)],
+      }),
     );
     for (const d of [ds, probe, val]) d.dispose();
   });
@@ -68,7 +75,9 @@ describe("engine.dataset", () => {
       expect(sizes).not.toContain(train.labels.length);
       upload.mockClear();
       await model.fit(train.images, train.labels, { epochs: 1, batchSize: 100 });
-      expect(upload.mock.calls.map(([a]) => a.length)).toEqual(expect.arrayContaining([train.images.length, train.labels.length]));
+      expect(upload.mock.calls.map(([a]) => a.length)).toEqual(
+        expect.arrayContaining([train.images.length, train.labels.length]),
+      );
     } finally {
       upload.mockRestore();
       ds.dispose();
@@ -81,8 +90,12 @@ describe("engine.dataset", () => {
     const model = e2.sequential(NET);
     model.compile({ optimizer: "adam", learningRate: 0.001 });
     await expect(model.fit(ds.x, ds.y)).rejects.toThrow(ArgumentError);
-    await expect(model.fit(ds.x, ds.y)).rejects.toThrow("x belongs to another engine's dataset; make it with this model's engine");
-    expect(() => model.evaluate(train.images, ds.y)).toThrow("y belongs to another engine's dataset; make it with this model's engine");
+    await expect(model.fit(ds.x, ds.y)).rejects.toThrow(
+      "x belongs to another engine's dataset; make it with this model's engine",
+    );
+    expect(() => model.evaluate(train.images, ds.y)).toThrow(
+      "y belongs to another engine's dataset; make it with this model's engine",
+    );
 
     const own = e2.dataset(train.images, train.labels);
     own.dispose();
@@ -106,15 +119,23 @@ describe("engine.dataset", () => {
     const ds = e.dataset(train.images, train.labels);
     const model = e.sequential(NET);
     model.compile({ optimizer: "adam", learningRate: 0.001 });
-    const fitting = model.fit(ds.x, ds.y, { epochs: 1, batchSize: 100, callbacks: { onBatchEnd: (batch) => void (batch === 1 && ds.dispose()) } });
+    const fitting = model.fit(ds.x, ds.y, {
+      epochs: 1,
+      batchSize: 100,
+      callbacks: { onBatchEnd: (batch) => void (batch === 1 && ds.dispose()) },
+    });
     await expect(fitting).rejects.toThrow("x belongs to a dataset that was disposed");
   });
 
   it("checks its arguments when it is made", async () => {
     const e = await engine("wasm-simd", 1);
-    expect(() => e.dataset([1, 2, 3] as unknown as Uint8Array)).toThrow("x must be a Float32Array or a Uint8Array of pixel bytes, got [1, 2, 3]");
+    expect(() => e.dataset([1, 2, 3] as unknown as Uint8Array)).toThrow(
+      "x must be a Float32Array or a Uint8Array of pixel bytes, got [1, 2, 3]",
+    );
     expect(() => e.dataset(new Uint8Array(0))).toThrow("x must hold at least one sample, got 0 values");
-    expect(() => e.dataset(train.images, Float32Array.of(1) as unknown as Uint8Array)).toThrow(/^y must be class indices in a Uint8Array or Int32Array, got /);
+    expect(() => e.dataset(train.images, Float32Array.of(1) as unknown as Uint8Array)).toThrow(
+      /^y must be class indices in a Uint8Array or Int32Array, got /,
+    );
     expect(() => e.dataset(train.images, Int32Array.of(3, -1))).toThrow("y[1] is -1, but class indices must be ≥ 0");
   });
 });

@@ -10,7 +10,13 @@ beforeAll(async () => {
 
 describe("deadMask", () => {
   it("flags exactly the units deadUnits counts, per ReLU layer", () => {
-    const model = engine.sequential({ inputSize: 3, layers: [{ units: 4, activation: "relu", name: "h" }, { units: 2, activation: "softmax" }] });
+    const model = engine.sequential({
+      inputSize: 3,
+      layers: [
+        { units: 4, activation: "relu", name: "h" },
+        { units: 2, activation: "softmax" },
+      ],
+    });
     // The weights of engine.test.ts' dead-unit case: units 0 and 2 never fire, unit 1 fires only on
     // the third sample, unit 3 always.
     model.setWeights([
@@ -26,7 +32,11 @@ describe("deadMask", () => {
   it("agrees with deadUnits on widths that are not a multiple of the tile", () => {
     const model = engine.sequential({
       inputSize: 20,
-      layers: [{ units: 13, activation: "relu" }, { units: 7, activation: "relu" }, { units: 3, activation: "softmax" }],
+      layers: [
+        { units: 13, activation: "relu" },
+        { units: 7, activation: "relu" },
+        { units: 3, activation: "softmax" },
+      ],
       seed: 5,
     });
     // Push some biases far negative so that a known set of units dies.
@@ -49,10 +59,21 @@ describe("runStudy's onEpochEnd hook", () => {
   const split = (count: number, salt: number) => ({
     images: Uint8Array.from({ length: count * 784 }, (_, i) => ((i * 2654435761 + salt) >>> 24) & 255),
     labels: Uint8Array.from({ length: count }, (_, i) => (i * 7 + salt) % 10),
-    count, rows: 28, cols: 28,
+    count,
+    rows: 28,
+    cols: 28,
   });
   const data: Mnist = { train: split(120, 1), test: split(20, 2) };
-  const config = { learningRates: [0.5, 0.001], epochs: 2, batchSize: 32, validationSplit: 0.2, validationData: "split" as const, layers: [16, 8], probe: 50, seed: 3 };
+  const config = {
+    learningRates: [0.5, 0.001],
+    epochs: 2,
+    batchSize: 32,
+    validationSplit: 0.2,
+    validationData: "split" as const,
+    layers: [16, 8],
+    probe: 50,
+    seed: 3,
+  };
 
   it("gets each epoch with the live model, and the last epoch's mask matches the run's dead units", async () => {
     const seen: { lr: number; index: number; epoch: number; loss: number; dead: number[] }[] = [];
@@ -61,10 +82,21 @@ describe("runStudy's onEpochEnd hook", () => {
       callbacks: (lr) => ({ onEpochEnd: () => void batchCalls.push(lr) }),
       onEpochEnd: ({ learningRate, index, epoch, logs, model, probe }) => {
         expect(probe.length).toBe(50 * 784);
-        seen.push({ lr: learningRate, index, epoch, loss: logs.loss, dead: model.deadMask(probe).map((m) => m.reduce((s, v) => s + v, 0)) });
+        seen.push({
+          lr: learningRate,
+          index,
+          epoch,
+          loss: logs.loss,
+          dead: model.deadMask(probe).map((m) => m.reduce((s, v) => s + v, 0)),
+        });
       },
     });
-    expect(seen.map((s) => [s.lr, s.index, s.epoch])).toEqual([[0.5, 0, 0], [0.5, 0, 1], [0.001, 1, 0], [0.001, 1, 1]]);
+    expect(seen.map((s) => [s.lr, s.index, s.epoch])).toEqual([
+      [0.5, 0, 0],
+      [0.5, 0, 1],
+      [0.001, 1, 0],
+      [0.001, 1, 1],
+    ]);
     // The study's own callbacks still run.
     expect(batchCalls).toEqual([0.5, 0.5, 0.001, 0.001]);
     runs.forEach((run, i) => {
@@ -76,12 +108,17 @@ describe("runStudy's onEpochEnd hook", () => {
   it("records per epoch the new definitions and the units revived since the previous epoch", async () => {
     const masks: Uint8Array[][][] = [[], []];
     const entries: DeadUnits[][][] = [[], []];
-    const runs = await runStudy(engine, data, { ...config, epochs: 3 }, {
-      onEpochEnd: ({ index, model, probe, deadUnits }) => {
-        masks[index].push(model.deadMask(probe));
-        entries[index].push(deadUnits);
+    const runs = await runStudy(
+      engine,
+      data,
+      { ...config, epochs: 3 },
+      {
+        onEpochEnd: ({ index, model, probe, deadUnits }) => {
+          masks[index].push(model.deadMask(probe));
+          entries[index].push(deadUnits);
+        },
       },
-    });
+    );
     runs.forEach((run, i) => {
       // The hook gets each epoch's record as the run keeps it.
       expect(entries[i]).toEqual(run.deadUnitsPerEpoch);
@@ -96,15 +133,22 @@ describe("runStudy's onEpochEnd hook", () => {
         });
       });
       // The last epoch after which each unit fired, −1 for never.
-      expect(run.lastFiredEpoch).toEqual(masks[i][0].map((_, l) => Array.from(masks[i][0][l], (_, j) => {
-        let last = -1;
-        masks[i].forEach((m, e) => (m[l][j] === 0 ? (last = e) : undefined));
-        return last;
-      })));
+      expect(run.lastFiredEpoch).toEqual(
+        masks[i][0].map((_, l) =>
+          Array.from(masks[i][0][l], (_, j) => {
+            let last = -1;
+            masks[i].forEach((m, e) => (m[l][j] === 0 ? (last = e) : undefined));
+            return last;
+          }),
+        ),
+      );
       // The same in steps (96 training images in batches of 32: epochs end at steps 3, 6, 9); a
       // unit that never fired after an epoch fired before training (0) or never (−1).
-      expect(run.lastFiredStep).toEqual(run.lastFiredEpoch!.map((units, l) => units.map((e, j) =>
-        e >= 0 ? 3 * (e + 1) : run.lastFiredStep![l][j] === 0 ? 0 : -1)));
+      expect(run.lastFiredStep).toEqual(
+        run.lastFiredEpoch!.map((units, l) =>
+          units.map((e, j) => (e >= 0 ? 3 * (e + 1) : run.lastFiredStep![l][j] === 0 ? 0 : -1)),
+        ),
+      );
       // The run's final record is the last epoch's, fields and all; JSON keeps every field.
       expect(run.deadUnits).toEqual(run.deadUnitsPerEpoch[2]);
       expect(JSON.parse(JSON.stringify(run.deadUnitsPerEpoch))).toEqual(run.deadUnitsPerEpoch);
@@ -114,35 +158,57 @@ describe("runStudy's onEpochEnd hook", () => {
   it("probes before training and keeps the final masks as strings", async () => {
     let begin: TrainBegin | undefined;
     const epochs: Uint8Array[][] = [];
-    const run = await runOne(engine, data, config, 0.5, undefined, ({ masks }) => void epochs.push(masks.map((m) => m.slice())), undefined, (b) => {
-      expect(epochs).toHaveLength(0); // before the first epoch
-      begin = { deadUnits: b.deadUnits, masks: b.masks.map((m) => m.slice()) };
-    });
+    const run = await runOne(
+      engine,
+      data,
+      config,
+      0.5,
+      undefined,
+      ({ masks }) => void epochs.push(masks.map((m) => m.slice())),
+      undefined,
+      (b) => {
+        expect(epochs).toHaveLength(0); // before the first epoch
+        begin = { deadUnits: b.deadUnits, masks: b.masks.map((m) => m.slice()) };
+      },
+    );
     // The untrained model's probe, reported before the first epoch and kept in the run.
     expect(begin!.masks.map((m) => m.length)).toEqual([16, 8]);
     expect(run.deadUnitsBeforeTraining).toEqual(begin!.deadUnits);
     expect(begin!.deadUnits.map((d) => d.dead)).toEqual(begin!.masks.map((m) => m.reduce((s, v) => s + v, 0)));
     // The first epoch's revivals are counted against that probe.
-    expect(run.deadUnitsPerEpoch[0].map((d) => d.revived)).toEqual(begin!.masks.map((m, l) => revivedUnits(m, epochs[0][l])));
+    expect(run.deadUnitsPerEpoch[0].map((d) => d.revived)).toEqual(
+      begin!.masks.map((m, l) => revivedUnits(m, epochs[0][l])),
+    );
     expect(run.deadMasks).toEqual(epochs[epochs.length - 1].map(maskString));
   });
 
   it("records per unit the last probed step after which it fired, every probeEvery steps and at epoch ends", async () => {
     let before: Uint8Array[] = [];
     const epochs: Uint8Array[][] = [];
-    const run = await runOne(engine, data, { ...config, probeEvery: 2 }, 0.5, undefined, ({ masks }) => void epochs.push(masks.map((m) => m.slice())), undefined,
-      (b) => void (before = b.masks.map((m) => m.slice())));
+    const run = await runOne(
+      engine,
+      data,
+      { ...config, probeEvery: 2 },
+      0.5,
+      undefined,
+      ({ masks }) => void epochs.push(masks.map((m) => m.slice())),
+      undefined,
+      (b) => void (before = b.masks.map((m) => m.slice())),
+    );
     // Two epochs of 3 steps: probes before training (0), at steps 2, 4, 6 and at the epoch ends 3, 6.
     const final = run.deadMasks!;
-    run.lastFiredStep!.forEach((units, l) => units.forEach((step, j) => {
-      expect([-1, 0, 2, 3, 4, 6]).toContain(step);
-      if (final[l][j] === "0") expect(step).toBe(6); // alive at the end: fired after the last step
-      else expect(step).toBeLessThan(6);
-      const e = run.lastFiredEpoch![l][j];
-      if (e >= 0) expect(step).toBeGreaterThanOrEqual(3 * (e + 1));
-      if (step === -1) expect(before[l][j]).toBe(1); // never fired, not even before training
-      if (step === 0) expect([before[l][j], epochs[0][l][j], epochs[1][l][j]]).toEqual([0, 1, 1]);
-    }));
+    run.lastFiredStep!.forEach((units, l) =>
+      units.forEach((step, j) => {
+        expect([-1, 0, 2, 3, 4, 6]).toContain(step);
+        if (final[l][j] === "0")
+          expect(step).toBe(6); // alive at the end: fired after the last step
+        else expect(step).toBeLessThan(6);
+        const e = run.lastFiredEpoch![l][j];
+        if (e >= 0) expect(step).toBeGreaterThanOrEqual(3 * (e + 1));
+        if (step === -1) expect(before[l][j]).toBe(1); // never fired, not even before training
+        if (step === 0) expect([before[l][j], epochs[0][l][j], epochs[1][l][j]]).toEqual([0, 1, 1]);
+      }),
+    );
     // Rate 0.5 kills units during training, so some last fired before the end.
     expect(run.lastFiredStep!.flat().some((s) => s >= 0 && s < 6)).toBe(true);
   });
@@ -151,11 +217,18 @@ describe("runStudy's onEpochEnd hook", () => {
     const one = { ...config, learningRates: [0.1], epochs: 1 };
     const [adam] = await runStudy(engine, data, one);
     const [sgd] = await runStudy(engine, data, { ...one, compile: { optimizer: "sgd" } });
-    const [momentum] = await runStudy(engine, data, { ...one, compile: { optimizer: "sgd", momentum: 0.9, clipnorm: 1 } });
+    const [momentum] = await runStudy(engine, data, {
+      ...one,
+      compile: { optimizer: "sgd", momentum: 0.9, clipnorm: 1 },
+    });
     expect(sgd.history.loss).not.toEqual(adam.history.loss);
     expect(momentum.history.loss).not.toEqual(sgd.history.loss);
-    await expect(runStudy(engine, data, { ...one, compile: { optimizer: "lion" as "sgd" } })).rejects.toThrow(`optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "lion"`);
-    await expect(runStudy(engine, data, { ...one, compile: { optimizer: "adam", momentum: 0.9 } })).rejects.toThrow(/optimizer "adam" takes no option "momentum"/);
+    await expect(runStudy(engine, data, { ...one, compile: { optimizer: "lion" as "sgd" } })).rejects.toThrow(
+      `optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "lion"`,
+    );
+    await expect(runStudy(engine, data, { ...one, compile: { optimizer: "adam", momentum: 0.9 } })).rejects.toThrow(
+      /optimizer "adam" takes no option "momentum"/,
+    );
   });
 
   it("maskString writes 1 per dead unit", () => {

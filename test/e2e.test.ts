@@ -7,13 +7,20 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+const CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+];
 const executablePath = CANDIDATES.find((p): p is string => !!p && existsSync(p));
 const site = join(import.meta.dirname, "..", "dist", "site");
 const artifacts = join(import.meta.dirname, "artifacts");
 
 if (!executablePath) {
-  console.warn(`e2e: skipped, no Chromium found (looked for ${CANDIDATES.filter(Boolean).join(", ")}); install it with "apt-get install -y chromium" or set CHROMIUM_PATH`);
+  console.warn(
+    `e2e: skipped, no Chromium found (looked for ${CANDIDATES.filter(Boolean).join(", ")}); install it with "apt-get install -y chromium" or set CHROMIUM_PATH`,
+  );
 }
 
 describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
@@ -28,7 +35,14 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
       viewport: { width: 1280, height: 800 },
     });
     mkdirSync(artifacts, { recursive: true });
@@ -60,9 +74,11 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
       if (m.type() === "error") problems.push(`console: ${m.text()}`);
     });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("worker", (w) => w.on("console", (m) => {
-      if (m.type() === "error") problems.push(`worker console: ${m.text()}`);
-    }));
+    page.on("worker", (w) =>
+      w.on("console", (m) => {
+        if (m.type() === "error") problems.push(`worker console: ${m.text()}`);
+      }),
+    );
     await page.goto(new URL(query, server.url).href);
     return { page, problems };
   }
@@ -74,7 +90,10 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     const rows = await page.$$eval("#results-table tbody tr", (trs) =>
       trs.map((tr) => ({
         lr: Number(tr.getAttribute("data-lr")),
-        dead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => [Number(td.getAttribute("data-dead")), Number(td.getAttribute("data-units"))]),
+        dead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => [
+          Number(td.getAttribute("data-dead")),
+          Number(td.getAttribute("data-units")),
+        ]),
         accuracy: Number(tr.querySelector("td[data-accuracy]")?.getAttribute("data-accuracy")),
       })),
     );
@@ -93,12 +112,16 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     expect(rows[1].accuracy).toBeGreaterThan(0.6);
 
     // The grids show every unit after the epoch, and agree with the table.
-    const grid = await page.$$eval("#grid-0 .cells", (grids) => grids.map((g) => [g.querySelectorAll("i.dead").length, g.querySelectorAll("i").length]));
+    const grid = await page.$$eval("#grid-0 .cells", (grids) =>
+      grids.map((g) => [g.querySelectorAll("i.dead").length, g.querySelectorAll("i").length]),
+    );
     expect(grid).toEqual(rows[0].dead);
     // The engine in use and its speed are shown; the charts were drawn.
     // npm run serve sends COOP/COEP, so the page is cross-origin isolated and runs on every core.
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-    expect(await page.textContent("#engine-text")).toMatch(new RegExp(`^wasm-(relaxed|simd) · .* · ${cores} threads?$`));
+    expect(await page.textContent("#engine-text")).toMatch(
+      new RegExp(`^wasm-(relaxed|simd) · .* · ${cores} threads?$`),
+    );
     expect(await page.textContent("#speed-text")).toMatch(/^\d+\.\d+ ms\/step/);
     expect(await page.locator(".chart canvas").count()).toBe(6);
     // The settings stay in the URL.
@@ -118,7 +141,9 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     await page.check("#f-act-leaky_relu");
     expect(new URL(page.url()).searchParams.get("act")).toBe("relu,leaky_relu");
     expect(await page.textContent("#cli")).toContain("--activation relu,leaky_relu");
-    expect(await page.$$eval("#grids .rate-row", (rows) => rows.map((r) => r.getAttribute("data-activation")))).toEqual(["relu", "leaky_relu"]);
+    expect(await page.$$eval("#grids .rate-row", (rows) => rows.map((r) => r.getAttribute("data-activation")))).toEqual(
+      ["relu", "leaky_relu"],
+    );
     await page.click("#start");
     await page.waitForSelector('#results[data-complete="true"]', { timeout: 90_000 });
 
@@ -127,12 +152,17 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
         activation: tr.getAttribute("data-activation"),
         definition: tr.querySelector("td[data-definition]")?.getAttribute("data-definition"),
         dead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => Number(td.getAttribute("data-dead"))),
-        nearlyDead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => Number(td.getAttribute("data-nearly-dead"))),
+        nearlyDead: Array.from(tr.querySelectorAll("td[data-dead]"), (td) =>
+          Number(td.getAttribute("data-nearly-dead")),
+        ),
         dormant: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => td.getAttribute("data-dormant")),
         revived: Array.from(tr.querySelectorAll("td[data-dead]"), (td) => td.getAttribute("data-revived")),
       })),
     );
-    expect(rows.map((r) => [r.activation, r.definition])).toEqual([["relu", "zero"], ["leaky_relu", "never-positive"]]);
+    expect(rows.map((r) => [r.activation, r.definition])).toEqual([
+      ["relu", "zero"],
+      ["leaky_relu", "never-positive"],
+    ]);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const [relu, leaky] = rows;
     // At 0.1 most ReLU units die in one epoch; Leaky ReLU keeps far more of them alive.
@@ -144,7 +174,9 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     }
     // Each run's grid agrees with its row.
     for (const i of [0, 1]) {
-      const grid = await page.$$eval(`#grid-${i} .cells`, (grids) => grids.map((g) => g.querySelectorAll("i.dead").length));
+      const grid = await page.$$eval(`#grid-${i} .cells`, (grids) =>
+        grids.map((g) => g.querySelectorAll("i.dead").length),
+      );
       expect(grid).toEqual(rows[i].dead);
     }
     // The dead-unit charts start before training and switch to the other definitions.
@@ -161,7 +193,7 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
   it("shows bad remedy values in the page and does not start", async () => {
     const { page, problems } = await open("?opt=adam&momentum=0.9&clipnorm=1&clipvalue=1&act=relu,swish");
     const errors = await page.textContent("#errors");
-    expect(errors).toContain("Hidden activations: activations must be one of relu, leaky_relu, elu, gelu, got \"swish\"");
+    expect(errors).toContain('Hidden activations: activations must be one of relu, leaky_relu, elu, gelu, got "swish"');
     expect(errors).toContain("Momentum: momentum applies only to sgd and rmsprop, and the optimizer is adam");
     expect(errors).toContain("Clip value: give only one of clipnorm, clipvalue and global clipnorm (as Keras)");
     expect(await page.isDisabled("#start")).toBe(true);
@@ -177,7 +209,13 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     expect(await page.isDisabled("#start")).toBe(false);
     const url = new URL(page.url()).searchParams;
     // relu alone is the default, so the link leaves it out.
-    expect([url.get("opt"), url.get("momentum"), url.get("clipnorm"), url.get("clipvalue"), url.get("act")]).toEqual(["sgd", "0.9", "1", null, null]);
+    expect([url.get("opt"), url.get("momentum"), url.get("clipnorm"), url.get("clipvalue"), url.get("act")]).toEqual([
+      "sgd",
+      "0.9",
+      "1",
+      null,
+      null,
+    ]);
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -203,7 +241,9 @@ describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
     const { page, problems } = await open("?lr=0.01&epochs=1&subset=600&probe=100&batch=64&autostart=1", true);
     await page.waitForSelector('body[data-status="failed"], #results[data-complete="true"]', { timeout: 60_000 });
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
-    expect(await page.textContent("#engine-text")).toMatch(/^wasm-(relaxed|simd) · .* · 1 thread: the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\)$/);
+    expect(await page.textContent("#engine-text")).toMatch(
+      /^wasm-(relaxed|simd) · .* · 1 thread: the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\)$/,
+    );
     expect(await page.locator("#results-table tbody tr").count()).toBe(1);
     expect(problems).toEqual([]);
     await page.close();

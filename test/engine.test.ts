@@ -135,7 +135,13 @@ describe("forward pass", () => {
 
 describe("dead units", () => {
   it("counts units whose output is 0 for every probe sample, per ReLU layer", () => {
-    const model = engine.sequential({ inputSize: 3, layers: [{ units: 4, activation: "relu", name: "h" }, { units: 2, activation: "softmax" }] });
+    const model = engine.sequential({
+      inputSize: 3,
+      layers: [
+        { units: 4, activation: "relu", name: "h" },
+        { units: 2, activation: "softmax" },
+      ],
+    });
     // Inputs are ≥ 0. Unit 0: all-negative weights and bias → dead. Unit 1: fires only on the
     // third sample. Unit 2: bias exactly 0 and zero weights → outputs exactly 0 → dead. Unit 3: alive.
     model.setWeights([
@@ -146,7 +152,9 @@ describe("dead units", () => {
     // Outputs per sample: (0, 0, 0, 1.1), (0, 0, 0, 0.6), (0, 0.5, 0, 1.1). Active counts 0, 1, 0, 3
     // (nearly dead below 1 % of 3 samples: units 0 and 2); Σ|h| = 0, 0.5, 0, 2.8, so the dormancy
     // scores 4·Σ|h_i| / 3.3 are 0, 0.61, 0, 3.39 (τ = 0.025: units 0 and 2).
-    expect(model.deadUnits(x)).toEqual([{ layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "zero", nearlyDead: 2, dormant: 2 }]);
+    expect(model.deadUnits(x)).toEqual([
+      { layer: "h", units: 4, dead: 2, fraction: 0.5, definition: "zero", nearlyDead: 2, dormant: 2 },
+    ]);
     // Without the third sample unit 1 never fires.
     expect(model.deadUnits(x.subarray(0, 6))[0].dead).toBe(3);
     model.dispose();
@@ -155,7 +163,15 @@ describe("dead units", () => {
 
 describe("initialisation and weights", () => {
   it("draws kernels Glorot-uniform within ±√(6/(in+out)) and biases 0, reproducibly per seed", () => {
-    const make = (seed: number) => engine.sequential({ inputSize: 784, layers: [{ units: 128, activation: "relu" }, { units: 10, activation: "softmax" }], seed });
+    const make = (seed: number) =>
+      engine.sequential({
+        inputSize: 784,
+        layers: [
+          { units: 128, activation: "relu" },
+          { units: 10, activation: "softmax" },
+        ],
+        seed,
+      });
     const a = make(1);
     const [k0, k1] = a.getWeights();
     const limit = Math.sqrt(6 / (784 + 128));
@@ -179,7 +195,13 @@ describe("initialisation and weights", () => {
   });
 
   it("prints Keras' summary table with parameter counts", () => {
-    const model = engine.sequential({ inputSize: 784, layers: [{ units: 128, activation: "relu", name: "dense_1" }, { units: 10, activation: "softmax", name: "output" }] });
+    const model = engine.sequential({
+      inputSize: 784,
+      layers: [
+        { units: 128, activation: "relu", name: "dense_1" },
+        { units: 10, activation: "softmax", name: "output" },
+      ],
+    });
     const lines: string[] = [];
     model.summary((l) => lines.push(l));
     const text = lines.join("\n");
@@ -225,12 +247,32 @@ describe("bad arguments", () => {
   };
   const { x, y } = tinyBatch(14, 10);
   it.each([
-    ["batchSize larger than the training set", () => model().fit(x, y, { batchSize: 11 }), /batchSize must be at most the 10 training samples, got 11/],
-    ["validationSplit of 1", () => model().fit(x, y, { validationSplit: 1 }), /validationSplit must be a number in \[0, 1\), got 1/],
+    [
+      "batchSize larger than the training set",
+      () => model().fit(x, y, { batchSize: 11 }),
+      /batchSize must be at most the 10 training samples, got 11/,
+    ],
+    [
+      "validationSplit of 1",
+      () => model().fit(x, y, { validationSplit: 1 }),
+      /validationSplit must be a number in \[0, 1\), got 1/,
+    ],
     ["non-integer epochs", () => model().fit(x, y, { epochs: 1.5 }), /epochs must be an integer ≥ 1, got 1.5/],
-    ["a label out of range", () => model().fit(x, Int32Array.of(0, 1, 2, 3, 0, 0, 0, 0, 0, 0)), /y\[3\] is 3, but class indices must be in \[0, 3\)/],
-    ["x of the wrong width", () => model().fit(x.subarray(0, 13), y), /x must hold whole samples of 7 values, got 13 values/],
-    ["x as a plain array", () => model().fit([1, 2] as unknown as Float32Array, y), /x must be a Float32Array or a Uint8Array/],
+    [
+      "a label out of range",
+      () => model().fit(x, Int32Array.of(0, 1, 2, 3, 0, 0, 0, 0, 0, 0)),
+      /y\[3\] is 3, but class indices must be in \[0, 3\)/,
+    ],
+    [
+      "x of the wrong width",
+      () => model().fit(x.subarray(0, 13), y),
+      /x must hold whole samples of 7 values, got 13 values/,
+    ],
+    [
+      "x as a plain array",
+      () => model().fit([1, 2] as unknown as Float32Array, y),
+      /x must be a Float32Array or a Uint8Array/,
+    ],
   ])("rejects %s with an ArgumentError", async (_name, call, message) => {
     const promise = Promise.resolve().then(call);
     await expect(promise).rejects.toThrow(ArgumentError);
@@ -238,13 +280,51 @@ describe("bad arguments", () => {
   });
 
   it.each([
-    ["a negative learning rate", () => model().compile({ optimizer: "adam", learningRate: -1 }), /learningRate must be a positive finite number, got -1/],
-    ["an unknown optimizer", () => model().compile({ optimizer: "adagrad" as "adam" }), /optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "adagrad"/],
-    ["training before compile", () => engine.sequential({ ...TINY, layers: [...TINY.layers] }).trainOnBatch(x, y), /call compile/],
-    ["softmax before the last layer", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }, { units: 2, activation: "softmax" }] }), /only supported on the last layer/],
-    ["an unknown activation", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "tanh" as "relu" }] }), /layers\[0\].activation must be one of "linear", "relu", "softmax", "leaky_relu", "elu", "gelu", got "tanh"/],
-    ["zero units", () => engine.sequential({ inputSize: 2, layers: [{ units: 0, activation: "softmax" }] }), /layers\[0\].units must be an integer ≥ 1, got 0/],
-    ["a kernel of the wrong size", () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }] }).setWeights([{ kernel: new Float32Array(3), bias: new Float32Array(2) }]), /kernel must be a Float32Array of 2×2 = 4 values, got Float32Array\(3\)/],
+    [
+      "a negative learning rate",
+      () => model().compile({ optimizer: "adam", learningRate: -1 }),
+      /learningRate must be a positive finite number, got -1/,
+    ],
+    [
+      "an unknown optimizer",
+      () => model().compile({ optimizer: "adagrad" as "adam" }),
+      /optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "adagrad"/,
+    ],
+    [
+      "training before compile",
+      () => engine.sequential({ ...TINY, layers: [...TINY.layers] }).trainOnBatch(x, y),
+      /call compile/,
+    ],
+    [
+      "softmax before the last layer",
+      () =>
+        engine.sequential({
+          inputSize: 2,
+          layers: [
+            { units: 2, activation: "softmax" },
+            { units: 2, activation: "softmax" },
+          ],
+        }),
+      /only supported on the last layer/,
+    ],
+    [
+      "an unknown activation",
+      () => engine.sequential({ inputSize: 2, layers: [{ units: 2, activation: "tanh" as "relu" }] }),
+      /layers\[0\].activation must be one of "linear", "relu", "softmax", "leaky_relu", "elu", "gelu", got "tanh"/,
+    ],
+    [
+      "zero units",
+      () => engine.sequential({ inputSize: 2, layers: [{ units: 0, activation: "softmax" }] }),
+      /layers\[0\].units must be an integer ≥ 1, got 0/,
+    ],
+    [
+      "a kernel of the wrong size",
+      () =>
+        engine
+          .sequential({ inputSize: 2, layers: [{ units: 2, activation: "softmax" }] })
+          .setWeights([{ kernel: new Float32Array(3), bias: new Float32Array(2) }]),
+      /kernel must be a Float32Array of 2×2 = 4 values, got Float32Array\(3\)/,
+    ],
   ])("rejects %s with an ArgumentError", (_name, call, message) => {
     expect(call).toThrow(ArgumentError);
     expect(call).toThrow(message);
@@ -261,7 +341,15 @@ describe("relaxed SIMD build", () => {
     const x = Float32Array.from({ length: 64 * 784 }, () => r());
     const y = Int32Array.from({ length: 64 }, () => Math.floor(r() * 10));
     const [a, b] = [engine, relaxed].map((e) => {
-      const m = e.sequential({ inputSize: 784, layers: [{ units: 128, activation: "relu" }, { units: 64, activation: "relu" }, { units: 10, activation: "softmax" }], seed: 7 });
+      const m = e.sequential({
+        inputSize: 784,
+        layers: [
+          { units: 128, activation: "relu" },
+          { units: 64, activation: "relu" },
+          { units: 10, activation: "softmax" },
+        ],
+        seed: 7,
+      });
       m.compile({ optimizer: "adam", learningRate: 0.001 });
       m.trainOnBatch(x, y);
       return m.getWeights();

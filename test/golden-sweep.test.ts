@@ -17,7 +17,13 @@ describe(`the default sweep on wasm-simd, Node ${process.version}`, () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(file, "utf8"));
-    expect(report.config).toMatchObject({ backend: "wasm-simd", threads: 1, learningRates: [0.5, 0.1, 0.01, 0.001], epochs: 5, seed: 42 });
+    expect(report.config).toMatchObject({
+      backend: "wasm-simd",
+      threads: 1,
+      learningRates: [0.5, 0.1, 0.01, 0.001],
+      epochs: 5,
+      seed: 42,
+    });
     for (const run of report.runs) {
       expect(run.seconds).toBeGreaterThan(0);
       delete run.seconds;

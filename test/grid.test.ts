@@ -12,15 +12,24 @@ import type { Run } from "../src/study.js";
 describe("expandGrid", () => {
   const relu = { activation: "relu", kernelInitializer: "glorot_uniform" };
   it("is rate-major, each rate with seeds seed … seed + seeds − 1", () => {
-    expect(expandGrid([0.5, 0.01], 7, 3)).toEqual([
-      { learningRate: 0.5, seed: 7 }, { learningRate: 0.5, seed: 8 }, { learningRate: 0.5, seed: 9 },
-      { learningRate: 0.01, seed: 7 }, { learningRate: 0.01, seed: 8 }, { learningRate: 0.01, seed: 9 },
-    ].map((c) => ({ ...c, ...relu })));
+    expect(expandGrid([0.5, 0.01], 7, 3)).toEqual(
+      [
+        { learningRate: 0.5, seed: 7 },
+        { learningRate: 0.5, seed: 8 },
+        { learningRate: 0.5, seed: 9 },
+        { learningRate: 0.01, seed: 7 },
+        { learningRate: 0.01, seed: 8 },
+        { learningRate: 0.01, seed: 9 },
+      ].map((c) => ({ ...c, ...relu })),
+    );
     expect(expandGrid([0.1], 42, 1)).toEqual([{ learningRate: 0.1, seed: 42, ...relu }]);
   });
 
   it("varies the rate slowest, then the activation, then the initialiser, then the seed", () => {
-    const grid = expandGrid([0.5, 0.01], 7, 2, { activations: ["relu", "leaky_relu"], initializers: ["glorot_uniform", "he_normal"] });
+    const grid = expandGrid([0.5, 0.01], 7, 2, {
+      activations: ["relu", "leaky_relu"],
+      initializers: ["glorot_uniform", "he_normal"],
+    });
     expect(grid).toHaveLength(16);
     expect(grid.slice(0, 5)).toEqual([
       { learningRate: 0.5, activation: "relu", kernelInitializer: "glorot_uniform", seed: 7 },
@@ -47,10 +56,12 @@ describe("shards", () => {
   });
 
   it("cover the grid exactly once, for any grid size and shard count", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 12 }), (size, count) => {
-      const all = Array.from({ length: count }, (_, k) => shardPositions(size, { index: k + 1, count })).flat();
-      expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: size }, (_, i) => i));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 12 }), (size, count) => {
+        const all = Array.from({ length: count }, (_, k) => shardPositions(size, { index: k + 1, count })).flat();
+        expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: size }, (_, i) => i));
+      }),
+    );
   });
 
   it("cover a grid with activation and initialiser axes exactly once", () => {
@@ -58,12 +69,16 @@ describe("shards", () => {
       activations: fc.uniqueArray(fc.constantFrom(...HIDDEN_ACTIVATIONS), { minLength: 1 }),
       initializers: fc.uniqueArray(fc.constantFrom(...INITIALIZERS), { minLength: 1, maxLength: 3 }),
     });
-    fc.assert(fc.property(axes, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), (a, seeds, count) => {
-      const grid = expandGrid([0.1, 0.01], 1, seeds, a);
-      const dealt = Array.from({ length: count }, (_, k) => shardPositions(grid.length, { index: k + 1, count }).map((p) => grid[p])).flat();
-      const key = (c: object) => JSON.stringify(c);
-      expect(dealt.map(key).sort()).toEqual(grid.map(key).sort());
-    }));
+    fc.assert(
+      fc.property(axes, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), (a, seeds, count) => {
+        const grid = expandGrid([0.1, 0.01], 1, seeds, a);
+        const dealt = Array.from({ length: count }, (_, k) =>
+          shardPositions(grid.length, { index: k + 1, count }).map((p) => grid[p]),
+        ).flat();
+        const key = (c: object) => JSON.stringify(c);
+        expect(dealt.map(key).sort()).toEqual(grid.map(key).sort());
+      }),
+    );
   });
 
   it("parse K/N and refuse anything else in one line", () => {
@@ -77,12 +92,30 @@ describe("shards", () => {
   });
 });
 
-function run(learningRate: number, seed: number, dead: number[], valAccuracy: number[], diverged = false,
-  activation: Run["activation"] = "relu", kernelInitializer: Run["kernelInitializer"] = "glorot_uniform"): Run {
+function run(
+  learningRate: number,
+  seed: number,
+  dead: number[],
+  valAccuracy: number[],
+  diverged = false,
+  activation: Run["activation"] = "relu",
+  kernelInitializer: Run["kernelInitializer"] = "glorot_uniform",
+): Run {
   const deadUnits = dead.map((d, l) => ({ layer: `dense_${l + 1}`, units: 8, dead: d, fraction: d / 8 }));
   return {
-    learningRate, activation, kernelInitializer, seed, seconds: 1, deadUnits, deadUnitsPerEpoch: valAccuracy.map(() => deadUnits),
-    history: { loss: valAccuracy.map(() => 1), accuracy: valAccuracy, val_loss: valAccuracy.map((a) => 1 - a), val_accuracy: valAccuracy },
+    learningRate,
+    activation,
+    kernelInitializer,
+    seed,
+    seconds: 1,
+    deadUnits,
+    deadUnitsPerEpoch: valAccuracy.map(() => deadUnits),
+    history: {
+      loss: valAccuracy.map(() => 1),
+      accuracy: valAccuracy,
+      val_loss: valAccuracy.map((a) => 1 - a),
+      val_accuracy: valAccuracy,
+    },
     diverged: diverged ? { epoch: valAccuracy.length + 1, step: 3 } : null,
   };
 }
@@ -96,7 +129,12 @@ describe("seed statistics", () => {
   });
 
   it("group the runs per rate, leaving out accuracies of runs that completed no epoch", () => {
-    const runs = [run(0.1, 1, [2, 4], [0.5, 0.9]), run(0.1, 2, [4, 4], [0.7]), run(0.5, 1, [8, 8], [], true), run(0.5, 2, [6, 8], [0.1])];
+    const runs = [
+      run(0.1, 1, [2, 4], [0.5, 0.9]),
+      run(0.1, 2, [4, 4], [0.7]),
+      run(0.5, 1, [8, 8], [], true),
+      run(0.5, 2, [6, 8], [0.1]),
+    ];
     const [a, b] = seedStats(runs);
     expect(a.learningRate).toBe(0.1);
     expect(a.seeds).toEqual([1, 2]);
@@ -110,13 +148,18 @@ describe("seed statistics", () => {
 
   it("group the runs per cell (rate, activation, init), in grid order", () => {
     const runs = [
-      run(0.1, 1, [8, 8], [0.1], false, "relu", "glorot_uniform"), run(0.1, 2, [6, 8], [0.3], false, "relu", "glorot_uniform"),
-      run(0.1, 1, [4, 2], [0.5], false, "relu", "he_normal"), run(0.1, 2, [2, 2], [0.7], false, "relu", "he_normal"),
-      run(0.1, 1, [0, 0], [0.9], false, "leaky_relu", "glorot_uniform"), run(0.1, 2, [2, 0], [0.8], true, "leaky_relu", "glorot_uniform"),
+      run(0.1, 1, [8, 8], [0.1], false, "relu", "glorot_uniform"),
+      run(0.1, 2, [6, 8], [0.3], false, "relu", "glorot_uniform"),
+      run(0.1, 1, [4, 2], [0.5], false, "relu", "he_normal"),
+      run(0.1, 2, [2, 2], [0.7], false, "relu", "he_normal"),
+      run(0.1, 1, [0, 0], [0.9], false, "leaky_relu", "glorot_uniform"),
+      run(0.1, 2, [2, 0], [0.8], true, "leaky_relu", "glorot_uniform"),
     ];
     const cells = seedStats(runs);
     expect(cells.map((c) => [c.learningRate, c.activation, c.kernelInitializer, c.seeds])).toEqual([
-      [0.1, "relu", "glorot_uniform", [1, 2]], [0.1, "relu", "he_normal", [1, 2]], [0.1, "leaky_relu", "glorot_uniform", [1, 2]],
+      [0.1, "relu", "glorot_uniform", [1, 2]],
+      [0.1, "relu", "he_normal", [1, 2]],
+      [0.1, "leaky_relu", "glorot_uniform", [1, 2]],
     ]);
     expect(cells[0].dead[0]).toEqual({ n: 2, mean: 0.875, std: Math.sqrt(2 * 0.125 ** 2), min: 0.75, max: 1 });
     expect(cells[1].dead[0]).toEqual({ n: 2, mean: 0.375, std: Math.sqrt(2 * 0.125 ** 2), min: 0.25, max: 0.5 });
@@ -145,10 +188,25 @@ describe("runsCsv", () => {
 
 describe("mergeReports", () => {
   const config = {
-    learningRates: [0.1, 0.5], epochs: 1, batchSize: 4, validationSplit: 0.2, validationData: "split" as const,
-    layers: [8, 8], probe: 10, seed: 1, backend: "js", data: "x", seeds: 2, shard: null,
+    learningRates: [0.1, 0.5],
+    epochs: 1,
+    batchSize: 4,
+    validationSplit: 0.2,
+    validationData: "split" as const,
+    layers: [8, 8],
+    probe: 10,
+    seed: 1,
+    backend: "js",
+    data: "x",
+    seeds: 2,
+    shard: null,
   };
-  const grid = [run(0.1, 1, [1, 1], [0.5]), run(0.1, 2, [2, 2], [0.6]), run(0.5, 1, [3, 3], [0.7]), run(0.5, 2, [4, 4], [0.8])];
+  const grid = [
+    run(0.1, 1, [1, 1], [0.5]),
+    run(0.1, 2, [2, 2], [0.6]),
+    run(0.5, 1, [3, 3], [0.7]),
+    run(0.5, 2, [4, 4], [0.8]),
+  ];
   const shard = (index: number, count: number, over: object = {}): Report => ({
     schemaVersion: 2,
     config: { ...config, ...over, shard: { index, count } },
@@ -163,9 +221,13 @@ describe("mergeReports", () => {
   });
 
   it("joins shards of a rate × activation × init × seed grid, checking each run's cell", () => {
-    const axes = { activations: ["relu" as const, "leaky_relu" as const], initializers: ["glorot_uniform" as const, "he_normal" as const] };
-    const big = expandGrid(config.learningRates, config.seed, config.seeds, axes)
-      .map((c, i) => run(c.learningRate, c.seed, [i % 8, 1], [0.5], false, c.activation, c.kernelInitializer));
+    const axes = {
+      activations: ["relu" as const, "leaky_relu" as const],
+      initializers: ["glorot_uniform" as const, "he_normal" as const],
+    };
+    const big = expandGrid(config.learningRates, config.seed, config.seeds, axes).map((c, i) =>
+      run(c.learningRate, c.seed, [i % 8, 1], [0.5], false, c.activation, c.kernelInitializer),
+    );
     expect(big).toHaveLength(16);
     const part = (index: number, runs = big): Report => ({
       schemaVersion: 2,
@@ -174,21 +236,40 @@ describe("mergeReports", () => {
     });
     expect(mergeReports(["b", "c", "a"], [part(2), part(3), part(1)]).runs).toEqual(big);
     // A shard whose runs have another activation than the grid says is refused.
-    const swapped = big.map((r) => ({ ...r, activation: r.activation === "relu" ? "leaky_relu" as const : "relu" as const }));
-    expect(() => mergeReports(["a", "b", "c"], [part(1), part(2, swapped), part(3)])).toThrow(/^b: its runs are not those of shard 2\/3/);
+    const swapped = big.map((r) => ({
+      ...r,
+      activation: r.activation === "relu" ? ("leaky_relu" as const) : ("relu" as const),
+    }));
+    expect(() => mergeReports(["a", "b", "c"], [part(1), part(2, swapped), part(3)])).toThrow(
+      /^b: its runs are not those of shard 2\/3/,
+    );
   });
 
   it("refuses mismatched configs, duplicates, missing shards and mixed splits", () => {
-    expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(2, 2, { epochs: 2 })])).toThrow(/^config field "epochs" differs: a has 1, b has 2; only "shard" may differ$/);
-    expect(() => mergeReports(["a", "b"], [shard(1, 2, { activations: ["relu", "leaky_relu"] }), shard(2, 2, { activations: ["relu"] })]))
-      .toThrow(/^config field "activations" differs: a has \["relu","leaky_relu"\], b has \["relu"\]; only "shard" may differ$/);
-    expect(() => mergeReports(["a", "b"], [shard(1, 2, { initializers: ["he_normal"] }), shard(2, 2)]))
-      .toThrow(/^config field "initializers" differs: a has \["he_normal"\], b has nothing/);
+    expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(2, 2, { epochs: 2 })])).toThrow(
+      /^config field "epochs" differs: a has 1, b has 2; only "shard" may differ$/,
+    );
+    expect(() =>
+      mergeReports(
+        ["a", "b"],
+        [shard(1, 2, { activations: ["relu", "leaky_relu"] }), shard(2, 2, { activations: ["relu"] })],
+      ),
+    ).toThrow(
+      /^config field "activations" differs: a has \["relu","leaky_relu"\], b has \["relu"\]; only "shard" may differ$/,
+    );
+    expect(() => mergeReports(["a", "b"], [shard(1, 2, { initializers: ["he_normal"] }), shard(2, 2)])).toThrow(
+      /^config field "initializers" differs: a has \["he_normal"\], b has nothing/,
+    );
     // Results depend on the thread count each run was split over.
-    expect(() => mergeReports(["a", "b"], [shard(1, 2, { threads: 2 }), shard(2, 2, { threads: 1 })]))
-      .toThrow(/^config field "threads" differs: a has 2, b has 1; only "shard" may differ$/);
-    expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(1, 2)])).toThrow(/^a and b both hold shard 1\/2: duplicate or overlapping shards$/);
-    expect(() => mergeReports(["a", "b"], [shard(1, 3), shard(3, 3)])).toThrow(/^missing shard 2\/3 \(got 1\/3, 3\/3\)$/);
+    expect(() => mergeReports(["a", "b"], [shard(1, 2, { threads: 2 }), shard(2, 2, { threads: 1 })])).toThrow(
+      /^config field "threads" differs: a has 2, b has 1; only "shard" may differ$/,
+    );
+    expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(1, 2)])).toThrow(
+      /^a and b both hold shard 1\/2: duplicate or overlapping shards$/,
+    );
+    expect(() => mergeReports(["a", "b"], [shard(1, 3), shard(3, 3)])).toThrow(
+      /^missing shard 2\/3 \(got 1\/3, 3\/3\)$/,
+    );
     expect(() => mergeReports(["a", "b"], [shard(1, 2), shard(2, 3)])).toThrow(/different splits/);
     const wrong = shard(2, 2);
     wrong.runs = wrong.runs.slice(1);

@@ -57,8 +57,14 @@ describe("parseIdx on valid files", () => {
   });
 
   it("checks the number of dimensions for images and labels", () => {
-    expectDataError(() => expectImages(parseIdx(labels()), "f.idx"), /expected images \(magic 0x00000803, 3 dimensions\), found 1 dimension/);
-    expectDataError(() => expectLabels(parseIdx(images()), "f.idx"), /expected labels \(magic 0x00000801, 1 dimension\), found 3 dimension/);
+    expectDataError(
+      () => expectImages(parseIdx(labels()), "f.idx"),
+      /expected images \(magic 0x00000803, 3 dimensions\), found 1 dimension/,
+    );
+    expectDataError(
+      () => expectLabels(parseIdx(images()), "f.idx"),
+      /expected labels \(magic 0x00000801, 1 dimension\), found 3 dimension/,
+    );
   });
 });
 
@@ -68,12 +74,18 @@ describe("parseIdx on malformed files: a one-line DataError naming the file", ()
   it("wrong magic", () => {
     const bytes = labels();
     bytes[1] = 0x09;
-    expectDataError(parse(bytes), /wrong magic 0x00090801, not an IDX file \(expected 0x00000803 for images, 0x00000801 for labels\)/);
+    expectDataError(
+      parse(bytes),
+      /wrong magic 0x00090801, not an IDX file \(expected 0x00000803 for images, 0x00000801 for labels\)/,
+    );
     expectDataError(parse(new TextEncoder().encode("PK\x03\x04 zip file")), /wrong magic 0x504b0304/);
   });
 
   it("a data type other than unsigned byte", () => {
-    expectDataError(parse(idx([3], new Uint8Array(12), 0x0d)), /magic 0x00000d01 declares IDX data type 0x0d; only unsigned byte \(0x08\) is supported/);
+    expectDataError(
+      parse(idx([3], new Uint8Array(12), 0x0d)),
+      /magic 0x00000d01 declares IDX data type 0x0d; only unsigned byte \(0x08\) is supported/,
+    );
   });
 
   it("zero or more than four dimensions", () => {
@@ -88,7 +100,10 @@ describe("parseIdx on malformed files: a one-line DataError naming the file", ()
   });
 
   it("truncated data", () => {
-    expectDataError(parse(images().subarray(0, 16 + 11)), /truncated: expected 12 data bytes for dimensions 2×2×3, found 11/);
+    expectDataError(
+      parse(images().subarray(0, 16 + 11)),
+      /truncated: expected 12 data bytes for dimensions 2×2×3, found 11/,
+    );
   });
 
   it("trailing bytes", () => {
@@ -100,8 +115,14 @@ describe("parseIdx on malformed files: a one-line DataError naming the file", ()
 
   it("absurd dimensions: an exact error, with no allocation or hang", () => {
     const max = 0xffffffff;
-    expectDataError(parse(idx([max, max, max, max], new Uint8Array(5))), new RegExp(`truncated: expected ${(2n ** 32n - 1n) ** 4n} data bytes .* found 5`));
-    expectDataError(parse(idx([max], new Uint8Array(0))), /truncated: expected 4294967295 data bytes for dimensions 4294967295, found 0/);
+    expectDataError(
+      parse(idx([max, max, max, max], new Uint8Array(5))),
+      new RegExp(`truncated: expected ${(2n ** 32n - 1n) ** 4n} data bytes .* found 5`),
+    );
+    expectDataError(
+      parse(idx([max], new Uint8Array(0))),
+      /truncated: expected 4294967295 data bytes for dimensions 4294967295, found 0/,
+    );
   });
 
   it("names the file 'IDX file' when no name is given", () => {
@@ -133,7 +154,11 @@ describe("parseIdx fuzzing: a valid tensor or a DataError, nothing else", () => 
   // A valid file of 1 to 4 small dimensions with random contents.
   const validFile = fc
     .array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 })
-    .chain((dims) => fc.uint8Array({ minLength: dims.reduce((a, b) => a * b, 1), maxLength: dims.reduce((a, b) => a * b, 1) }).map((data) => ({ dims, data })));
+    .chain((dims) =>
+      fc
+        .uint8Array({ minLength: dims.reduce((a, b) => a * b, 1), maxLength: dims.reduce((a, b) => a * b, 1) })
+        .map((data) => ({ dims, data })),
+    );
   const runs = { numRuns: 300 };
 
   it("valid files parse back to their dims and data", { timeout: 10_000 }, () => {
@@ -158,17 +183,24 @@ describe("parseIdx fuzzing: a valid tensor or a DataError, nothing else", () => 
 
   it("bit flips of a valid file", { timeout: 10_000 }, () => {
     fc.assert(
-      fc.property(validFile, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }), ({ dims, data }, flips) => {
-        const file = idx(dims, data);
-        for (const [at, bit] of flips) file[at % file.length] ^= 1 << bit;
-        outcome(file);
-      }),
+      fc.property(
+        validFile,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }),
+        ({ dims, data }, flips) => {
+          const file = idx(dims, data);
+          for (const [at, bit] of flips) file[at % file.length] ^= 1 << bit;
+          outcome(file);
+        },
+      ),
       runs,
     );
   });
 
   it("absurd dimensions up to 0xFFFFFFFF", { timeout: 10_000 }, () => {
-    const dim = fc.oneof(fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
+    const dim = fc.oneof(
+      fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff),
+      fc.integer({ min: 0, max: 0xffffffff }),
+    );
     fc.assert(
       fc.property(fc.array(dim, { minLength: 1, maxLength: 4 }), fc.uint8Array({ maxLength: 64 }), (dims, data) => {
         const t = outcome(idx(dims, data));
@@ -192,6 +224,9 @@ describe("parseIdx fuzzing: a valid tensor or a DataError, nothing else", () => 
   });
 
   it("random bytes", { timeout: 10_000 }, () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void outcome(bytes)), runs);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void outcome(bytes)),
+      runs,
+    );
   });
 });

@@ -7,7 +7,11 @@ import { log64 } from "../src/engine/js-kernels.js";
 
 let engines: Engine[];
 beforeAll(async () => {
-  engines = [await createEngine({ backend: "js" }), await createEngine({ backend: "wasm-simd" }), await createEngine({ backend: "wasm-relaxed" })];
+  engines = [
+    await createEngine({ backend: "js" }),
+    await createEngine({ backend: "wasm-simd" }),
+    await createEngine({ backend: "wasm-relaxed" }),
+  ];
 });
 
 // [Keras scale, fan mode, truncated normal?]
@@ -72,7 +76,14 @@ describe.each(Object.keys(KERAS) as (keyof typeof KERAS)[])("%s", (init) => {
 describe("randomized_asymmetric (Lu et al. 2019)", () => {
   const WIDE = 2048; // units of the first layer: one asymmetric draw each
   const weightsOf = (e: Engine) => {
-    const m = e.sequential({ inputSize: 784, layers: [{ units: WIDE, activation: "relu", kernelInitializer: "randomized_asymmetric" }, { units: 10, activation: "softmax" }], seed: 3 });
+    const m = e.sequential({
+      inputSize: 784,
+      layers: [
+        { units: WIDE, activation: "relu", kernelInitializer: "randomized_asymmetric" },
+        { units: 10, activation: "softmax" },
+      ],
+      seed: 3,
+    });
     const w = m.getWeights();
     m.dispose();
     return w;
@@ -141,7 +152,10 @@ describe("kernelInitializer", () => {
   it("mixes initialisers per layer", () => {
     const m = engines[0].sequential({
       inputSize: 784,
-      layers: [{ units: 128, activation: "relu", kernelInitializer: "he_normal" }, { units: 10, activation: "softmax" }],
+      layers: [
+        { units: 128, activation: "relu", kernelInitializer: "he_normal" },
+        { units: 10, activation: "softmax" },
+      ],
     });
     const [a, b] = m.getWeights();
     const varOf = (k: Float32Array) => k.reduce((t, v) => t + v * v, 0) / k.length;
@@ -151,13 +165,29 @@ describe("kernelInitializer", () => {
   });
 
   it("rejects an unknown name with an ArgumentError listing the choices", () => {
-    const bad = () => engines[0].sequential({ inputSize: 3, layers: [{ units: 2, activation: "softmax", kernelInitializer: "orthogonal" as Initializer }] });
+    const bad = () =>
+      engines[0].sequential({
+        inputSize: 3,
+        layers: [{ units: 2, activation: "softmax", kernelInitializer: "orthogonal" as Initializer }],
+      });
     expect(bad).toThrow(ArgumentError);
-    expect(bad).toThrow(`layers[0].kernelInitializer must be one of "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "lecun_uniform", "randomized_asymmetric", got "orthogonal"`);
+    expect(bad).toThrow(
+      `layers[0].kernelInitializer must be one of "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "lecun_uniform", "randomized_asymmetric", got "orthogonal"`,
+    );
   });
 
   it("log64 (the normals' arithmetic-only log) agrees with Math.log within 2 ulp", () => {
-    for (const x of [1, 0.5, 5e-324, 1e-300, 2.2250738585072014e-308, 0.7071067811865476, 0.9999999, 1e-7, Math.random()]) {
+    for (const x of [
+      1,
+      0.5,
+      5e-324,
+      1e-300,
+      2.2250738585072014e-308,
+      0.7071067811865476,
+      0.9999999,
+      1e-7,
+      Math.random(),
+    ]) {
       expect(Math.abs(log64(x) - Math.log(x))).toBeLessThanOrEqual(4.5e-16 * Math.abs(Math.log(x)));
     }
   });

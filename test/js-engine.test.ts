@@ -2,7 +2,15 @@
 // the same seed gives the same initial weights and shuffles bit for bit, and forward passes,
 // gradients, Adam steps and short fits agree within 1e-4. Plus its allocator and padding.
 import { describe, it, expect, beforeAll } from "vitest";
-import { createEngine, Sequential, ArgumentError, type Engine, type LayerWeights, type Mnist, type SequentialConfig } from "../src/index.js";
+import {
+  createEngine,
+  Sequential,
+  ArgumentError,
+  type Engine,
+  type LayerWeights,
+  type Mnist,
+  type SequentialConfig,
+} from "../src/index.js";
 import { loadMnist } from "../src/node.js";
 import { createJsKernels, rngBelow, rngNext, rngSeed } from "../src/engine/js-kernels.js";
 import { loadKernels, resolveBackend, type Kernels } from "../src/engine/wasm.js";
@@ -14,11 +22,20 @@ const TOL = 1e-4;
 
 const MNIST_NET: SequentialConfig = {
   inputSize: PIXELS,
-  layers: [{ units: 128, activation: "relu" }, { units: 64, activation: "relu" }, { units: 10, activation: "softmax" }],
+  layers: [
+    { units: 128, activation: "relu" },
+    { units: 64, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
 };
 const NOTEBOOK_NET: SequentialConfig = {
   inputSize: PIXELS,
-  layers: [{ units: 128, activation: "relu" }, { units: 64, activation: "relu" }, { units: 32, activation: "relu" }, { units: 10, activation: "softmax" }],
+  layers: [
+    { units: 128, activation: "relu" },
+    { units: 64, activation: "relu" },
+    { units: 32, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
 };
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -39,7 +56,10 @@ let wasm: Record<"wasm-simd" | "wasm-relaxed", Engine>;
 let mnist: Mnist;
 beforeAll(async () => {
   js = await createEngine({ backend: "js" });
-  wasm = { "wasm-simd": await createEngine({ backend: "wasm-simd" }), "wasm-relaxed": await createEngine({ backend: "wasm-relaxed" }) };
+  wasm = {
+    "wasm-simd": await createEngine({ backend: "wasm-simd" }),
+    "wasm-relaxed": await createEngine({ backend: "wasm-relaxed" }),
+  };
   mnist = await loadMnist();
 });
 
@@ -238,7 +258,8 @@ describe("js engine internals", () => {
       if (i % 100 === 0) {
         // No two live blocks overlap.
         const spans = [...live].sort((p, q) => p[0] - q[0]);
-        for (let j = 1; j < spans.length; j++) expect(spans[j][0]).toBeGreaterThanOrEqual(spans[j - 1][0] + spans[j - 1][1]);
+        for (let j = 1; j < spans.length; j++)
+          expect(spans[j][0]).toBeGreaterThanOrEqual(spans[j - 1][0] + spans[j - 1][1]);
       }
     }
     for (const p of live.keys()) k.free(p);
@@ -286,7 +307,10 @@ describe("js engine internals", () => {
       const width = k.layerWidth(m, l);
       expect(width).toBe(8);
       expect(rows).toBe(l === 0 ? 7 : 8);
-      for (const [ptr, n] of [[k.layerWeights(m, l), rows * width], [k.layerWeightGrads(m, l), rows * width]] as const) {
+      for (const [ptr, n] of [
+        [k.layerWeights(m, l), rows * width],
+        [k.layerWeightGrads(m, l), rows * width],
+      ] as const) {
         const w = new Float32Array(k.memory.buffer, ptr, n);
         for (let r = 0; r < rows; r++) {
           for (let j = 0; j < width; j++) {
@@ -356,6 +380,8 @@ describe("js engine internals", () => {
     );
     expect(a.diverged).toEqual(b.diverged);
     expect(a.history.loss.length).toBe(a.diverged ? a.diverged.epoch - 1 : 5);
-    a.history.loss.forEach((v, i) => expect(Math.abs(v - b.history.loss[i])).toBeLessThan(1e-4 * Math.abs(b.history.loss[i])));
+    a.history.loss.forEach((v, i) =>
+      expect(Math.abs(v - b.history.loss[i])).toBeLessThan(1e-4 * Math.abs(b.history.loss[i])),
+    );
   });
 });

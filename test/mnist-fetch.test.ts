@@ -7,12 +7,19 @@ import { idx } from "./support/idx-files.js";
 
 const base = "https://data.example/mnist/";
 const files = (): Record<string, Uint8Array> => ({
-  [MNIST_FILES.trainImages]: idx([3, 2, 2], Uint8Array.from({ length: 12 }, (_, i) => i)),
+  [MNIST_FILES.trainImages]: idx(
+    [3, 2, 2],
+    Uint8Array.from({ length: 12 }, (_, i) => i),
+  ),
   [MNIST_FILES.trainLabels]: idx([3], Uint8Array.of(5, 0, 4)),
-  [MNIST_FILES.testImages]: idx([2, 2, 2], Uint8Array.from({ length: 8 }, (_, i) => 100 + i)),
+  [MNIST_FILES.testImages]: idx(
+    [2, 2, 2],
+    Uint8Array.from({ length: 8 }, (_, i) => 100 + i),
+  ),
   [MNIST_FILES.testLabels]: idx([2], Uint8Array.of(7, 2)),
 });
-const gzipped = () => Object.fromEntries(Object.entries(files()).map(([name, bytes]) => [`${name}.gz`, gzipSync(bytes)]));
+const gzipped = () =>
+  Object.fromEntries(Object.entries(files()).map(([name, bytes]) => [`${name}.gz`, gzipSync(bytes)]));
 
 /** Serves files under base in chunks of `chunk` bytes, with or without Content-Length; logs the URLs. */
 function server(served: Record<string, Uint8Array>, log: string[], { chunk = 5, length = true } = {}): typeof fetch {
@@ -37,7 +44,11 @@ describe("fetchMnist options", () => {
     const totalBytes = Object.values(served).reduce((s, b) => s + b.length, 0);
     const progress: { loaded: number; total: number | null }[] = [];
     const log: string[] = [];
-    const data = await fetchMnist(base, { fetch: server(served, log), gzip: true, onProgress: (p) => progress.push(p) });
+    const data = await fetchMnist(base, {
+      fetch: server(served, log),
+      gzip: true,
+      onProgress: (p) => progress.push(p),
+    });
     expect(data.train.count).toBe(3);
     expect(data.test.labels).toEqual(Uint8Array.of(7, 2));
     // Only the .gz names were asked for: no 404s in a browser's console.

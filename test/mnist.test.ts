@@ -47,7 +47,10 @@ function tinyFiles(gzipped: (keyof MnistBuffers)[] = []): Record<string, Uint8Ar
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(Error);
   expect((error as Error).message).not.toContain("\n");
   return error as Error;
@@ -61,14 +64,21 @@ describe("mnistFromBuffers", () => {
   it("accepts ArrayBuffers", () => {
     const b = tiny();
     const copy = (u: ArrayBuffer | Uint8Array) => (u as Uint8Array).slice().buffer;
-    const buffers = { trainImages: copy(b.trainImages), trainLabels: copy(b.trainLabels), testImages: copy(b.testImages), testLabels: copy(b.testLabels) };
+    const buffers = {
+      trainImages: copy(b.trainImages),
+      trainLabels: copy(b.trainLabels),
+      testImages: copy(b.testImages),
+      testLabels: copy(b.testLabels),
+    };
     expect(mnistFromBuffers(buffers)).toEqual(expected);
   });
 
   it("rejects image and label counts that disagree", () => {
     const b = { ...tiny(), trainLabels: idx([2], Uint8Array.of(5, 0)) };
     expect(() => mnistFromBuffers(b)).toThrow(DataError);
-    expect(() => mnistFromBuffers(b)).toThrow("train-images-idx3-ubyte holds 3 images but train-labels-idx1-ubyte holds 2 labels");
+    expect(() => mnistFromBuffers(b)).toThrow(
+      "train-images-idx3-ubyte holds 3 images but train-labels-idx1-ubyte holds 2 labels",
+    );
   });
 
   it("rejects training and test images of different sizes", () => {
@@ -83,7 +93,9 @@ describe("mnistFromBuffers", () => {
 
   it("reports a malformed file by its MNIST name", () => {
     const b = { ...tiny(), trainLabels: idx([3], Uint8Array.of(5, 0, 4)).subarray(0, 10) };
-    expect(() => mnistFromBuffers(b)).toThrow("train-labels-idx1-ubyte: truncated: expected 3 data bytes for dimensions 3, found 2");
+    expect(() => mnistFromBuffers(b)).toThrow(
+      "train-labels-idx1-ubyte: truncated: expected 3 data bytes for dimensions 3, found 2",
+    );
   });
 
   it("tells to decompress a gzip buffer", () => {
@@ -116,7 +128,9 @@ describe("loadMnist", () => {
 
   it("reads .gz files, and gives the same result as plain ones", async () => {
     expect(await loadMnist(folder(tinyFiles(["trainImages", "testLabels"])))).toEqual(expected);
-    expect(await loadMnist(folder(tinyFiles(["trainImages", "trainLabels", "testImages", "testLabels"])))).toEqual(expected);
+    expect(await loadMnist(folder(tinyFiles(["trainImages", "trainLabels", "testImages", "testLabels"])))).toEqual(
+      expected,
+    );
   });
 
   it("reads plain and .gz files straight into SharedArrayBuffers when asked", async () => {
@@ -183,7 +197,9 @@ describe("loadMnist", () => {
     delete files[MNIST_FILES.testImages];
     const error = await rejection(loadMnist(folder(files)));
     expect(error).toBeInstanceOf(DataError);
-    expect(error.message).toMatch(/^t10k-images-idx3-ubyte: magic 0x00000903 declares IDX data type 0x09; only unsigned byte/);
+    expect(error.message).toMatch(
+      /^t10k-images-idx3-ubyte: magic 0x00000903 declares IDX data type 0x09; only unsigned byte/,
+    );
   });
 });
 
@@ -227,7 +243,9 @@ describe("fetchMnist", () => {
     delete files[MNIST_FILES.testLabels];
     const error = await rejection(fetchMnist(base, fakeFetch(files)));
     expect(error).toBeInstanceOf(DataError);
-    expect(error.message).toBe(`cannot fetch ${base}/t10k-labels-idx1-ubyte: HTTP 404 (and ${base}/t10k-labels-idx1-ubyte.gz: HTTP 404)`);
+    expect(error.message).toBe(
+      `cannot fetch ${base}/t10k-labels-idx1-ubyte: HTTP 404 (and ${base}/t10k-labels-idx1-ubyte.gz: HTTP 404)`,
+    );
   });
 
   it("reports a network failure with its URL", async () => {

@@ -20,7 +20,9 @@ describe("model.save() and engine.loadModel()", () => {
     const file = model.save();
     expect(file).toMatchObject({ format: "dying-relu-model", version: 1, inputSize: 7, encoding: "float32-le-base64" });
     expect(file.layers).toEqual([
-      { name: "dense", units: 5, activation: "relu" }, { name: "dense_1", units: 6, activation: "relu" }, { name: "dense_2", units: 3, activation: "softmax" },
+      { name: "dense", units: 5, activation: "relu" },
+      { name: "dense_1", units: 6, activation: "relu" },
+      { name: "dense_2", units: 3, activation: "softmax" },
     ]);
     const loaded = engine.loadModel(JSON.stringify(file));
     expect(loaded.predict(x)).toEqual(model.predict(x));
@@ -45,8 +47,14 @@ describe("model.save() and engine.loadModel()", () => {
   it("read plain number arrays (no encoding)", () => {
     const w = randomWeights(4);
     const file = {
-      format: "dying-relu-model", version: 1, inputSize: 7,
-      layers: [{ name: "a", units: 5, activation: "relu" }, { name: "b", units: 6, activation: "relu" }, { name: "c", units: 3, activation: "softmax" }],
+      format: "dying-relu-model",
+      version: 1,
+      inputSize: 7,
+      layers: [
+        { name: "a", units: 5, activation: "relu" },
+        { name: "b", units: 6, activation: "relu" },
+        { name: "c", units: 3, activation: "softmax" },
+      ],
       weights: w.map((l) => ({ kernel: Array.from(l.kernel), bias: Array.from(l.bias) })),
     };
     expect(engine.loadModel(file).getWeights()).toEqual(w);
@@ -60,14 +68,62 @@ describe("model.save() and engine.loadModel()", () => {
     };
     const cases: [string, () => unknown, RegExp][] = [
       ["text that is not JSON", () => "{ not json", /model file is not JSON/],
-      ["another format", () => ({ ...good(), format: "keras" }), /not a dying-relu model file: expected "format": "dying-relu-model", got "keras"/],
+      [
+        "another format",
+        () => ({ ...good(), format: "keras" }),
+        /not a dying-relu model file: expected "format": "dying-relu-model", got "keras"/,
+      ],
       ["no format at all", () => ({ weights: [] }), /not a dying-relu model file/],
-      ["another version", () => ({ ...good(), version: 2 }), /model file version 2 is not supported \(this engine reads version 1\)/],
-      ["corrupt base64", () => { const f = good(); f.weights[1].kernel = "@@not base64@@"; return f; }, /layer dense_1 kernel is not valid base64/],
-      ["a truncated kernel", () => { const f = good(); f.weights[0].kernel = f.weights[0].kernel.slice(0, 40); return f; }, /layer dense kernel holds \d+ (values|bytes)/],
-      ["weights of another shape", () => { const f = good(); f.layers[1].units = 7; return f; }, /layer dense_1 kernel holds 30 values, but its layer's shape needs 35/],
-      ["a missing layer's weights", () => { const f = good(); f.weights.pop(); return f; }, /weights must hold one \{ kernel, bias \} per layer \(3\), got 2/],
-      ["an unknown activation", () => { const f = good(); f.layers[0].activation = "swish"; return f; }, /model file: layers\[0\]\.activation must be one of/],
+      [
+        "another version",
+        () => ({ ...good(), version: 2 }),
+        /model file version 2 is not supported \(this engine reads version 1\)/,
+      ],
+      [
+        "corrupt base64",
+        () => {
+          const f = good();
+          f.weights[1].kernel = "@@not base64@@";
+          return f;
+        },
+        /layer dense_1 kernel is not valid base64/,
+      ],
+      [
+        "a truncated kernel",
+        () => {
+          const f = good();
+          f.weights[0].kernel = f.weights[0].kernel.slice(0, 40);
+          return f;
+        },
+        /layer dense kernel holds \d+ (values|bytes)/,
+      ],
+      [
+        "weights of another shape",
+        () => {
+          const f = good();
+          f.layers[1].units = 7;
+          return f;
+        },
+        /layer dense_1 kernel holds 30 values, but its layer's shape needs 35/,
+      ],
+      [
+        "a missing layer's weights",
+        () => {
+          const f = good();
+          f.weights.pop();
+          return f;
+        },
+        /weights must hold one \{ kernel, bias \} per layer \(3\), got 2/,
+      ],
+      [
+        "an unknown activation",
+        () => {
+          const f = good();
+          f.layers[0].activation = "swish";
+          return f;
+        },
+        /model file: layers\[0\]\.activation must be one of/,
+      ],
       ["an unknown encoding", () => ({ ...good(), encoding: "float16" }), /unknown encoding "float16"/],
       ["a bad input size", () => ({ ...good(), inputSize: 0 }), /inputSize must be a whole number ≥ 1, got 0/],
     ];

@@ -23,7 +23,13 @@ const BATCHES = [tinyBatch(6, 16), tinyBatch(7, 16), tinyBatch(8, 16)];
 const vars = (w: LayerWeights[]) => w.flatMap((l) => [Float64Array.from(l.kernel), Float64Array.from(l.bias)]);
 
 /** Keras 3's update for one variable, in float64; state is per variable. */
-function kerasStep(cfg: CompileConfig, w: Float64Array, g: Float64Array, s: { m: Float64Array; v: Float64Array; a: Float64Array }, t: number) {
+function kerasStep(
+  cfg: CompileConfig,
+  w: Float64Array,
+  g: Float64Array,
+  s: { m: Float64Array; v: Float64Array; a: Float64Array },
+  t: number,
+) {
   const name = cfg.optimizer;
   const lr = cfg.learningRate ?? (name === "sgd" ? 0.01 : 0.001);
   const grad = Float64Array.from(g);
@@ -83,7 +89,13 @@ const CASES: Record<string, CompileConfig> = {
   "rmsprop (Keras defaults)": { optimizer: "rmsprop", learningRate: 0.01 },
   "rmsprop momentum 0.5, rho 0.8": { optimizer: "rmsprop", learningRate: 0.01, momentum: 0.5, rho: 0.8 },
   "rmsprop centered": { optimizer: "rmsprop", learningRate: 0.01, centered: true },
-  "rmsprop centered, momentum 0.5, rho 0.8": { optimizer: "rmsprop", learningRate: 0.01, centered: true, momentum: 0.5, rho: 0.8 },
+  "rmsprop centered, momentum 0.5, rho 0.8": {
+    optimizer: "rmsprop",
+    learningRate: 0.01,
+    centered: true,
+    momentum: 0.5,
+    rho: 0.8,
+  },
   "sgd globalClipnorm 0.01": { optimizer: "sgd", learningRate: 0.5, globalClipnorm: 0.01 },
   "adam globalClipnorm 0.05": { optimizer: "adam", learningRate: 0.05, globalClipnorm: 0.05 },
   "adamw (weight decay 0.004)": { optimizer: "adamw", learningRate: 0.05 },
@@ -100,7 +112,11 @@ function train(engine: Engine, cfg: CompileConfig, withReference: boolean) {
   model.setWeights(w0);
   model.compile(cfg);
   const ref = vars(w0);
-  const state = ref.map((w) => ({ m: new Float64Array(w.length), v: new Float64Array(w.length), a: new Float64Array(w.length) }));
+  const state = ref.map((w) => ({
+    m: new Float64Array(w.length),
+    v: new Float64Array(w.length),
+    a: new Float64Array(w.length),
+  }));
   BATCHES.forEach((b, t) => {
     if (withReference) {
       const g = kerasGlobalClip(cfg, vars(model.computeGradients(b.x, b.y).grads));
@@ -113,7 +129,8 @@ function train(engine: Engine, cfg: CompileConfig, withReference: boolean) {
   return { w, ref, w0: vars(w0) };
 }
 
-const maxDiff = (a: Float64Array[], b: Float64Array[]) => Math.max(...a.map((x, i) => Math.max(...x.map((v, j) => Math.abs(v - b[i][j])))));
+const maxDiff = (a: Float64Array[], b: Float64Array[]) =>
+  Math.max(...a.map((x, i) => Math.max(...x.map((v, j) => Math.abs(v - b[i][j])))));
 
 describe.each(BACKENDS)("%s", (backend) => {
   it.each(Object.keys(CASES))("%s: three steps follow Keras 3's formulas", (name) => {
@@ -125,7 +142,9 @@ describe.each(BACKENDS)("%s", (backend) => {
 
 describe.each(["wasm-simd", "wasm-relaxed"] as const)("js agrees with %s", (backend) => {
   it.each(Object.keys(CASES))("%s: within 1e-4 after three steps", (name) => {
-    expect(maxDiff(train(engines.js, CASES[name], false).w, train(engines[backend], CASES[name], false).w)).toBeLessThan(1e-4);
+    expect(
+      maxDiff(train(engines.js, CASES[name], false).w, train(engines[backend], CASES[name], false).w),
+    ).toBeLessThan(1e-4);
   });
 });
 
@@ -186,9 +205,17 @@ describe("against TF.js", () => {
   it.each([
     ["sgd", { optimizer: "sgd", learningRate: 0.1 }, () => tf.train.sgd(0.1)],
     ["momentum", { optimizer: "sgd", learningRate: 0.1, momentum: 0.9 }, () => tf.train.momentum(0.1, 0.9)],
-    ["nesterov", { optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true }, () => tf.train.momentum(0.1, 0.9, true)],
+    [
+      "nesterov",
+      { optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true },
+      () => tf.train.momentum(0.1, 0.9, true),
+    ],
     ["rmsprop", { optimizer: "rmsprop", learningRate: 0.01 }, () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7)],
-    ["rmsprop momentum", { optimizer: "rmsprop", learningRate: 0.01, momentum: 0.5 }, () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7)],
+    [
+      "rmsprop momentum",
+      { optimizer: "rmsprop", learningRate: 0.01, momentum: 0.5 },
+      () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7),
+    ],
   ] as const)("%s: three steps within 1e-5", async (_, cfg, make) => {
     await tf.setBackend("cpu");
     const model = engines["wasm-simd"].sequential({ ...TINY, layers: [...TINY.layers] });
@@ -214,22 +241,55 @@ describe("against TF.js", () => {
 });
 
 describe("bad optimizer options", () => {
-  const compile = (cfg: unknown) => () => engines.js.sequential({ ...TINY, layers: [...TINY.layers] }).compile(cfg as CompileConfig);
+  const compile = (cfg: unknown) => () =>
+    engines.js.sequential({ ...TINY, layers: [...TINY.layers] }).compile(cfg as CompileConfig);
   it.each([
-    ["an unknown optimizer", { optimizer: "adagrad" }, /optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "adagrad"/],
+    [
+      "an unknown optimizer",
+      { optimizer: "adagrad" },
+      /optimizer must be one of "adam", "adamw", "sgd", "rmsprop", got "adagrad"/,
+    ],
     ["another optimizer's option", { optimizer: "sgd", beta1: 0.9 }, /optimizer "sgd" takes no option "beta1"/],
-    ["a misspelt option", { optimizer: "adam", learning_rate: 0.1 }, /optimizer "adam" takes no option "learning_rate"/],
+    [
+      "a misspelt option",
+      { optimizer: "adam", learning_rate: 0.1 },
+      /optimizer "adam" takes no option "learning_rate"/,
+    ],
     ["momentum above 1", { optimizer: "sgd", momentum: 1.5 }, /momentum must be a number in \[0, 1\], got 1.5/],
     ["negative momentum", { optimizer: "rmsprop", momentum: -0.1 }, /momentum must be a finite number ≥ 0, got -0.1/],
-    ["a non-boolean nesterov", { optimizer: "sgd", momentum: 0.9, nesterov: 1 }, /nesterov must be true or false, got 1/],
+    [
+      "a non-boolean nesterov",
+      { optimizer: "sgd", momentum: 0.9, nesterov: 1 },
+      /nesterov must be true or false, got 1/,
+    ],
     ["rho of 1", { optimizer: "rmsprop", rho: 1 }, /rho must be a number in \[0, 1\), got 1/],
     ["a non-boolean centered", { optimizer: "rmsprop", centered: 1 }, /centered must be true or false, got 1/],
-    ["centered on another optimizer", { optimizer: "adam", centered: true }, /optimizer "adam" takes no option "centered"/],
-    ["zero globalClipnorm", { optimizer: "sgd", globalClipnorm: 0 }, /globalClipnorm must be a positive finite number, got 0/],
-    ["clipnorm and globalClipnorm", { optimizer: "adam", clipnorm: 1, globalClipnorm: 1 }, /only one of clipnorm, clipvalue and globalClipnorm/],
-    ["negative weight decay", { optimizer: "adamw", weightDecay: -1 }, /weightDecay must be a finite number ≥ 0, got -1/],
+    [
+      "centered on another optimizer",
+      { optimizer: "adam", centered: true },
+      /optimizer "adam" takes no option "centered"/,
+    ],
+    [
+      "zero globalClipnorm",
+      { optimizer: "sgd", globalClipnorm: 0 },
+      /globalClipnorm must be a positive finite number, got 0/,
+    ],
+    [
+      "clipnorm and globalClipnorm",
+      { optimizer: "adam", clipnorm: 1, globalClipnorm: 1 },
+      /only one of clipnorm, clipvalue and globalClipnorm/,
+    ],
+    [
+      "negative weight decay",
+      { optimizer: "adamw", weightDecay: -1 },
+      /weightDecay must be a finite number ≥ 0, got -1/,
+    ],
     ["zero clipnorm", { optimizer: "adam", clipnorm: 0 }, /clipnorm must be a positive finite number, got 0/],
-    ["both clipnorm and clipvalue", { optimizer: "adam", clipnorm: 1, clipvalue: 1 }, /only one of clipnorm, clipvalue and globalClipnorm/],
+    [
+      "both clipnorm and clipvalue",
+      { optimizer: "adam", clipnorm: 1, clipvalue: 1 },
+      /only one of clipnorm, clipvalue and globalClipnorm/,
+    ],
   ])("%s", (_, cfg, message) => {
     expect(compile(cfg)).toThrow(ArgumentError);
     expect(compile(cfg)).toThrow(message);
@@ -258,7 +318,10 @@ describe("modelUpdate is bit-exact between the js twin and both wasm builds", ()
       const arenas = [0, 1].flatMap((l) => {
         const rows = k.layerRows(m, l);
         const width = k.layerWidth(m, l);
-        return [[k.layerWeights(m, l), k.layerWeightGrads(m, l), rows * width], [k.layerBias(m, l), k.layerBiasGrads(m, l), width]];
+        return [
+          [k.layerWeights(m, l), k.layerWeightGrads(m, l), rows * width],
+          [k.layerBias(m, l), k.layerBiasGrads(m, l), width],
+        ];
       });
       const out: number[] = [];
       for (let step = 0; step < 5; step++) {
@@ -273,7 +336,8 @@ describe("modelUpdate is bit-exact between the js twin and both wasm builds", ()
       return Float32Array.from(out);
     });
     // Padding gradients are random here too, so compare everything, padding included.
-    for (const other of results.slice(1)) expect(Buffer.from(other.buffer).equals(Buffer.from(results[0].buffer))).toBe(true);
+    for (const other of results.slice(1))
+      expect(Buffer.from(other.buffer).equals(Buffer.from(results[0].buffer))).toBe(true);
     expect(results[0].some((v, i) => v !== 0 && i > 0)).toBe(true);
   });
 });

@@ -93,9 +93,15 @@ describe("runStudyParallel", () => {
   });
 
   it("never starts more workers than there are learning rates", async () => {
-    const runs = await runStudyParallel(data, { ...config, learningRates: [0.01] }, {
-      workers: 4, backend: resolveBackend("auto"), workerUrl: DIST_WORKER,
-    });
+    const runs = await runStudyParallel(
+      data,
+      { ...config, learningRates: [0.01] },
+      {
+        workers: 4,
+        backend: resolveBackend("auto"),
+        workerUrl: DIST_WORKER,
+      },
+    );
     expect(runs).toHaveLength(1);
     expect(spawned).toHaveLength(1);
     expect(spawned[0].exited).toBe(true);
@@ -115,16 +121,21 @@ describe("runStudyParallel", () => {
   });
 
   it("rejects naming the learning rate when a worker exits", async () => {
-    const url = workerScript(`parentPort.on("message", ({ learningRate }) => { if (learningRate === 0.01) process.exit(3); });`);
-    await expect(runStudyParallel(data, config, { workers: 2, backend: "wasm-simd", workerUrl: url }))
-      .rejects.toThrow(/^learning rate 0\.01: worker thread exited with code 3$/);
+    const url = workerScript(
+      `parentPort.on("message", ({ learningRate }) => { if (learningRate === 0.01) process.exit(3); });`,
+    );
+    await expect(runStudyParallel(data, config, { workers: 2, backend: "wasm-simd", workerUrl: url })).rejects.toThrow(
+      /^learning rate 0\.01: worker thread exited with code 3$/,
+    );
     expect(spawned.every((w) => w.exited)).toBe(true);
   });
 
   it("keeps a DyingReluError thrown in a run one, with the learning rate in its message", async () => {
     // The real worker: its engine refuses the backend, so the run it is given throws an ArgumentError.
     const run = runStudyParallel(data, config, {
-      workers: 2, backend: "no-such-backend" as "wasm-simd", workerUrl: DIST_WORKER,
+      workers: 2,
+      backend: "no-such-backend" as "wasm-simd",
+      workerUrl: DIST_WORKER,
     });
     await expect(run).rejects.toBeInstanceOf(ArgumentError);
     await expect(run).rejects.toThrow(/^learning rate 0\.0?1: backend must be /);
@@ -133,8 +144,12 @@ describe("runStudyParallel", () => {
   });
 
   it("checks its arguments before starting any worker", async () => {
-    await expect(runStudyParallel(data, config, { workers: 0, backend: "wasm-simd" })).rejects.toThrow(/workers must be an integer ≥ 1, got 0/);
-    await expect(runStudyParallel(data, { ...config, batchSize: 10_000 }, { workers: 2, backend: "wasm-simd" })).rejects.toThrow(/batch size/);
+    await expect(runStudyParallel(data, config, { workers: 0, backend: "wasm-simd" })).rejects.toThrow(
+      /workers must be an integer ≥ 1, got 0/,
+    );
+    await expect(
+      runStudyParallel(data, { ...config, batchSize: 10_000 }, { workers: 2, backend: "wasm-simd" }),
+    ).rejects.toThrow(/batch size/);
     expect(spawned).toHaveLength(0);
   });
 });
@@ -142,15 +157,25 @@ describe("runStudyParallel", () => {
 describe("runStudyParallel with cells", () => {
   it("trains each (learning rate, seed) cell as runOne with that seed, in cell order", async () => {
     const backend = resolveBackend("auto");
-    const cell = (learningRate: number, seed: number): Cell => ({ learningRate, activation: "relu", kernelInitializer: "glorot_uniform", seed });
+    const cell = (learningRate: number, seed: number): Cell => ({
+      learningRate,
+      activation: "relu",
+      kernelInitializer: "glorot_uniform",
+      seed,
+    });
     const cells = [cell(0.01, 5), cell(0.01, 6), cell(0.1, 5)];
     const engine = await createEngine({ backend, threads: 1 });
     const sequential: Run[] = [];
-    for (const c of cells) sequential.push(...(await runStudy(engine, data, { ...config, learningRates: [c.learningRate], seed: c.seed })));
+    for (const c of cells)
+      sequential.push(...(await runStudy(engine, data, { ...config, learningRates: [c.learningRate], seed: c.seed })));
     const parallel = await runStudyParallel(data, config, { workers: 2, backend, workerUrl: DIST_WORKER, cells });
     const strip = (runs: typeof sequential) => runs.map(({ seconds: _, ...rest }) => rest);
     expect(strip(parallel)).toEqual(strip(sequential));
-    expect(parallel.map((r) => [r.learningRate, r.seed])).toEqual([[0.01, 5], [0.01, 6], [0.1, 5]]);
+    expect(parallel.map((r) => [r.learningRate, r.seed])).toEqual([
+      [0.01, 5],
+      [0.01, 6],
+      [0.1, 5],
+    ]);
     expect(parallel[0].deadUnitsPerEpoch).toHaveLength(1);
     expect(parallel[0].history.loss).not.toEqual(parallel[1].history.loss);
   });

@@ -4,7 +4,14 @@
 // (the next Adam step is a first step), the js twin draws the same numbers as both wasm builds,
 // and training with recycle goes on and reports the counts per epoch.
 import { describe, it, expect, beforeAll } from "vitest";
-import { ArgumentError, createEngine, type CompileConfig, type Engine, type LayerWeights, type Sequential } from "../src/index.js";
+import {
+  ArgumentError,
+  createEngine,
+  type CompileConfig,
+  type Engine,
+  type LayerWeights,
+  type Sequential,
+} from "../src/index.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
 import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
 import { mnistSlice } from "./support/idx-files.js";
@@ -50,74 +57,81 @@ const ones = (u: Uint8Array) => Array.from(u).flatMap((v, j) => (v ? [j] : []));
 const alpha = (0.001 * Math.sqrt(1 - 0.999 ** 4)) / (1 - 0.9 ** 4);
 const OPTIMIZERS: [string, CompileConfig, (g: number) => number][] = [
   ["adam", { optimizer: "adam", learningRate: 0.001 }, (g) => (-alpha * (0.1 * g)) / (Math.sqrt(0.001 * g * g) + 1e-7)],
-  ["centered rmsprop with momentum", { optimizer: "rmsprop", learningRate: 0.001, centered: true, momentum: 0.5 },
-    (g) => (-0.001 * g) / Math.sqrt(0.1 * g * g - 0.01 * g * g + 1e-7)],
+  [
+    "centered rmsprop with momentum",
+    { optimizer: "rmsprop", learningRate: 0.001, centered: true, momentum: 0.5 },
+    (g) => (-0.001 * g) / Math.sqrt(0.1 * g * g - 0.01 * g * g + 1e-7),
+  ],
 ];
 
 describe.each(BACKENDS)("%s: recycleDormant", (backend) => {
-  it.each(OPTIMIZERS)("recycles exactly the τ-dormant units: fresh in-weights, zero out-weights, fresh %s moments", (_, cfg, fresh) => {
-    const model = damaged(engines[backend]);
-    model.compile(cfg);
-    for (let t = 0; t < 3; t++) {
-      const b = tinyBatch(40 + t, 16);
-      model.trainOnBatch(b.x, b.y); // Adam moments everywhere
-    }
-    const expected = dormantUnits(model, PROBE, TAU);
-    expect(expected[0]).toContain(2);
-    expect(expected[0]).toContain(0); // dormant, not dead: τ matters
-    expect(model.unitActivity(PROBE)[0].active[0]).toBeGreaterThan(0);
-    expect(expected[1]).toContain(4);
-    const before = model.getWeights();
-    const result = model.recycleDormant(PROBE, { tau: TAU });
-    expect(result.map((r) => r.layer)).toEqual(["dense", "dense_1"]);
-    expect(result.map((r) => ones(r.units))).toEqual(expected);
-    expect(result.map((r) => r.recycled)).toEqual(expected.map((e) => e.length));
-    const after = model.getWeights();
-    const sizes = [7, 5, 6, 3];
-    expected.forEach((units, l) => {
-      const [fanIn, width, nextWidth] = [sizes[l], sizes[l + 1], sizes[l + 2]];
-      const limit = Math.fround(Math.sqrt(6 / fanIn)); // he_uniform
-      for (let j = 0; j < width; j++) {
-        const recycled = units.includes(j);
-        for (let i = 0; i < fanIn; i++) {
-          const [v, old] = [after[l].kernel[i * width + j], before[l].kernel[i * width + j]];
-          // A recycled unit's column of the next layer's kernel is redrawn even where a recycled
-          // unit of this layer zeroed its outgoing row.
-          const crossed = l === 1 && expected[0].includes(i);
+  it.each(OPTIMIZERS)(
+    "recycles exactly the τ-dormant units: fresh in-weights, zero out-weights, fresh %s moments",
+    (_, cfg, fresh) => {
+      const model = damaged(engines[backend]);
+      model.compile(cfg);
+      for (let t = 0; t < 3; t++) {
+        const b = tinyBatch(40 + t, 16);
+        model.trainOnBatch(b.x, b.y); // Adam moments everywhere
+      }
+      const expected = dormantUnits(model, PROBE, TAU);
+      expect(expected[0]).toContain(2);
+      expect(expected[0]).toContain(0); // dormant, not dead: τ matters
+      expect(model.unitActivity(PROBE)[0].active[0]).toBeGreaterThan(0);
+      expect(expected[1]).toContain(4);
+      const before = model.getWeights();
+      const result = model.recycleDormant(PROBE, { tau: TAU });
+      expect(result.map((r) => r.layer)).toEqual(["dense", "dense_1"]);
+      expect(result.map((r) => ones(r.units))).toEqual(expected);
+      expect(result.map((r) => r.recycled)).toEqual(expected.map((e) => e.length));
+      const after = model.getWeights();
+      const sizes = [7, 5, 6, 3];
+      expected.forEach((units, l) => {
+        const [fanIn, width, nextWidth] = [sizes[l], sizes[l + 1], sizes[l + 2]];
+        const limit = Math.fround(Math.sqrt(6 / fanIn)); // he_uniform
+        for (let j = 0; j < width; j++) {
+          const recycled = units.includes(j);
+          for (let i = 0; i < fanIn; i++) {
+            const [v, old] = [after[l].kernel[i * width + j], before[l].kernel[i * width + j]];
+            // A recycled unit's column of the next layer's kernel is redrawn even where a recycled
+            // unit of this layer zeroed its outgoing row.
+            const crossed = l === 1 && expected[0].includes(i);
+            if (recycled) {
+              expect(Math.abs(v)).toBeLessThanOrEqual(limit);
+              expect(v).not.toBe(old);
+            } else if (!crossed) expect(v).toBe(old);
+          }
+          expect(after[l].bias[j]).toBe(recycled ? 0 : before[l].bias[j]);
           if (recycled) {
-            expect(Math.abs(v)).toBeLessThanOrEqual(limit);
-            expect(v).not.toBe(old);
-          } else if (!crossed) expect(v).toBe(old);
-        }
-        expect(after[l].bias[j]).toBe(recycled ? 0 : before[l].bias[j]);
-        if (recycled) {
-          for (let k = 0; k < nextWidth; k++) {
-            if (!(l === 0 && expected[1].includes(k))) expect(after[l + 1].kernel[j * nextWidth + k]).toBe(0);
+            for (let k = 0; k < nextWidth; k++) {
+              if (!(l === 0 && expected[1].includes(k))) expect(after[l + 1].kernel[j * nextWidth + k]).toBe(0);
+            }
           }
         }
-      }
-    });
-    // Fresh moments: the next step on the recycled parameters is a first step from zero state.
-    const b = tinyBatch(50, 16);
-    const { grads } = model.computeGradients(b.x, b.y);
-    model.trainOnBatch(b.x, b.y);
-    const stepped = model.getWeights();
-    let checked = 0;
-    const check = (now: Float32Array, was: Float32Array, g: Float32Array, i: number) => {
-      expect(now[i] - was[i]).toBeCloseTo(fresh(g[i]), 6);
-      checked++;
-    };
-    expected[0].forEach((j) => {
-      check(stepped[0].bias, after[0].bias, grads[0].bias, j);
-      for (let k = 0; k < 6; k++) if (!expected[1].includes(k)) check(stepped[1].kernel, after[1].kernel, grads[1].kernel, j * 6 + k);
-    });
-    expected[1].forEach((j) => {
-      for (let i = 0; i < 5; i++) check(stepped[1].kernel, after[1].kernel, grads[1].kernel, i * 6 + j);
-      for (let k = 0; k < 3; k++) check(stepped[2].kernel, after[2].kernel, grads[2].kernel, j * 3 + k);
-    });
-    expect(checked).toBeGreaterThan(10);
-    model.dispose();
-  });
+      });
+      // Fresh moments: the next step on the recycled parameters is a first step from zero state.
+      const b = tinyBatch(50, 16);
+      const { grads } = model.computeGradients(b.x, b.y);
+      model.trainOnBatch(b.x, b.y);
+      const stepped = model.getWeights();
+      let checked = 0;
+      const check = (now: Float32Array, was: Float32Array, g: Float32Array, i: number) => {
+        expect(now[i] - was[i]).toBeCloseTo(fresh(g[i]), 6);
+        checked++;
+      };
+      expected[0].forEach((j) => {
+        check(stepped[0].bias, after[0].bias, grads[0].bias, j);
+        for (let k = 0; k < 6; k++)
+          if (!expected[1].includes(k)) check(stepped[1].kernel, after[1].kernel, grads[1].kernel, j * 6 + k);
+      });
+      expected[1].forEach((j) => {
+        for (let i = 0; i < 5; i++) check(stepped[1].kernel, after[1].kernel, grads[1].kernel, i * 6 + j);
+        for (let k = 0; k < 3; k++) check(stepped[2].kernel, after[2].kernel, grads[2].kernel, j * 3 + k);
+      });
+      expect(checked).toBeGreaterThan(10);
+      model.dispose();
+    },
+  );
 });
 
 describe("recycleDormant's bad input", () => {
@@ -155,7 +169,11 @@ describe("fit with recycle", () => {
   const train = (engine: Engine, recycle?: { every: number; tau?: number; probe?: number }) => {
     const model = engine.sequential({
       inputSize: 784,
-      layers: [{ units: 32, activation: "relu" }, { units: 16, activation: "relu" }, { units: 10, activation: "softmax" }],
+      layers: [
+        { units: 32, activation: "relu" },
+        { units: 16, activation: "relu" },
+        { units: 10, activation: "softmax" },
+      ],
       seed: 4,
     });
     model.compile({ optimizer: "adam", learningRate: 0.5 }); // high enough to kill units
@@ -181,12 +199,14 @@ describe("fit with recycle", () => {
 
   it("the js twin recycles the same units each epoch as single-threaded wasm-simd", async () => {
     const serial = await createEngine({ backend: "wasm-simd", threads: 1 }); // the twin's one thread
-    const runs = await Promise.all([engines.js, serial].map(async (engine) => {
-      const { model, history } = train(engine, { every: 3 });
-      const h = await history;
-      model.dispose();
-      return h.recycled;
-    }));
+    const runs = await Promise.all(
+      [engines.js, serial].map(async (engine) => {
+        const { model, history } = train(engine, { every: 3 });
+        const h = await history;
+        model.dispose();
+        return h.recycled;
+      }),
+    );
     expect(runs[0]).toEqual(runs[1]);
   });
 

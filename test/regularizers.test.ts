@@ -63,7 +63,10 @@ describe.each(["wasm-simd", "wasm-relaxed"] as const)("js agrees with %s", (back
 
 describe("bad regularisers", () => {
   const make = (reg: unknown) => () =>
-    engines.js.sequential({ inputSize: 3, layers: [{ units: 2, activation: "softmax", kernelRegularizer: reg } as LayerConfig] });
+    engines.js.sequential({
+      inputSize: 3,
+      layers: [{ units: 2, activation: "softmax", kernelRegularizer: reg } as LayerConfig],
+    });
   it.each([
     ["a negative l2", { l2: -1 }, /layers\[0\]\.kernelRegularizer\.l2 must be a finite number ≥ 0, got -1/],
     ["an l1 factor", { l1: 0.1 }, /layers\[0\]\.kernelRegularizer must be \{ l2\?: number \}, got/],

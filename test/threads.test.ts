@@ -18,7 +18,11 @@ const train = mnistSlice("train", 1500);
 const probe = train.images.subarray(0, 500 * 784);
 const NET: SequentialConfig = {
   inputSize: 784,
-  layers: [{ units: 48, activation: "relu" }, { units: 20, activation: "relu" }, { units: 10, activation: "softmax" }],
+  layers: [
+    { units: 48, activation: "relu" },
+    { units: 20, activation: "relu" },
+    { units: 10, activation: "softmax" },
+  ],
   seed: 11,
 };
 const engines: Engine[] = [];
@@ -48,8 +52,12 @@ describe("threads: 1", () => {
     const { kernels, module } = await loadThreadedKernels("wasm-simd");
     const pool = await ThreadPool.start(kernels, module, 1, 5000);
     const threaded = new Sequential(kernels, NET, new ThreadedRunner(kernels, pool));
-    for (const model of [serial, threaded]) model.compile({ optimizer: "sgd", learningRate: 0.05, momentum: 0.9, clipvalue: 0.5 });
-    const [a, b] = [await serial.fit(train.images, train.labels, { epochs: 1, batchSize: 64 }), await threaded.fit(train.images, train.labels, { epochs: 1, batchSize: 64 })];
+    for (const model of [serial, threaded])
+      model.compile({ optimizer: "sgd", learningRate: 0.05, momentum: 0.9, clipvalue: 0.5 });
+    const [a, b] = [
+      await serial.fit(train.images, train.labels, { epochs: 1, batchSize: 64 }),
+      await threaded.fit(train.images, train.labels, { epochs: 1, batchSize: 64 }),
+    ];
     expect(b).toEqual(a);
     expect(await fit(threaded)).toEqual(await fit(serial));
     expect(threaded.getWeights()).toEqual(serial.getWeights());
@@ -100,12 +108,17 @@ describe("threads: 2", () => {
       const y = train.labels.subarray(0, n);
       const [g1, g2] = [one.computeGradients(x, y), two.computeGradients(x, y)];
       expect(g2.loss).toBeCloseTo(g1.loss, 6);
-      g2.grads.forEach((g, l) => g.kernel.forEach((v, i) => expect(Math.abs(v - g1.grads[l].kernel[i])).toBeLessThan(1e-6)));
+      g2.grads.forEach((g, l) =>
+        g.kernel.forEach((v, i) => expect(Math.abs(v - g1.grads[l].kernel[i])).toBeLessThan(1e-6)),
+      );
     }
   });
 
   it("clips by norm, decays and regularises like one thread", async () => {
-    const net: SequentialConfig = { ...NET, layers: [{ ...NET.layers[0], kernelRegularizer: { l2: 0.001 } }, ...NET.layers.slice(1)] };
+    const net: SequentialConfig = {
+      ...NET,
+      layers: [{ ...NET.layers[0], kernelRegularizer: { l2: 0.001 } }, ...NET.layers.slice(1)],
+    };
     const run = async (threads: number) => {
       const model = (await engine(threads)).sequential(net);
       model.compile({ optimizer: "adamw", learningRate: 0.003, clipnorm: 0.5 });
@@ -137,7 +150,9 @@ describe("failures", () => {
         onBatchEnd: (batch) => {
           if (batch !== 2) return;
           // Break worker 1's replica: its layer table now points past the end of memory.
-          const replica = (runner as unknown as { replicas: Map<number, { models: number[] }> }).replicas.values().next().value!.models[1];
+          const replica = (runner as unknown as { replicas: Map<number, { models: number[] }> }).replicas
+            .values()
+            .next().value!.models[1];
           new Uint32Array(kernels.memory.buffer, replica + 8, 1)[0] = 0xfffffff0;
         },
       },
@@ -145,7 +160,9 @@ describe("failures", () => {
     await expect(fitting).rejects.toThrow(/^thread worker 1 failed: .*out of bounds/);
     expect(pool.running).toBe(0);
     expect(await exitedWithin(spawned.slice(-1))).toEqual([true]);
-    expect(() => model.evaluate(train.images, train.labels)).toThrow(/threads stopped after an error \(thread worker 1 failed/);
+    expect(() => model.evaluate(train.images, train.labels)).toThrow(
+      /threads stopped after an error \(thread worker 1 failed/,
+    );
   });
 
   it("a worker that stops answering turns into an error naming it after threadTimeoutMs, not a hang", async () => {
@@ -156,7 +173,8 @@ describe("failures", () => {
     // Kill the worker behind the engine's back, as a crash would — after it finished the last
     // command, so the next fit's first wait is the barrier (killed mid-command, settle() would
     // name the worker as not finishing its work instead).
-    const pool = (model as unknown as { runner: { pool: { settle(): void; workers: { terminate(): void }[] } } }).runner.pool;
+    const pool = (model as unknown as { runner: { pool: { settle(): void; workers: { terminate(): void }[] } } }).runner
+      .pool;
     pool.settle();
     pool.workers[0].terminate();
     await new Promise((r) => setTimeout(r, 100));
@@ -178,7 +196,9 @@ describe("failures", () => {
     // As if worker 1 were still busy with the last command: its DONE bump is missing.
     Atomics.sub(pool.control.i32, DONE, 1);
     const started = performance.now();
-    expect(() => model.evaluate(train.images, train.labels)).toThrow(/^thread worker 1 did not finish its work within 1000 ms$/);
+    expect(() => model.evaluate(train.images, train.labels)).toThrow(
+      /^thread worker 1 did not finish its work within 1000 ms$/,
+    );
     expect(performance.now() - started).toBeLessThan(5000);
     expect(pool.running).toBe(0);
   });
@@ -186,10 +206,14 @@ describe("failures", () => {
   it("a worker that cannot start makes the start reject naming it, and leaves no worker", async () => {
     const { kernels } = await loadThreadedKernels("wasm-simd");
     // A module whose instantiation fails in the worker: it imports a function nobody provides.
-    const missingImport = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 12, 1, 3, 101, 110, 118, 4, 110, 111, 112, 101, 0, 0]);
+    const missingImport = new Uint8Array([
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 12, 1, 3, 101, 110, 118, 4, 110, 111, 112, 101, 0, 0,
+    ]);
     const module = await WebAssembly.compile(missingImport);
     const before = spawned.length;
-    await expect(ThreadPool.start(kernels, module, 3, 5000)).rejects.toThrow(/^thread workers 1, 2 failed to start: .*nope/);
+    await expect(ThreadPool.start(kernels, module, 3, 5000)).rejects.toThrow(
+      /^thread workers 1, 2 failed to start: .*nope/,
+    );
     expect(await exitedWithin(spawned.slice(before))).toEqual([true, true]);
   });
 
@@ -198,7 +222,9 @@ describe("failures", () => {
     await expect(createEngine({ threads: 0 })).rejects.toThrow("threads must be an integer ≥ 1, got 0");
     await expect(createEngine({ threads: 65 })).rejects.toThrow("threads must be at most 64, got 65");
     await expect(createEngine({ threads: 1.5 })).rejects.toThrow(/threads must be an integer/);
-    await expect(createEngine({ threadTimeoutMs: -1 })).rejects.toThrow("threadTimeoutMs must be a positive number of milliseconds, got -1");
+    await expect(createEngine({ threadTimeoutMs: -1 })).rejects.toThrow(
+      "threadTimeoutMs must be a positive number of milliseconds, got -1",
+    );
     const js = await createEngine({ backend: "js", threads: 2 });
     expect(js.threads).toBe(1);
     expect(js.threadsNote).toBe('backend "js" runs on one thread');

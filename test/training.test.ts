@@ -17,7 +17,12 @@ const subset = (n: number) => ({ x: mnist.train.images.subarray(0, n * PIXELS), 
 async function train(seed: number, lr: number, n: number, epochs: number, batchSize = 32) {
   const model = engine.sequential({
     inputSize: PIXELS,
-    layers: [{ units: 128, activation: "relu" }, { units: 64, activation: "relu" }, { units: 32, activation: "relu" }, { units: 10, activation: "softmax" }],
+    layers: [
+      { units: 128, activation: "relu" },
+      { units: 64, activation: "relu" },
+      { units: 32, activation: "relu" },
+      { units: 10, activation: "softmax" },
+    ],
     seed,
   });
   model.compile({ optimizer: "adam", learningRate: lr });
@@ -48,7 +53,11 @@ describe("training on MNIST", () => {
     const [vx, vy] = [mnist.test.images.subarray(0, 2000 * PIXELS), mnist.test.labels.subarray(0, 2000)];
     const model = engine.sequential({
       inputSize: PIXELS,
-      layers: [{ units: 128, activation: "relu" }, { units: 64, activation: "relu" }, { units: 10, activation: "softmax" }],
+      layers: [
+        { units: 128, activation: "relu" },
+        { units: 64, activation: "relu" },
+        { units: 10, activation: "softmax" },
+      ],
       seed: 3,
     });
     const w0 = model.getWeights();
@@ -63,11 +72,27 @@ describe("training on MNIST", () => {
         tf.layers.dense({ units: 10, activation: "softmax" }),
       ],
     });
-    ref.setWeights(w0.flatMap((w) => [tf.tensor2d(w.kernel, [w.kernel.length / w.bias.length, w.bias.length]), tf.tensor1d(w.bias)]));
-    ref.compile({ optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-    const scaled = (b: Uint8Array, rows: number) => tf.tensor2d(Float32Array.from(b, (v) => v / 255), [rows, PIXELS]);
+    ref.setWeights(
+      w0.flatMap((w) => [tf.tensor2d(w.kernel, [w.kernel.length / w.bias.length, w.bias.length]), tf.tensor1d(w.bias)]),
+    );
+    ref.compile({
+      optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7),
+      loss: "categoricalCrossentropy",
+      metrics: ["accuracy"],
+    });
+    const scaled = (b: Uint8Array, rows: number) =>
+      tf.tensor2d(
+        Float32Array.from(b, (v) => v / 255),
+        [rows, PIXELS],
+      );
     const oneHot = (l: Uint8Array) => tf.oneHot(tf.tensor1d(l, "int32"), 10);
-    const theirs = await ref.fit(scaled(x, n), oneHot(y), { epochs: 1, batchSize: 32, shuffle: false, verbose: 0, validationData: [scaled(vx, 2000), oneHot(vy)] });
+    const theirs = await ref.fit(scaled(x, n), oneHot(y), {
+      epochs: 1,
+      batchSize: 32,
+      shuffle: false,
+      verbose: 0,
+      validationData: [scaled(vx, 2000), oneHot(vy)],
+    });
     const theirAccuracy = Number(theirs.history.val_acc[0]);
     expect(Math.abs(ours.history.val_accuracy[0] - theirAccuracy)).toBeLessThan(0.015);
     expect(Math.abs(ours.history.val_loss[0] - Number(theirs.history.val_loss[0]))).toBeLessThan(0.05);

@@ -19,7 +19,13 @@ const RATES = [0, 0.025, 0.05, 0.075, 0.1, 0.1];
  * at optimizer.iterations = step, as keras/src/optimizers/schedules/learning_rate_schedule.py
  * computes it (in float64 here).
  */
-function kerasCosineDecay(step: number, decaySteps: number, alpha: number, target: number, warmupSteps: number): number {
+function kerasCosineDecay(
+  step: number,
+  decaySteps: number,
+  alpha: number,
+  target: number,
+  warmupSteps: number,
+): number {
   const s = Math.min(step, decaySteps + warmupSteps);
   if (s < warmupSteps) return (target - 0) * (s / warmupSteps) + 0;
   const cosineDecayed = 0.5 * (1 + Math.cos(Math.PI * ((s - warmupSteps) / decaySteps)));
@@ -43,7 +49,8 @@ describe("warmupSteps", () => {
       model.trainOnBatch(b.x, b.y);
       const lr = Math.fround(rate);
       model.getWeights().forEach((l, i) => {
-        const expected = (w: Float32Array, g: Float32Array) => Array.from(w, (v, j) => Math.fround(v - Math.fround(g[j] * lr)));
+        const expected = (w: Float32Array, g: Float32Array) =>
+          Array.from(w, (v, j) => Math.fround(v - Math.fround(g[j] * lr)));
         expect(Array.from(l.kernel)).toEqual(expected(before[i].kernel, grads[i].kernel));
         expect(Array.from(l.bias)).toEqual(expected(before[i].bias, grads[i].bias));
       });
@@ -80,11 +87,16 @@ describe("warmupSteps", () => {
       model.dispose();
       return w;
     };
-    expect(run({ optimizer: "rmsprop", learningRate: 0.01, warmupSteps: 0 })).toEqual(run({ optimizer: "rmsprop", learningRate: 0.01 }));
+    expect(run({ optimizer: "rmsprop", learningRate: 0.01, warmupSteps: 0 })).toEqual(
+      run({ optimizer: "rmsprop", learningRate: 0.01 }),
+    );
   });
 
   it.each([-1, 1.5, Number.NaN, "3"])("rejects warmupSteps %s", (bad) => {
-    const compile = () => engines.js.sequential({ ...TINY, layers: [...TINY.layers] }).compile({ optimizer: "sgd", warmupSteps: bad as number });
+    const compile = () =>
+      engines.js
+        .sequential({ ...TINY, layers: [...TINY.layers] })
+        .compile({ optimizer: "sgd", warmupSteps: bad as number });
     expect(compile).toThrow(ArgumentError);
     expect(compile).toThrow(/warmupSteps must be an integer ≥ 0/);
   });

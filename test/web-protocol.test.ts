@@ -3,15 +3,34 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { checkFromWorker, checkToWorker, engineErrorMessage, throttle, type FromWorker, type StartMessage } from "../src/web/protocol.js";
-import { applyMessage, initialState, DEFAULTS, studyConfig, resultsJson, finishedRuns, type LabConfig } from "../src/web/state.js";
+import {
+  checkFromWorker,
+  checkToWorker,
+  engineErrorMessage,
+  throttle,
+  type FromWorker,
+  type StartMessage,
+} from "../src/web/protocol.js";
+import {
+  applyMessage,
+  initialState,
+  DEFAULTS,
+  studyConfig,
+  resultsJson,
+  finishedRuns,
+  type LabConfig,
+} from "../src/web/state.js";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
 
 const logs = { loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 };
 const run = {
-  learningRate: 0.1, seed: 1, history: { loss: [1], accuracy: [0.5], val_loss: [1.2], val_accuracy: [0.4] },
-  deadUnits: [{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }], deadUnitsPerEpoch: [[{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }]],
-  diverged: null, seconds: 1,
+  learningRate: 0.1,
+  seed: 1,
+  history: { loss: [1], accuracy: [0.5], val_loss: [1.2], val_accuracy: [0.4] },
+  deadUnits: [{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }],
+  deadUnitsPerEpoch: [[{ layer: "dense_1", units: 8, dead: 2, fraction: 0.25 }]],
+  diverged: null,
+  seconds: 1,
 };
 const valid: FromWorker[] = [
   { type: "data-progress", loaded: 10, total: null },
@@ -22,7 +41,15 @@ const valid: FromWorker[] = [
   { type: "run-start", index: 0, learningRate: 0.1, activation: "leaky_relu", steps: 188 },
   { type: "before-training", index: 0, dead: run.deadUnits, masks: [Uint8Array.of(0, 0, 0, 0, 0, 0, 1, 1)] },
   { type: "batch", index: 0, epoch: 0, step: 5, steps: 188, loss: 1, accuracy: 0.5, msPerStep: 3 },
-  { type: "epoch", index: 0, epoch: 0, logs, dead: run.deadUnits, masks: [Uint8Array.of(1, 1, 0, 0, 0, 0, 0, 0)], msPerStep: 3 },
+  {
+    type: "epoch",
+    index: 0,
+    epoch: 0,
+    logs,
+    dead: run.deadUnits,
+    masks: [Uint8Array.of(1, 1, 0, 0, 0, 0, 0, 0)],
+    msPerStep: 3,
+  },
   { type: "run-end", index: 0, run },
   { type: "done", seconds: 12 },
   { type: "error", stage: "data", message: "cannot fetch" },
@@ -42,9 +69,15 @@ describe("worker → page messages", () => {
     ["an engine on no threads", { type: "engine", backend: "wasm-simd", threads: 0, threadsNote: null }],
     ["an engine without its threads note", { type: "engine", backend: "wasm-simd", threads: 1 }],
     ["a negative run index", { type: "run-start", index: -1, learningRate: 0.1, activation: "relu", steps: 3 }],
-    ["a run of an unknown activation", { type: "run-start", index: 0, learningRate: 0.1, activation: "swish", steps: 3 }],
+    [
+      "a run of an unknown activation",
+      { type: "run-start", index: 0, learningRate: 0.1, activation: "swish", steps: 3 },
+    ],
     ["a before-training probe without masks", { type: "before-training", index: 0, dead: [] }],
-    ["a fractional step", { type: "batch", index: 0, epoch: 0, step: 1.5, steps: 3, loss: 1, accuracy: 1, msPerStep: 1 }],
+    [
+      "a fractional step",
+      { type: "batch", index: 0, epoch: 0, step: 1.5, steps: 3, loss: 1, accuracy: 1, msPerStep: 1 },
+    ],
     ["masks that are not bytes", { type: "epoch", index: 0, epoch: 0, logs, dead: [], masks: [[1, 0]], msPerStep: 1 }],
     ["a run without dead units", { type: "run-end", index: 0, run: { learningRate: 0.1 } }],
     ["an error with an unknown stage", { type: "error", stage: "moon", message: "x" }],
@@ -54,7 +87,14 @@ describe("worker → page messages", () => {
 });
 
 describe("page → worker messages", () => {
-  const start: StartMessage = { type: "start", study: studyConfig(DEFAULTS), activations: ["relu"], engine: "auto", subset: null, dataUrl: "http://localhost/data/" };
+  const start: StartMessage = {
+    type: "start",
+    study: studyConfig(DEFAULTS),
+    activations: ["relu"],
+    engine: "auto",
+    subset: null,
+    dataUrl: "http://localhost/data/",
+  };
 
   it("accepts a start request after a structured clone", () => {
     expect(checkToWorker(structuredClone(start))).toEqual(start);
@@ -83,12 +123,23 @@ describe("throttle", () => {
 
 describe("engine errors", () => {
   it("explains a browser without SIMD, without relaxed SIMD, and a missing js engine", () => {
-    expect(engineErrorMessage("auto", new Error("CompileError: invalid type"), { plain: false, relaxed: false }))
-      .toMatch(/^This browser cannot run the WebAssembly engine: it lacks WebAssembly SIMD .*\(CompileError: invalid type\)$/);
-    expect(engineErrorMessage("wasm-relaxed", new Error("x"), { plain: true, relaxed: false })).toMatch(/^Engine "wasm-relaxed" needs relaxed SIMD/);
-    expect(engineErrorMessage("js", new Error('backend must be "auto", "wasm-relaxed" or "wasm-simd", got "js"'), { plain: true, relaxed: true }))
-      .toMatch(/^Engine "js" \(the plain-JavaScript twin\) is not available in this build/);
-    expect(engineErrorMessage("wasm-simd", new Error("boom"), { plain: true, relaxed: true })).toBe('The engine "wasm-simd" could not start: boom');
+    expect(
+      engineErrorMessage("auto", new Error("CompileError: invalid type"), { plain: false, relaxed: false }),
+    ).toMatch(
+      /^This browser cannot run the WebAssembly engine: it lacks WebAssembly SIMD .*\(CompileError: invalid type\)$/,
+    );
+    expect(engineErrorMessage("wasm-relaxed", new Error("x"), { plain: true, relaxed: false })).toMatch(
+      /^Engine "wasm-relaxed" needs relaxed SIMD/,
+    );
+    expect(
+      engineErrorMessage("js", new Error('backend must be "auto", "wasm-relaxed" or "wasm-simd", got "js"'), {
+        plain: true,
+        relaxed: true,
+      }),
+    ).toMatch(/^Engine "js" \(the plain-JavaScript twin\) is not available in this build/);
+    expect(engineErrorMessage("wasm-simd", new Error("boom"), { plain: true, relaxed: true })).toBe(
+      'The engine "wasm-simd" could not start: boom',
+    );
   });
 });
 
@@ -112,22 +163,50 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
   });
   afterAll(() => server?.close());
 
-  const send = (msg: unknown) => new Promise<void>((resolve) => {
-    received.length = 0;
-    settle = resolve;
-    (globalThis as unknown as { onmessage: (e: { data: unknown }) => void }).onmessage({ data: msg });
-  });
+  const send = (msg: unknown) =>
+    new Promise<void>((resolve) => {
+      received.length = 0;
+      settle = resolve;
+      (globalThis as unknown as { onmessage: (e: { data: unknown }) => void }).onmessage({ data: msg });
+    });
 
   it("answers a start with well-formed progress that drives the page state to done", async () => {
-    const config = { ...DEFAULTS, learningRates: [0.5, 0.01], epochs: 2, subset: 1200, probe: 200, engine: "wasm-simd" as const, activations: ["relu", "leaky_relu"] as LabConfig["activations"], clipnorm: 5, warmupSteps: 3, redoEvery: 4 };
-    await send({ type: "start", study: studyConfig(config), activations: config.activations, engine: config.engine, subset: config.subset, dataUrl: new URL("data/", server.url).href });
+    const config = {
+      ...DEFAULTS,
+      learningRates: [0.5, 0.01],
+      epochs: 2,
+      subset: 1200,
+      probe: 200,
+      engine: "wasm-simd" as const,
+      activations: ["relu", "leaky_relu"] as LabConfig["activations"],
+      clipnorm: 5,
+      warmupSteps: 3,
+      redoEvery: 4,
+    };
+    await send({
+      type: "start",
+      study: studyConfig(config),
+      activations: config.activations,
+      engine: config.engine,
+      subset: config.subset,
+      dataUrl: new URL("data/", server.url).href,
+    });
     const msgs = received.map((m) => checkFromWorker(m));
     expect(msgs.every((m) => m !== null)).toBe(true);
     const types = msgs.map((m) => m!.type);
     expect(types[0]).toBe("data-progress");
     // 2 rates × 2 activations, the rate slowest; each run probes before training, then after each of 2 epochs.
-    expect(msgs.filter((m) => m!.type === "run-start").map((m) => m as { learningRate: number; activation: string }).map((m) => [m.learningRate, m.activation]))
-      .toEqual([[0.5, "relu"], [0.5, "leaky_relu"], [0.01, "relu"], [0.01, "leaky_relu"]]);
+    expect(
+      msgs
+        .filter((m) => m!.type === "run-start")
+        .map((m) => m as { learningRate: number; activation: string })
+        .map((m) => [m.learningRate, m.activation]),
+    ).toEqual([
+      [0.5, "relu"],
+      [0.5, "leaky_relu"],
+      [0.01, "relu"],
+      [0.01, "leaky_relu"],
+    ]);
     expect(types.filter((t) => t === "epoch")).toHaveLength(8);
     expect(types.filter((t) => t === "run-end")).toHaveLength(4);
     const runTypes = types.filter((t) => ["run-start", "before-training", "epoch"].includes(t));
@@ -152,13 +231,23 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
       expect(r.before).toEqual(r.run!.deadUnitsBeforeTraining);
       // The epochs carry the study's records: the definition, the other definitions and revivals.
       expect(r.epochs.map((e) => e.dead)).toEqual(r.run!.deadUnitsPerEpoch);
-      expect(r.epochs[0].dead[0]).toMatchObject({ definition: r.activation === "relu" ? "zero" : "never-positive", nearlyDead: expect.any(Number), dormant: expect.any(Number), revived: expect.any(Number) });
+      expect(r.epochs[0].dead[0]).toMatchObject({
+        definition: r.activation === "relu" ? "zero" : "never-positive",
+        nearlyDead: expect.any(Number),
+        dormant: expect.any(Number),
+        revived: expect.any(Number),
+      });
     }
     // The engine says how many threads each run was split over, and the download records it.
     expect(state.engine?.threads).toBeGreaterThanOrEqual(1);
     const json = resultsJson(config, state.engine!, finishedRuns(state));
     expect(json.config.threads).toBe(state.engine!.threads);
-    expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([[0.5, "relu"], [0.5, "leaky_relu"], [0.01, "relu"], [0.01, "leaky_relu"]]);
+    expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([
+      [0.5, "relu"],
+      [0.5, "leaky_relu"],
+      [0.01, "relu"],
+      [0.01, "leaky_relu"],
+    ]);
     expect(json.config.compile).toEqual({ optimizer: "adam", clipnorm: 5 });
     // Warmup and ReDo reach the study: the runs count what ReDo recycled in each of the 2 epochs.
     expect(json.config).toMatchObject({ warmupSteps: 3, recycle: { every: 4 } });
@@ -167,21 +256,48 @@ describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the
   });
 
   it("reuses the downloaded data for the next start, and reports bad settings as a config error", async () => {
-    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1, batchSize: 5000 }, activations: ["relu"], engine: "auto", subset: 1200, dataUrl: new URL("data/", server.url).href });
+    await send({
+      type: "start",
+      study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1, batchSize: 5000 },
+      activations: ["relu"],
+      engine: "auto",
+      subset: 1200,
+      dataUrl: new URL("data/", server.url).href,
+    });
     const msgs = received.map((m) => checkFromWorker(m)!);
     expect(msgs.some((m) => m.type === "data-progress")).toBe(false);
-    expect(msgs.at(-1)).toEqual({ type: "error", stage: "config", message: "batch size must be at most the 960 training images, got 5000" });
+    expect(msgs.at(-1)).toEqual({
+      type: "error",
+      stage: "config",
+      message: "batch size must be at most the 960 training images, got 5000",
+    });
   });
 
   it("reports missing data as a data error", async () => {
-    await send({ type: "start", study: studyConfig(DEFAULTS), activations: ["relu"], engine: "auto", subset: null, dataUrl: new URL("nowhere/", server.url).href });
+    await send({
+      type: "start",
+      study: studyConfig(DEFAULTS),
+      activations: ["relu"],
+      engine: "auto",
+      subset: null,
+      dataUrl: new URL("nowhere/", server.url).href,
+    });
     const last = checkFromWorker(received.at(-1));
     expect(last).toMatchObject({ type: "error", stage: "data" });
-    expect((last as { message: string }).message).toMatch(/^cannot fetch http:\/\/localhost:\d+\/nowhere\/[a-z0-9-]+\.gz: HTTP 404$/);
+    expect((last as { message: string }).message).toMatch(
+      /^cannot fetch http:\/\/localhost:\d+\/nowhere\/[a-z0-9-]+\.gz: HTTP 404$/,
+    );
   });
 
   it("reports an engine it does not have", async () => {
-    await send({ type: "start", study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1 }, activations: ["relu"], engine: "quantum", subset: 1200, dataUrl: new URL("data/", server.url).href });
+    await send({
+      type: "start",
+      study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1 },
+      activations: ["relu"],
+      engine: "quantum",
+      subset: 1200,
+      dataUrl: new URL("data/", server.url).href,
+    });
     expect(checkFromWorker(received.at(-1))).toMatchObject({ type: "error", stage: "engine" });
   });
 });

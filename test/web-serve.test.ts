@@ -30,15 +30,17 @@ afterAll(async () => {
 
 /** A raw request, so that paths like /../x reach the server unnormalised. */
 function get(path: string, method = "GET", headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((ok, fail) => {
-    const req = request({ host: "127.0.0.1", port: server.port, path, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => ok({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on("error", fail);
-    req.end();
-  });
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+    (ok, fail) => {
+      const req = request({ host: "127.0.0.1", port: server.port, path, method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => ok({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on("error", fail);
+      req.end();
+    },
+  );
 }
 
 describe("serveStatic", () => {

@@ -1,9 +1,7 @@
 // leaky_relu, elu and gelu forward and backward against scalar f64 references (gelu's Φ from
 // an independent erf: its Maclaurin series, and erfc's continued fraction in the tails), over
 // odd values including 0, ±tiny and large |z|.
-import {
-  activate, activationGrad, erfc64, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU,
-} from "../kernels/activations";
+import { activate, activationGrad, erfc64, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "../kernels/activations";
 import { allocF, ld32, st32, seedLcg, rnd } from "./support";
 
 function erfSeries(x: f64): f64 {
@@ -16,12 +14,12 @@ function erfSeries(x: f64): f64 {
     sum += add;
     if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
   }
-  return 2 / Math.sqrt(Math.PI) * sum;
+  return (2 / Math.sqrt(Math.PI)) * sum;
 }
 /** erfc(x) for x > 2 by its continued fraction, evaluated backwards over 200 terms. */
 function erfcFraction(x: f64): f64 {
   let t = x;
-  for (let k = 200; k >= 1; k--) t = x + (<f64>k / 2) / t;
+  for (let k = 200; k >= 1; k--) t = x + <f64>k / 2 / t;
   return Math.exp(-x * x) / (Math.sqrt(Math.PI) * t);
 }
 function erfcRef(x: f64): f64 {
@@ -40,7 +38,7 @@ function fRef(act: i32, z: f64, alpha: f64): f64 {
 function gradRef(act: i32, z: f64, alpha: f64): f64 {
   if (act == ACT_LEAKY_RELU) return z > 0 ? 1 : alpha;
   if (act == ACT_ELU) return z > 0 ? 1 : alpha * Math.exp(z);
-  return phiRef(z) + z * Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+  return phiRef(z) + (z * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
 }
 function near(actual: f64, expected: f64, rel: f64, abs: f64, what: string): void {
   if (!(Math.abs(actual - expected) <= rel * Math.abs(expected) + abs)) expect<f64>(actual).toBe(expected, what);
@@ -68,7 +66,13 @@ function check(act: i32, alpha: f32, name: string): void {
   for (let i = N; i < N + PAD; i++) st32(a, i, 777);
   activate(z, a, N, act, alpha);
   for (let i = 0; i < N; i++) {
-    near(<f64>ld32(a, i), fRef(act, <f64>ld32(z, i), <f64>alpha), 3e-7, 1e-37, name + " forward at z=" + ld32(z, i).toString());
+    near(
+      <f64>ld32(a, i),
+      fRef(act, <f64>ld32(z, i), <f64>alpha),
+      3e-7,
+      1e-37,
+      name + " forward at z=" + ld32(z, i).toString(),
+    );
   }
   expect<f32>(ld32(a, N)).toBe(777, name + ": forward wrote past n");
   // Backward: d = 1.5 everywhere, times f'(z).
@@ -80,7 +84,13 @@ function check(act: i32, alpha: f32, name: string): void {
     // elu's f'(z) = a + α cancels for very negative z: an f32 ulp of α is the floor there;
     // gelu's Φ(z) + z·φ(z) cancels near z ≈ −0.75: Φ's own error (≤ 4e-8 absolute) is the floor.
     const floor = act == ACT_ELU ? 1.5 * 1.2e-7 * <f64>alpha : act == ACT_GELU ? 1.5 * 1e-7 : 1e-37;
-    near(<f64>ld32(d, i), 1.5 * gradRef(act, zi, <f64>alpha), 3e-7, floor, name + " backward at z=" + ld32(z, i).toString());
+    near(
+      <f64>ld32(d, i),
+      1.5 * gradRef(act, zi, <f64>alpha),
+      3e-7,
+      floor,
+      name + " backward at z=" + ld32(z, i).toString(),
+    );
   }
   expect<f32>(ld32(d, N)).toBe(1.5, name + ": backward wrote past n");
   // In place (a == z) gives the same outputs.
@@ -94,7 +104,9 @@ function check(act: i32, alpha: f32, name: string): void {
 }
 
 describe("activations", () => {
-  test("leaky_relu, Keras LeakyReLU's slope 0.3", () => { check(ACT_LEAKY_RELU, 0.3, "leaky_relu 0.3"); });
+  test("leaky_relu, Keras LeakyReLU's slope 0.3", () => {
+    check(ACT_LEAKY_RELU, 0.3, "leaky_relu 0.3");
+  });
   test("leaky_relu, slope 0 (ReLU) and 1.5", () => {
     check(ACT_LEAKY_RELU, 0, "leaky_relu 0");
     check(ACT_LEAKY_RELU, 1.5, "leaky_relu 1.5");
@@ -103,7 +115,9 @@ describe("activations", () => {
     check(ACT_ELU, 1, "elu 1");
     check(ACT_ELU, 0.25, "elu 0.25");
   });
-  test("gelu (exact, Keras approximate=False)", () => { check(ACT_GELU, 0, "gelu"); });
+  test("gelu (exact, Keras approximate=False)", () => {
+    check(ACT_GELU, 0, "gelu");
+  });
   test("each maps 0 to 0, so padded columns stay zero", () => {
     const z = allocF(4);
     const a = allocF(4);

@@ -9,7 +9,7 @@ const B2: f64 = 0.999;
 const EPS: f64 = 1e-7;
 
 function alphaAt(t: i32): f64 {
-  return LR * Math.sqrt(1 - Math.pow(B2, <f64>t)) / (1 - Math.pow(B1, <f64>t));
+  return (LR * Math.sqrt(1 - Math.pow(B2, <f64>t))) / (1 - Math.pow(B1, <f64>t));
 }
 function step(w: usize, g: usize, m: usize, v: usize, n: i32, t: i32): void {
   adam(w, g, m, v, n, <f32>alphaAt(t), <f32>(1 - B1), <f32>(1 - B2), <f32>EPS);
@@ -31,7 +31,7 @@ function refStep(g: usize, t: i32): void {
     const gi = <f64>ld32(g, i);
     refM[i] += (gi - refM[i]) * (1 - B1);
     refV[i] += (gi * gi - refV[i]) * (1 - B2);
-    refW[i] -= a * refM[i] / (Math.sqrt(refV[i]) + EPS);
+    refW[i] -= (a * refM[i]) / (Math.sqrt(refV[i]) + EPS);
   }
 }
 
@@ -39,7 +39,10 @@ describe("adam (Keras 3)", () => {
   test("one step from zero moments: hand-computed values", () => {
     // w = 1, g = 0.5, t = 1: m = 0.05, v = 0.00025, α = 0.001·√0.001/0.1,
     // w = 1 − α·0.05/(√0.00025 + 1e-7) = 0.9990000063245154.
-    const w = allocF(4), g = allocF(4), m = allocF(4), v = allocF(4);
+    const w = allocF(4),
+      g = allocF(4),
+      m = allocF(4),
+      v = allocF(4);
     for (let i = 0; i < 4; i++) {
       st32(w, i, 1);
       st32(g, i, 0.5);
@@ -65,7 +68,10 @@ describe("adam (Keras 3)", () => {
   });
 
   test("two steps on mixed parameters against the scalar reference; the tail is untouched", () => {
-    const w = allocF(N + PAD), g = allocF(N + PAD), m = allocF(N + PAD), v = allocF(N + PAD);
+    const w = allocF(N + PAD),
+      g = allocF(N + PAD),
+      m = allocF(N + PAD),
+      v = allocF(N + PAD);
     const w0: f32[] = [0.5, -0.3, 0.0, 2.0, -1.25, 0.75, 0.1, -0.01];
     const g1: f32[] = [0.1, -0.2, 0.0, 3.0, 1e-4, -1e-3, 0.5, -0.05];
     const g2: f32[] = [-0.3, -0.2, 0.0, 1.0, 2e-4, 1e-3, 0.25, 0.4];
@@ -115,13 +121,16 @@ describe("adam (Keras 3)", () => {
   });
 
   test("first step from w = 0 is −lr·g/(|g| + ε/√(1−β2)): about lr against the gradient's sign", () => {
-    const w = allocF(N), g = allocF(N), m = allocF(N), v = allocF(N);
+    const w = allocF(N),
+      g = allocF(N),
+      m = allocF(N),
+      v = allocF(N);
     const g1: f32[] = [0.1, -0.2, 3.0, -7.5, 1e-2, -1e-2, 0.5, -0.05];
     for (let i = 0; i < N; i++) st32(g, i, g1[i]);
     step(w, g, m, v, N, 1);
     for (let i = 0; i < N; i++) {
       const gi = <f64>g1[i];
-      near(<f64>ld32(w, i), -LR * gi / (Math.abs(gi) + EPS / Math.sqrt(1 - B2)), 1e-5, 0, "w[" + i.toString() + "]");
+      near(<f64>ld32(w, i), (-LR * gi) / (Math.abs(gi) + EPS / Math.sqrt(1 - B2)), 1e-5, 0, "w[" + i.toString() + "]");
       near(<f64>ld32(w, i), -LR * (gi > 0 ? 1.0 : -1.0), 1e-3, 0, "|Δw| ≈ lr, i=" + i.toString());
     }
     heap.free(w);

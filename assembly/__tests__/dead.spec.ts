@@ -21,13 +21,27 @@ import { deadReset, deadAccumulate, deadCount, deadMerge } from "../dead";
 const INPUTS = 3;
 const ROWS = 7;
 const PIXELS: u8[] = [
-  0, 0, 0,
-  10, 200, 30,
-  100, 0, 255,
-  50, 50, 50,
-  0, 255, 0,
-  255, 20, 0, // sample 5: the only one with x0 > 0.5
-  127, 127, 127, // x0 = 0.498: just below unit 2's threshold
+  0,
+  0,
+  0,
+  10,
+  200,
+  30,
+  100,
+  0,
+  255,
+  50,
+  50,
+  50,
+  0,
+  255,
+  0,
+  255,
+  20,
+  0, // sample 5: the only one with x0 > 0.5
+  127,
+  127,
+  127, // x0 = 0.498: just below unit 2's threshold
 ];
 
 function buildModel(capacity: i32): Model {
@@ -36,7 +50,7 @@ function buildModel(capacity: i32): Model {
   for (let l = 0; l < 3; l++) {
     const layer = layerAt(m, l);
     memory.fill(layer.w, 0, (<usize>layer.inDim * layer.width) << 2);
-    memory.fill(layer.b, 0, <usize>layer.width << 2);
+    memory.fill(layer.b, 0, (<usize>layer.width) << 2);
   }
   const l0 = layerAt(m, 0);
   expect<i32>(l0.inDim).toBe(3);
@@ -64,7 +78,7 @@ function setW(w: usize, width: i32, i: i32, j: i32, v: f32): void {
   store<f32>(w + ((<usize>(i * width + j)) << 2), v);
 }
 function setB(b: usize, j: i32, v: f32): void {
-  store<f32>(b + (<usize>j << 2), v);
+  store<f32>(b + ((<usize>j) << 2), v);
 }
 function pixelData(): usize {
   const p = heap.alloc(ROWS * INPUTS);
@@ -73,7 +87,7 @@ function pixelData(): usize {
 }
 function floatData(): usize {
   const p = heap.alloc((ROWS * INPUTS) << 2);
-  for (let i = 0; i < ROWS * INPUTS; i++) store<f32>(p + (<usize>i << 2), <f32>PIXELS[i] / 255);
+  for (let i = 0; i < ROWS * INPUTS; i++) store<f32>(p + ((<usize>i) << 2), <f32>PIXELS[i] / 255);
   return p;
 }
 function expectDead(m: Model, d0: i32, d1: i32, d2: i32, what: string): void {
@@ -83,22 +97,17 @@ function expectDead(m: Model, d0: i32, d1: i32, d2: i32, what: string): void {
 }
 
 // Dyadic inputs keep unit 2 of layers 0 and 1 exact: relu(x0 − 0.5) = 0, 0, 0.5, 0.25.
-const DYADIC: f32[] = [
-  0, 0, 0,
-  0.25, 0.5, 0,
-  1, 0, 0.5,
-  0.75, 0.25, 0.25,
-];
+const DYADIC: f32[] = [0, 0, 0, 0.25, 0.5, 0, 1, 0, 0.5, 0.75, 0.25, 0.25];
 function dyadicData(): usize {
   const p = heap.alloc(DYADIC.length << 2);
-  for (let i = 0; i < DYADIC.length; i++) store<f32>(p + (<usize>i << 2), DYADIC[i]);
+  for (let i = 0; i < DYADIC.length; i++) store<f32>(p + ((<usize>i) << 2), DYADIC[i]);
   return p;
 }
 function activeAt(m: Model, l: i32, j: i32): u32 {
-  return load<u32>(layerAt(m, l).active + (<usize>j << 2));
+  return load<u32>(layerAt(m, l).active + ((<usize>j) << 2));
 }
 function sumAt(m: Model, l: i32, j: i32): f32 {
-  return load<f32>(layerAt(m, l).absSum + (<usize>j << 2));
+  return load<f32>(layerAt(m, l).absSum + ((<usize>j) << 2));
 }
 
 describe("dead-unit probe", () => {
@@ -214,7 +223,7 @@ describe("dead-unit probe", () => {
     deadAccumulate(m, data, true, 0, 0, ROWS);
     // Layer 0 has 5 units in a width of 8: the 3 padding outputs are always exactly 0.
     const l0 = layerAt(m, 0);
-    for (let j = 5; j < 8; j++) expect<u32>(load<u32>(l0.alive + (<usize>j << 2))).toBe(0);
+    for (let j = 5; j < 8; j++) expect<u32>(load<u32>(l0.alive + ((<usize>j) << 2))).toBe(0);
     expect<i32>(deadCount(m, 0)).toBe(3);
     expect<bool>(deadCount(m, 0) <= l0.units).toBe(true);
     heap.free(data);

@@ -1,5 +1,16 @@
 // gemm / sumRows / transpose against plain scalar loops (f64 accumulation).
-import { gemm, gemmSetScratch, gemmScratchBytes, sumRows, transpose, setLeakyAlpha, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "../kernels/gemm";
+import {
+  gemm,
+  gemmSetScratch,
+  gemmScratchBytes,
+  sumRows,
+  transpose,
+  setLeakyAlpha,
+  EPI_NONE,
+  EPI_RELU,
+  EPI_MASK,
+  EPI_LEAKY,
+} from "../kernels/gemm";
 import { allocF, ld32, st32, fillConst, rnd } from "./support";
 
 // Packing scratch for every depth the specs use (the model gives each model its own).
@@ -23,9 +34,7 @@ function epiName(epi: i32): string {
  * Also checks that C's columns [N, ldc) and the row after the last are left untouched.
  * Returns the number of elements checked.
  */
-function checkGemm(
-  M: i32, N: i32, K: i32, trans: bool, lda: i32, ldb: i32, ldc: i32, withBias: bool, epi: i32,
-): i32 {
+function checkGemm(M: i32, N: i32, K: i32, trans: bool, lda: i32, ldb: i32, ldc: i32, withBias: bool, epi: i32): i32 {
   const aRows = trans ? K : M;
   const a = allocF(aRows * lda);
   const b = allocF(K * ldb);
@@ -67,19 +76,48 @@ function checkGemm(
       const got = <f64>ld32(c, i * ldc + j);
       const tol = <f64>(K + 2) * 1.2e-7 * mag + 1e-7;
       if (!(Math.abs(got - acc) <= tol)) {
-        expect<f64>(got).toBe(acc,
-          "gemm M=" + M.toString() + " N=" + N.toString() + " K=" + K.toString() +
-          (trans ? " A^T" : " A") + " lda=" + lda.toString() + " ldb=" + ldb.toString() +
-          " ldc=" + ldc.toString() + (withBias ? " bias" : "") + " " + epiName(epi) +
-          " at C[" + i.toString() + "," + j.toString() + "]");
+        expect<f64>(got).toBe(
+          acc,
+          "gemm M=" +
+            M.toString() +
+            " N=" +
+            N.toString() +
+            " K=" +
+            K.toString() +
+            (trans ? " A^T" : " A") +
+            " lda=" +
+            lda.toString() +
+            " ldb=" +
+            ldb.toString() +
+            " ldc=" +
+            ldc.toString() +
+            (withBias ? " bias" : "") +
+            " " +
+            epiName(epi) +
+            " at C[" +
+            i.toString() +
+            "," +
+            j.toString() +
+            "]",
+        );
       }
       checked++;
     }
     for (let j = N; j < ldc; j++) {
       if (ld32(c, i * ldc + j) != SENTINEL) {
-        expect<f32>(ld32(c, i * ldc + j)).toBe(SENTINEL,
-          "gemm wrote padding C[" + i.toString() + "," + j.toString() + "] M=" + M.toString() +
-          " N=" + N.toString() + " ldc=" + ldc.toString());
+        expect<f32>(ld32(c, i * ldc + j)).toBe(
+          SENTINEL,
+          "gemm wrote padding C[" +
+            i.toString() +
+            "," +
+            j.toString() +
+            "] M=" +
+            M.toString() +
+            " N=" +
+            N.toString() +
+            " ldc=" +
+            ldc.toString(),
+        );
       }
     }
   }
@@ -107,7 +145,9 @@ function sweep(trans: bool, epi: i32, withBias: bool): void {
   for (let mi = 0; mi < Ms.length; mi++) {
     for (let ki = 0; ki < Ks.length; ki++) {
       for (let ni = 0; ni < Ns.length; ni++) {
-        const M = Ms[mi], K = Ks[ki], N = Ns[ni];
+        const M = Ms[mi],
+          K = Ks[ki],
+          N = Ns[ni];
         checked += checkGemm(M, N, K, trans, trans ? M : K, N, N, withBias, epi);
         expected += M * N;
       }
@@ -117,18 +157,42 @@ function sweep(trans: bool, epi: i32, withBias: bool): void {
 }
 
 describe("gemm: C = op(A)·B (+bias) with an epilogue", () => {
-  test("A normal, no bias, EPI_NONE", () => { sweep(false, EPI_NONE, false); });
-  test("A normal, bias, EPI_NONE", () => { sweep(false, EPI_NONE, true); });
-  test("A normal, bias, EPI_RELU", () => { sweep(false, EPI_RELU, true); });
-  test("A normal, no bias, EPI_RELU", () => { sweep(false, EPI_RELU, false); });
-  test("A normal, no bias, EPI_MASK", () => { sweep(false, EPI_MASK, false); });
-  test("A normal, bias, EPI_MASK", () => { sweep(false, EPI_MASK, true); });
-  test("A transposed in place, no bias, EPI_NONE", () => { sweep(true, EPI_NONE, false); });
-  test("A transposed in place, bias, EPI_NONE", () => { sweep(true, EPI_NONE, true); });
-  test("A transposed in place, bias, EPI_RELU", () => { sweep(true, EPI_RELU, true); });
-  test("A transposed in place, no bias, EPI_MASK", () => { sweep(true, EPI_MASK, false); });
-  test("A normal, bias, EPI_LEAKY (slope 0.3)", () => { sweep(false, EPI_LEAKY, true); });
-  test("A normal, no bias, EPI_LEAKY (slope 0.3)", () => { sweep(false, EPI_LEAKY, false); });
+  test("A normal, no bias, EPI_NONE", () => {
+    sweep(false, EPI_NONE, false);
+  });
+  test("A normal, bias, EPI_NONE", () => {
+    sweep(false, EPI_NONE, true);
+  });
+  test("A normal, bias, EPI_RELU", () => {
+    sweep(false, EPI_RELU, true);
+  });
+  test("A normal, no bias, EPI_RELU", () => {
+    sweep(false, EPI_RELU, false);
+  });
+  test("A normal, no bias, EPI_MASK", () => {
+    sweep(false, EPI_MASK, false);
+  });
+  test("A normal, bias, EPI_MASK", () => {
+    sweep(false, EPI_MASK, true);
+  });
+  test("A transposed in place, no bias, EPI_NONE", () => {
+    sweep(true, EPI_NONE, false);
+  });
+  test("A transposed in place, bias, EPI_NONE", () => {
+    sweep(true, EPI_NONE, true);
+  });
+  test("A transposed in place, bias, EPI_RELU", () => {
+    sweep(true, EPI_RELU, true);
+  });
+  test("A transposed in place, no bias, EPI_MASK", () => {
+    sweep(true, EPI_MASK, false);
+  });
+  test("A normal, bias, EPI_LEAKY (slope 0.3)", () => {
+    sweep(false, EPI_LEAKY, true);
+  });
+  test("A normal, no bias, EPI_LEAKY (slope 0.3)", () => {
+    sweep(false, EPI_LEAKY, false);
+  });
 
   test("wide B: packed panels (ldb ≥ 256) over several L2 column blocks (K·N > 1 MB)", () => {
     // K = 1100 gives blocks of 232 columns, so N = 264 spans two blocks, the second partial.
@@ -142,7 +206,8 @@ describe("gemm: C = op(A)·B (+bias) with an epilogue", () => {
     let expected = 0;
     for (let mi = 0; mi < Ms.length; mi++) {
       for (let ki = 0; ki < Ks.length; ki++) {
-        const M = Ms[mi], K = Ks[ki];
+        const M = Ms[mi],
+          K = Ks[ki];
         expected += M * (16 + 8 + 24 + 16 + 8);
         // 16-byte aligned strides, as the model's padded buffers are.
         checked += checkGemm(M, 16, K, false, K + 4, 24, 32, true, EPI_RELU);
@@ -162,7 +227,7 @@ describe("gemm: C = op(A)·B (+bias) with an epilogue", () => {
     const c = allocF(3 * 8);
     const mask = allocF(3 * 8);
     for (let j = 0; j < 8; j++) st32(bias, j, <f32>(j - 4) * 0.5);
-    for (let i = 0; i < 3 * 8; i++) st32(mask, i, (i % 2) == 0 ? 1 : -1);
+    for (let i = 0; i < 3 * 8; i++) st32(mask, i, i % 2 == 0 ? 1 : -1);
     fillConst(c, 24, SENTINEL);
     gemm(3, 8, 0, 0, 0, 1, 0, 8, c, 8, bias, EPI_RELU, 0);
     for (let i = 0; i < 3; i++) {
@@ -170,7 +235,7 @@ describe("gemm: C = op(A)·B (+bias) with an epilogue", () => {
     }
     gemm(3, 8, 0, 0, 0, 1, 0, 8, c, 8, bias, EPI_MASK, mask);
     for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 8; j++) expect<f32>(ld32(c, i * 8 + j)).toBe(((i * 8 + j) % 2) == 0 ? ld32(bias, j) : 0);
+      for (let j = 0; j < 8; j++) expect<f32>(ld32(c, i * 8 + j)).toBe((i * 8 + j) % 2 == 0 ? ld32(bias, j) : 0);
     }
     fillConst(c, 24, SENTINEL);
     gemm(0, 8, 5, 0, 5, 1, 0, 8, c, 8, bias, EPI_NONE, 0);
@@ -182,7 +247,9 @@ describe("gemm: C = op(A)·B (+bias) with an epilogue", () => {
 
   test("ReLU clamps exactly at zero and the mask keeps exactly the positive-mask entries", () => {
     // A = I (4x4 block of a 5-row identity), B has mixed signs: C = B before the epilogue.
-    const M = 5, K = 5, N = 8;
+    const M = 5,
+      K = 5,
+      N = 8;
     const a = allocF(M * K);
     const b = allocF(K * N);
     const mask = allocF(M * N);
@@ -219,7 +286,10 @@ function checkSumRows(M: i32, N: i32, ld: i32): void {
     }
     const got = <f64>ld32(out, j);
     if (!(Math.abs(got - acc) <= <f64>(M + 1) * 1.2e-7 * mag + 1e-7)) {
-      expect<f64>(got).toBe(acc, "sumRows M=" + M.toString() + " N=" + N.toString() + " ld=" + ld.toString() + " j=" + j.toString());
+      expect<f64>(got).toBe(
+        acc,
+        "sumRows M=" + M.toString() + " N=" + N.toString() + " ld=" + ld.toString() + " j=" + j.toString(),
+      );
     }
   }
   for (let j = N; j < N + 4; j++) expect<f32>(ld32(out, j)).toBe(SENTINEL, "sumRows wrote past N");
@@ -236,8 +306,10 @@ function checkTranspose(M: i32, N: i32): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       if (ld32(dst, j * M + i) != ld32(src, i * N + j)) {
-        expect<f32>(ld32(dst, j * M + i)).toBe(ld32(src, i * N + j),
-          "transpose M=" + M.toString() + " N=" + N.toString() + " dst[" + j.toString() + "," + i.toString() + "]");
+        expect<f32>(ld32(dst, j * M + i)).toBe(
+          ld32(src, i * N + j),
+          "transpose M=" + M.toString() + " N=" + N.toString() + " dst[" + j.toString() + "," + i.toString() + "]",
+        );
       }
     }
   }

@@ -6,17 +6,19 @@ import { ld32, newState } from "./support";
 const SENTINEL: f32 = 42.5;
 
 function allocSentinel(n: i32): usize {
-  const p = heap.alloc(<usize>n << 2);
-  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), SENTINEL);
+  const p = heap.alloc((<usize>n) << 2);
+  for (let i = 0; i < n; i++) store<f32>(p + ((<usize>i) << 2), SENTINEL);
   return p;
 }
 
 describe("glorotUniform", () => {
   test("784×128 draw: bounded by the limit, mean ≈ 0, variance ≈ limit²/3, padding untouched", () => {
-    const fanIn = 784, fanOut = 128, ld = 136;
+    const fanIn = 784,
+      fanOut = 128,
+      ld = 136;
     const limit = Math.sqrt(6.0 / <f64>(fanIn + fanOut)); // 0.0811107105653813
     // The kernel scales by the f32-rounded limit; |(2u − 1)·l| ≤ l holds exactly in f32.
-    const bound = Math.max(limit, <f64><f32>limit);
+    const bound = Math.max(limit, <f64>(<f32>limit));
     // One extra row after the matrix: rows ≥ fanIn are not part of the draw.
     const w = allocSentinel((fanIn + 1) * ld);
     const rng = newState(1);
@@ -44,7 +46,7 @@ describe("glorotUniform", () => {
     const variance = sq / n - mean * mean;
     // σ of the mean = l/√(3n) ≈ 1.5e-4; the variance's relative σ ≈ 0.3%.
     expect<f64>(Math.abs(mean)).toBeLessThan(0.001);
-    expect<f64>(Math.abs(variance / (limit * limit / 3) - 1)).toBeLessThan(0.02);
+    expect<f64>(Math.abs(variance / ((limit * limit) / 3) - 1)).toBeLessThan(0.02);
     // The draw spans the whole interval.
     expect<f64>(hi).toBeGreaterThan(0.999 * limit);
     heap.free(w);
@@ -52,7 +54,9 @@ describe("glorotUniform", () => {
   });
 
   test("row-by-row draw order: w[i, j] = (2u − 1)·l with u the (i·fanOut + j)-th uniform", () => {
-    const fanIn = 5, fanOut = 10, ld = 16;
+    const fanIn = 5,
+      fanOut = 10,
+      ld = 16;
     const limit = <f32>Math.sqrt(6.0 / <f64>(fanIn + fanOut));
     const w = allocSentinel(fanIn * ld);
     const a = newState(2024);
@@ -75,7 +79,9 @@ describe("glorotUniform", () => {
   });
 
   test("same seed → same weights, different seeds → different weights", () => {
-    const fanIn = 33, fanOut = 17, ld = 24;
+    const fanIn = 33,
+      fanOut = 17,
+      ld = 24;
     const w1 = allocSentinel(fanIn * ld);
     const w2 = allocSentinel(fanIn * ld);
     const w3 = allocSentinel(fanIn * ld);

@@ -2,9 +2,19 @@
 // theory, the truncation bound of the truncated normals, log64 against Math.log, and the polar
 // normals' moments.
 import {
-  initKernel, log64, rngNormal, TRUNCATED_STDDEV,
-  INIT_GLOROT_UNIFORM, INIT_GLOROT_NORMAL, INIT_HE_UNIFORM, INIT_HE_NORMAL, INIT_LECUN_NORMAL, INIT_LECUN_UNIFORM,
-  INIT_RANDOMIZED_ASYMMETRIC, RAI_SIGMA, initUnit,
+  initKernel,
+  log64,
+  rngNormal,
+  TRUNCATED_STDDEV,
+  INIT_GLOROT_UNIFORM,
+  INIT_GLOROT_NORMAL,
+  INIT_HE_UNIFORM,
+  INIT_HE_NORMAL,
+  INIT_LECUN_NORMAL,
+  INIT_LECUN_UNIFORM,
+  INIT_RANDOMIZED_ASYMMETRIC,
+  RAI_SIGMA,
+  initUnit,
 } from "../init";
 import { rngBelow, rngUniform } from "../prng";
 import { glorotUniform } from "../init";
@@ -16,8 +26,8 @@ const FAN_OUT = 128;
 const LD = 136;
 
 function allocSentinel(n: i32): usize {
-  const p = heap.alloc(<usize>n << 2);
-  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), SENTINEL);
+  const p = heap.alloc((<usize>n) << 2);
+  for (let i = 0; i < n; i++) store<f32>(p + ((<usize>i) << 2), SENTINEL);
   return p;
 }
 
@@ -27,9 +37,13 @@ function checkDraw(init: i32, scale: f64, n: f64, normal: bool): void {
   initKernel(newState(3), w, 0, FAN_IN, FAN_OUT, LD, init); // no bias: these leave it alone
   const variance = scale / n;
   // Uniform: |w| ≤ √(3·variance); truncated normal: |w| ≤ 2σ with σ = √variance/.8796….
-  const bound = normal ? 2 * Math.sqrt(variance) / TRUNCATED_STDDEV : Math.sqrt(3 * variance);
-  let sum: f64 = 0, sq: f64 = 0, quad: f64 = 0, hi: f64 = 0;
-  let outside = 0, padWritten = 0;
+  const bound = normal ? (2 * Math.sqrt(variance)) / TRUNCATED_STDDEV : Math.sqrt(3 * variance);
+  let sum: f64 = 0,
+    sq: f64 = 0,
+    quad: f64 = 0,
+    hi: f64 = 0;
+  let outside = 0,
+    padWritten = 0;
   for (let i = 0; i < FAN_IN; i++) {
     for (let j = 0; j < FAN_OUT; j++) {
       const v = <f64>ld32(w, i * LD + j);
@@ -64,13 +78,23 @@ describe("initKernel (Keras VarianceScaling)", () => {
     const b = allocSentinel(FAN_IN * LD);
     initKernel(newState(5), a, 0, FAN_IN, FAN_OUT, LD, INIT_GLOROT_UNIFORM);
     glorotUniform(newState(5), b, FAN_IN, FAN_OUT, LD);
-    expect<i32>(memory.compare(a, b, <usize>(FAN_IN * LD) << 2)).toBe(0);
+    expect<i32>(memory.compare(a, b, (<usize>(FAN_IN * LD)) << 2)).toBe(0);
   });
-  test("glorot_normal: truncated normal, variance 1/fan_avg, |w| ≤ 2σ", () => { checkDraw(INIT_GLOROT_NORMAL, 1, (FAN_IN + FAN_OUT) / 2.0, true); });
-  test("he_uniform: variance 2/fan_in", () => { checkDraw(INIT_HE_UNIFORM, 2, FAN_IN, false); });
-  test("he_normal: truncated normal, variance 2/fan_in", () => { checkDraw(INIT_HE_NORMAL, 2, FAN_IN, true); });
-  test("lecun_normal: truncated normal, variance 1/fan_in", () => { checkDraw(INIT_LECUN_NORMAL, 1, FAN_IN, true); });
-  test("lecun_uniform: variance 1/fan_in", () => { checkDraw(INIT_LECUN_UNIFORM, 1, FAN_IN, false); });
+  test("glorot_normal: truncated normal, variance 1/fan_avg, |w| ≤ 2σ", () => {
+    checkDraw(INIT_GLOROT_NORMAL, 1, (FAN_IN + FAN_OUT) / 2.0, true);
+  });
+  test("he_uniform: variance 2/fan_in", () => {
+    checkDraw(INIT_HE_UNIFORM, 2, FAN_IN, false);
+  });
+  test("he_normal: truncated normal, variance 2/fan_in", () => {
+    checkDraw(INIT_HE_NORMAL, 2, FAN_IN, true);
+  });
+  test("lecun_normal: truncated normal, variance 1/fan_in", () => {
+    checkDraw(INIT_LECUN_NORMAL, 1, FAN_IN, true);
+  });
+  test("lecun_uniform: variance 1/fan_in", () => {
+    checkDraw(INIT_LECUN_UNIFORM, 1, FAN_IN, false);
+  });
 });
 
 describe("randomized asymmetric initialisation (Lu et al. 2019)", () => {
@@ -83,8 +107,15 @@ describe("randomized asymmetric initialisation (Lu et al. 2019)", () => {
     // asymmetric one, and every value bit for bit.
     const rng = newState(9);
     const sigma = RAI_SIGMA / Math.sqrt(<f64>FAN_IN);
-    let mismatches = 0, biasPicks = 0, betaOutside = 0;
-    let bs: f64 = 0, bs2: f64 = 0, ks: f64 = 0, ns: f64 = 0, ns2: f64 = 0, ns4: f64 = 0;
+    let mismatches = 0,
+      biasPicks = 0,
+      betaOutside = 0;
+    let bs: f64 = 0,
+      bs2: f64 = 0,
+      ks: f64 = 0,
+      ns: f64 = 0,
+      ns2: f64 = 0,
+      ns4: f64 = 0;
     for (let j = 0; j < UNITS; j++) {
       const k = <i32>rngBelow(rng, <u32>(FAN_IN + 1));
       ks += <f64>k / FAN_IN;
@@ -132,7 +163,8 @@ describe("randomized asymmetric initialisation (Lu et al. 2019)", () => {
     initUnit(newState(4), w, b, 3, FAN_IN, cols, cols, INIT_RANDOMIZED_ASYMMETRIC);
     // Unit 0 of a layer drawn from the same seed is the same draw as unit 3 alone.
     initKernel(newState(4), full, fullB, FAN_IN, 1, cols, INIT_RANDOMIZED_ASYMMETRIC);
-    let diff = 0, touched = 0;
+    let diff = 0,
+      touched = 0;
     for (let i = 0; i < FAN_IN; i++) {
       if (ld32(w, i * cols + 3) != ld32(full, i * cols)) diff++;
       for (let j = 0; j < cols; j++) if (j != 3 && ld32(w, i * cols + j) != SENTINEL) touched++;
@@ -156,22 +188,32 @@ describe("randomized asymmetric initialisation (Lu et al. 2019)", () => {
 
 describe("normals", () => {
   test("log64 matches Math.log within 2 ulp from subnormals to 1", () => {
-    const xs: f64[] = [1, 0.5, 0.75, 1e-300, 5e-324, 2.2250738585072014e-308, 0.7071067811865476, 0.9999999, 1e-7, 0.123456789];
+    const xs: f64[] = [
+      1, 0.5, 0.75, 1e-300, 5e-324, 2.2250738585072014e-308, 0.7071067811865476, 0.9999999, 1e-7, 0.123456789,
+    ];
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i];
       const want = Math.log(x);
-      expect<bool>(Math.abs(log64(x) - want) <= 4.5e-16 * Math.abs(want) + 1e-300).toBe(true, "log64(" + x.toString() + ")");
+      expect<bool>(Math.abs(log64(x) - want) <= 4.5e-16 * Math.abs(want) + 1e-300).toBe(
+        true,
+        "log64(" + x.toString() + ")",
+      );
     }
     for (let i = 1; i < 1000; i++) {
       const x = <f64>i / 1000;
       const want = Math.log(x);
-      expect<bool>(Math.abs(log64(x) - want) <= 4.5e-16 * Math.abs(want) + 1e-300).toBe(true, "log64(" + x.toString() + ")");
+      expect<bool>(Math.abs(log64(x) - want) <= 4.5e-16 * Math.abs(want) + 1e-300).toBe(
+        true,
+        "log64(" + x.toString() + ")",
+      );
     }
   });
   test("rngNormal: mean 0, variance 1, kurtosis 3 over 200,000 draws", () => {
     const rng = newState(11);
     const n = 200000;
-    let s: f64 = 0, s2: f64 = 0, s4: f64 = 0;
+    let s: f64 = 0,
+      s2: f64 = 0,
+      s4: f64 = 0;
     for (let i = 0; i < n; i++) {
       const x = rngNormal(rng);
       s += x;

@@ -1,7 +1,19 @@
 // The model's forward/backward/Adam plumbing against an independent f64 scalar MLP.
 import {
-  Model, modelReserve, modelFree, modelGradients, modelTrainBatch, modelEvaluate, modelStep,
-  modelReplica, modelGradientsPart, modelReduce, modelUpdate, modelUpdateRange, layerAt, OPT_ADAM,
+  Model,
+  modelReserve,
+  modelFree,
+  modelGradients,
+  modelTrainBatch,
+  modelEvaluate,
+  modelStep,
+  modelReplica,
+  modelGradientsPart,
+  modelReduce,
+  modelUpdate,
+  modelUpdateRange,
+  layerAt,
+  OPT_ADAM,
 } from "../model";
 import { ld32, rnd, seedLcg, reluMlp } from "./support";
 
@@ -22,14 +34,14 @@ function newModel(seed: u32, capacity: i32): Model {
 
 /** Inputs in [−1, 1): zero-centred, so most ReLU units are active on some rows and not others. */
 function toyData(): usize {
-  const p = heap.alloc(<usize>(ROWS * IN) << 2);
+  const p = heap.alloc((<usize>(ROWS * IN)) << 2);
   seedLcg(0x1234567);
-  for (let i = 0; i < ROWS * IN; i++) store<f32>(p + (<usize>i << 2), rnd());
+  for (let i = 0; i < ROWS * IN; i++) store<f32>(p + ((<usize>i) << 2), rnd());
   return p;
 }
 function toyLabels(): usize {
-  const p = heap.alloc(<usize>ROWS << 2);
-  for (let r = 0; r < ROWS; r++) store<i32>(p + (<usize>r << 2), (r * 2) % 3);
+  const p = heap.alloc((<usize>ROWS) << 2);
+  for (let r = 0; r < ROWS; r++) store<i32>(p + ((<usize>r) << 2), (r * 2) % 3);
   return p;
 }
 function fanIn(l: i32): i32 {
@@ -47,7 +59,8 @@ function refLossAndGradients(m: Model, data: usize, labels: usize): f64 {
   for (let i = 0; i < ROWS * IN; i++) acts[0][i] = <f64>ld32(data, i);
   for (let l = 0; l < NL; l++) {
     const layer = layerAt(m, l);
-    const fi = fanIn(l), u = UNITS[l];
+    const fi = fanIn(l),
+      u = UNITS[l];
     const out = new Array<f64>(ROWS * u);
     for (let r = 0; r < ROWS; r++) {
       for (let j = 0; j < u; j++) {
@@ -64,7 +77,7 @@ function refLossAndGradients(m: Model, data: usize, labels: usize): f64 {
   let loss: f64 = 0;
   refHits = 0;
   for (let r = 0; r < ROWS; r++) {
-    const y = load<i32>(labels + (<usize>r << 2));
+    const y = load<i32>(labels + ((<usize>r) << 2));
     let mx: f64 = -Infinity;
     let best = 0;
     for (let j = 0; j < u; j++) {
@@ -84,7 +97,8 @@ function refLossAndGradients(m: Model, data: usize, labels: usize): f64 {
   }
   for (let l = NL - 1; l >= 0; l--) {
     const layer = layerAt(m, l);
-    const fi = fanIn(l), uo = UNITS[l];
+    const fi = fanIn(l),
+      uo = UNITS[l];
     const gw = new Array<f64>(fi * uo);
     const gb = new Array<f64>(uo);
     for (let r = 0; r < ROWS; r++) {
@@ -125,8 +139,10 @@ function expectPaddingZero(m: Model, useGrads: bool, what: string): void {
       for (let j = 0; j < layer.width; j++) {
         if (i < fanIn(l) && j < layer.units) continue;
         if (ld32(w, i * layer.width + j) != 0) {
-          expect<f32>(ld32(w, i * layer.width + j)).toBe(0,
-            what + ": layer " + l.toString() + " padding w[" + i.toString() + "," + j.toString() + "]");
+          expect<f32>(ld32(w, i * layer.width + j)).toBe(
+            0,
+            what + ": layer " + l.toString() + " padding w[" + i.toString() + "," + j.toString() + "]",
+          );
         }
       }
     }
@@ -145,7 +161,7 @@ describe("model", () => {
     expect<i32>(layerAt(m, 2).width).toBe(8);
     expect<i32>(m.nParams).toBe(5 * 16 + 16 + 16 * 8 + 8 + 8 * 8 + 8);
     expect<usize>(layerAt(m, 0).w).toBe(m.params);
-    expect<usize>(layerAt(m, 2).b + (8 << 2)).toBe(m.params + (<usize>m.nParams << 2));
+    expect<usize>(layerAt(m, 2).b + (8 << 2)).toBe(m.params + ((<usize>m.nParams) << 2));
     // The Glorot draw fills only the real block; padding starts at exactly 0.
     expectPaddingZero(m, false, "fresh model");
     modelFree(m);
@@ -158,7 +174,7 @@ describe("model", () => {
     // Make the biases non-zero so the bias path is exercised.
     for (let l = 0; l < NL; l++) {
       const layer = layerAt(m, l);
-      for (let j = 0; j < layer.units; j++) store<f32>(layer.b + (<usize>j << 2), <f32>(j % 3) * 0.05 - 0.02);
+      for (let j = 0; j < layer.units; j++) store<f32>(layer.b + ((<usize>j) << 2), <f32>(j % 3) * 0.05 - 0.02);
     }
     const loss = modelGradients(m, data, false, labels, 0, 0, ROWS);
     const want = refLossAndGradients(m, data, labels);
@@ -167,11 +183,16 @@ describe("model", () => {
     let checked = 0;
     for (let l = 0; l < NL; l++) {
       const layer = layerAt(m, l);
-      const fi = fanIn(l), u = UNITS[l];
+      const fi = fanIn(l),
+        u = UNITS[l];
       for (let i = 0; i < fi; i++) {
         for (let j = 0; j < u; j++) {
-          near(<f64>ld32(layer.gw, i * layer.width + j), refGW[l][i * u + j], 1e-6,
-            "layer " + l.toString() + " dW[" + i.toString() + "," + j.toString() + "]");
+          near(
+            <f64>ld32(layer.gw, i * layer.width + j),
+            refGW[l][i * u + j],
+            1e-6,
+            "layer " + l.toString() + " dW[" + i.toString() + "," + j.toString() + "]",
+          );
           checked++;
         }
       }
@@ -204,7 +225,7 @@ describe("model", () => {
     // t = 1: m = (1−β1)g, v = (1−β2)g², α = lr·√(1−β2)/(1−β1) ⇒ Δw = −lr·g/(|g| + ε/√(1−β2)).
     for (let i = 0; i < n; i++) {
       const gi = <f64>g[i];
-      const want = <f64>w0[i] - LR * gi / (Math.abs(gi) + EPS / Math.sqrt(1 - B2));
+      const want = <f64>w0[i] - (LR * gi) / (Math.abs(gi) + EPS / Math.sqrt(1 - B2));
       near(<f64>ld32(m.params, i), want, 2e-7 + 1e-6 * Math.abs(want), "param " + i.toString() + " after step 1");
     }
     // t = 2: w2 = w1 − α2·m2/(√v2 + ε), α2 = lr·√(1−β2²)/(1−β1²), moments read back from the arena.
@@ -212,10 +233,11 @@ describe("model", () => {
     for (let i = 0; i < n; i++) w1[i] = ld32(m.params, i);
     modelTrainBatch(m, data, false, labels, 0, 0, ROWS, LR, B1, B2, EPS);
     expect<i32>(modelStep(m)).toBe(2);
-    const a2 = LR * Math.sqrt(1 - B2 * B2) / (1 - B1 * B1);
+    const a2 = (LR * Math.sqrt(1 - B2 * B2)) / (1 - B1 * B1);
     for (let i = 0; i < n; i++) {
-      const mi = <f64>ld32(m.m, i), vi = <f64>ld32(m.v, i);
-      const want = <f64>w1[i] - a2 * mi / (Math.sqrt(vi) + EPS);
+      const mi = <f64>ld32(m.m, i),
+        vi = <f64>ld32(m.v, i);
+      const want = <f64>w1[i] - (a2 * mi) / (Math.sqrt(vi) + EPS);
       near(<f64>ld32(m.params, i), want, 2e-7 + 1e-6 * Math.abs(want), "param " + i.toString() + " after step 2");
     }
     heap.free(data);
@@ -271,7 +293,7 @@ describe("model", () => {
       near(<f64>ld32(m.grads, i), g, 1e-5 * (Math.abs(g) + 1e-3), "reduced gradient " + i.toString());
     }
     // The update split in two ranges is the whole update, bit for bit.
-    memory.copy(m.grads, whole.grads, <usize>m.nParams << 2);
+    memory.copy(m.grads, whole.grads, (<usize>m.nParams) << 2);
     modelUpdate(whole, OPT_ADAM, LR, B1, B2, EPS, 0, 0, 0, 0);
     const half = (m.nParams / 16) * 8;
     modelUpdateRange(m, 1, OPT_ADAM, LR, B1, B2, EPS, 0, 0, 0, half);
@@ -294,7 +316,7 @@ describe("model", () => {
     const data = toyData();
     const labels = toyLabels();
     for (let s = 0; s < 3; s++) {
-      memory.copy(b.params, a.params, <usize>a.nParams << 2);
+      memory.copy(b.params, a.params, (<usize>a.nParams) << 2);
       const evalA = modelEvaluate(a, data, false, labels, 0, 0, ROWS);
       const hitsA = a.correct;
       const evalB = modelEvaluate(b, data, false, labels, 0, 0, ROWS);

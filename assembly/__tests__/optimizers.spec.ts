@@ -1,10 +1,20 @@
 // sgd, rmsprop (plain and centered), weightDecay, clipByValue, clipByNorm and clipByGlobalNorm
 // against hand-computed Keras 3 steps.
-import { sgd, rmsprop, weightDecay, clipByValue, clipByNorm, clipByGlobalNorm, l2Grad, sumSquares } from "../kernels/optimizers";
+import {
+  sgd,
+  rmsprop,
+  weightDecay,
+  clipByValue,
+  clipByNorm,
+  clipByGlobalNorm,
+  l2Grad,
+  sumSquares,
+} from "../kernels/optimizers";
 import { allocF, ld32, st32 } from "./support";
 
 function near(actual: f32, expected: f64, what: string): void {
-  if (!(Math.abs(<f64>actual - expected) <= 1e-6 * Math.abs(expected) + 1e-12)) expect<f64>(<f64>actual).toBe(expected, what);
+  if (!(Math.abs(<f64>actual - expected) <= 1e-6 * Math.abs(expected) + 1e-12))
+    expect<f64>(<f64>actual).toBe(expected, what);
 }
 
 /** Four parameters w = 1, g = (0.5, −0.25, 0, 2), plus a trailing vector that must stay put. */
@@ -61,7 +71,11 @@ describe("rmsprop (Keras 3, centered = false)", () => {
       const v1 = 0.1 * G[i] * G[i];
       const v2 = 0.9 * v1 + 0.1 * G[i] * G[i];
       near(ld32(vel, i), v2, "v" + i.toString());
-      near(ld32(p, i), 1 - 0.01 * G[i] / Math.sqrt(v1 + 1e-7) - 0.01 * G[i] / Math.sqrt(v2 + 1e-7), "w" + i.toString());
+      near(
+        ld32(p, i),
+        1 - (0.01 * G[i]) / Math.sqrt(v1 + 1e-7) - (0.01 * G[i]) / Math.sqrt(v2 + 1e-7),
+        "w" + i.toString(),
+      );
     }
   });
   test("momentum 0.5: mom = 0.5·mom + inc, w −= mom", () => {
@@ -73,8 +87,8 @@ describe("rmsprop (Keras 3, centered = false)", () => {
     for (let i = 0; i < 4; i++) {
       const v1 = 0.1 * G[i] * G[i];
       const v2 = 0.9 * v1 + 0.1 * G[i] * G[i];
-      const k1 = 0.01 * G[i] / Math.sqrt(v1 + 1e-7);
-      const k2 = 0.5 * k1 + 0.01 * G[i] / Math.sqrt(v2 + 1e-7);
+      const k1 = (0.01 * G[i]) / Math.sqrt(v1 + 1e-7);
+      const k2 = 0.5 * k1 + (0.01 * G[i]) / Math.sqrt(v2 + 1e-7);
       near(ld32(mom, i), k2, "mom" + i.toString());
       near(ld32(p, i), 1 - k1 - k2, "w" + i.toString());
     }
@@ -98,8 +112,8 @@ describe("rmsprop (Keras 3, centered = true)", () => {
         const v2 = 0.9 * v1 + 0.1 * g * g;
         const a2 = 0.9 * a1 + 0.1 * g;
         // v − a² = 0.09g² after step 1 and 0.19g² − 0.0361g² = 0.1539g² after step 2.
-        const k1 = 0.01 * g / Math.sqrt(v1 - a1 * a1 + 1e-7);
-        const k2 = momentum * k1 + 0.01 * g / Math.sqrt(v2 - a2 * a2 + 1e-7);
+        const k1 = (0.01 * g) / Math.sqrt(v1 - a1 * a1 + 1e-7);
+        const k2 = momentum * k1 + (0.01 * g) / Math.sqrt(v2 - a2 * a2 + 1e-7);
         near(ld32(avg, i), a2, "a" + i.toString());
         near(ld32(vel, i), v2, "v" + i.toString());
         near(ld32(p, i), 1 - k1 - k2, "w" + i.toString());
@@ -149,7 +163,7 @@ describe("global clipnorm", () => {
     const g = allocF(8);
     for (let i = 0; i < 8; i++) st32(g, i, <f32>gs[i]);
     clipByGlobalNorm(g, 8, 2);
-    for (let i = 0; i < 8; i++) near(ld32(g, i), gs[i] * 2 / norm, "g" + i.toString());
+    for (let i = 0; i < 8; i++) near(ld32(g, i), (gs[i] * 2) / norm, "g" + i.toString());
     for (let i = 0; i < 8; i++) st32(g, i, <f32>gs[i]);
     clipByGlobalNorm(g, 8, 10); // ‖g‖ < c: scale c·(1/c)
     for (let i = 0; i < 8; i++) near(ld32(g, i), gs[i], "unclipped g" + i.toString());

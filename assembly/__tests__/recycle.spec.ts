@@ -52,13 +52,13 @@ describe("modelRecycle (ReDo)", () => {
     deadReset(m);
     deadAccumulate(m, x, false, 0, 0, ROWS);
     const before = allocF(m.nParams);
-    memory.copy(before, m.params, <usize>m.nParams << 2);
+    memory.copy(before, m.params, (<usize>m.nParams) << 2);
     const inits = heap.alloc(12);
-    for (let l = 0; l < 3; l++) store<i32>(inits + (<usize>l << 2), INIT_HE_UNIFORM);
+    for (let l = 0; l < 3; l++) store<i32>(inits + ((<usize>l) << 2), INIT_HE_UNIFORM);
     const flags = heap.alloc(8 << 2);
     expect<i32>(modelRecycle(m, 0.025, inits, flags)).toBe(3);
     const want: i32[] = [1, 0, 0, 1, 0, 0, 1, 0]; // layer 0's five units, then layer 1's three
-    for (let i = 0; i < 8; i++) expect<i32>(load<i32>(flags + (<usize>i << 2))).toBe(want[i], "flag " + i.toString());
+    for (let i = 0; i < 8; i++) expect<i32>(load<i32>(flags + ((<usize>i) << 2))).toBe(want[i], "flag " + i.toString());
 
     // Which parameters must change (a redrawn column or a zeroed row) and be reset in the moments.
     const touched = new StaticArray<bool>(m.nParams);
@@ -67,7 +67,11 @@ describe("modelRecycle (ReDo)", () => {
     const l2 = layerAt(m, 2);
     const limit0 = <f32>Math.sqrt(6.0 / 3);
     const limit1 = <f32>Math.sqrt(6.0 / 5);
-    const cases: i32[][] = [[0, 0], [0, 3], [1, 1]]; // [layer, unit]
+    const cases: i32[][] = [
+      [0, 0],
+      [0, 3],
+      [1, 1],
+    ]; // [layer, unit]
     for (let c = 0; c < cases.length; c++) {
       const l = cases[c][0];
       const j = cases[c][1];
@@ -121,11 +125,11 @@ describe("modelRecycle (ReDo)", () => {
     deadReset(m);
     deadAccumulate(m, x, false, 0, 0, ROWS);
     const inits = heap.alloc(12);
-    for (let l = 0; l < 3; l++) store<i32>(inits + (<usize>l << 2), INIT_HE_UNIFORM);
+    for (let l = 0; l < 3; l++) store<i32>(inits + ((<usize>l) << 2), INIT_HE_UNIFORM);
     const flags = heap.alloc(8 << 2);
     const n = modelRecycle(m, 0.3, inits, flags);
     const want: i32[] = [1, 0, 0, 1, 1, 1, 1, 1];
-    for (let i = 0; i < 8; i++) expect<i32>(load<i32>(flags + (<usize>i << 2))).toBe(want[i], "flag " + i.toString());
+    for (let i = 0; i < 8; i++) expect<i32>(load<i32>(flags + ((<usize>i) << 2))).toBe(want[i], "flag " + i.toString());
     expect<i32>(n).toBe(6);
     heap.free(x);
     heap.free(inits);

@@ -5,7 +5,7 @@ import { allocF, ld32, st32, fillConst } from "./support";
 const GARBAGE: f32 = 12345.5;
 
 function setLabel(p: usize, r: i32, y: i32): void {
-  store<i32>(p + (<usize>r << 2), y);
+  store<i32>(p + ((<usize>r) << 2), y);
 }
 
 /** Independent f64 reference: log Σ exp(z_j) − z_y, stabilised by the row max. */
@@ -56,7 +56,7 @@ describe("softmaxXent", () => {
     expect<f64>(total).toBeCloseTo(LOSS0 + LOSS1, 5);
     // Each row on its own.
     expect<f64>(softmaxXent(z, LD, UNITS, 1, labels, 0, 0)).toBeCloseTo(LOSS0, 6);
-    expect<f64>(softmaxXent(z + (<usize>LD << 2), LD, UNITS, 1, labels + 4, 0, 0)).toBeCloseTo(LOSS1, 6);
+    expect<f64>(softmaxXent(z + ((<usize>LD) << 2), LD, UNITS, 1, labels + 4, 0, 0)).toBeCloseTo(LOSS1, 6);
     // The f64 reference agrees with the constants (guards the constants themselves).
     expect<f64>(refLoss(z, LD, UNITS, 0, 2)).toBeCloseTo(LOSS0, 12);
     expect<f64>(refLoss(z, LD, UNITS, 1, 0)).toBeCloseTo(LOSS1, 12);
@@ -149,8 +149,11 @@ describe("softmaxXent", () => {
     const total = softmaxXent(z, LD, UNITS, 3, labels, dz, 1.0 / 3.0);
     expect<bool>(isFinite(total)).toBe(true, "loss must be finite");
     expect<f64>(softmaxXent(z, LD, UNITS, 1, labels, 0, 0)).toBeCloseTo(0.40760596444442854, 4);
-    expect<f64>(softmaxXent(z + (<usize>LD << 2), LD, UNITS, 1, labels + 4, 0, 0)).toBeCloseTo(2000, 3);
-    expect<f64>(softmaxXent(z + (<usize>(2 * LD) << 2), LD, UNITS, 1, labels + 8, 0, 0)).toBeCloseTo(0.40760596444442854, 4);
+    expect<f64>(softmaxXent(z + ((<usize>LD) << 2), LD, UNITS, 1, labels + 4, 0, 0)).toBeCloseTo(2000, 3);
+    expect<f64>(softmaxXent(z + ((<usize>(2 * LD)) << 2), LD, UNITS, 1, labels + 8, 0, 0)).toBeCloseTo(
+      0.40760596444442854,
+      4,
+    );
     for (let i = 0; i < 3 * LD; i++) expect<bool>(isFinite(ld32(dz, i))).toBe(true, "dz must be finite");
     // Row 1: softmax ≈ [0, 1, 0] → dz ≈ [−1, 1, 0]/3.
     expect<f32>(ld32(dz, LD + 0)).toBeCloseTo(-1.0 / 3.0, 6);
@@ -162,7 +165,9 @@ describe("softmaxXent", () => {
   });
 
   test("random rows against the f64 reference, dz = 0 writes nothing", () => {
-    const rows = 9, units = 10, ld = 16;
+    const rows = 9,
+      units = 10,
+      ld = 16;
     const z = allocF(rows * ld);
     const labels = allocF(rows);
     const dz = allocF(rows * ld);

@@ -9,14 +9,21 @@
  * with α = lr·√(1 − β2^t)/(1 − β1^t) computed by the caller for step t.
  */
 export function adam(
-  w: usize, g: usize, m: usize, v: usize, n: i32,
-  alpha: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, epsilon: f32,
+  w: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  n: i32,
+  alpha: f32,
+  oneMinusBeta1: f32,
+  oneMinusBeta2: f32,
+  epsilon: f32,
 ): void {
   const c1 = f32x4.splat(oneMinusBeta1);
   const c2 = f32x4.splat(oneMinusBeta2);
   const al = f32x4.splat(alpha);
   const ep = f32x4.splat(epsilon);
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     const gi = v128.load(g + off);
     let mi = v128.load(m + off);
@@ -37,7 +44,7 @@ export function adam(
 export function sgd(w: usize, g: usize, m: usize, n: i32, lr: f32, momentum: f32, nesterov: bool): void {
   const l = f32x4.splat(lr);
   const mo = f32x4.splat(momentum);
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     const gl = f32x4.mul(v128.load(g + off), l);
     const wi = v128.load(w + off);
@@ -58,15 +65,25 @@ export function sgd(w: usize, g: usize, m: usize, n: i32, lr: f32, momentum: f32
  * w −= inc. avg (the average-gradient arena) is only read when centered.
  */
 export function rmsprop(
-  w: usize, g: usize, vel: usize, mom: usize, avg: usize, n: i32,
-  lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, epsilon: f32, centered: bool,
+  w: usize,
+  g: usize,
+  vel: usize,
+  mom: usize,
+  avg: usize,
+  n: i32,
+  lr: f32,
+  rho: f32,
+  oneMinusRho: f32,
+  momentum: f32,
+  epsilon: f32,
+  centered: bool,
 ): void {
   const r = f32x4.splat(rho);
   const r1 = f32x4.splat(oneMinusRho); // 1 − ρ in f64, then f32, as Keras' Python float
   const l = f32x4.splat(lr);
   const ep = f32x4.splat(epsilon);
   const mo = f32x4.splat(momentum);
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     const gi = v128.load(g + off);
     const vi = f32x4.add(f32x4.mul(r, v128.load(vel + off)), f32x4.mul(r1, f32x4.mul(gi, gi)));
@@ -92,7 +109,7 @@ export function rmsprop(
 export function weightDecay(w: usize, n: i32, wd: f32, lr: f32): void {
   const d = f32x4.splat(wd);
   const l = f32x4.splat(lr);
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     const wi = v128.load(w + off);
     v128.store(w + off, f32x4.sub(wi, f32x4.mul(f32x4.mul(wi, d), l)));
@@ -103,7 +120,7 @@ export function weightDecay(w: usize, n: i32, wd: f32, lr: f32): void {
 export function clipByValue(g: usize, n: i32, c: f32): void {
   const hi = f32x4.splat(c);
   const lo = f32x4.splat(-c);
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     v128.store(g + off, f32x4.min(f32x4.max(v128.load(g + off), lo), hi));
   }
@@ -114,7 +131,7 @@ export function clipByValue(g: usize, n: i32, c: f32): void {
  * ‖g‖ summed in f64 over the f32 squares in order and rounded to f32.
  */
 export function clipByNorm(g: usize, n: i32, c: f32): void {
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   let sum: f64 = 0;
   for (let off: usize = 0; off < end; off += 4) {
     const v = <f64>load<f32>(g + off);
@@ -137,14 +154,14 @@ export function clipByGlobalNorm(g: usize, n: i32, c: f32): void {
   const norm = <f32>Math.sqrt(sumSquares(g, n));
   const scale = c * min(<f32>1 / norm, <f32>1 / c) + (norm - norm);
   const sc = f32x4.splat(scale);
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (let off: usize = 0; off < end; off += 16) v128.store(g + off, f32x4.mul(v128.load(g + off), sc));
 }
 
 /** Keras' L2 kernel regulariser's gradient: g += w·(2λ). */
 export function l2Grad(w: usize, g: usize, n: i32, twoLambda: f32): void {
   const t = f32x4.splat(twoLambda);
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     v128.store(g + off, f32x4.add(v128.load(g + off), f32x4.mul(v128.load(w + off), t)));
   }
@@ -152,7 +169,7 @@ export function l2Grad(w: usize, g: usize, n: i32, twoLambda: f32): void {
 
 /** Σ w² over n floats, summed in f64 in order (exact squares). */
 export function sumSquares(w: usize, n: i32): f64 {
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   let sum: f64 = 0;
   for (let off: usize = 0; off < end; off += 4) {
     const v = <f64>load<f32>(w + off);

@@ -9,36 +9,34 @@
 
 export let correct: i32 = 0;
 
-export function softmaxXent(
-  z: usize, ld: i32, units: i32, rows: i32, labels: usize, dz: usize, scale: f32,
-): f64 {
+export function softmaxXent(z: usize, ld: i32, units: i32, rows: i32, labels: usize, dz: usize, scale: f32): f64 {
   let total: f64 = 0;
   let hits = 0;
-  const stride = <usize>ld << 2;
+  const stride = (<usize>ld) << 2;
   for (let r = 0; r < rows; r++) {
     const row = z + <usize>r * stride;
     let best = 0;
     let max = load<f32>(row);
     for (let j = 1; j < units; j++) {
-      const v = load<f32>(row + (<usize>j << 2));
+      const v = load<f32>(row + ((<usize>j) << 2));
       if (v > max) {
         max = v;
         best = j;
       }
     }
     let sum: f32 = 0;
-    for (let j = 0; j < units; j++) sum += Mathf.exp(load<f32>(row + (<usize>j << 2)) - max);
-    const y = load<i32>(labels + (<usize>r << 2));
-    total += <f64>(Mathf.log(sum) - (load<f32>(row + (<usize>y << 2)) - max));
+    for (let j = 0; j < units; j++) sum += Mathf.exp(load<f32>(row + ((<usize>j) << 2)) - max);
+    const y = load<i32>(labels + ((<usize>r) << 2));
+    total += <f64>(Mathf.log(sum) - (load<f32>(row + ((<usize>y) << 2)) - max));
     if (best == y) hits++;
     if (dz) {
       const drow = dz + <usize>r * stride;
       const inv = scale / sum;
       for (let j = 0; j < units; j++) {
-        const p = Mathf.exp(load<f32>(row + (<usize>j << 2)) - max) * inv;
-        store<f32>(drow + (<usize>j << 2), j == y ? p - scale : p);
+        const p = Mathf.exp(load<f32>(row + ((<usize>j) << 2)) - max) * inv;
+        store<f32>(drow + ((<usize>j) << 2), j == y ? p - scale : p);
       }
-      for (let j = units; j < ld; j++) store<f32>(drow + (<usize>j << 2), 0);
+      for (let j = units; j < ld; j++) store<f32>(drow + ((<usize>j) << 2), 0);
     }
   }
   correct = hits;
@@ -51,14 +49,14 @@ export function softmaxRows(z: usize, ld: i32, units: i32, rows: i32, out: usize
     const row = z + ((<usize>r * ld) << 2);
     const orow = out + ((<usize>r * units) << 2);
     let max = load<f32>(row);
-    for (let j = 1; j < units; j++) max = Mathf.max(max, load<f32>(row + (<usize>j << 2)));
+    for (let j = 1; j < units; j++) max = Mathf.max(max, load<f32>(row + ((<usize>j) << 2)));
     let sum: f32 = 0;
     for (let j = 0; j < units; j++) {
-      const e = Mathf.exp(load<f32>(row + (<usize>j << 2)) - max);
-      store<f32>(orow + (<usize>j << 2), e);
+      const e = Mathf.exp(load<f32>(row + ((<usize>j) << 2)) - max);
+      store<f32>(orow + ((<usize>j) << 2), e);
       sum += e;
     }
     const inv: f32 = 1 / sum;
-    for (let j = 0; j < units; j++) store<f32>(orow + (<usize>j << 2), load<f32>(orow + (<usize>j << 2)) * inv);
+    for (let j = 0; j < units; j++) store<f32>(orow + ((<usize>j) << 2), load<f32>(orow + ((<usize>j) << 2)) * inv);
   }
 }

@@ -15,16 +15,34 @@ export function alloc(bytes: usize): usize {
  * mul-then-add would measure latency, not throughput.
  */
 export function peak(iters: i32): f32 {
-  let a0 = f32x4.splat(0.1), a1 = f32x4.splat(0.2), a2 = f32x4.splat(0.3), a3 = f32x4.splat(0.4);
-  let a4 = f32x4.splat(0.5), a5 = f32x4.splat(0.6), a6 = f32x4.splat(0.7), a7 = f32x4.splat(0.8);
-  let a8 = f32x4.splat(0.9), a9 = f32x4.splat(1.0), a10 = f32x4.splat(1.1), a11 = f32x4.splat(1.2);
+  let a0 = f32x4.splat(0.1),
+    a1 = f32x4.splat(0.2),
+    a2 = f32x4.splat(0.3),
+    a3 = f32x4.splat(0.4);
+  let a4 = f32x4.splat(0.5),
+    a5 = f32x4.splat(0.6),
+    a6 = f32x4.splat(0.7),
+    a7 = f32x4.splat(0.8);
+  let a8 = f32x4.splat(0.9),
+    a9 = f32x4.splat(1.0),
+    a10 = f32x4.splat(1.1),
+    a11 = f32x4.splat(1.2);
   if (ASC_FEATURE_RELAXED_SIMD) {
     const b = f32x4.splat(0.999);
     const c = f32x4.splat(0.001);
     for (let i = 0; i < iters; i++) {
-      a0 = madd(a0, b, c); a1 = madd(a1, b, c); a2 = madd(a2, b, c); a3 = madd(a3, b, c);
-      a4 = madd(a4, b, c); a5 = madd(a5, b, c); a6 = madd(a6, b, c); a7 = madd(a7, b, c);
-      a8 = madd(a8, b, c); a9 = madd(a9, b, c); a10 = madd(a10, b, c); a11 = madd(a11, b, c);
+      a0 = madd(a0, b, c);
+      a1 = madd(a1, b, c);
+      a2 = madd(a2, b, c);
+      a3 = madd(a3, b, c);
+      a4 = madd(a4, b, c);
+      a5 = madd(a5, b, c);
+      a6 = madd(a6, b, c);
+      a7 = madd(a7, b, c);
+      a8 = madd(a8, b, c);
+      a9 = madd(a9, b, c);
+      a10 = madd(a10, b, c);
+      a11 = madd(a11, b, c);
     }
   } else {
     const m = f32x4.splat(-1);
@@ -32,12 +50,18 @@ export function peak(iters: i32): f32 {
     for (let i = 0; i < iters; i++) {
       // Two passes per round: 24 operations × 4 lanes = 96 flops, as in the fused loop.
       for (let r = 0; r < 2; r++) {
-        a0 = f32x4.mul(a0, m); a6 = f32x4.add(a6, z);
-        a1 = f32x4.mul(a1, m); a7 = f32x4.add(a7, z);
-        a2 = f32x4.mul(a2, m); a8 = f32x4.add(a8, z);
-        a3 = f32x4.mul(a3, m); a9 = f32x4.add(a9, z);
-        a4 = f32x4.mul(a4, m); a10 = f32x4.add(a10, z);
-        a5 = f32x4.mul(a5, m); a11 = f32x4.add(a11, z);
+        a0 = f32x4.mul(a0, m);
+        a6 = f32x4.add(a6, z);
+        a1 = f32x4.mul(a1, m);
+        a7 = f32x4.add(a7, z);
+        a2 = f32x4.mul(a2, m);
+        a8 = f32x4.add(a8, z);
+        a3 = f32x4.mul(a3, m);
+        a9 = f32x4.add(a9, z);
+        a4 = f32x4.mul(a4, m);
+        a10 = f32x4.add(a10, z);
+        a5 = f32x4.mul(a5, m);
+        a11 = f32x4.add(a11, z);
       }
     }
   }

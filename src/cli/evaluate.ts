@@ -41,11 +41,15 @@ export async function evaluate(args: string[], out: Output): Promise<void> {
     out.write(EVALUATE_HELP);
     return;
   }
-  if (positionals.length !== 1) throw new ArgumentError(`evaluate takes one model file, got ${positionals.length} (see dying-relu evaluate --help)`);
+  if (positionals.length !== 1)
+    throw new ArgumentError(
+      `evaluate takes one model file, got ${positionals.length} (see dying-relu evaluate --help)`,
+    );
   const [file] = positionals;
   let probe = NOTEBOOK.probe;
   if (values.probe !== undefined) {
-    if (!/^\s*\d+\s*$/.test(values.probe) || Number(values.probe) < 1) throw new ArgumentError(`--probe expects a whole number ≥ 1, got "${values.probe}"`);
+    if (!/^\s*\d+\s*$/.test(values.probe) || Number(values.probe) < 1)
+      throw new ArgumentError(`--probe expects a whole number ≥ 1, got "${values.probe}"`);
     probe = Number(values.probe);
   }
   const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
@@ -63,11 +67,15 @@ export async function evaluate(args: string[], out: Output): Promise<void> {
   const data = await loadMnist(values.data);
   const inputSize = data.train.rows * data.train.cols;
   if (model.inputSize !== inputSize) {
-    throw new ModelFileError(`${file}: the model takes ${model.inputSize} inputs per image, the data's images have ${inputSize} pixels`);
+    throw new ModelFileError(
+      `${file}: the model takes ${model.inputSize} inputs per image, the data's images have ${inputSize} pixels`,
+    );
   }
   const classes = Math.max(...data.test.labels, ...data.train.labels.subarray(0, probe)) + 1;
-  if (model.outputSize < classes) throw new ModelFileError(`${file}: the model has ${model.outputSize} outputs, the data has ${classes} classes`);
-  if (probe > data.train.count) throw new ArgumentError(`probe must be at most the ${data.train.count} training images, got ${probe}`);
+  if (model.outputSize < classes)
+    throw new ModelFileError(`${file}: the model has ${model.outputSize} outputs, the data has ${classes} classes`);
+  if (probe > data.train.count)
+    throw new ArgumentError(`probe must be at most the ${data.train.count} training images, got ${probe}`);
   const { loss, accuracy } = model.evaluate(data.test.images, data.test.labels);
   const dead = model.deadUnits(data.train.images.subarray(0, probe * inputSize));
   model.dispose();

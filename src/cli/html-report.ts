@@ -14,7 +14,10 @@ export const escapeHtml = (s: string) =>
 
 /** JSON safe inside <script>: no "</script", "<!--" or U+2028/9 can end or confuse the block. */
 const scriptJson = (v: unknown) =>
-  JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  JSON.stringify(v)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 
 /** uPlot's minified script and stylesheet, read from the installed package (a dependency). */
 function uplotAssets(): { js: string; css: string } {
@@ -33,12 +36,18 @@ function configRows(report: Report): [string, string][] {
     ["epochs", String(c.epochs)],
     ["batch size", String(c.batchSize)],
     ["seeds", c.seeds > 1 ? `${c.seed}–${c.seed + c.seeds - 1} (${c.seeds})` : String(c.seed)],
-    ["hidden activations", (c.activations ?? ["relu"]).join(", ") + (c.alpha === undefined ? "" : ` (alpha ${c.alpha})`)],
+    [
+      "hidden activations",
+      (c.activations ?? ["relu"]).join(", ") + (c.alpha === undefined ? "" : ` (alpha ${c.alpha})`),
+    ],
     ["kernel initialisers", (c.initializers ?? ["glorot_uniform"]).join(", ")],
     ["validation", c.validationData === "test" ? "the test set" : `split ${c.validationSplit}`],
     ["dead-unit probe", `first ${c.probe} training images`],
     ["data", c.data],
-    ["engine", c.threads === undefined ? c.backend : `${c.backend}, ${c.threads} thread${c.threads === 1 ? "" : "s"} per run`],
+    [
+      "engine",
+      c.threads === undefined ? c.backend : `${c.backend}, ${c.threads} thread${c.threads === 1 ? "" : "s"} per run`,
+    ],
     ["shard", c.shard ? `${c.shard.index}/${c.shard.count}` : "the whole grid"],
     ["runs", String(report.runs.length)],
   ];
@@ -51,17 +60,30 @@ function summaryRows(report: Report): { header: string[]; rows: string[][] } {
   if (report.config.seeds > 1) {
     return {
       header: ["learning rate", "activation", "init", "seeds", ...layers, "val_accuracy", "diverged"],
-      rows: seedStats(runs).map((g) => [String(g.learningRate), g.activation, g.kernelInitializer, String(g.seeds.length),
-        ...g.dead.map(pctStats), pctStats(g.valAccuracy), `${g.diverged}/${g.seeds.length}`]),
+      rows: seedStats(runs).map((g) => [
+        String(g.learningRate),
+        g.activation,
+        g.kernelInitializer,
+        String(g.seeds.length),
+        ...g.dead.map(pctStats),
+        pctStats(g.valAccuracy),
+        `${g.diverged}/${g.seeds.length}`,
+      ]),
     };
   }
   return {
     header: ["learning rate", "activation", "init", "seed", ...layers, "val_accuracy", "diverged"],
     rows: runs.map((r) => {
       const acc = finalValAccuracy(r);
-      return [String(r.learningRate), r.activation ?? "relu", r.kernelInitializer ?? "glorot_uniform", String(r.seed),
-        ...r.deadUnits.map((d) => `${pct(d.fraction)} (${d.dead}/${d.units})`), acc === null ? "n/a" : pct(acc),
-        r.diverged ? `epoch ${r.diverged.epoch}, step ${r.diverged.step}` : "no"];
+      return [
+        String(r.learningRate),
+        r.activation ?? "relu",
+        r.kernelInitializer ?? "glorot_uniform",
+        String(r.seed),
+        ...r.deadUnits.map((d) => `${pct(d.fraction)} (${d.dead}/${d.units})`),
+        acc === null ? "n/a" : pct(acc),
+        r.diverged ? `epoch ${r.diverged.epoch}, step ${r.diverged.step}` : "no",
+      ];
     }),
   };
 }
@@ -146,7 +168,10 @@ export function deathCells(run: Run): string[] | null {
       else diedIn.set(lastFiredEpoch[l][j] + 2, (diedIn.get(lastFiredEpoch[l][j] + 2) ?? 0) + 1);
     });
     const revived = run.deadUnitsPerEpoch.reduce((s, e) => s + (e[l]?.revived ?? 0), 0);
-    const parts = [`${never} never fired`, ...[...diedIn].sort(([a], [b]) => a - b).map(([e, n]) => `${n} in epoch ${e}`)];
+    const parts = [
+      `${never} never fired`,
+      ...[...diedIn].sort(([a], [b]) => a - b).map(([e, n]) => `${n} in epoch ${e}`),
+    ];
     return `${d.dead} dead: ${parts.join(", ")}; ${revived} revived`;
   });
 }
@@ -168,7 +193,8 @@ function unitGrids(run: Run): string {
 export function htmlReport(report: Report): string {
   const { js, css } = uplotAssets();
   const { header, rows } = summaryRows(report);
-  const tr = (cells: string[], tag: "td" | "th") => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join("")}</tr>`;
+  const tr = (cells: string[], tag: "td" | "th") =>
+    `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join("")}</tr>`;
   const seeds = report.config.seeds;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -181,7 +207,9 @@ export function htmlReport(report: Report): string {
 <body>
 <h1>dying-relu sweep report</h1>
 <h2>Experiment</h2>
-<table class="config">${configRows(report).map(([k, v]) => tr([k, v], "td").replace("<td>", "<th>").replace("</td>", "</th>")).join("\n")}</table>
+<table class="config">${configRows(report)
+    .map(([k, v]) => tr([k, v], "td").replace("<td>", "<th>").replace("</td>", "</th>"))
+    .join("\n")}</table>
 <h2>Summary</h2>
 <p class="note">Dead units on the probe after training, per layer, and the final validation accuracy${seeds > 1 ? `; each figure is mean ± sample std (min–max) over the ${seeds} seeds, in percent` : ""}. Dead means output exactly 0 (relu) or never positive (other activations) on every probe image.</p>
 <table class="summary">
@@ -201,8 +229,20 @@ ${rows.map((r) => tr(r, "td")).join("\n")}
 <table class="deaths">
 <thead>${tr(["learning rate", "activation", "init", "seed", ...(report.runs[0]?.deadUnits.map((d) => d.layer) ?? [])], "th")}</thead>
 <tbody>
-${report.runs.map((r) => tr([String(r.learningRate), r.activation ?? "relu", r.kernelInitializer ?? "glorot_uniform", String(r.seed),
-  ...(deathCells(r) ?? r.deadUnits.map(() => "n/a (file without lastFiredStep)"))], "td")).join("\n")}
+${report.runs
+  .map((r) =>
+    tr(
+      [
+        String(r.learningRate),
+        r.activation ?? "relu",
+        r.kernelInitializer ?? "glorot_uniform",
+        String(r.seed),
+        ...(deathCells(r) ?? r.deadUnits.map(() => "n/a (file without lastFiredStep)")),
+      ],
+      "td",
+    ),
+  )
+  .join("\n")}
 </tbody>
 </table>
 <h2>Every unit after training</h2>

@@ -51,10 +51,15 @@ function describe(error: unknown): { message: string; code: number } {
   if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
     // node:util parseArgs writes several sentences on several lines: keep the first, and its
     // hint for values that start with a dash ("To specify an option argument … use '--lr=-XYZ'").
-    const lines = String((error as Error).message).split("\n").map((l) => l.trim().replace(/\.$/, ""));
+    const lines = String((error as Error).message)
+      .split("\n")
+      .map((l) => l.trim().replace(/\.$/, ""));
     const hint = lines.find((l) => l.startsWith("To specify an option argument"));
     const first = lines[0].split(/\.\s/)[0];
-    return { message: `${first}${hint ? `; ${hint[0].toLowerCase()}${hint.slice(1)}` : ""} (see dying-relu ${helpFor(process.argv[2])} --help)`, code: 2 };
+    return {
+      message: `${first}${hint ? `; ${hint[0].toLowerCase()}${hint.slice(1)}` : ""} (see dying-relu ${helpFor(process.argv[2])} --help)`,
+      code: 2,
+    };
   }
   return { message: `internal error: ${(error as Error)?.message ?? String(error)}`, code: 1 };
 }

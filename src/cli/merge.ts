@@ -50,25 +50,38 @@ async function readReport(file: string): Promise<Report> {
   } catch (e) {
     throw new DataError(`${file}: not JSON (${String((e as Error).message).split("\n")[0]})`);
   }
-  if (report === null || typeof report !== "object" || typeof report.config !== "object" || !Array.isArray(report.runs)) {
+  if (
+    report === null ||
+    typeof report !== "object" ||
+    typeof report.config !== "object" ||
+    !Array.isArray(report.runs)
+  ) {
     throw new DataError(`${file}: not a dying-relu sweep --json report ({ schemaVersion, config, runs })`);
   }
   if (report.schemaVersion !== SCHEMA_VERSION) {
-    throw new DataError(`${file}: schemaVersion ${show(report.schemaVersion)}, but merge reads schema ${SCHEMA_VERSION} reports (rerun the sweep with this version)`);
+    throw new DataError(
+      `${file}: schemaVersion ${show(report.schemaVersion)}, but merge reads schema ${SCHEMA_VERSION} reports (rerun the sweep with this version)`,
+    );
   }
   return report;
 }
 
 /** Joins shard reports into the whole grid's report; throws a one-line error if they do not fit together. */
 export function mergeReports(files: string[], reports: Report[]): Report {
-  if (reports.length === 0) throw new ArgumentError("merge needs at least one --json report (see dying-relu merge --help)");
+  if (reports.length === 0)
+    throw new ArgumentError("merge needs at least one --json report (see dying-relu merge --help)");
   const [first, ...rest] = reports;
   const keys = (c: object) => Object.keys(c).filter((k) => k !== "shard");
   for (const [j, r] of rest.entries()) {
     for (const key of new Set([...keys(first.config), ...keys(r.config)])) {
-      const [a, b] = [(first.config as unknown as Record<string, unknown>)[key], (r.config as unknown as Record<string, unknown>)[key]];
+      const [a, b] = [
+        (first.config as unknown as Record<string, unknown>)[key],
+        (r.config as unknown as Record<string, unknown>)[key],
+      ];
       if (JSON.stringify(a) !== JSON.stringify(b)) {
-        throw new ArgumentError(`config field "${key}" differs: ${files[0]} has ${show(a)}, ${files[j + 1]} has ${show(b)}; only "shard" may differ`);
+        throw new ArgumentError(
+          `config field "${key}" differs: ${files[0]} has ${show(a)}, ${files[j + 1]} has ${show(b)}; only "shard" may differ`,
+        );
       }
     }
   }
@@ -82,25 +95,45 @@ export function mergeReports(files: string[], reports: Report[]): Report {
   for (const [j, r] of reports.entries()) {
     const shard = r.config.shard;
     if ((shard?.count ?? 1) !== count) {
-      throw new ArgumentError(`${files[0]} is shard ${shardName(first.config.shard)} but ${files[j]} is ${shardName(shard)}: the files come from different splits of the grid`);
+      throw new ArgumentError(
+        `${files[0]} is shard ${shardName(first.config.shard)} but ${files[j]} is ${shardName(shard)}: the files come from different splits of the grid`,
+      );
     }
     const index = shard?.index ?? 1;
     const previous = owner.get(index);
-    if (previous !== undefined) throw new ArgumentError(`${previous} and ${files[j]} both hold shard ${shardName(shard)}: duplicate or overlapping shards`);
+    if (previous !== undefined)
+      throw new ArgumentError(
+        `${previous} and ${files[j]} both hold shard ${shardName(shard)}: duplicate or overlapping shards`,
+      );
     owner.set(index, files[j]);
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !owner.has(i));
   if (missing.length) {
-    throw new ArgumentError(`missing shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} (got ${[...owner.keys()].sort((a, b) => a - b).map((i) => `${i}/${count}`).join(", ")})`);
+    throw new ArgumentError(
+      `missing shard${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} (got ${[
+        ...owner.keys(),
+      ]
+        .sort((a, b) => a - b)
+        .map((i) => `${i}/${count}`)
+        .join(", ")})`,
+    );
   }
   const runs: Run[] = new Array(grid.length);
   for (const [j, r] of reports.entries()) {
     const positions = shardPositions(grid.length, r.config.shard);
-    const fits = r.runs.length === positions.length &&
-      positions.every((p, k) => r.runs[k]?.learningRate === grid[p].learningRate && r.runs[k]?.seed === grid[p].seed &&
-        (r.runs[k].activation ?? "relu") === grid[p].activation && (r.runs[k].kernelInitializer ?? "glorot_uniform") === grid[p].kernelInitializer);
+    const fits =
+      r.runs.length === positions.length &&
+      positions.every(
+        (p, k) =>
+          r.runs[k]?.learningRate === grid[p].learningRate &&
+          r.runs[k]?.seed === grid[p].seed &&
+          (r.runs[k].activation ?? "relu") === grid[p].activation &&
+          (r.runs[k].kernelInitializer ?? "glorot_uniform") === grid[p].kernelInitializer,
+      );
     if (!fits) {
-      throw new DataError(`${files[j]}: its runs are not those of shard ${shardName(r.config.shard)} of its config (expected ${positions.length} runs in grid order)`);
+      throw new DataError(
+        `${files[j]}: its runs are not those of shard ${shardName(r.config.shard)} of its config (expected ${positions.length} runs in grid order)`,
+      );
     }
     positions.forEach((p, k) => (runs[p] = r.runs[k]));
   }
@@ -114,7 +147,8 @@ export async function merge(args: string[], out: Output): Promise<void> {
     return;
   }
   const force = values.force ?? false;
-  if (positionals.length === 0) throw new ArgumentError("merge needs the --json files of the shards (see dying-relu merge --help)");
+  if (positionals.length === 0)
+    throw new ArgumentError("merge needs the --json files of the shards (see dying-relu merge --help)");
   if (values.json) await checkOutputFile("json", values.json, force);
   if (values.csv) await checkOutputFile("csv", values.csv, force);
   if (values.report) await checkOutputFile("report", values.report, force);
@@ -126,8 +160,10 @@ export async function merge(args: string[], out: Output): Promise<void> {
       `engine ${config.backend} · hidden layers ${config.layers.join("-")} · data: ${config.data}\n`,
   );
   const named = runs.some((r) => !isDefaultCell(r));
-  out.write(`\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
-    (config.seeds > 1 ? `, mean ± std (min–max) over ${config.seeds} seeds\n` : "\n"));
+  out.write(
+    `\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
+      (config.seeds > 1 ? `, mean ± std (min–max) over ${config.seeds} seeds\n` : "\n"),
+  );
   out.write(config.seeds > 1 ? seedSummaryTable(runs) : summaryTable(runs));
   await writeResults(report, values.json, values.csv, force, out, values.report);
 }

@@ -22,7 +22,8 @@ export function formatValue(v: number): string {
 
 function formatEta(seconds: number): string {
   const s = Math.floor(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  if (s >= 3600)
+    return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
   if (s >= 60) return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   return `${s}s`;
 }
@@ -102,7 +103,10 @@ function clip(line: string, columns: number | undefined): string {
  * `index` is the run's position in learningRates.
  */
 export function parallelProgress(
-  out: Output, epochs: number, steps: number, learningRates: number[],
+  out: Output,
+  epochs: number,
+  steps: number,
+  learningRates: number[],
   labels: string[] = learningRates.map((lr) => `[lr ${lr}]`),
 ): ParallelProgress {
   const tty = Boolean(out.isTTY);
@@ -129,7 +133,10 @@ export function parallelProgress(
     },
     onBatchEnd(index, step, logs, elapsedMs) {
       if (!tty) return;
-      live.set(index, `${head(index, epochOf.get(index) ?? 0)} ${progressLine(step + 1, steps, elapsedMs, logs, true)}`);
+      live.set(
+        index,
+        `${head(index, epochOf.get(index) ?? 0)} ${progressLine(step + 1, steps, elapsedMs, logs, true)}`,
+      );
       draw("");
     },
     onEpochEnd(index, epoch, logs, elapsedMs) {
@@ -139,7 +146,8 @@ export function parallelProgress(
     onRunEnd(index, diverged) {
       live.delete(index);
       epochOf.delete(index);
-      if (diverged) draw(`${head(index, diverged.epoch - 1)} diverged at step ${diverged.step}: the loss became NaN/Inf\n`);
+      if (diverged)
+        draw(`${head(index, diverged.epoch - 1)} diverged at step ${diverged.step}: the loss became NaN/Inf\n`);
       else if (tty) draw("");
     },
     print: draw,

@@ -15,15 +15,22 @@ export function finalValAccuracy(run: Run): number | null {
 const namesCell = (runs: Run[]) => runs.some((r) => !isDefaultCell(r));
 
 /** How deadUnits() counted a unit as dead, for layers that are not ReLU (the notebook's "exactly 0" otherwise). */
-export const NEVER_POSITIVE_NOTE = "dead = output ≤ 0 on every probe image (never positive), since leaky_relu, elu and gelu outputs are rarely exactly 0";
+export const NEVER_POSITIVE_NOTE =
+  "dead = output ≤ 0 on every probe image (never positive), since leaky_relu, elu and gelu outputs are rarely exactly 0";
 
 /** The notebook's cell output for one learning rate (with the activation and initialiser when not relu and glorot_uniform). */
 export function runReport(run: Run): string {
-  const cell = isDefaultCell(run) ? "" : `, Activation: ${run.activation ?? "relu"}, Kernel initializer: ${run.kernelInitializer ?? "glorot_uniform"}`;
-  const lines = [`\nLayer-wise Dead ${(run.activation ?? "relu") === "relu" ? "ReLU" : "Unit"} Analysis for model with Learning Rate: ${run.learningRate}${cell}`];
+  const cell = isDefaultCell(run)
+    ? ""
+    : `, Activation: ${run.activation ?? "relu"}, Kernel initializer: ${run.kernelInitializer ?? "glorot_uniform"}`;
+  const lines = [
+    `\nLayer-wise Dead ${(run.activation ?? "relu") === "relu" ? "ReLU" : "Unit"} Analysis for model with Learning Rate: ${run.learningRate}${cell}`,
+  ];
   if (run.deadUnits.some((d) => d.definition === "never-positive")) lines.push(`(${NEVER_POSITIVE_NOTE})`);
   if (run.diverged) {
-    lines.push(`Training diverged: the loss became NaN/Inf at epoch ${run.diverged.epoch}, step ${run.diverged.step}; training stopped there.`);
+    lines.push(
+      `Training diverged: the loss became NaN/Inf at epoch ${run.diverged.epoch}, step ${run.diverged.step}; training stopped there.`,
+    );
   }
   for (const d of run.deadUnits) lines.push(`Layer ${d.layer}: ${pct(d.fraction)} neurons are dead`);
   const acc = finalValAccuracy(run);
@@ -49,7 +56,8 @@ export function summaryTable(runs: Run[]): string {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const left = named ? 3 : 1; // the rate (and activation, init) columns are left-aligned
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
 }
 
@@ -85,7 +93,8 @@ export interface CellStats {
  * the statistics over its seeds.
  */
 export function seedStats(runs: Run[]): CellStats[] {
-  const key = (r: Run) => JSON.stringify([r.learningRate, r.activation ?? "relu", r.kernelInitializer ?? "glorot_uniform"]);
+  const key = (r: Run) =>
+    JSON.stringify([r.learningRate, r.activation ?? "relu", r.kernelInitializer ?? "glorot_uniform"]);
   const cells = new Map<string, Run[]>();
   for (const r of runs) cells.set(key(r), [...(cells.get(key(r)) ?? []), r]);
   const layers = runs[0]?.deadUnits.map((d) => d.layer) ?? [];
@@ -97,14 +106,18 @@ export function seedStats(runs: Run[]): CellStats[] {
       kernelInitializer,
       seeds: group.map((r) => r.seed),
       diverged: group.filter((r) => r.diverged).length,
-      dead: layers.map((l) => stats(group.flatMap((r) => r.deadUnits.filter((d) => d.layer === l).map((d) => d.fraction)))),
+      dead: layers.map((l) =>
+        stats(group.flatMap((r) => r.deadUnits.filter((d) => d.layer === l).map((d) => d.fraction))),
+      ),
       valAccuracy: stats(group.map(finalValAccuracy).filter((a): a is number => a !== null)),
     };
   });
 }
 
 export const pctStats = (s: Stats | null) =>
-  s === null ? "n/a" : `${(s.mean * 100).toFixed(2)}% ± ${(s.std * 100).toFixed(2)} (${(s.min * 100).toFixed(1)}–${(s.max * 100).toFixed(1)})`;
+  s === null
+    ? "n/a"
+    : `${(s.mean * 100).toFixed(2)}% ± ${(s.std * 100).toFixed(2)} (${(s.min * 100).toFixed(1)}–${(s.max * 100).toFixed(1)})`;
 
 /**
  * Several seeds per cell (rate, or rate × activation × initialiser): each figure as mean ± sample
@@ -114,7 +127,14 @@ export function seedSummaryTable(runs: Run[]): string {
   if (runs.length === 0) return "";
   const layers = runs[0].deadUnits.map((d) => `${d.layer} dead`);
   const named = namesCell(runs);
-  const header = ["learning rate", ...(named ? ["activation", "init"] : []), "seeds", ...layers, "val_accuracy", "diverged"];
+  const header = [
+    "learning rate",
+    ...(named ? ["activation", "init"] : []),
+    "seeds",
+    ...layers,
+    "val_accuracy",
+    "diverged",
+  ];
   const rows = seedStats(runs).map((g) => [
     String(g.learningRate),
     ...(named ? [g.activation, g.kernelInitializer] : []),
@@ -125,7 +145,8 @@ export function seedSummaryTable(runs: Run[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const left = named ? 3 : 1;
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
 }
 

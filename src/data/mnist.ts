@@ -32,7 +32,10 @@ const bytesOf = (b: ArrayBuffer | Uint8Array) => (b instanceof Uint8Array ? b : 
 export const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 function split(imagesBuf: Uint8Array, labelsBuf: Uint8Array, imagesName: string, labelsName: string): Split {
-  for (const [b, name] of [[imagesBuf, imagesName], [labelsBuf, labelsName]] as const) {
+  for (const [b, name] of [
+    [imagesBuf, imagesName],
+    [labelsBuf, labelsName],
+  ] as const) {
     if (isGzip(b)) throw new DataError(`${name}: gzip-compressed; decompress it first (loadMnist and fetchMnist do)`);
   }
   const images = parseIdx(imagesBuf, imagesName);
@@ -51,7 +54,9 @@ export function mnistFromBuffers(b: MnistBuffers): Mnist {
   const train = split(bytesOf(b.trainImages), bytesOf(b.trainLabels), f.trainImages, f.trainLabels);
   const test = split(bytesOf(b.testImages), bytesOf(b.testLabels), f.testImages, f.testLabels);
   if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new DataError(`training images are ${train.rows}×${train.cols} but test images are ${test.rows}×${test.cols}`);
+    throw new DataError(
+      `training images are ${train.rows}×${train.cols} but test images are ${test.rows}×${test.cols}`,
+    );
   }
   return { train, test };
 }
@@ -73,11 +78,15 @@ export interface FetchMnistOptions {
  * NAME or, failing that, NAME.gz. Gzip is recognised by its bytes, not the name, because a server
  * may already have undone it (Content-Encoding: gzip). The second argument may also be a fetch.
  */
-export async function fetchMnist(baseUrl: string | URL, options: FetchMnistOptions | typeof fetch = {}): Promise<Mnist> {
+export async function fetchMnist(
+  baseUrl: string | URL,
+  options: FetchMnistOptions | typeof fetch = {},
+): Promise<Mnist> {
   const opts: FetchMnistOptions = typeof options === "function" ? { fetch: options } : (options ?? {});
   const fetchFn = opts.fetch ?? fetch;
   const gzip = opts.gzip ?? "auto";
-  if (gzip !== "auto" && typeof gzip !== "boolean") throw new ArgumentError(`fetchMnist: gzip must be true, false or "auto", got ${show(gzip)}`);
+  if (gzip !== "auto" && typeof gzip !== "boolean")
+    throw new ArgumentError(`fetchMnist: gzip must be true, false or "auto", got ${show(gzip)}`);
   let folder: URL;
   try {
     folder = new URL(baseUrl, globalThis.location?.href);
@@ -148,7 +157,8 @@ export async function fetchMnist(baseUrl: string | URL, options: FetchMnistOptio
       if (gzip !== "auto") throw new DataError(`cannot fetch ${url}: HTTP ${body}`);
       url = zippedUrl;
       const zipped = await download(url, name);
-      if (typeof zipped === "number") throw new DataError(`cannot fetch ${plain}: HTTP ${body} (and ${url}: HTTP ${zipped})`);
+      if (typeof zipped === "number")
+        throw new DataError(`cannot fetch ${plain}: HTTP ${body} (and ${url}: HTTP ${zipped})`);
       body = zipped;
     }
     if (!isGzip(body)) return body;

@@ -10,14 +10,19 @@ import type { Labels } from "./sequential.js";
 abstract class Resident {
   private ptr: number | null;
 
-  protected constructor(private readonly k: Kernels, src: Float32Array | Uint8Array | Int32Array, readonly length: number) {
+  protected constructor(
+    private readonly k: Kernels,
+    src: Float32Array | Uint8Array | Int32Array,
+    readonly length: number,
+  ) {
     this.ptr = new WasmMemory(k).upload(src);
   }
 
   /** Its address in k's memory; refuses another engine's data and disposed data. */
   pointer(k: Kernels, name: string): number {
     if (this.ptr === null) throw new ArgumentError(`${name} belongs to a dataset that was disposed`);
-    if (k !== this.k) throw new ArgumentError(`${name} belongs to another engine's dataset; make it with this model's engine`);
+    if (k !== this.k)
+      throw new ArgumentError(`${name} belongs to another engine's dataset; make it with this model's engine`);
     return this.ptr;
   }
 

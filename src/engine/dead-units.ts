@@ -57,7 +57,11 @@ export const DEFAULT_TAU = 0.025;
  * n samples. Dormancy compares sums rather than means: s_i ≤ τ ⇔ H·Σ_x|h_i| ≤ τ·Σ_j Σ_x|h_j|.
  */
 export function activityCounts(
-  active: ArrayLike<number>, absSum: ArrayLike<number>, n: number, threshold: number, tau: number,
+  active: ArrayLike<number>,
+  absSum: ArrayLike<number>,
+  n: number,
+  threshold: number,
+  tau: number,
 ): { nearlyDead: number; dormant: number } {
   const units = active.length;
   let nearlyDead = 0;
@@ -67,7 +71,8 @@ export function activityCounts(
     total += absSum[j];
   }
   let dormant = 0;
-  if (!(total > 0)) dormant = units; // no activity at all (or an empty probe): every unit is dormant
+  if (!(total > 0))
+    dormant = units; // no activity at all (or an empty probe): every unit is dormant
   else for (let j = 0; j < units; j++) if ((absSum[j] * units) / total <= tau) dormant++;
   return { nearlyDead, dormant };
 }

@@ -1,7 +1,14 @@
 // createEngine(): one wasm instance (one linear memory) that models are created in, or the
 // engine's pure-TypeScript twin over a memory of its own (backend "js"). With threads > 1 the
 // memory is shared and threads − 1 workers run instances of their own over it (thread-pool.ts).
-import { chooseBackend, loadKernels, loadThreadedKernels, type Backend, type BackendChoice, type Kernels } from "./wasm.js";
+import {
+  chooseBackend,
+  loadKernels,
+  loadThreadedKernels,
+  type Backend,
+  type BackendChoice,
+  type Kernels,
+} from "./wasm.js";
 import { Sequential, type Labels, type SequentialConfig } from "./sequential.js";
 import { makeDataset, type Dataset, type ResidentLabels } from "./dataset.js";
 import type { Inputs } from "./memory.js";
@@ -79,11 +86,14 @@ function threadCount(backend: Backend, asked: number | undefined): { threads: nu
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const setV8Flag = options.setV8Flag ?? true;
-  if (typeof setV8Flag !== "boolean") throw new ArgumentError(`setV8Flag must be true or false, got ${show(setV8Flag)}`);
+  if (typeof setV8Flag !== "boolean")
+    throw new ArgumentError(`setV8Flag must be true or false, got ${show(setV8Flag)}`);
   const { backend, note: backendNote } = chooseBackend(options.backend ?? "auto", setV8Flag);
   const timeout = options.threadTimeoutMs ?? 30_000;
   if (!(typeof timeout === "number" && timeout > 0 && Number.isFinite(timeout))) {
-    throw new ArgumentError(`threadTimeoutMs must be a positive number of milliseconds, got ${show(options.threadTimeoutMs)}`);
+    throw new ArgumentError(
+      `threadTimeoutMs must be a positive number of milliseconds, got ${show(options.threadTimeoutMs)}`,
+    );
   }
   const { threads, note } = threadCount(backend, options.threads);
   let kernels: Kernels;

@@ -190,7 +190,11 @@ export function rngTruncatedNormal(s: Uint32Array): number {
 
 /** The uniform initialisers' bound, as uniformLimit (an f32 value). */
 function uniformLimit(init: number, fanIn: number, fanOut: number): number {
-  return Math.fround(init === INIT_GLOROT_UNIFORM ? Math.sqrt(6 / (fanIn + fanOut)) : Math.sqrt((3 * (init === INIT_HE_UNIFORM ? 2 : 1)) / fanIn));
+  return Math.fround(
+    init === INIT_GLOROT_UNIFORM
+      ? Math.sqrt(6 / (fanIn + fanOut))
+      : Math.sqrt((3 * (init === INIT_HE_UNIFORM ? 2 : 1)) / fanIn),
+  );
 }
 
 /** The truncated normals' σ, as normalSigma. */
@@ -202,14 +206,33 @@ function normalSigma(init: number, fanIn: number, fanOut: number): number {
 const isNormal = (init: number) => init === INIT_GLOROT_NORMAL || init === INIT_HE_NORMAL || init === INIT_LECUN_NORMAL;
 
 /** randomizedAsymmetricUnit: unit j's column of w (stride ld) and b[j], one of them Beta(2, 1). */
-function randomizedAsymmetricUnit(F: Float32Array, rng: Uint32Array, w: number, b: number, j: number, fanIn: number, ld: number): void {
+function randomizedAsymmetricUnit(
+  F: Float32Array,
+  rng: Uint32Array,
+  w: number,
+  b: number,
+  j: number,
+  fanIn: number,
+  ld: number,
+): void {
   const k = rngBelow(rng, fanIn + 1);
   const sigma = RAI_SIGMA / Math.sqrt(fanIn);
-  for (let i = 0; i <= fanIn; i++) F[i < fanIn ? w + i * ld + j : b + j] = i === k ? Math.sqrt(rngUniform(rng)) : rngNormal(rng) * sigma;
+  for (let i = 0; i <= fanIn; i++)
+    F[i < fanIn ? w + i * ld + j : b + j] = i === k ? Math.sqrt(rngUniform(rng)) : rngNormal(rng) * sigma;
 }
 
 /** initUnit: unit j's incoming weights and bias drawn again (ReDo), as assembly/init.ts. */
-function initUnit(F: Float32Array, rng: Uint32Array, w: number, b: number, j: number, fanIn: number, fanOut: number, ld: number, init: number): void {
+function initUnit(
+  F: Float32Array,
+  rng: Uint32Array,
+  w: number,
+  b: number,
+  j: number,
+  fanIn: number,
+  fanOut: number,
+  ld: number,
+  init: number,
+): void {
   if (init === INIT_RANDOMIZED_ASYMMETRIC) return randomizedAsymmetricUnit(F, rng, w, b, j, fanIn, ld);
   F[b + j] = 0;
   if (isNormal(init)) {
@@ -222,7 +245,16 @@ function initUnit(F: Float32Array, rng: Uint32Array, w: number, b: number, j: nu
 }
 
 /** initKernel: row by row into F at float offset w with row stride ld (randomized_asymmetric unit by unit, with b). */
-function initKernel(F: Float32Array, rng: Uint32Array, w: number, b: number, fanIn: number, fanOut: number, ld: number, init: number): void {
+function initKernel(
+  F: Float32Array,
+  rng: Uint32Array,
+  w: number,
+  b: number,
+  fanIn: number,
+  fanOut: number,
+  ld: number,
+  init: number,
+): void {
   if (init === INIT_RANDOMIZED_ASYMMETRIC) {
     for (let j = 0; j < fanOut; j++) randomizedAsymmetricUnit(F, rng, w, b, j, fanIn, ld);
     return;
@@ -279,8 +311,17 @@ function mayOverflow(start: number, terms: number, maxA: number, maxB: number): 
  * i-k-j order broadcasts A[r, k] over a contiguous B row.
  */
 function gemmRows(
-  F: Float32Array, rows: number, K: number, N: number,
-  a: number, lda: number, b: number, c: number, bias: number, relu: boolean, mask: number,
+  F: Float32Array,
+  rows: number,
+  K: number,
+  N: number,
+  a: number,
+  lda: number,
+  b: number,
+  c: number,
+  bias: number,
+  relu: boolean,
+  mask: number,
 ): void {
   const start = bias >= 0 ? maxAbs(F, bias, 1, N, N) : 0;
   const exact = mayOverflow(start, K, maxAbs(F, a, rows, K, lda), maxAbs(F, b, K, N, N));
@@ -293,7 +334,20 @@ function gemmRows(
     let k = 0;
     for (; k < K4; k += 4) {
       const bk = b + k * N;
-      addScaled4(F, cr, N, F[ar + k], bk, F[ar + k + 1], bk + N, F[ar + k + 2], bk + 2 * N, F[ar + k + 3], bk + 3 * N, exact);
+      addScaled4(
+        F,
+        cr,
+        N,
+        F[ar + k],
+        bk,
+        F[ar + k + 1],
+        bk + N,
+        F[ar + k + 2],
+        bk + 2 * N,
+        F[ar + k + 3],
+        bk + 3 * N,
+        exact,
+      );
     }
     for (; k < K; k++) addScaled1(F, cr, N, F[ar + k], b + k * N);
     if (relu) {
@@ -310,7 +364,16 @@ function gemmRows(
  * G[K, N] = Xᵀ·D (the weight gradient): the outer products of X's rows with D's rows, four batch
  * rows at a time, accumulated into contiguous rows of G. X has row stride ldx, D and G stride N.
  */
-function weightGrad(F: Float32Array, rows: number, K: number, N: number, x: number, ldx: number, d: number, g: number): void {
+function weightGrad(
+  F: Float32Array,
+  rows: number,
+  K: number,
+  N: number,
+  x: number,
+  ldx: number,
+  d: number,
+  g: number,
+): void {
   const exact = mayOverflow(0, rows, maxAbs(F, x, rows, K, ldx), maxAbs(F, d, rows, N, N));
   F.fill(0, g, g + K * N);
   const R4 = rows & ~3;
@@ -319,7 +382,20 @@ function weightGrad(F: Float32Array, rows: number, K: number, N: number, x: numb
     const x0 = x + r * ldx;
     const d0 = d + r * N;
     for (let i = 0; i < K; i++) {
-      addScaled4(F, g + i * N, N, F[x0 + i], d0, F[x0 + ldx + i], d0 + N, F[x0 + 2 * ldx + i], d0 + 2 * N, F[x0 + 3 * ldx + i], d0 + 3 * N, exact);
+      addScaled4(
+        F,
+        g + i * N,
+        N,
+        F[x0 + i],
+        d0,
+        F[x0 + ldx + i],
+        d0 + N,
+        F[x0 + 2 * ldx + i],
+        d0 + 2 * N,
+        F[x0 + 3 * ldx + i],
+        d0 + 3 * N,
+        exact,
+      );
     }
   }
   for (; r < rows; r++) {
@@ -332,13 +408,24 @@ function weightGrad(F: Float32Array, rows: number, K: number, N: number, x: numb
  * either rounding mode of the section comment: the step both products above are built from.
  */
 function addScaled4(
-  F: Float32Array, out: number, N: number,
-  a0: number, b0: number, a1: number, b1: number, a2: number, b2: number, a3: number, b3: number, exact: boolean,
+  F: Float32Array,
+  out: number,
+  N: number,
+  a0: number,
+  b0: number,
+  a1: number,
+  b1: number,
+  a2: number,
+  b2: number,
+  a3: number,
+  b3: number,
+  exact: boolean,
 ): void {
   const fr = Math.fround;
   if (exact) {
     for (let j = 0; j < N; j++) {
-      F[out + j] = fr(fr(fr(F[out + j] + fr(a0 * F[b0 + j])) + fr(a1 * F[b1 + j])) + fr(a2 * F[b2 + j])) + fr(a3 * F[b3 + j]);
+      F[out + j] =
+        fr(fr(fr(F[out + j] + fr(a0 * F[b0 + j])) + fr(a1 * F[b1 + j])) + fr(a2 * F[b2 + j])) + fr(a3 * F[b3 + j]);
     }
   } else {
     for (let j = 0; j < N; j++) {
@@ -375,8 +462,16 @@ function transpose(F: Float32Array, src: number, M: number, N: number, dst: numb
  * dz >= 0, writes dz = (softmax − onehot)·scale with zero padding. Hits go to out.correct.
  */
 function softmaxXent(
-  F: Float32Array, I: Int32Array, z: number, ld: number, units: number, rows: number,
-  labels: number, dz: number, scale: number, out: { correct: number },
+  F: Float32Array,
+  I: Int32Array,
+  z: number,
+  ld: number,
+  units: number,
+  rows: number,
+  labels: number,
+  dz: number,
+  scale: number,
+  out: { correct: number },
 ): number {
   const fr = Math.fround;
   let total = 0;
@@ -432,8 +527,16 @@ function softmaxRows(F: Float32Array, z: number, ld: number, units: number, rows
 
 /** Keras 3 Adam over n floats, every f32 operation rounded as the wasm's f32x4 ones are. */
 function adam(
-  F: Float32Array, w: number, g: number, m: number, v: number, n: number,
-  alpha: number, c1: number, c2: number, eps: number,
+  F: Float32Array,
+  w: number,
+  g: number,
+  m: number,
+  v: number,
+  n: number,
+  alpha: number,
+  c1: number,
+  c2: number,
+  eps: number,
 ): void {
   const fr = Math.fround;
   for (let i = 0; i < n; i++) {
@@ -447,7 +550,16 @@ function adam(
 }
 
 /** assembly/kernels/optimizers.ts's sgd. */
-function sgd(F: Float32Array, w: number, g: number, m: number, n: number, lr: number, momentum: number, nesterov: boolean): void {
+function sgd(
+  F: Float32Array,
+  w: number,
+  g: number,
+  m: number,
+  n: number,
+  lr: number,
+  momentum: number,
+  nesterov: boolean,
+): void {
   const fr = Math.fround;
   for (let i = 0; i < n; i++) {
     const gl = fr(F[g + i] * lr);
@@ -463,8 +575,19 @@ function sgd(F: Float32Array, w: number, g: number, m: number, n: number, lr: nu
 
 /** assembly/kernels/optimizers.ts's rmsprop, plain or centered (avg: the average gradients). */
 function rmsprop(
-  F: Float32Array, w: number, g: number, vel: number, mom: number, avg: number, n: number,
-  lr: number, rho: number, oneMinusRho: number, momentum: number, epsilon: number, centered: boolean,
+  F: Float32Array,
+  w: number,
+  g: number,
+  vel: number,
+  mom: number,
+  avg: number,
+  n: number,
+  lr: number,
+  rho: number,
+  oneMinusRho: number,
+  momentum: number,
+  epsilon: number,
+  centered: boolean,
 ): void {
   const fr = Math.fround;
   for (let i = 0; i < n; i++) {
@@ -525,9 +648,22 @@ const INV_SQRT_2PI = 0.3989422804014327;
 export function erfc64(x: number): number {
   const z = Math.abs(x);
   const t = 1.0 / (1.0 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2.0 - r;
 }
 
@@ -685,7 +821,23 @@ export function createJsKernels(): Kernels {
     for (let l = 0; l < nLayers; l++) {
       const u = I[(units >> 2) + l];
       const width = (u + NR - 1) & ~(NR - 1);
-      layers.push({ inDim, units: u, width, activation: I[(activations >> 2) + l], alpha: 0, l2: 0, w: 0, b: 0, gw: 0, gb: 0, a: 0, z: 0, alive: 0, active: 0, absSum: 0 });
+      layers.push({
+        inDim,
+        units: u,
+        width,
+        activation: I[(activations >> 2) + l],
+        alpha: 0,
+        l2: 0,
+        w: 0,
+        b: 0,
+        gw: 0,
+        gb: 0,
+        a: 0,
+        z: 0,
+        alive: 0,
+        active: 0,
+        absSum: 0,
+      });
       total += inDim * width + width;
       if (l > 0) wtSize = Math.max(wtSize, inDim * width);
       maxWidth = Math.max(maxWidth, width);
@@ -693,10 +845,24 @@ export function createJsKernels(): Kernels {
     }
     const bytes = total * 4;
     const md: Model = {
-      inputSize, layers, nParams: total,
-      params: allocZeroed(bytes), grads: allocZeroed(bytes), m: allocZeroed(bytes), v: allocZeroed(bytes), ag: allocZeroed(bytes),
-      capacity: 0, x: 0, y: 0, d0: 0, d1: 0, wt: alloc(Math.max(wtSize, 1) * 4), maxWidth,
-      rng: new Uint32Array(4), step: 0, correct: 0,
+      inputSize,
+      layers,
+      nParams: total,
+      params: allocZeroed(bytes),
+      grads: allocZeroed(bytes),
+      m: allocZeroed(bytes),
+      v: allocZeroed(bytes),
+      ag: allocZeroed(bytes),
+      capacity: 0,
+      x: 0,
+      y: 0,
+      d0: 0,
+      d1: 0,
+      wt: alloc(Math.max(wtSize, 1) * 4),
+      maxWidth,
+      rng: new Uint32Array(4),
+      step: 0,
+      correct: 0,
     };
     rngSeed(md.rng, seed);
     let off = 0;
@@ -802,7 +968,15 @@ export function createJsKernels(): Kernels {
   }
 
   /** Copies `rows` inputs (and labels when labels != 0) into the batch buffers, through idx when != 0. */
-  function gather(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): void {
+  function gather(
+    md: Model,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): void {
     const dim = md.inputSize;
     const x = md.x >> 2;
     const ix = idx >> 2;
@@ -854,7 +1028,19 @@ export function createJsKernels(): Kernels {
       if (l === 0) break;
       const prev = layers[l - 1];
       transpose(F, ly.w >> 2, ly.inDim, ly.width, md.wt >> 2);
-      gemmRows(F, rows, ly.width, ly.inDim, dOut >> 2, ly.width, md.wt >> 2, spare >> 2, -1, false, prev.activation === ACT_RELU ? prev.a >> 2 : -1);
+      gemmRows(
+        F,
+        rows,
+        ly.width,
+        ly.inDim,
+        dOut >> 2,
+        ly.width,
+        md.wt >> 2,
+        spare >> 2,
+        -1,
+        false,
+        prev.activation === ACT_RELU ? prev.a >> 2 : -1,
+      );
       if (prev.activation >= ACT_LEAKY_RELU) {
         activationGrad(F, spare >> 2, prev.a >> 2, prev.z >> 2, rows * ly.inDim, prev.activation, prev.alpha);
       }
@@ -877,23 +1063,50 @@ export function createJsKernels(): Kernels {
     return p;
   }
 
-  function gradients(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
+  function gradients(
+    md: Model,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number {
     gather(md, data, isU8, labels, idx, start, rows);
     forward(md, rows);
     const out = md.layers[md.layers.length - 1];
-    const loss = softmaxXent(F, I, out.a >> 2, out.width, out.units, rows, md.y >> 2, md.d0 >> 2, Math.fround(1 / rows), md) + rows * penalty(md);
+    const loss =
+      softmaxXent(F, I, out.a >> 2, out.width, out.units, rows, md.y >> 2, md.d0 >> 2, Math.fround(1 / rows), md) +
+      rows * penalty(md);
     if (Number.isFinite(loss)) backward(md, rows, md.d0);
     return loss;
   }
 
-  function modelGradients(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
+  function modelGradients(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number {
     views();
     return gradients(model(m), data, isU8, labels, idx, start, rows);
   }
 
   function modelTrainBatch(
-    m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number,
-    lr: number, beta1: number, beta2: number, epsilon: number,
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
   ): number {
     views();
     const md = model(m);
@@ -903,15 +1116,32 @@ export function createJsKernels(): Kernels {
     const t = md.step;
     const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
     adam(
-      F, md.params >> 2, md.grads >> 2, md.m >> 2, md.v >> 2, md.nParams,
-      Math.fround(alpha), Math.fround(1 - beta1), Math.fround(1 - beta2), Math.fround(epsilon),
+      F,
+      md.params >> 2,
+      md.grads >> 2,
+      md.m >> 2,
+      md.v >> 2,
+      md.nParams,
+      Math.fround(alpha),
+      Math.fround(1 - beta1),
+      Math.fround(1 - beta2),
+      Math.fround(epsilon),
     );
     return loss;
   }
 
   /** assembly/model.ts's modelUpdate: clip, decoupled weight decay, then adam, sgd or rmsprop (plain or centered). */
   function modelUpdate(
-    m: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipnorm: number, clipvalue: number, globalClipnorm: number,
+    m: number,
+    kind: number,
+    lr: number,
+    p1: number,
+    p2: number,
+    p3: number,
+    wd: number,
+    clipnorm: number,
+    clipvalue: number,
+    globalClipnorm: number,
   ): void {
     views();
     const md = model(m);
@@ -931,15 +1161,48 @@ export function createJsKernels(): Kernels {
     if (kind === 0) {
       const t = md.step;
       const alpha = (lr * Math.sqrt(1 - Math.pow(p2, t))) / (1 - Math.pow(p1, t));
-      adam(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.v >> 2, md.nParams, fr(alpha), fr(1 - p1), fr(1 - p2), fr(p3));
+      adam(
+        F,
+        md.params >> 2,
+        md.grads >> 2,
+        md.m >> 2,
+        md.v >> 2,
+        md.nParams,
+        fr(alpha),
+        fr(1 - p1),
+        fr(1 - p2),
+        fr(p3),
+      );
     } else if (kind === 1) {
       sgd(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), p2 !== 0);
     } else {
-      rmsprop(F, md.params >> 2, md.grads >> 2, md.v >> 2, md.m >> 2, md.ag >> 2, md.nParams, fr(lr), fr(p1), fr(1 - p1), fr(p2), fr(p3), kind === 3);
+      rmsprop(
+        F,
+        md.params >> 2,
+        md.grads >> 2,
+        md.v >> 2,
+        md.m >> 2,
+        md.ag >> 2,
+        md.nParams,
+        fr(lr),
+        fr(p1),
+        fr(1 - p1),
+        fr(p2),
+        fr(p3),
+        kind === 3,
+      );
     }
   }
 
-  function modelEvaluate(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number {
+  function modelEvaluate(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number {
     views();
     const md = model(m);
     const out = md.layers[md.layers.length - 1];
@@ -956,7 +1219,15 @@ export function createJsKernels(): Kernels {
     return loss + rows * penalty(md);
   }
 
-  function modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void {
+  function modelPredict(
+    m: number,
+    data: number,
+    isU8: number,
+    idx: number,
+    start: number,
+    rows: number,
+    out: number,
+  ): void {
     views();
     const md = model(m);
     const last = md.layers[md.layers.length - 1];
@@ -969,7 +1240,8 @@ export function createJsKernels(): Kernels {
       if (last.activation === ACT_SOFTMAX) {
         softmaxRows(F, a, last.width, last.units, n, dst);
       } else {
-        for (let r = 0; r < n; r++) F.copyWithin(dst + r * last.units, a + r * last.width, a + r * last.width + last.units);
+        for (let r = 0; r < n; r++)
+          F.copyWithin(dst + r * last.units, a + r * last.width, a + r * last.width + last.units);
       }
     }
   }

@@ -49,21 +49,27 @@ function fromBase64(text: string, what: string): Float32Array {
   } catch {
     throw new ModelFileError(`${what} is not valid base64`);
   }
-  if (binary.length % 4 !== 0) throw new ModelFileError(`${what} holds ${binary.length} bytes, not a whole number of float32 values`);
+  if (binary.length % 4 !== 0)
+    throw new ModelFileError(`${what} holds ${binary.length} bytes, not a whole number of float32 values`);
   const view = new DataView(Uint8Array.from(binary, (c) => c.charCodeAt(0)).buffer);
   return Float32Array.from({ length: binary.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }
 
 /** The model file of these layers and weights (float32-le-base64). */
 export function encodeModel(
-  inputSize: number, layers: { name: string; units: number; activation: Activation; alpha?: number }[], weights: LayerWeights[],
+  inputSize: number,
+  layers: { name: string; units: number; activation: Activation; alpha?: number }[],
+  weights: LayerWeights[],
 ): ModelFile {
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     inputSize,
     layers: layers.map(({ name, units, activation, alpha }) =>
-      activation === "leaky_relu" || activation === "elu" ? { name, units, activation, alpha } : { name, units, activation }),
+      activation === "leaky_relu" || activation === "elu"
+        ? { name, units, activation, alpha }
+        : { name, units, activation },
+    ),
     encoding: "float32-le-base64",
     weights: weights.map((w) => ({ kernel: toBase64(w.kernel), bias: toBase64(w.bias) })),
   };
@@ -87,24 +93,36 @@ export function decodeModel(json: unknown): { config: SequentialConfig; weights:
     }
   }
   if (!isObject(file) || file.format !== MODEL_FORMAT) {
-    throw new ModelFileError(`not a dying-relu model file: expected "format": "${MODEL_FORMAT}", got ${isObject(file) ? JSON.stringify(file.format) ?? "none" : typeof file}`);
+    throw new ModelFileError(
+      `not a dying-relu model file: expected "format": "${MODEL_FORMAT}", got ${isObject(file) ? (JSON.stringify(file.format) ?? "none") : typeof file}`,
+    );
   }
   if (file.version !== MODEL_VERSION) {
-    throw new ModelFileError(`model file version ${JSON.stringify(file.version) ?? "missing"} is not supported (this engine reads version ${MODEL_VERSION})`);
+    throw new ModelFileError(
+      `model file version ${JSON.stringify(file.version) ?? "missing"} is not supported (this engine reads version ${MODEL_VERSION})`,
+    );
   }
-  if (!wholeAtLeast1(file.inputSize)) throw new ModelFileError(`model file: inputSize must be a whole number ≥ 1, got ${JSON.stringify(file.inputSize)}`);
+  if (!wholeAtLeast1(file.inputSize))
+    throw new ModelFileError(`model file: inputSize must be a whole number ≥ 1, got ${JSON.stringify(file.inputSize)}`);
   const { layers, weights, encoding } = file;
-  if (!Array.isArray(layers) || layers.length === 0) throw new ModelFileError("model file: layers must be a non-empty array of { name, units, activation }");
+  if (!Array.isArray(layers) || layers.length === 0)
+    throw new ModelFileError("model file: layers must be a non-empty array of { name, units, activation }");
   layers.forEach((l, i) => {
     if (!isObject(l) || typeof l.name !== "string" || !wholeAtLeast1(l.units) || typeof l.activation !== "string") {
-      throw new ModelFileError(`model file: layers[${i}] must be { name: string, units: whole number ≥ 1, activation: string }, got ${JSON.stringify(l)}`);
+      throw new ModelFileError(
+        `model file: layers[${i}] must be { name: string, units: whole number ≥ 1, activation: string }, got ${JSON.stringify(l)}`,
+      );
     }
   });
   if (encoding !== undefined && encoding !== "json" && encoding !== "float32-le-base64") {
-    throw new ModelFileError(`model file: unknown encoding ${JSON.stringify(encoding)} (expected "float32-le-base64" or "json")`);
+    throw new ModelFileError(
+      `model file: unknown encoding ${JSON.stringify(encoding)} (expected "float32-le-base64" or "json")`,
+    );
   }
   if (!Array.isArray(weights) || weights.length !== layers.length) {
-    throw new ModelFileError(`model file: weights must hold one { kernel, bias } per layer (${layers.length}), got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    throw new ModelFileError(
+      `model file: weights must hold one { kernel, bias } per layer (${layers.length}), got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+    );
   }
   const base64 = encoding === "float32-le-base64";
   const values = (v: unknown, what: string, expected: number): Float32Array => {
@@ -113,10 +131,12 @@ export function decodeModel(json: unknown): { config: SequentialConfig; weights:
       if (typeof v !== "string") throw new ModelFileError(`${what} must be a base64 string`);
       a = fromBase64(v, what);
     } else {
-      if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) throw new ModelFileError(`${what} must be an array of numbers`);
+      if (!Array.isArray(v) || !v.every((x) => typeof x === "number"))
+        throw new ModelFileError(`${what} must be an array of numbers`);
       a = Float32Array.from(v);
     }
-    if (a.length !== expected) throw new ModelFileError(`${what} holds ${a.length} values, but its layer's shape needs ${expected}`);
+    if (a.length !== expected)
+      throw new ModelFileError(`${what} holds ${a.length} values, but its layer's shape needs ${expected}`);
     return a;
   };
   let inputs = file.inputSize as number;
@@ -131,8 +151,12 @@ export function decodeModel(json: unknown): { config: SequentialConfig; weights:
   return {
     config: {
       inputSize: file.inputSize as number,
-      layers: layers.map((l: { name: string; units: number; activation: Activation; alpha?: number }) =>
-        ({ name: l.name, units: l.units, activation: l.activation, ...(l.alpha !== undefined ? { alpha: l.alpha } : {}) })),
+      layers: layers.map((l: { name: string; units: number; activation: Activation; alpha?: number }) => ({
+        name: l.name,
+        units: l.units,
+        activation: l.activation,
+        ...(l.alpha !== undefined ? { alpha: l.alpha } : {}),
+      })),
     },
     weights: decoded,
   };

@@ -54,22 +54,38 @@ const OPTIMIZER_KEYS: Record<OptimizerName, string[]> = {
   sgd: ["momentum", "nesterov"],
   rmsprop: ["rho", "momentum", "epsilon", "centered"],
 };
-const COMMON_KEYS = ["optimizer", "learningRate", "weightDecay", "clipnorm", "clipvalue", "globalClipnorm", "warmupSteps"];
+const COMMON_KEYS = [
+  "optimizer",
+  "learningRate",
+  "weightDecay",
+  "clipnorm",
+  "clipvalue",
+  "globalClipnorm",
+  "warmupSteps",
+];
 
 /** "sgd (momentum 0.9, nesterov true)": an optimizer and the options given, for reports and logs. */
-export function describeOptimizer({ optimizer, ...options }: Partial<CompileConfig> & Pick<CompileConfig, "optimizer">): string {
-  const list = Object.entries(options).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`);
+export function describeOptimizer({
+  optimizer,
+  ...options
+}: Partial<CompileConfig> & Pick<CompileConfig, "optimizer">): string {
+  const list = Object.entries(options)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${v}`);
   return list.length ? `${optimizer} (${list.join(", ")})` : optimizer;
 }
 
 /** Checks compile()'s options and fills in Keras 3's defaults for what is left out. */
 export function resolveOptimizer(config: CompileConfig): Optimizer {
-  if (config === null || typeof config !== "object") throw new ArgumentError(`compile() needs a config object, got ${show(config)}`);
+  if (config === null || typeof config !== "object")
+    throw new ArgumentError(`compile() needs a config object, got ${show(config)}`);
   const name = oneOf("optimizer", config.optimizer, OPTIMIZERS);
   for (const key of Object.keys(config)) {
     if ((config as unknown as Record<string, unknown>)[key] === undefined) continue;
     if (!COMMON_KEYS.includes(key) && !OPTIMIZER_KEYS[name].includes(key)) {
-      throw new ArgumentError(`optimizer "${name}" takes no option ${show(key)} (it takes ${[...COMMON_KEYS.slice(1), ...OPTIMIZER_KEYS[name]].join(", ")})`);
+      throw new ArgumentError(
+        `optimizer "${name}" takes no option ${show(key)} (it takes ${[...COMMON_KEYS.slice(1), ...OPTIMIZER_KEYS[name]].join(", ")})`,
+      );
     }
   }
   const defaults = name === "adam" ? ADAM : name === "adamw" ? ADAMW : name === "sgd" ? SGD : RMSPROP;
@@ -77,7 +93,8 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
   const weightDecay = nonNegative("weightDecay", config.weightDecay ?? (name === "adamw" ? ADAMW.weightDecay : 0));
   const clipnorm = config.clipnorm === undefined ? 0 : positiveFinite("clipnorm", config.clipnorm);
   const clipvalue = config.clipvalue === undefined ? 0 : positiveFinite("clipvalue", config.clipvalue);
-  const globalClipnorm = config.globalClipnorm === undefined ? 0 : positiveFinite("globalClipnorm", config.globalClipnorm);
+  const globalClipnorm =
+    config.globalClipnorm === undefined ? 0 : positiveFinite("globalClipnorm", config.globalClipnorm);
   if ([clipnorm, clipvalue, globalClipnorm].filter((c) => c > 0).length > 1) {
     throw new ArgumentError("give only one of clipnorm, clipvalue and globalClipnorm (as Keras)");
   }
@@ -85,7 +102,8 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
   const common = { config, learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, warmupSteps };
   if (name === "adam" || name === "adamw") {
     return {
-      ...common, kind: 0,
+      ...common,
+      kind: 0,
       p1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
       p2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
       p3: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
@@ -101,6 +119,13 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
   const centered = config.centered ?? RMSPROP.centered;
   if (typeof centered !== "boolean") throw new ArgumentError(`centered must be true or false, got ${show(centered)}`);
   const rho = config.rho ?? RMSPROP.rho;
-  if (typeof rho !== "number" || !(rho >= 0 && rho < 1)) throw new ArgumentError(`rho must be a number in [0, 1), got ${show(rho)}`);
-  return { ...common, kind: centered ? 3 : 2, p1: rho, p2: momentum, p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon) };
+  if (typeof rho !== "number" || !(rho >= 0 && rho < 1))
+    throw new ArgumentError(`rho must be a number in [0, 1), got ${show(rho)}`);
+  return {
+    ...common,
+    kind: centered ? 3 : 2,
+    p1: rho,
+    p2: momentum,
+    p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon),
+  };
 }

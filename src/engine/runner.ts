@@ -53,7 +53,8 @@ export interface Runner {
   release(m: number): void;
 }
 
-const plainAdam = (u: Update) => u.kind === 0 && u.weightDecay === 0 && u.clipnorm === 0 && u.clipvalue === 0 && u.globalClipnorm === 0;
+const plainAdam = (u: Update) =>
+  u.kind === 0 && u.weightDecay === 0 && u.clipnorm === 0 && u.clipvalue === 0 && u.globalClipnorm === 0;
 
 export class SerialRunner implements Runner {
   readonly threads = 1;
@@ -71,7 +72,19 @@ export class SerialRunner implements Runner {
       loss = k.modelTrainBatch(m, r.data, r.isU8, r.labels, r.idx, r.start, r.rows, u.learningRate, u.p1, u.p2, u.p3);
     } else {
       loss = k.modelGradients(m, r.data, r.isU8, r.labels, r.idx, r.start, r.rows);
-      if (Number.isFinite(loss)) k.modelUpdate(m, u.kind, u.learningRate, u.p1, u.p2, u.p3, u.weightDecay, u.clipnorm, u.clipvalue, u.globalClipnorm);
+      if (Number.isFinite(loss))
+        k.modelUpdate(
+          m,
+          u.kind,
+          u.learningRate,
+          u.p1,
+          u.p2,
+          u.p3,
+          u.weightDecay,
+          u.clipnorm,
+          u.clipvalue,
+          u.globalClipnorm,
+        );
     }
     return { loss, hits: k.modelCorrect(m) };
   }
@@ -110,7 +123,10 @@ interface Replicas {
 export class ThreadedRunner implements Runner {
   private readonly replicas = new Map<number, Replicas>();
 
-  constructor(private readonly k: ThreadKernels, private readonly pool: ThreadPool) {
+  constructor(
+    private readonly k: ThreadKernels,
+    private readonly pool: ThreadPool,
+  ) {
     if (pool.threads > MAX_THREADS) throw new RangeError(`at most ${MAX_THREADS} threads`);
   }
 

@@ -9,17 +9,36 @@ import { WasmMemory, type Inputs } from "./memory.js";
 import { ResidentInputs, ResidentLabels } from "./dataset.js";
 import { SerialRunner, type Runner, type Update } from "./runner.js";
 import { resolveOptimizer, type CompileConfig, type Optimizer } from "./optimizer.js";
-import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU, activityCounts, type DeadUnits, type DeadUnitsOptions, type UnitActivity } from "./dead-units.js";
+import {
+  DEFAULT_NEARLY_DEAD_THRESHOLD,
+  DEFAULT_TAU,
+  activityCounts,
+  type DeadUnits,
+  type DeadUnitsOptions,
+  type UnitActivity,
+} from "./dead-units.js";
 import { encodeModel, type ModelFile } from "./model-file.js";
 
 export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
 // index = engine code (assembly/kernels/activations.ts)
 export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax", "leaky_relu", "elu", "gelu"];
 export type Initializer =
-  | "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal" | "lecun_normal" | "lecun_uniform" | "randomized_asymmetric";
+  | "glorot_uniform"
+  | "glorot_normal"
+  | "he_uniform"
+  | "he_normal"
+  | "lecun_normal"
+  | "lecun_uniform"
+  | "randomized_asymmetric";
 // index = engine code (assembly/init.ts)
 export const INITIALIZERS: readonly Initializer[] = [
-  "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal", "lecun_uniform", "randomized_asymmetric",
+  "glorot_uniform",
+  "glorot_normal",
+  "he_uniform",
+  "he_normal",
+  "lecun_normal",
+  "lecun_uniform",
+  "randomized_asymmetric",
 ];
 /** Hidden activations whose units deadUnits/deadMask report. */
 const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
@@ -152,9 +171,14 @@ export class Sequential {
   stopTraining = false;
 
   /** `runner` executes the batch work: on this thread by default, or on the engine's threads. */
-  constructor(private readonly k: Kernels, config: SequentialConfig, private readonly runner: Runner = new SerialRunner(k)) {
+  constructor(
+    private readonly k: Kernels,
+    config: SequentialConfig,
+    private readonly runner: Runner = new SerialRunner(k),
+  ) {
     this.mem = new WasmMemory(k);
-    if (config === null || typeof config !== "object") throw new ArgumentError(`sequential() needs a config object, got ${show(config)}`);
+    if (config === null || typeof config !== "object")
+      throw new ArgumentError(`sequential() needs a config object, got ${show(config)}`);
     this.inputSize = integerAtLeast("inputSize", config.inputSize, 1);
     this.seed = config.seed === undefined ? DEFAULT_SEED : integerAtLeast("seed", config.seed, 0);
     if (this.seed > 0xffffffff) throw new ArgumentError(`seed must be an integer in [0, 2^32), got ${this.seed}`);
@@ -174,7 +198,11 @@ export class Sequential {
       } else if (l.alpha !== undefined) {
         throw new ArgumentError(`layers[${i}].alpha only applies to "leaky_relu" and "elu", not ${show(activation)}`);
       }
-      const kernelInitializer = oneOf(`layers[${i}].kernelInitializer`, l.kernelInitializer ?? DENSE.kernelInitializer, INITIALIZERS);
+      const kernelInitializer = oneOf(
+        `layers[${i}].kernelInitializer`,
+        l.kernelInitializer ?? DENSE.kernelInitializer,
+        INITIALIZERS,
+      );
       let l2 = 0;
       if (l.kernelRegularizer !== undefined) {
         const reg = l.kernelRegularizer;
@@ -189,7 +217,9 @@ export class Sequential {
     });
     const last = this.layers[this.layers.length - 1];
     if (last.activation !== "softmax") {
-      throw new ArgumentError(`the last layer must use activation "softmax" (categorical cross-entropy), got ${show(last.activation)}`);
+      throw new ArgumentError(
+        `the last layer must use activation "softmax" (categorical cross-entropy), got ${show(last.activation)}`,
+      );
     }
     const names = new Set<string>();
     for (const l of this.layers) {
@@ -197,7 +227,10 @@ export class Sequential {
       names.add(l.name);
     }
     this.handle = this.mem.with(
-      [Int32Array.from(this.layers, (l) => l.units), Int32Array.from(this.layers, (l) => ACTIVATIONS.indexOf(l.activation))],
+      [
+        Int32Array.from(this.layers, (l) => l.units),
+        Int32Array.from(this.layers, (l) => ACTIVATIONS.indexOf(l.activation)),
+      ],
       ([units, acts]) => k.modelNew(this.inputSize, this.layers.length, units, acts, this.seed),
     );
     this.layers.forEach((l, i) => {
@@ -261,7 +294,11 @@ export class Sequential {
 
     const m = this.live();
     this.runner.reserve(m, Math.max(batchSize, CHUNK_ROWS));
-    const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] }, diverged: null };
+    const history: History = {
+      epoch: [],
+      history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] },
+      diverged: null,
+    };
     if (recycle) history.recycled = [];
     let trained = 0; // steps of this fit, for recycle.every
     const isU8 = pixelBytes(x);
@@ -293,7 +330,14 @@ export class Sequential {
           const start = step * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
           stillThere();
-          const { loss, hits: stepHits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), { data, isU8, labels, idx, start, rows });
+          const { loss, hits: stepHits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), {
+            data,
+            isU8,
+            labels,
+            idx,
+            start,
+            rows,
+          });
           if (!Number.isFinite(loss)) {
             history.diverged = { epoch: epoch + 1, step: step + 1 };
             break;
@@ -302,7 +346,9 @@ export class Sequential {
           hits += stepHits;
           seen += rows;
           if (recycle && ++trained % recycle.every === 0) {
-            this.recycleProbe(m, data, isU8, idx, recycle.probe, recycle.tau).forEach((r, l) => (recycled[l] += r.recycled));
+            this.recycleProbe(m, data, isU8, idx, recycle.probe, recycle.tau).forEach(
+              (r, l) => (recycled[l] += r.recycled),
+            );
           }
           await cb.onBatchEnd?.(step, { loss: lossSum / seen, accuracy: hits / seen });
         }
@@ -343,7 +389,14 @@ export class Sequential {
     const m = this.live();
     this.runner.reserve(m, n);
     return this.withData(x, y, (data, isU8, labels) => {
-      const { loss, hits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), { data, isU8, labels, idx: 0, start: 0, rows: n });
+      const { loss, hits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), {
+        data,
+        isU8,
+        labels,
+        idx: 0,
+        start: 0,
+        rows: n,
+      });
       return { loss: loss / n, accuracy: hits / n };
     });
   }
@@ -402,11 +455,13 @@ export class Sequential {
   }
 
   private recycleOptions(r: RecycleOptions, batchSize: number, nTrain: number): Required<RecycleOptions> {
-    if (r === null || typeof r !== "object") throw new ArgumentError(`recycle must be { every, tau?, probe? }, got ${show(r)}`);
+    if (r === null || typeof r !== "object")
+      throw new ArgumentError(`recycle must be { every, tau?, probe? }, got ${show(r)}`);
     const every = integerAtLeast("recycle.every", r.every, 1);
     const tau = nonNegative("recycle.tau", r.tau ?? DEFAULT_TAU);
     const probe = integerAtLeast("recycle.probe", r.probe ?? batchSize, 1);
-    if (probe > nTrain) throw new ArgumentError(`recycle.probe must be at most the ${nTrain} training samples, got ${probe}`);
+    if (probe > nTrain)
+      throw new ArgumentError(`recycle.probe must be at most the ${nTrain} training samples, got ${probe}`);
     return { every, tau, probe };
   }
 
@@ -436,7 +491,14 @@ export class Sequential {
       const dead = this.k.deadCount(m, i);
       const definition = l.activation === "relu" ? ("zero" as const) : ("never-positive" as const);
       const { active, absSum } = this.probedActivity(m, i, l.units);
-      deadUnits.push({ layer: l.name, units: l.units, dead, fraction: dead / l.units, definition, ...activityCounts(active, absSum, n, threshold, tau) });
+      deadUnits.push({
+        layer: l.name,
+        units: l.units,
+        dead,
+        fraction: dead / l.units,
+        definition,
+        ...activityCounts(active, absSum, n, threshold, tau),
+      });
       masks.push(Uint8Array.from(this.mem.u32(this.k.layerAlive(m, i), l.units), (a) => (a === 0 ? 1 : 0)));
     });
     return { deadUnits, masks };
@@ -449,11 +511,16 @@ export class Sequential {
   unitActivity(x: InputData): UnitActivity[] {
     const samples = this.rowsOf(x, "x");
     const m = this.probeDead(x);
-    return this.layers.flatMap((l, i) => (PROBED.includes(l.activation) ? [{ layer: l.name, samples, ...this.probedActivity(m, i, l.units) }] : []));
+    return this.layers.flatMap((l, i) =>
+      PROBED.includes(l.activation) ? [{ layer: l.name, samples, ...this.probedActivity(m, i, l.units) }] : [],
+    );
   }
 
   private probedActivity(m: number, i: number, units: number): { active: Uint32Array; absSum: Float32Array } {
-    return { active: this.mem.u32(this.k.layerActive(m, i), units).slice(), absSum: this.mem.f32(this.k.layerAbsSum(m, i), units).slice() };
+    return {
+      active: this.mem.u32(this.k.layerActive(m, i), units).slice(),
+      absSum: this.mem.f32(this.k.layerAbsSum(m, i), units).slice(),
+    };
   }
 
   /** Per layer deadUnits reports, one byte per unit: 1 where the unit is dead on x, else 0. */
@@ -480,7 +547,10 @@ export class Sequential {
 
   getWeights(): LayerWeights[] {
     const m = this.live();
-    return this.readLayers((i) => this.k.layerWeights(m, i), (i) => this.k.layerBias(m, i));
+    return this.readLayers(
+      (i) => this.k.layerWeights(m, i),
+      (i) => this.k.layerBias(m, i),
+    );
   }
 
   /**
@@ -492,8 +562,13 @@ export class Sequential {
     this.checkLabels(y, n, "y");
     const m = this.live();
     this.runner.reserve(m, n);
-    const { loss } = this.withData(x, y, (data, isU8, labels) => this.runner.gradients(m, { data, isU8, labels, idx: 0, start: 0, rows: n }));
-    const grads = this.readLayers((i) => this.k.layerWeightGrads(m, i), (i) => this.k.layerBiasGrads(m, i));
+    const { loss } = this.withData(x, y, (data, isU8, labels) =>
+      this.runner.gradients(m, { data, isU8, labels, idx: 0, start: 0, rows: n }),
+    );
+    const grads = this.readLayers(
+      (i) => this.k.layerWeightGrads(m, i),
+      (i) => this.k.layerBiasGrads(m, i),
+    );
     return { loss: loss / n, grads };
   }
 
@@ -517,7 +592,9 @@ export class Sequential {
     this.layers.forEach((l, i) => {
       const { kernel, bias } = weights[i] ?? {};
       if (!(kernel instanceof Float32Array) || kernel.length !== l.inputs * l.units) {
-        throw new ArgumentError(`layer ${l.name}: kernel must be a Float32Array of ${l.inputs}×${l.units} = ${l.inputs * l.units} values, got ${show(kernel)}`);
+        throw new ArgumentError(
+          `layer ${l.name}: kernel must be a Float32Array of ${l.inputs}×${l.units} = ${l.inputs * l.units} values, got ${show(kernel)}`,
+        );
       }
       if (!(bias instanceof Float32Array) || bias.length !== l.units) {
         throw new ArgumentError(`layer ${l.name}: bias must be a Float32Array of ${l.units} values, got ${show(bias)}`);
@@ -526,22 +603,34 @@ export class Sequential {
     this.layers.forEach((l, i) => {
       const width = this.k.layerWidth(m, i);
       const stored = this.mem.f32(this.k.layerWeights(m, i), l.inputs * width);
-      for (let r = 0; r < l.inputs; r++) stored.set(weights[i].kernel.subarray(r * l.units, (r + 1) * l.units), r * width);
+      for (let r = 0; r < l.inputs; r++)
+        stored.set(weights[i].kernel.subarray(r * l.units, (r + 1) * l.units), r * width);
       this.mem.f32(this.k.layerBias(m, i), l.units).set(weights[i].bias);
     });
   }
 
   /** Keras' model.summary() table. */
   summary(print: (line: string) => void = console.log): void {
-    const rows = this.layers.map((l) => [`${l.name} (Dense)`, `(None, ${l.units})`, ((l.inputs + 1) * l.units).toLocaleString("en-US")]);
+    const rows = this.layers.map((l) => [
+      `${l.name} (Dense)`,
+      `(None, ${l.units})`,
+      ((l.inputs + 1) * l.units).toLocaleString("en-US"),
+    ]);
     const total = this.layers.reduce((s, l) => s + (l.inputs + 1) * l.units, 0);
     const w = [33, 24, 15];
-    const cell = (cols: string[]) => cols.map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2))).join(" │ ");
+    const cell = (cols: string[]) =>
+      cols.map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2))).join(" │ ");
     const line = (l: string, m: string, r: string, f: string) => l + w.map((n) => f.repeat(n)).join(m) + r;
     const size = `${((total * 4) / 1024).toFixed(2)} KB`;
     print('Model: "sequential"');
     print(line("┏", "┳", "┓", "━"));
-    print("┃ " + ["Layer (type)", "Output Shape", "Param #"].map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2))).join(" ┃ ") + " ┃");
+    print(
+      "┃ " +
+        ["Layer (type)", "Output Shape", "Param #"]
+          .map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2)))
+          .join(" ┃ ") +
+        " ┃",
+    );
     print(line("┡", "╇", "┩", "━"));
     rows.forEach((r, i) => {
       print("│ " + cell(r) + " │");
@@ -575,7 +664,7 @@ export class Sequential {
   }
 
   private compiled(): Optimizer {
-    if (!this.optimizer) throw new ArgumentError("call compile({ optimizer: \"adam\", learningRate }) before training");
+    if (!this.optimizer) throw new ArgumentError('call compile({ optimizer: "adam", learningRate }) before training');
     return this.optimizer;
   }
 
@@ -619,7 +708,8 @@ export class Sequential {
     if (y.length !== rows) throw new ArgumentError(`${name} has ${y.length} labels for ${rows} samples`);
     const classes = this.outputSize;
     if (y instanceof ResidentLabels) {
-      if (y.max >= classes) throw new ArgumentError(`${name}[${y.maxAt}] is ${y.max}, but class indices must be in [0, ${classes})`);
+      if (y.max >= classes)
+        throw new ArgumentError(`${name}[${y.maxAt}] is ${y.max}, but class indices must be in [0, ${classes})`);
       return;
     }
     for (let i = 0; i < y.length; i++) {

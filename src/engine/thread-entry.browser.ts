@@ -2,7 +2,10 @@
 import { serve } from "./thread-worker.js";
 import type { WorkerInit } from "./thread-work.js";
 
-const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<WorkerInit>) => void) | null; postMessage(m: unknown): void };
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
+  postMessage(m: unknown): void;
+};
 scope.onmessage = (e) => {
   scope.onmessage = null;
   void serve(e.data, (r) => scope.postMessage(r));

@@ -7,7 +7,22 @@
 // worker that throws hands its message back through the control block.
 import { DyingReluError } from "../errors.js";
 import {
-  BARRIER, CMD, Control, DONE, FAILED, GO, SEEN, SPINS, STOP, arrive, work, type Cmd, type ThreadKernels, type ThreadWorker, type WorkerInit, type WorkerReply,
+  BARRIER,
+  CMD,
+  Control,
+  DONE,
+  FAILED,
+  GO,
+  SEEN,
+  SPINS,
+  STOP,
+  arrive,
+  work,
+  type Cmd,
+  type ThreadKernels,
+  type ThreadWorker,
+  type WorkerInit,
+  type WorkerReply,
 } from "./thread-work.js";
 import { spawnThreadWorker } from "./thread-spawn.js";
 
@@ -36,7 +51,12 @@ export class ThreadPool {
   ) {}
 
   /** Starts threads − 1 workers on `module` over k's shared memory; rejects if any fails to start. */
-  static async start(k: ThreadKernels, module: WebAssembly.Module, threads: number, timeoutMs: number): Promise<ThreadPool> {
+  static async start(
+    k: ThreadKernels,
+    module: WebAssembly.Module,
+    threads: number,
+    timeoutMs: number,
+  ): Promise<ThreadPool> {
     const control = Control.create();
     const workers: ThreadWorker[] = [];
     const replies: Promise<WorkerReply>[] = [];
@@ -49,7 +69,10 @@ export class ThreadPool {
     const failed = (await Promise.all(replies)).flatMap((r, i) => (r.ready ? [] : [{ index: i + 1, error: r.error }]));
     if (failed.length) {
       for (const w of workers) w.terminate();
-      const who = failed.length === 1 ? `thread worker ${failed[0].index}` : `thread workers ${failed.map((f) => f.index).join(", ")}`;
+      const who =
+        failed.length === 1
+          ? `thread worker ${failed[0].index}`
+          : `thread workers ${failed.map((f) => f.index).join(", ")}`;
       throw new ThreadError(`${who} failed to start: ${failed[0].error}`);
     }
     return new ThreadPool(k, control, threads, workers, timeoutMs);

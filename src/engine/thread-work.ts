@@ -13,8 +13,29 @@ import type { Kernels } from "./wasm.js";
 /** The module's exports that only the threaded engine uses (assembly/model.ts, dead.ts). */
 export type ThreadKernels = Kernels & {
   modelReplica(m: number): number;
-  modelGradientsPart(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number, batchRows: number): number;
-  modelUpdateRange(m: number, t: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipvalue: number, from: number, to: number): void;
+  modelGradientsPart(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+    batchRows: number,
+  ): number;
+  modelUpdateRange(
+    m: number,
+    t: number,
+    kind: number,
+    lr: number,
+    p1: number,
+    p2: number,
+    p3: number,
+    wd: number,
+    clipvalue: number,
+    from: number,
+    to: number,
+  ): void;
   modelSetStep(m: number, t: number): void;
   modelReduce(m: number, replicas: number, n: number, from: number, to: number): void;
   deadMerge(m: number, replica: number): void;
@@ -71,13 +92,19 @@ export interface ThreadWorker {
  * The start handshake both spawners share: `start` posts the init and resolves with the first
  * reply that `answer` receives (a message, or a failure the spawner reports), or a timeout.
  */
-export function handshake(post: (init: WorkerInit) => void): { answer(r: WorkerReply): void; start: ThreadWorker["start"] } {
+export function handshake(post: (init: WorkerInit) => void): {
+  answer(r: WorkerReply): void;
+  start: ThreadWorker["start"];
+} {
   let pending: ((r: WorkerReply) => void) | null = null;
   return {
     answer: (r) => pending?.(r),
     start: (init, timeoutMs) =>
       new Promise((resolve) => {
-        const timer = setTimeout(() => pending?.({ ready: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+        const timer = setTimeout(
+          () => pending?.({ ready: false, error: `no answer within ${timeoutMs} ms` }),
+          timeoutMs,
+        );
         pending = (r) => {
           clearTimeout(timer);
           pending = null;
@@ -94,8 +121,26 @@ export const SPINS = 20_000;
 
 // Argument slots.
 export const A = {
-  data: 0, isU8: 1, labels: 2, idx: 3, start: 4, rows: 5, table: 6, out: 7, outUnits: 8,
-  kind: 9, lr: 10, p1: 11, p2: 12, p3: 13, wd: 14, clipnorm: 15, clipvalue: 16, t: 17, nParams: 18, globalClipnorm: 19,
+  data: 0,
+  isU8: 1,
+  labels: 2,
+  idx: 3,
+  start: 4,
+  rows: 5,
+  table: 6,
+  out: 7,
+  outUnits: 8,
+  kind: 9,
+  lr: 10,
+  p1: 11,
+  p2: 12,
+  p3: 13,
+  wd: 14,
+  clipnorm: 15,
+  clipvalue: 16,
+  t: 17,
+  nParams: 18,
+  globalClipnorm: 19,
 } as const;
 
 export class Control {
@@ -173,7 +218,16 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
     switch (cmd) {
       case Cmd.Step:
       case Cmd.Gradients:
-        c.results[2 * t] = k.modelGradientsPart(model, a[A.data], a[A.isU8], a[A.labels], a[A.idx], start, s.rows, a[A.rows]);
+        c.results[2 * t] = k.modelGradientsPart(
+          model,
+          a[A.data],
+          a[A.isU8],
+          a[A.labels],
+          a[A.idx],
+          start,
+          s.rows,
+          a[A.rows],
+        );
         c.results[2 * t + 1] = k.modelCorrect(model);
         break;
       case Cmd.Evaluate:
@@ -206,7 +260,18 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
       // Clipping by norm needs every variable's (or all) whole gradients: thread 0 updates alone.
       if (t === 0) {
         k.modelReduce(primary, a[A.table], n - 1, 0, a[A.nParams]);
-        k.modelUpdate(primary, a[A.kind], a[A.lr], a[A.p1], a[A.p2], a[A.p3], a[A.wd], a[A.clipnorm], a[A.clipvalue], a[A.globalClipnorm]);
+        k.modelUpdate(
+          primary,
+          a[A.kind],
+          a[A.lr],
+          a[A.p1],
+          a[A.p2],
+          a[A.p3],
+          a[A.wd],
+          a[A.clipnorm],
+          a[A.clipvalue],
+          a[A.globalClipnorm],
+        );
       }
       return;
     }
@@ -214,7 +279,19 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
   const { from, to } = paramRange(a[A.nParams], t, n);
   k.modelReduce(primary, a[A.table], n - 1, from, to);
   if (cmd === Cmd.Step) {
-    k.modelUpdateRange(primary, a[A.t], a[A.kind], a[A.lr], a[A.p1], a[A.p2], a[A.p3], a[A.wd], a[A.clipvalue], from, to);
+    k.modelUpdateRange(
+      primary,
+      a[A.t],
+      a[A.kind],
+      a[A.lr],
+      a[A.p1],
+      a[A.p2],
+      a[A.p3],
+      a[A.wd],
+      a[A.clipvalue],
+      from,
+      to,
+    );
     if (t === 0) k.modelSetStep(primary, a[A.t]);
   }
 }

@@ -3,12 +3,26 @@
 // meet the others at the barrier, run phase 2, bump DONE. The two entry files (thread-entry*.ts)
 // only wire this to Node's or the browser's messaging.
 import { instantiate } from "@assemblyscript/loader";
-import { BARRIER, Control, DONE, FAILED, GO, SPINS, STOP, arrive, work, type ThreadKernels, type WorkerInit, type WorkerReply } from "./thread-work.js";
+import {
+  BARRIER,
+  Control,
+  DONE,
+  FAILED,
+  GO,
+  SPINS,
+  STOP,
+  arrive,
+  work,
+  type ThreadKernels,
+  type WorkerInit,
+  type WorkerReply,
+} from "./thread-work.js";
 
 export async function serve(init: WorkerInit, reply: (r: WorkerReply) => void): Promise<void> {
   let k: ThreadKernels;
   try {
-    k = (await instantiate<ThreadKernels>(init.module, { env: { memory: init.memory } })).exports as unknown as ThreadKernels;
+    k = (await instantiate<ThreadKernels>(init.module, { env: { memory: init.memory } }))
+      .exports as unknown as ThreadKernels;
   } catch (e) {
     reply({ ready: false, error: String((e as Error)?.message ?? e) });
     return;

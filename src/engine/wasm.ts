@@ -25,10 +25,27 @@ export type Kernels = {
   modelResetOptimizer(m: number): void;
   modelShuffle(m: number, idx: number, n: number): void;
   modelTrainBatch(
-    m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number,
-    lr: number, beta1: number, beta2: number, epsilon: number,
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
   ): number;
-  modelGradients(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
+  modelGradients(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number;
   /**
    * One optimizer step on the gradients of the last modelGradients: kind 0 adam (p1 β1, p2 β2,
    * p3 ε), 1 sgd (p1 momentum, p2 nesterov 0/1), 2 rmsprop and 3 centered rmsprop (p1 ρ, p2
@@ -36,9 +53,26 @@ export type Kernels = {
    * clipvalue when > 0, then decoupled weight decay wd when > 0.
    */
   modelUpdate(
-    m: number, kind: number, lr: number, p1: number, p2: number, p3: number, wd: number, clipnorm: number, clipvalue: number, globalClipnorm: number,
+    m: number,
+    kind: number,
+    lr: number,
+    p1: number,
+    p2: number,
+    p3: number,
+    wd: number,
+    clipnorm: number,
+    clipvalue: number,
+    globalClipnorm: number,
   ): void;
-  modelEvaluate(m: number, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
+  modelEvaluate(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number;
   modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void;
   modelCorrect(m: number): number;
   modelStep(m: number): number;
@@ -73,9 +107,35 @@ export type Kernels = {
 // A minimal module whose only function uses f32x4.relaxed_madd: it validates exactly where the
 // runtime accepts relaxed SIMD (Node ≥ 22, Chromium ≥ 114; Node 20 only behind a flag).
 const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  61,
+  1,
+  59,
+  0,
   ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]),
-  253, 133, 2, 11,
+  253,
+  133,
+  2,
+  11,
 ]);
 
 // Node 20 (V8 11) has relaxed SIMD behind this V8 flag, which Node ≥ 22 rejects as a command-line
@@ -179,7 +239,10 @@ async function readBytes(url: URL): Promise<ArrayBuffer | Response> {
 
 // compileStreaming needs the server to say Content-Type: application/wasm; fall back to the bytes.
 async function compileResponse(response: Response): Promise<WebAssembly.Module> {
-  if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type")?.startsWith("application/wasm")) {
+  if (
+    typeof WebAssembly.compileStreaming === "function" &&
+    response.headers.get("content-type")?.startsWith("application/wasm")
+  ) {
     return WebAssembly.compileStreaming(response);
   }
   return WebAssembly.compile(await response.arrayBuffer());
@@ -224,7 +287,10 @@ export async function loadKernels(backend: WasmBackend, base?: string | URL): Pr
  * The chosen build's threaded variant on a fresh shared memory, plus its compiled module, from
  * which the engine's worker threads make their own instances over the same memory.
  */
-export async function loadThreadedKernels(backend: WasmBackend, base?: string | URL): Promise<{ kernels: ThreadKernels; module: WebAssembly.Module }> {
+export async function loadThreadedKernels(
+  backend: WasmBackend,
+  base?: string | URL,
+): Promise<{ kernels: ThreadKernels; module: WebAssembly.Module }> {
   const module = await compile(moduleUrl(THREADED_FILES[backend], base));
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const { exports } = await instantiate<ThreadKernels>(module, { env: { memory } });

@@ -5,9 +5,37 @@ import { relaxedSimdSupported } from "../engine/wasm.js";
 import { checkFromWorker, type StartMessage } from "./protocol.js";
 import { simdSupported, webAssemblySupported } from "./support.js";
 import {
-  DEAD_METRICS, ENGINES, PARAM_NAMES, DEFAULTS, applyMessage, batchChart, cliCommand, cliGaps, deadAxis, deadDefinition, deadFractions,
-  epochAxis, finishedRuns, formatParam, initialState, overallProgress, parseQuery, parseSettings, percent, resultsJson, runLabel,
-  stopState, studyConfig, tableRows, toQuery, trainAndVal, type DeadMetric, type FieldError, type LabConfig, type LabState, type Param,
+  DEAD_METRICS,
+  ENGINES,
+  PARAM_NAMES,
+  DEFAULTS,
+  applyMessage,
+  batchChart,
+  cliCommand,
+  cliGaps,
+  deadAxis,
+  deadDefinition,
+  deadFractions,
+  epochAxis,
+  finishedRuns,
+  formatParam,
+  initialState,
+  overallProgress,
+  parseQuery,
+  parseSettings,
+  percent,
+  resultsJson,
+  runLabel,
+  stopState,
+  studyConfig,
+  tableRows,
+  toQuery,
+  trainAndVal,
+  type DeadMetric,
+  type FieldError,
+  type LabConfig,
+  type LabState,
+  type Param,
 } from "./state.js";
 import { HIDDEN_ACTIVATIONS } from "../grid.js";
 import { INITIALIZERS } from "../engine/sequential.js";
@@ -18,7 +46,9 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 
 /** A small element builder: h("p", { class: "x" }, "text", child). */
 function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K, attrs: Record<string, string | boolean | undefined> = {}, ...children: (Node | string)[]
+  tag: K,
+  attrs: Record<string, string | boolean | undefined> = {},
+  ...children: (Node | string)[]
 ): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -48,7 +78,8 @@ function color(i: number): string {
   const a = state.config.activations.indexOf(run.activation);
   return shade(COLORS[r % COLORS.length], SHADES[a % SHADES.length]);
 }
-const dash = (i: number) => DASHES[Math.max(0, state.config.activations.indexOf(state.runs[i]?.activation)) % DASHES.length];
+const dash = (i: number) =>
+  DASHES[Math.max(0, state.config.activations.indexOf(state.runs[i]?.activation)) % DASHES.length];
 const label = (i: number) => runLabel(state.config, state.runs[i]);
 
 const ENGINE_LABELS: Record<string, string> = {
@@ -78,15 +109,47 @@ const FIELD_HELP: Record<Param, { label: string; hint: string; inputmode: string
   clipvalue: { label: "Clip value", hint: "every gradient value into [−c, c]", inputmode: "decimal" },
   gclipnorm: { label: "Global clip norm", hint: "all gradients together to this L2 norm", inputmode: "decimal" },
   wd: { label: "Weight decay", hint: "decoupled; empty = adamw 0.004, others 0", inputmode: "decimal" },
-  warmup: { label: "Warmup steps", hint: "the rate grows linearly from 0 over the first N steps", inputmode: "numeric" },
-  redo: { label: "ReDo every", hint: "re-initialise τ-dormant units every N steps (Sokar et al. 2023)", inputmode: "numeric" },
+  warmup: {
+    label: "Warmup steps",
+    hint: "the rate grows linearly from 0 over the first N steps",
+    inputmode: "numeric",
+  },
+  redo: {
+    label: "ReDo every",
+    hint: "re-initialise τ-dormant units every N steps (Sokar et al. 2023)",
+    inputmode: "numeric",
+  },
   redotau: { label: "ReDo τ", hint: "dormancy threshold for ReDo; empty = 0.025", inputmode: "decimal" },
 };
 /** What an empty optional field means. */
-const PLACEHOLDERS: Partial<Record<Param, string>> = { subset: "all", alpha: "Keras' default", momentum: "0", clipnorm: "none", clipvalue: "none", gclipnorm: "none", wd: "optimizer's default", warmup: "none", redo: "never", redotau: "0.025" };
+const PLACEHOLDERS: Partial<Record<Param, string>> = {
+  subset: "all",
+  alpha: "Keras' default",
+  momentum: "0",
+  clipnorm: "none",
+  clipvalue: "none",
+  gclipnorm: "none",
+  wd: "optimizer's default",
+  warmup: "none",
+  redo: "never",
+  redotau: "0.025",
+};
 /** The settings the remedies group holds; the rest are the notebook's experiment. */
 const REMEDY_PARAMS: readonly Param[] = [
-  "act", "alpha", "init", "opt", "momentum", "nesterov", "centered", "clipnorm", "clipvalue", "gclipnorm", "wd", "warmup", "redo", "redotau",
+  "act",
+  "alpha",
+  "init",
+  "opt",
+  "momentum",
+  "nesterov",
+  "centered",
+  "clipnorm",
+  "clipvalue",
+  "gclipnorm",
+  "wd",
+  "warmup",
+  "redo",
+  "redotau",
 ];
 const CHOICES: Partial<Record<Param, readonly string[]>> = { engine: ENGINES, init: INITIALIZERS, opt: OPTIMIZERS };
 
@@ -100,10 +163,15 @@ if (support.wasm) {
 
 const fromUrl = parseQuery(location.search);
 // Field errors block starting; the rest (unknown parameters) are only shown.
-let settings: { config: LabConfig; errors: FieldError[] } = { config: fromUrl.config, errors: fromUrl.errors.filter((e) => e.param !== "" && e.param !== "autostart") };
+let settings: { config: LabConfig; errors: FieldError[] } = {
+  config: fromUrl.config,
+  errors: fromUrl.errors.filter((e) => e.param !== "" && e.param !== "autostart"),
+};
 let state: LabState = initialState(settings.config);
 let worker: Worker | null = null;
-const pageErrors: string[] = fromUrl.errors.filter((e) => e.param === "" || e.param === "autostart").map((e) => e.message);
+const pageErrors: string[] = fromUrl.errors
+  .filter((e) => e.param === "" || e.param === "autostart")
+  .map((e) => e.message);
 
 // ── Settings form ───────────────────────────────────────────────────────────────────────────
 
@@ -118,7 +186,12 @@ const controls = {} as Record<Param, Control>;
 function textControl(p: Param, id: string): Control {
   const help = FIELD_HELP[p];
   const input = h("input", {
-    id, name: p, type: "text", inputmode: help.inputmode, autocomplete: "off", spellcheck: "false",
+    id,
+    name: p,
+    type: "text",
+    inputmode: help.inputmode,
+    autocomplete: "off",
+    spellcheck: "false",
     placeholder: PLACEHOLDERS[p] ?? formatParam(p, DEFAULTS),
   });
   return { el: input, get: () => input.value, set: (t) => (input.value = t) };
@@ -127,8 +200,15 @@ function textControl(p: Param, id: string): Control {
 function selectControl(p: Param, id: string, choices: readonly string[]): Control {
   const select = h("select", { id, name: p });
   for (const c of choices) {
-    const unsupported = p === "engine" && ((c === "wasm-relaxed" && !support.relaxed) || (c.startsWith("wasm") && !support.simd));
-    select.append(h("option", { value: c }, (p === "engine" ? ENGINE_LABELS[c] : c) + (unsupported ? " (not in this browser)" : "")));
+    const unsupported =
+      p === "engine" && ((c === "wasm-relaxed" && !support.relaxed) || (c.startsWith("wasm") && !support.simd));
+    select.append(
+      h(
+        "option",
+        { value: c },
+        (p === "engine" ? ENGINE_LABELS[c] : c) + (unsupported ? " (not in this browser)" : ""),
+      ),
+    );
   }
   return { el: select, get: () => select.value, set: (t) => (select.value = t) };
 }
@@ -136,11 +216,18 @@ function selectControl(p: Param, id: string, choices: readonly string[]): Contro
 /** The activations as one checkbox each; the value is the checked ones, comma-separated. */
 function activationsControl(id: string): Control {
   const boxes = HIDDEN_ACTIVATIONS.map((a) => h("input", { type: "checkbox", value: a, id: `${id}-${a}` }));
-  const el = h("div", { id, class: "checks", role: "group" },
-    ...boxes.map((b) => h("label", { class: "check" }, b, b.value)));
+  const el = h(
+    "div",
+    { id, class: "checks", role: "group" },
+    ...boxes.map((b) => h("label", { class: "check" }, b, b.value)),
+  );
   return {
     el,
-    get: () => boxes.filter((b) => b.checked).map((b) => b.value).join(","),
+    get: () =>
+      boxes
+        .filter((b) => b.checked)
+        .map((b) => b.value)
+        .join(","),
     set: (t) => {
       const names = t.split(",").map((x) => x.trim());
       for (const b of boxes) b.checked = names.includes(b.value);
@@ -150,7 +237,11 @@ function activationsControl(id: string): Control {
 
 function checkboxControl(p: Param, id: string): Control {
   const box = h("input", { type: "checkbox", id, name: p });
-  return { el: h("label", { class: "check" }, box, "on"), get: () => (box.checked ? "1" : "0"), set: (t) => (box.checked = t === "1" || t === "true") };
+  return {
+    el: h("label", { class: "check" }, box, "on"),
+    get: () => (box.checked ? "1" : "0"),
+    set: (t) => (box.checked = t === "1" || t === "true"),
+  };
 }
 
 function buildForm(values: Partial<Record<Param, string>>): void {
@@ -158,13 +249,22 @@ function buildForm(values: Partial<Record<Param, string>>): void {
     const help = FIELD_HELP[p];
     const id = `f-${p}`;
     const choices = CHOICES[p];
-    const control = p === "act" ? activationsControl(id) : p === "nesterov" || p === "centered" ? checkboxControl(p, id) : choices ? selectControl(p, id, choices) : textControl(p, id);
+    const control =
+      p === "act"
+        ? activationsControl(id)
+        : p === "nesterov" || p === "centered"
+          ? checkboxControl(p, id)
+          : choices
+            ? selectControl(p, id, choices)
+            : textControl(p, id);
     // A value the widget cannot show (an unknown engine in the URL) stays in the URL's error.
     control.set(values[p] ?? formatParam(p, settings.config));
     controls[p] = control;
     const group = p === "act" || p === "nesterov" || p === "centered";
     $(REMEDY_PARAMS.includes(p) ? "remedy-fields" : "fields").append(
-      h("div", { class: `field field-${p}` },
+      h(
+        "div",
+        { class: `field field-${p}` },
         group ? h("span", { class: "label", id: `${id}-label` }, help.label) : h("label", { for: id }, help.label),
         control.el,
         h("small", { class: "hint", id: `${id}-hint` }, help.hint),
@@ -199,14 +299,18 @@ function renderSettings(): void {
   for (const p of PARAM_NAMES) {
     const err = settings.errors.find((e) => e.param === p);
     const el = controls[p].el;
-    (el.matches("input, select") ? el : el.querySelector("input")!).setAttribute("aria-invalid", err ? "true" : "false");
+    (el.matches("input, select") ? el : el.querySelector("input")!).setAttribute(
+      "aria-invalid",
+      err ? "true" : "false",
+    );
     $(`f-${p}-error`).textContent = err?.message ?? "";
   }
   const running = state.status === "loading" || state.status === "training";
   const blocked = settings.errors.length > 0 || !support.wasm;
   ($("start") as HTMLButtonElement).disabled = running || blocked;
   ($("stop") as HTMLButtonElement).disabled = !running;
-  ($("start") as HTMLButtonElement).textContent = state.status === "idle" ? "Start training" : running ? "Training…" : "Run again";
+  ($("start") as HTMLButtonElement).textContent =
+    state.status === "idle" ? "Start training" : running ? "Training…" : "Run again";
   $("cli").textContent = cliCommand(settings.config);
   const gaps = cliGaps(settings.config);
   $("cli-note").textContent = gaps.length ? ` (${gaps.join("; ")})` : "";
@@ -226,7 +330,9 @@ function start(): void {
     worker ??= createWorker();
   } catch (e) {
     state.status = "failed";
-    state.errors.push(`Cannot start the training worker (module workers need Chrome 80+, Firefox 114+, Safari 15+): ${(e as Error).message}`);
+    state.errors.push(
+      `Cannot start the training worker (module workers need Chrome 80+, Firefox 114+, Safari 15+): ${(e as Error).message}`,
+    );
     return renderAll();
   }
   const msg: StartMessage = {
@@ -246,7 +352,9 @@ function createWorker(): Worker {
   w.onmessage = (event) => {
     const msg = checkFromWorker(event.data);
     if (!msg) {
-      state.errors.push(`The page got a malformed message from the worker: ${JSON.stringify(event.data)?.slice(0, 120)}`);
+      state.errors.push(
+        `The page got a malformed message from the worker: ${JSON.stringify(event.data)?.slice(0, 120)}`,
+      );
     } else {
       applyMessage(state, msg);
     }
@@ -331,9 +439,22 @@ interface ChartSpec {
 
 function addChart(parent: HTMLElement, spec: ChartSpec): void {
   const box = h("div", { class: "plot" });
-  parent.append(h("figure", { class: "chart card" }, h("figcaption", {}, h("b", {}, spec.title), " ", h("span", {}, spec.note)), box));
+  parent.append(
+    h(
+      "figure",
+      { class: "chart card" },
+      h("figcaption", {}, h("b", {}, spec.title), " ", h("span", {}, spec.note)),
+      box,
+    ),
+  );
   const width = Math.max(260, Math.floor(box.clientWidth || parent.clientWidth || 320));
-  const axis = { stroke: "#5b6270", grid: { stroke: "#e7e9ee", width: 1 }, ticks: { stroke: "#e7e9ee", width: 1 }, font: "12px system-ui, sans-serif", labelFont: "12px system-ui, sans-serif" };
+  const axis = {
+    stroke: "#5b6270",
+    grid: { stroke: "#e7e9ee", width: 1 },
+    ticks: { stroke: "#e7e9ee", width: 1 },
+    font: "12px system-ui, sans-serif",
+    labelFont: "12px system-ui, sans-serif",
+  };
   const plot = new uPlot(
     {
       width,
@@ -342,12 +463,19 @@ function addChart(parent: HTMLElement, spec: ChartSpec): void {
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       scales: {
         x: { time: false, range: spec.xRange },
-        y: spec.log ? { distr: 3 } : spec.percent ? { range: [0, 1] } : { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] },
+        y: spec.log
+          ? { distr: 3 }
+          : spec.percent
+            ? { range: [0, 1] }
+            : { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] },
       },
       axes: [
         { ...axis, label: spec.xLabel, size: 40, labelSize: 18 },
         {
-          ...axis, label: spec.yLabel, size: 52, labelSize: 18,
+          ...axis,
+          label: spec.yLabel,
+          size: 52,
+          labelSize: 18,
           values: spec.percent ? (_u, vals) => vals.map((v) => `${Math.round(v * 100)}%`) : undefined,
         },
       ],
@@ -368,13 +496,19 @@ const METRIC_TEXT: Record<DeadMetric, { select: string; title: string; note: str
   dead: { select: "dead", title: "Dead units", note: "share of the layer's units that never fire on the probe" },
   nearlyDead: {
     select: `nearly dead (active on < ${DEFAULT_NEARLY_DEAD_THRESHOLD * 100}% of the probe)`,
-    title: "Nearly dead units", note: `share active on fewer than ${DEFAULT_NEARLY_DEAD_THRESHOLD * 100}% of the probe images (dead ones included)`,
+    title: "Nearly dead units",
+    note: `share active on fewer than ${DEFAULT_NEARLY_DEAD_THRESHOLD * 100}% of the probe images (dead ones included)`,
   },
   dormant: {
     select: `τ-dormant (τ = ${DEFAULT_TAU})`,
-    title: "τ-dormant units", note: `share whose mean |output| is at most τ = ${DEFAULT_TAU} of the layer's mean (Sokar et al. 2023)`,
+    title: "τ-dormant units",
+    note: `share whose mean |output| is at most τ = ${DEFAULT_TAU} of the layer's mean (Sokar et al. 2023)`,
   },
-  revived: { select: "revived", title: "Revived units", note: "share that was dead at the previous probe and fires again" },
+  revived: {
+    select: "revived",
+    title: "Revived units",
+    note: "share that was dead at the previous probe and fires again",
+  },
 };
 
 function buildCharts(): void {
@@ -392,15 +526,23 @@ function buildCharts(): void {
   addChart(host, {
     title: "Training loss, live",
     note: "running mean over each epoch's batches (log scale)",
-    xLabel: "epoch", yLabel: "loss", log: true, xRange: [0, config.epochs],
+    xLabel: "epoch",
+    yLabel: "loss",
+    log: true,
+    xRange: [0, config.epochs],
     series: runs.map((i) => ({ label: label(i), stroke: color(i), width: 2, spanGaps: true, points: { show: false } })),
     data: () => batchChart(state) as uPlot.AlignedData,
   });
   for (const metric of ["loss", "accuracy"] as const) {
     addChart(host, {
       title: metric === "loss" ? "Loss per epoch" : "Accuracy per epoch",
-      note: metric === "loss" ? "solid: training, dashed: validation (log scale)" : "solid: training, dashed: validation",
-      xLabel: "epoch", yLabel: metric, log: metric === "loss", percent: metric === "accuracy", xRange: epochRange,
+      note:
+        metric === "loss" ? "solid: training, dashed: validation (log scale)" : "solid: training, dashed: validation",
+      xLabel: "epoch",
+      yLabel: metric,
+      log: metric === "loss",
+      percent: metric === "accuracy",
+      xRange: epochRange,
       series: runs.flatMap((i) => [
         { label: `${label(i)} train`, stroke: color(i), width: 2, points: points(color(i)) },
         { label: `${label(i)} val`, stroke: color(i), width: 2, dash: [6, 4], points: points(color(i)) },
@@ -409,13 +551,25 @@ function buildCharts(): void {
     });
   }
   const text = METRIC_TEXT[deadMetric];
-  const activations = config.activations.length > 1 ? `; ${config.activations.map((a, k) => `${a} ${["solid", "dashed", "dotted", "dash-dotted"][k]}`).join(", ")}` : "";
+  const activations =
+    config.activations.length > 1
+      ? `; ${config.activations.map((a, k) => `${a} ${["solid", "dashed", "dotted", "dash-dotted"][k]}`).join(", ")}`
+      : "";
   config.layers.forEach((units, l) => {
     addChart(host, {
       title: `${text.title} in dense_${l + 1}`,
       note: `${units} units: ${text.note}; epoch 0 is before training${activations}`,
-      xLabel: "epoch", yLabel: deadMetric === "revived" ? "revived" : "dead", percent: true, xRange: [0, config.epochs],
-      series: runs.map((i) => ({ label: label(i), stroke: color(i), width: 2, dash: dash(i), points: points(color(i)) })),
+      xLabel: "epoch",
+      yLabel: deadMetric === "revived" ? "revived" : "dead",
+      percent: true,
+      xRange: [0, config.epochs],
+      series: runs.map((i) => ({
+        label: label(i),
+        stroke: color(i),
+        width: 2,
+        dash: dash(i),
+        points: points(color(i)),
+      })),
       data: () => [deadAxis(state), ...deadFractions(state, l, deadMetric)] as uPlot.AlignedData,
     });
   });
@@ -444,18 +598,45 @@ function buildGrids(): void {
     const layers = config.layers.map((units, l) => {
       const cols = units > 64 ? 16 : 8;
       const cells = Array.from({ length: units }, () => h("i"));
-      const grid = h("div", { class: "cells", style: `--cols:${cols}`, role: "img", "aria-label": `dense_${l + 1}: not measured yet` }, ...cells);
+      const grid = h(
+        "div",
+        { class: "cells", style: `--cols:${cols}`, role: "img", "aria-label": `dense_${l + 1}: not measured yet` },
+        ...cells,
+      );
       return { grid, cells, l, units };
     });
     host.append(
-      h("div", { class: "rate-row", style: `--c:${color(i)}`, id: `grid-${i}`, "data-lr": String(run.learningRate), "data-activation": run.activation },
-        h("div", { class: "rate-head" },
+      h(
+        "div",
+        {
+          class: "rate-row",
+          style: `--c:${color(i)}`,
+          id: `grid-${i}`,
+          "data-lr": String(run.learningRate),
+          "data-activation": run.activation,
+        },
+        h(
+          "div",
+          { class: "rate-head" },
           h("span", { class: "swatch", style: `--c:${color(i)}` }, `lr ${run.learningRate}`),
           h("small", { class: "rate-activation" }, `${run.activation}: dead = ${deadDefinition(run.activation)}`),
-          h("small", { class: "rate-status" }, "waiting")),
-        h("div", { class: "layers" },
+          h("small", { class: "rate-status" }, "waiting"),
+        ),
+        h(
+          "div",
+          { class: "layers" },
           ...layers.map(({ grid, l, units }) =>
-            h("div", { class: "layer" }, h("div", { class: "layer-head" }, h("span", {}, `dense_${l + 1}`), h("small", { class: "layer-count" }, `–/${units} dead`)), grid),
+            h(
+              "div",
+              { class: "layer" },
+              h(
+                "div",
+                { class: "layer-head" },
+                h("span", {}, `dense_${l + 1}`),
+                h("small", { class: "layer-count" }, `–/${units} dead`),
+              ),
+              grid,
+            ),
           ),
         ),
       ),
@@ -470,8 +651,11 @@ function renderGrids(): void {
     if (!row) return;
     const status = r.progress
       ? `epoch ${r.progress.epoch + 1}/${state.config.epochs}`
-      : r.status === "done" ? `after ${r.epochs.length} epoch${r.epochs.length === 1 ? "" : "s"}`
-      : r.status === "running" && r.before ? "before training" : r.status;
+      : r.status === "done"
+        ? `after ${r.epochs.length} epoch${r.epochs.length === 1 ? "" : "s"}`
+        : r.status === "running" && r.before
+          ? "before training"
+          : r.status;
     row.querySelector(".rate-status")!.textContent = status;
     row.dataset.status = r.status;
     const counts = row.querySelectorAll<HTMLElement>(".layer-count");
@@ -506,7 +690,8 @@ function renderStatus(): void {
   const bar = $("data-bar") as HTMLProgressElement;
   if (state.data) {
     bar.value = bar.max = 1;
-    $("data-text").textContent = `${state.data.train.toLocaleString("en-US")} training, ${state.data.test.toLocaleString("en-US")} test images`;
+    $("data-text").textContent =
+      `${state.data.train.toLocaleString("en-US")} training, ${state.data.test.toLocaleString("en-US")} test images`;
   } else if (d) {
     bar.max = d.total ?? 1;
     if (d.total) bar.value = d.loaded;
@@ -517,9 +702,11 @@ function renderStatus(): void {
     $("data-text").textContent = state.status === "loading" ? "requesting MNIST…" : "not loaded yet (11 MB, gzip)";
   }
   const e = state.engine;
-  const expected = state.config.engine === "auto" ? (support.relaxed ? "wasm-relaxed" : "wasm-simd") : state.config.engine;
+  const expected =
+    state.config.engine === "auto" ? (support.relaxed ? "wasm-relaxed" : "wasm-simd") : state.config.engine;
   $("engine-text").textContent = e ? `${e.backend} · ${e.simd}${threadsText(e)}` : `${expected} (when started)`;
-  $("speed-text").textContent = state.msPerStep === null ? "–" : `${state.msPerStep.toFixed(2)} ms/step · batch ${state.config.batchSize}`;
+  $("speed-text").textContent =
+    state.msPerStep === null ? "–" : `${state.msPerStep.toFixed(2)} ms/step · batch ${state.config.batchSize}`;
   const running = state.runs.findIndex((r) => r.status === "running");
   const run = state.runs[running];
   const p = run?.progress;
@@ -533,20 +720,29 @@ function renderStatus(): void {
     stopped: "Stopped. Finished runs are kept below.",
     failed: "Stopped by an error (see above).",
   };
-  $("run-text").textContent = run && p
-    ? `${label(running)}: epoch ${p.epoch + 1}/${state.config.epochs}, step ${p.step + 1}/${p.steps} — loss ${p.loss.toFixed(4)}, accuracy ${percent(p.accuracy)}`
-    : run ? `${label(running)}: starting…` : labels[state.status];
+  $("run-text").textContent =
+    run && p
+      ? `${label(running)}: epoch ${p.epoch + 1}/${state.config.epochs}, step ${p.step + 1}/${p.steps} — loss ${p.loss.toFixed(4)}, accuracy ${percent(p.accuracy)}`
+      : run
+        ? `${label(running)}: starting…`
+        : labels[state.status];
 }
 
 function renderErrors(): void {
   const errors = [
     ...pageErrors,
-    ...settings.errors.map((e) => (e.param ? `${FIELD_HELP[e.param as Param]?.label ?? e.param}: ${e.message}` : e.message)),
+    ...settings.errors.map((e) =>
+      e.param ? `${FIELD_HELP[e.param as Param]?.label ?? e.param}: ${e.message}` : e.message,
+    ),
     ...state.errors,
   ];
   const box = $("errors");
   box.hidden = errors.length === 0;
-  if (errors.length) box.replaceChildren(h("strong", {}, errors.length === 1 ? "Problem" : "Problems"), h("ul", {}, ...errors.map((e) => h("li", {}, e))));
+  if (errors.length)
+    box.replaceChildren(
+      h("strong", {}, errors.length === 1 ? "Problem" : "Problems"),
+      h("ul", {}, ...errors.map((e) => h("li", {}, e))),
+    );
   else box.replaceChildren();
   const notes = $("notices");
   notes.hidden = state.notices.length === 0;
@@ -557,22 +753,55 @@ function renderTable(): void {
   const runs = finishedRuns(state);
   const { layers, rows } = tableRows(runs);
   const table = $("results-table");
-  const head = h("tr", {}, h("th", { scope: "col" }, "learning rate"), h("th", { scope: "col" }, "activation"),
-    ...layers.map((l) => h("th", { scope: "col" }, `${l} dead`)), h("th", { scope: "col" }, "val accuracy"), h("th", { scope: "col" }, "time"));
+  const head = h(
+    "tr",
+    {},
+    h("th", { scope: "col" }, "learning rate"),
+    h("th", { scope: "col" }, "activation"),
+    ...layers.map((l) => h("th", { scope: "col" }, `${l} dead`)),
+    h("th", { scope: "col" }, "val accuracy"),
+    h("th", { scope: "col" }, "time"),
+  );
   const body = rows.map((r, k) => {
     const i = state.runs.findIndex((x) => x.run === runs[k]);
-    return h("tr", { "data-lr": String(r.learningRate), "data-activation": r.activation },
+    return h(
+      "tr",
+      { "data-lr": String(r.learningRate), "data-activation": r.activation },
       h("th", { scope: "row" }, h("span", { class: "swatch", style: `--c:${color(i)}` }, String(r.learningRate))),
-      h("td", { "data-label": "activation", "data-definition": r.definition }, r.activation, " ", h("small", {}, `dead = ${r.definition}`)),
-      ...r.dead.map((d, l) => h("td", {
-        "data-dead": String(d.dead), "data-units": String(d.units), "data-label": `${layers[l]} dead`,
-        "data-nearly-dead": String(d.nearlyDead ?? ""), "data-dormant": String(d.dormant ?? ""), "data-revived": String(d.revived ?? ""),
-      },
-      percent(d.fraction), " ", h("small", {}, `(${d.dead}/${d.units})`),
-      h("small", { class: "more" }, // No-break space and hyphen: the lines wrap between the figures, not inside them.
-      `nearly dead\u00a0${d.nearlyDead ?? "–"} · τ\u2011dormant\u00a0${d.dormant ?? "–"} · revived\u00a0${d.revived ?? "–"}${d.recycled === null ? "" : ` · recycled\u00a0${d.recycled}`}`))),
-      h("td", { "data-accuracy": String(r.valAccuracy ?? ""), "data-label": "val accuracy" },
-        r.valAccuracy === null ? "n/a" : percent(r.valAccuracy), ...(r.diverged ? [" ", h("small", {}, "diverged")] : [])),
+      h(
+        "td",
+        { "data-label": "activation", "data-definition": r.definition },
+        r.activation,
+        " ",
+        h("small", {}, `dead = ${r.definition}`),
+      ),
+      ...r.dead.map((d, l) =>
+        h(
+          "td",
+          {
+            "data-dead": String(d.dead),
+            "data-units": String(d.units),
+            "data-label": `${layers[l]} dead`,
+            "data-nearly-dead": String(d.nearlyDead ?? ""),
+            "data-dormant": String(d.dormant ?? ""),
+            "data-revived": String(d.revived ?? ""),
+          },
+          percent(d.fraction),
+          " ",
+          h("small", {}, `(${d.dead}/${d.units})`),
+          h(
+            "small",
+            { class: "more" }, // No-break space and hyphen: the lines wrap between the figures, not inside them.
+            `nearly dead\u00a0${d.nearlyDead ?? "–"} · τ\u2011dormant\u00a0${d.dormant ?? "–"} · revived\u00a0${d.revived ?? "–"}${d.recycled === null ? "" : ` · recycled\u00a0${d.recycled}`}`,
+          ),
+        ),
+      ),
+      h(
+        "td",
+        { "data-accuracy": String(r.valAccuracy ?? ""), "data-label": "val accuracy" },
+        r.valAccuracy === null ? "n/a" : percent(r.valAccuracy),
+        ...(r.diverged ? [" ", h("small", {}, "diverged")] : []),
+      ),
       h("td", { "data-label": "time" }, `${r.seconds.toFixed(1)} s`),
     );
   });
@@ -608,7 +837,10 @@ function renderAll(): void {
 // ── Start-up ────────────────────────────────────────────────────────────────────────────────
 
 if (!support.wasm) pageErrors.push("This browser has no WebAssembly, which the engine needs.");
-else if (!support.simd) pageErrors.push("This browser lacks WebAssembly SIMD, which the engine needs (Chrome/Edge 91+, Firefox 89+, Safari 16.4+).");
+else if (!support.simd)
+  pageErrors.push(
+    "This browser lacks WebAssembly SIMD, which the engine needs (Chrome/Edge 91+, Firefox 89+, Safari 16.4+).",
+  );
 
 const rawValues: Partial<Record<Param, string>> = {};
 for (const p of PARAM_NAMES) {

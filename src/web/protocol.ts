@@ -34,8 +34,25 @@ export type FromWorker =
   | { type: "run-start"; index: number; learningRate: number; activation: HiddenActivation; steps: number }
   /** The untrained model's probe, before the first epoch. */
   | { type: "before-training"; index: number; dead: DeadUnits[]; masks: Uint8Array[] }
-  | { type: "batch"; index: number; epoch: number; step: number; steps: number; loss: number; accuracy: number; msPerStep: number }
-  | { type: "epoch"; index: number; epoch: number; logs: Logs; dead: DeadUnits[]; masks: Uint8Array[]; msPerStep: number }
+  | {
+      type: "batch";
+      index: number;
+      epoch: number;
+      step: number;
+      steps: number;
+      loss: number;
+      accuracy: number;
+      msPerStep: number;
+    }
+  | {
+      type: "epoch";
+      index: number;
+      epoch: number;
+      logs: Logs;
+      dead: DeadUnits[];
+      masks: Uint8Array[];
+      msPerStep: number;
+    }
   | { type: "run-end"; index: number; run: Run }
   | { type: "done"; seconds: number }
   | { type: "error"; stage: ErrorStage; message: string };
@@ -57,25 +74,44 @@ export function checkFromWorker(msg: unknown): FromWorker | null {
     case "data-ready":
       return nums(m, ["train", "test", "seconds"]) ? (m as FromWorker) : null;
     case "engine":
-      return typeof m.backend === "string" && isIndex(m.threads) && m.threads >= 1 && (m.threadsNote === null || typeof m.threadsNote === "string")
+      return typeof m.backend === "string" &&
+        isIndex(m.threads) &&
+        m.threads >= 1 &&
+        (m.threadsNote === null || typeof m.threadsNote === "string")
         ? (m as FromWorker)
         : null;
     case "run-start":
-      return isIndex(m.index) && nums(m, ["learningRate", "steps"]) && isActivation(m.activation) ? (m as FromWorker) : null;
+      return isIndex(m.index) && nums(m, ["learningRate", "steps"]) && isActivation(m.activation)
+        ? (m as FromWorker)
+        : null;
     case "before-training":
       return isIndex(m.index) && Array.isArray(m.dead) && isMasks(m.masks) ? (m as FromWorker) : null;
     case "batch":
-      return isIndex(m.index) && isIndex(m.epoch) && isIndex(m.step) && nums(m, ["steps", "loss", "accuracy", "msPerStep"]) ? (m as FromWorker) : null;
+      return isIndex(m.index) &&
+        isIndex(m.epoch) &&
+        isIndex(m.step) &&
+        nums(m, ["steps", "loss", "accuracy", "msPerStep"])
+        ? (m as FromWorker)
+        : null;
     case "epoch":
-      return isIndex(m.index) && isIndex(m.epoch) && isObj(m.logs) && Array.isArray(m.dead) && isMasks(m.masks) && isNum(m.msPerStep)
+      return isIndex(m.index) &&
+        isIndex(m.epoch) &&
+        isObj(m.logs) &&
+        Array.isArray(m.dead) &&
+        isMasks(m.masks) &&
+        isNum(m.msPerStep)
         ? (m as FromWorker)
         : null;
     case "run-end":
-      return isIndex(m.index) && isObj(m.run) && isNum(m.run.learningRate) && Array.isArray(m.run.deadUnits) ? (m as FromWorker) : null;
+      return isIndex(m.index) && isObj(m.run) && isNum(m.run.learningRate) && Array.isArray(m.run.deadUnits)
+        ? (m as FromWorker)
+        : null;
     case "done":
       return isNum(m.seconds) ? (m as FromWorker) : null;
     case "error":
-      return typeof m.message === "string" && ["data", "engine", "config", "training"].includes(m.stage as string) ? (m as FromWorker) : null;
+      return typeof m.message === "string" && ["data", "engine", "config", "training"].includes(m.stage as string)
+        ? (m as FromWorker)
+        : null;
     default:
       return null;
   }
@@ -86,7 +122,8 @@ export function checkToWorker(msg: unknown): ToWorker | null {
   if (!isObj(msg) || msg.type !== "start") return null;
   const s = msg.study;
   if (!isObj(s) || !Array.isArray(s.learningRates) || !Array.isArray(s.layers)) return null;
-  if (!Array.isArray(msg.activations) || msg.activations.length === 0 || !msg.activations.every(isActivation)) return null;
+  if (!Array.isArray(msg.activations) || msg.activations.length === 0 || !msg.activations.every(isActivation))
+    return null;
   if (typeof msg.engine !== "string" || typeof msg.dataUrl !== "string") return null;
   if (!(msg.subset === null || isIndex(msg.subset))) return null;
   return msg as unknown as ToWorker;

@@ -47,7 +47,8 @@ function send(res: ServerResponse, status: number, text: string, extra: Record<s
 }
 
 async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed", { Allow: "GET, HEAD" });
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return send(res, 405, "method not allowed", { Allow: "GET, HEAD" });
   let path: string;
   try {
     path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
@@ -79,7 +80,9 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
   }
   res.writeHead(200, { ...headers, "Content-Length": String(info.size) });
   if (req.method === "HEAD") return void res.end();
-  createReadStream(file).on("error", () => res.destroy()).pipe(res);
+  createReadStream(file)
+    .on("error", () => res.destroy())
+    .pipe(res);
 }
 
 /** Serves `root` on localhost; port 0 picks a free one. */
@@ -102,10 +105,11 @@ export function serveStatic(options: { root?: string; port?: number; host?: stri
         server,
         port,
         url: `http://localhost:${port}/`,
-        close: () => new Promise<void>((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });
@@ -117,7 +121,9 @@ async function main(): Promise<void> {
     allowPositionals: true,
   });
   if (values.help) {
-    console.log("Usage: npm run serve [-- --port N] [-- DIR]\nServes the dying-ReLU lab (dist/site/, or DIR) on localhost (default port 8080, or PORT).");
+    console.log(
+      "Usage: npm run serve [-- --port N] [-- DIR]\nServes the dying-ReLU lab (dist/site/, or DIR) on localhost (default port 8080, or PORT).",
+    );
     return;
   }
   const root = resolve(positionals[0] ?? DEFAULT_ROOT);

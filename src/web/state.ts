@@ -113,7 +113,21 @@ export type Param = keyof typeof PARAMS;
 export const PARAM_NAMES = Object.keys(PARAMS) as Param[];
 /** Settings written to links only when they differ from the defaults (so older links stay as they were). */
 const OPTIONAL: readonly Param[] = [
-  "subset", "act", "alpha", "init", "opt", "momentum", "nesterov", "centered", "clipnorm", "clipvalue", "gclipnorm", "wd", "warmup", "redo", "redotau",
+  "subset",
+  "act",
+  "alpha",
+  "init",
+  "opt",
+  "momentum",
+  "nesterov",
+  "centered",
+  "clipnorm",
+  "clipvalue",
+  "gclipnorm",
+  "wd",
+  "warmup",
+  "redo",
+  "redotau",
 ];
 
 export interface FieldError {
@@ -142,7 +156,8 @@ function parseList<T>(label: string, text: string, max: number, item: (t: string
 
 function parseRate(t: string): number {
   const v = Number(t);
-  if (!numberRe.test(t) || !Number.isFinite(v) || v <= 0) throw new Error(`learning rates must be positive numbers, got "${t}"`);
+  if (!numberRe.test(t) || !Number.isFinite(v) || v <= 0)
+    throw new Error(`learning rates must be positive numbers, got "${t}"`);
   return v;
 }
 
@@ -156,7 +171,8 @@ function parseOptionalNumber(label: string, text: string, rule: { positive?: boo
   const v = Number(t);
   const ok = numberRe.test(t) && Number.isFinite(v) && (rule.positive ? v > 0 : v >= 0) && v <= (rule.max ?? Infinity);
   if (!ok) {
-    const range = rule.max !== undefined ? `between 0 and ${rule.max}` : rule.positive ? "a positive number" : "a number ≥ 0";
+    const range =
+      rule.max !== undefined ? `between 0 and ${rule.max}` : rule.positive ? "a positive number" : "a number ≥ 0";
     throw new Error(`${label} must be ${rule.max !== undefined ? `a number ${range}` : range}, got "${text}"`);
   }
   return v;
@@ -190,7 +206,9 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
       return t === "" || t === "all" ? null : parseInteger("subset", t, 10, MNIST_TRAIN_IMAGES);
     }
     case "act": {
-      const list = parseList("activations", text, HIDDEN_ACTIVATIONS.length, (t) => parseChoice("activations", t, HIDDEN_ACTIVATIONS));
+      const list = parseList("activations", text, HIDDEN_ACTIVATIONS.length, (t) =>
+        parseChoice("activations", t, HIDDEN_ACTIVATIONS),
+      );
       const twice = list.find((a, i) => list.indexOf(a) !== i);
       if (twice) throw new Error(`activations: "${twice}" is given twice`);
       return list;
@@ -244,30 +262,54 @@ export function crossCheck(config: LabConfig): FieldError[] {
   const images = config.subset ?? MNIST_TRAIN_IMAGES;
   const train = Math.floor(images * (1 - VALIDATION_SPLIT));
   if (config.batchSize > train) {
-    errors.push({ param: "batch", message: `batch size must be at most the ${train} training images (${images} minus the validation split), got ${config.batchSize}` });
+    errors.push({
+      param: "batch",
+      message: `batch size must be at most the ${train} training images (${images} minus the validation split), got ${config.batchSize}`,
+    });
   }
   if (config.probe > images) {
-    errors.push({ param: "probe", message: `probe must be at most the ${images} training images, got ${config.probe}` });
+    errors.push({
+      param: "probe",
+      message: `probe must be at most the ${images} training images, got ${config.probe}`,
+    });
   }
   const runs = config.learningRates.length * config.activations.length;
   if (runs > LIMITS.runs) {
-    errors.push({ param: "act", message: `at most ${LIMITS.runs} runs (learning rates × activations), got ${config.learningRates.length} × ${config.activations.length} = ${runs}` });
+    errors.push({
+      param: "act",
+      message: `at most ${LIMITS.runs} runs (learning rates × activations), got ${config.learningRates.length} × ${config.activations.length} = ${runs}`,
+    });
   }
   if (config.alpha !== null && !config.activations.some((a) => ALPHA_ACTIVATIONS.includes(a))) {
-    errors.push({ param: "alpha", message: `alpha applies only to leaky_relu and elu, and the activations are ${config.activations.join(", ")}` });
+    errors.push({
+      param: "alpha",
+      message: `alpha applies only to leaky_relu and elu, and the activations are ${config.activations.join(", ")}`,
+    });
   }
   if (config.momentum !== null && !MOMENTUM_OPTIMIZERS.includes(config.optimizer)) {
-    errors.push({ param: "momentum", message: `momentum applies only to sgd and rmsprop, and the optimizer is ${config.optimizer}` });
+    errors.push({
+      param: "momentum",
+      message: `momentum applies only to sgd and rmsprop, and the optimizer is ${config.optimizer}`,
+    });
   }
   if (config.nesterov && config.optimizer !== "sgd") {
-    errors.push({ param: "nesterov", message: `nesterov applies only to sgd, and the optimizer is ${config.optimizer}` });
+    errors.push({
+      param: "nesterov",
+      message: `nesterov applies only to sgd, and the optimizer is ${config.optimizer}`,
+    });
   }
   if (config.centered && config.optimizer !== "rmsprop") {
-    errors.push({ param: "centered", message: `centered applies only to rmsprop, and the optimizer is ${config.optimizer}` });
+    errors.push({
+      param: "centered",
+      message: `centered applies only to rmsprop, and the optimizer is ${config.optimizer}`,
+    });
   }
   const clips = (["clipnorm", "clipvalue", "gclipnorm"] as const).filter((p) => config[PARAMS[p]] !== null);
   if (clips.length > 1) {
-    errors.push({ param: clips[clips.length - 1], message: "give only one of clipnorm, clipvalue and global clipnorm (as Keras)" });
+    errors.push({
+      param: clips[clips.length - 1],
+      message: "give only one of clipnorm, clipvalue and global clipnorm (as Keras)",
+    });
   }
   if (config.redoTau !== null && config.redoEvery === null) {
     errors.push({ param: "redotau", message: "ReDo τ needs ReDo every N steps" });
@@ -281,7 +323,12 @@ export function crossCheck(config: LabConfig): FieldError[] {
  * reported as they are. The page runs a config only when there are no errors.
  */
 export function parseSettings(values: Partial<Record<Param, string>>): { config: LabConfig; errors: FieldError[] } {
-  const config: LabConfig = { ...DEFAULTS, learningRates: [...DEFAULTS.learningRates], layers: [...DEFAULTS.layers], activations: [...DEFAULTS.activations] };
+  const config: LabConfig = {
+    ...DEFAULTS,
+    learningRates: [...DEFAULTS.learningRates],
+    layers: [...DEFAULTS.layers],
+    activations: [...DEFAULTS.activations],
+  };
   const errors: FieldError[] = [];
   for (const param of PARAM_NAMES) {
     const text = values[param];
@@ -303,12 +350,16 @@ export function parseQuery(search: string): { config: LabConfig; errors: FieldEr
   let autostart = false;
   for (const [key, value] of query) {
     if (key === "autostart") {
-      if (!["", "0", "1", "true", "false"].includes(value)) unknown.push({ param: "autostart", message: `autostart must be 1 or 0, got "${value}"` });
+      if (!["", "0", "1", "true", "false"].includes(value))
+        unknown.push({ param: "autostart", message: `autostart must be 1 or 0, got "${value}"` });
       autostart = value === "" || value === "1" || value === "true";
     } else if ((PARAM_NAMES as string[]).includes(key)) {
       values[key as Param] = value;
     } else {
-      unknown.push({ param: "", message: `unknown URL parameter "${key}" (known: ${PARAM_NAMES.join(", ")}, autostart)` });
+      unknown.push({
+        param: "",
+        message: `unknown URL parameter "${key}" (known: ${PARAM_NAMES.join(", ")}, autostart)`,
+      });
     }
   }
   const { config, errors } = parseSettings(values);
@@ -317,8 +368,9 @@ export function parseQuery(search: string): { config: LabConfig; errors: FieldEr
 
 /** The settings as a query string: every control, the optional ones (subset, remedies) only when not at their defaults. */
 export function toQuery(config: LabConfig, options: { autostart?: boolean } = {}): string {
-  const q = PARAM_NAMES.filter((p) => !OPTIONAL.includes(p) || formatParam(p, config) !== formatParam(p, DEFAULTS))
-    .map((p) => `${p}=${encodeURIComponent(formatParam(p, config)).replace(/%2C/g, ",")}`);
+  const q = PARAM_NAMES.filter((p) => !OPTIONAL.includes(p) || formatParam(p, config) !== formatParam(p, DEFAULTS)).map(
+    (p) => `${p}=${encodeURIComponent(formatParam(p, config)).replace(/%2C/g, ",")}`,
+  );
   if (options.autostart) q.push("autostart=1");
   return `?${q.join("&")}`;
 }
@@ -337,7 +389,8 @@ export function compileOptions(config: LabConfig): Omit<CompileConfig, "learning
   };
 }
 
-const isDefaultCompile = (config: LabConfig) => JSON.stringify(compileOptions(config)) === JSON.stringify({ optimizer: "adam" });
+const isDefaultCompile = (config: LabConfig) =>
+  JSON.stringify(compileOptions(config)) === JSON.stringify({ optimizer: "adam" });
 
 /**
  * The study the worker runs for these settings (the notebook's validation split), once per
@@ -358,14 +411,20 @@ export function studyConfig(config: LabConfig): StudyConfig {
     ...(config.alpha !== null && { alpha: config.alpha }),
     ...(!isDefaultCompile(config) && { compile: compileOptions(config) }),
     ...(config.warmupSteps !== null && { warmupSteps: config.warmupSteps }),
-    ...(config.redoEvery !== null && { recycle: { every: config.redoEvery, ...(config.redoTau !== null && { tau: config.redoTau }) } }),
+    ...(config.redoEvery !== null && {
+      recycle: { every: config.redoEvery, ...(config.redoTau !== null && { tau: config.redoTau }) },
+    }),
   };
 }
 
 /** The runs, in the sweep's grid order: the learning rate slowest, then the activation. */
-export function labRuns(config: Pick<LabConfig, "learningRates" | "seed" | "activations" | "kernelInitializer">): { learningRate: number; activation: HiddenActivation }[] {
-  return expandGrid(config.learningRates, config.seed, 1, { activations: config.activations, initializers: [config.kernelInitializer] })
-    .map(({ learningRate, activation }) => ({ learningRate, activation }));
+export function labRuns(
+  config: Pick<LabConfig, "learningRates" | "seed" | "activations" | "kernelInitializer">,
+): { learningRate: number; activation: HiddenActivation }[] {
+  return expandGrid(config.learningRates, config.seed, 1, {
+    activations: config.activations,
+    initializers: [config.kernelInitializer],
+  }).map(({ learningRate, activation }) => ({ learningRate, activation }));
 }
 
 /** The same study from the command line (cliGaps: what it cannot do of it, a subset). */
@@ -388,7 +447,8 @@ export function cliCommand(config: LabConfig): string {
     const { optimizer, ...options } = compileOptions(config);
     flags.push(`--optimizer ${optimizer}`);
     const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    for (const [key, value] of Object.entries(options)) flags.push(value === true ? `--${kebab(key)}` : `--${kebab(key)} ${value}`);
+    for (const [key, value] of Object.entries(options))
+      flags.push(value === true ? `--${kebab(key)}` : `--${kebab(key)} ${value}`);
   }
   if (config.engine !== "auto") flags.push(`--backend ${config.engine}`);
   return `npx dying-relu sweep ${flags.join(" ")}`;
@@ -405,7 +465,11 @@ export function cliGaps(config: LabConfig): string[] {
  * The CLI's --json report (schema 2) for the finished runs, so that `dying-relu merge FILE
  * --report out.html` turns it into the HTML report. The lab's own settings are added to the config.
  */
-export function resultsJson(config: LabConfig, engine: { backend: string; threads: number }, runs: Run[]): Report & { config: { subset?: number } } {
+export function resultsJson(
+  config: LabConfig,
+  engine: { backend: string; threads: number },
+  runs: Run[],
+): Report & { config: { subset?: number } } {
   return {
     schemaVersion: 2,
     config: {
@@ -474,7 +538,15 @@ export function initialState(config: LabConfig, status: LabStatus = "idle"): Lab
     data: null,
     engine: null,
     runs: labRuns(config).map(({ learningRate, activation }) => ({
-      learningRate, activation, status: "waiting", before: null, epochs: [], masks: null, batchLoss: [], progress: null, run: null,
+      learningRate,
+      activation,
+      status: "waiting",
+      before: null,
+      epochs: [],
+      masks: null,
+      batchLoss: [],
+      progress: null,
+      run: null,
     })),
     msPerStep: null,
     steps: null,
@@ -490,7 +562,8 @@ export function runLabel(config: LabConfig, run: { learningRate: number; activat
 }
 
 /** What "dead" means for an activation, as deadUnits() reports it: ReLU's exact zero, or never positive. */
-export const deadDefinition = (activation: string): "zero" | "never-positive" => (activation === "relu" ? "zero" : "never-positive");
+export const deadDefinition = (activation: string): "zero" | "never-positive" =>
+  activation === "relu" ? "zero" : "never-positive";
 
 /** How the engine computes, for the status line. */
 export function simdMode(backend: string): string {
@@ -512,7 +585,12 @@ export function applyMessage(state: LabState, msg: FromWorker): LabState {
       state.data = { train: msg.train, test: msg.test };
       break;
     case "engine":
-      state.engine = { backend: msg.backend, simd: simdMode(msg.backend), threads: msg.threads, threadsNote: msg.threadsNote };
+      state.engine = {
+        backend: msg.backend,
+        simd: simdMode(msg.backend),
+        threads: msg.threads,
+        threadsNote: msg.threadsNote,
+      };
       state.status = "training";
       break;
     case "run-start":
@@ -617,7 +695,10 @@ export function tableRows(runs: Run[]): { layers: string[]; rows: TableRow[] } {
       activation,
       definition: r.deadUnits[0]?.definition ?? deadDefinition(activation),
       dead: r.deadUnits.map((d, l) => ({
-        text: `${pct(d.fraction)} (${d.dead}/${d.units})`, fraction: d.fraction, dead: d.dead, units: d.units,
+        text: `${pct(d.fraction)} (${d.dead}/${d.units})`,
+        fraction: d.fraction,
+        dead: d.dead,
+        units: d.units,
         nearlyDead: d.nearlyDead ?? null,
         dormant: d.dormant ?? null,
         revived: r.deadUnitsPerEpoch.length ? r.deadUnitsPerEpoch.reduce((s, e) => s + (e[l]?.revived ?? 0), 0) : null,
@@ -647,10 +728,12 @@ export function deadAxis(state: LabState): number[] {
 
 /** Per run, a value per epoch (null until that epoch completes). */
 export function perEpoch(state: LabState, pick: (p: EpochPoint) => number | undefined): (number | null)[][] {
-  return state.runs.map((r) => epochAxis(state).map((_, e) => {
-    const v = r.epochs[e] ? pick(r.epochs[e]) : undefined;
-    return v === undefined || !Number.isFinite(v) ? null : v;
-  }));
+  return state.runs.map((r) =>
+    epochAxis(state).map((_, e) => {
+      const v = r.epochs[e] ? pick(r.epochs[e]) : undefined;
+      return v === undefined || !Number.isFinite(v) ? null : v;
+    }),
+  );
 }
 
 /** Per run, two series: training then validation, of "loss" or "accuracy". */
@@ -673,10 +756,12 @@ export function deadFractions(state: LabState, layer: number, metric: DeadMetric
     const n = d?.[metric];
     return d && n !== undefined ? n / d.units : null;
   };
-  return state.runs.map((r) => deadAxis(state).map((e) => {
-    if (e === 0) return metric === "revived" ? null : share(r.before?.[layer]);
-    return share(r.epochs[e - 1]?.dead[layer]);
-  }));
+  return state.runs.map((r) =>
+    deadAxis(state).map((e) => {
+      if (e === 0) return metric === "revived" ? null : share(r.before?.[layer]);
+      return share(r.epochs[e - 1]?.dead[layer]);
+    }),
+  );
 }
 
 /** The live chart: x in epochs (fractional, at each step's end), the running loss per run. */

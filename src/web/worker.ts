@@ -4,7 +4,14 @@
 import { createEngine, fetchMnist, relaxedSimdSupported, type BackendChoice, type Mnist } from "../index.js";
 import { checkStudy, runOne } from "../study.js";
 import { labRuns } from "./state.js";
-import { checkToWorker, engineErrorMessage, throttle, type ErrorStage, type FromWorker, type StartMessage } from "./protocol.js";
+import {
+  checkToWorker,
+  engineErrorMessage,
+  throttle,
+  type ErrorStage,
+  type FromWorker,
+  type StartMessage,
+} from "./protocol.js";
 import { simdSupported } from "./support.js";
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
@@ -24,7 +31,12 @@ async function loadData(url: string): Promise<Mnist> {
     },
   });
   data = { url, mnist };
-  post({ type: "data-ready", train: mnist.train.count, test: mnist.test.count, seconds: (performance.now() - started) / 1000 });
+  post({
+    type: "data-ready",
+    train: mnist.train.count,
+    test: mnist.test.count,
+    seconds: (performance.now() - started) / 1000,
+  });
   return mnist;
 }
 
@@ -33,7 +45,12 @@ function subset(mnist: Mnist, n: number | null): Mnist {
   if (n === null || n >= mnist.train.count) return mnist;
   const size = mnist.train.rows * mnist.train.cols;
   return {
-    train: { ...mnist.train, images: mnist.train.images.subarray(0, n * size), labels: mnist.train.labels.subarray(0, n), count: n },
+    train: {
+      ...mnist.train,
+      images: mnist.train.images.subarray(0, n * size),
+      labels: mnist.train.labels.subarray(0, n),
+      count: n,
+    },
     test: mnist.test,
   };
 }
@@ -71,7 +88,12 @@ async function start(msg: StartMessage): Promise<void> {
   let stepsDone = 0;
   const msPerStep = () => (lastStep - epochStarted) / Math.max(1, stepsDone);
   try {
-    const runs = labRuns({ learningRates: study.learningRates, seed: study.seed, activations: msg.activations, kernelInitializer: study.kernelInitializer ?? "glorot_uniform" });
+    const runs = labRuns({
+      learningRates: study.learningRates,
+      seed: study.seed,
+      activations: msg.activations,
+      kernelInitializer: study.kernelInitializer ?? "glorot_uniform",
+    });
     for (const [i, { learningRate, activation }] of runs.entries()) {
       const config = { ...study, activation };
       checkStudy(config, mnist);
@@ -88,19 +110,43 @@ async function start(msg: StartMessage): Promise<void> {
           lastStep = performance.now();
           stepsDone = step + 1;
           if (tick(step === steps - 1)) {
-            post({ type: "batch", index, epoch, step, steps, loss: logs.loss, accuracy: logs.accuracy, msPerStep: msPerStep() });
+            post({
+              type: "batch",
+              index,
+              epoch,
+              step,
+              steps,
+              loss: logs.loss,
+              accuracy: logs.accuracy,
+              msPerStep: msPerStep(),
+            });
           }
         },
       };
       // Copies of the masks: the study keeps its own to count the next epoch's revivals, and
       // posting transfers (detaches) the buffers.
-      const run = await runOne(engine, mnist, config, learningRate, callbacks, ({ epoch, logs, masks: studyMasks, deadUnits }) => {
-        const masks = studyMasks.map((m) => m.slice());
-        post({ type: "epoch", index, epoch, logs, dead: deadUnits, masks, msPerStep: msPerStep() }, masks.map((m) => m.buffer));
-      }, undefined, ({ deadUnits, masks: studyMasks }) => {
-        const masks = studyMasks.map((m) => m.slice());
-        post({ type: "before-training", index, dead: deadUnits, masks }, masks.map((m) => m.buffer));
-      });
+      const run = await runOne(
+        engine,
+        mnist,
+        config,
+        learningRate,
+        callbacks,
+        ({ epoch, logs, masks: studyMasks, deadUnits }) => {
+          const masks = studyMasks.map((m) => m.slice());
+          post(
+            { type: "epoch", index, epoch, logs, dead: deadUnits, masks, msPerStep: msPerStep() },
+            masks.map((m) => m.buffer),
+          );
+        },
+        undefined,
+        ({ deadUnits, masks: studyMasks }) => {
+          const masks = studyMasks.map((m) => m.slice());
+          post(
+            { type: "before-training", index, dead: deadUnits, masks },
+            masks.map((m) => m.buffer),
+          );
+        },
+      );
       post({ type: "run-end", index, run });
     }
   } catch (e) {
@@ -111,6 +157,10 @@ async function start(msg: StartMessage): Promise<void> {
 
 self.onmessage = (event: MessageEvent) => {
   const msg = checkToWorker(event.data);
-  if (!msg) return fail("config", `the worker got a message it does not understand: ${JSON.stringify(event.data)?.slice(0, 200)}`);
+  if (!msg)
+    return fail(
+      "config",
+      `the worker got a message it does not understand: ${JSON.stringify(event.data)?.slice(0, 200)}`,
+    );
   void start(msg);
 };

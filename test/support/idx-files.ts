@@ -25,7 +25,9 @@ export function mnistSlice(split: "train" | "t10k", count: number) {
   return { images: new Uint8Array(images), labels: new Uint8Array(labels) };
 }
 
-export type Overrides = Partial<Record<"train-images" | "train-labels" | "t10k-images" | "t10k-labels", Uint8Array | null>>;
+export type Overrides = Partial<
+  Record<"train-images" | "train-labels" | "t10k-images" | "t10k-labels", Uint8Array | null>
+>;
 
 /**
  * A folder with a small MNIST (the first nTrain/nTest real images) in IDX files, the image files

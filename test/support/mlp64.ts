@@ -36,19 +36,27 @@ const phi = (z: number) => 0.5 * (1 + erf(z / Math.SQRT2));
 
 export function act64(h: Hidden, z: number): number {
   switch (h.activation) {
-    case "relu": return Math.max(z, 0);
-    case "leaky_relu": return z > 0 ? z : (h.alpha ?? 0.3) * z;
-    case "elu": return z > 0 ? z : (h.alpha ?? 1) * (Math.exp(z) - 1);
-    case "gelu": return z * phi(z);
+    case "relu":
+      return Math.max(z, 0);
+    case "leaky_relu":
+      return z > 0 ? z : (h.alpha ?? 0.3) * z;
+    case "elu":
+      return z > 0 ? z : (h.alpha ?? 1) * (Math.exp(z) - 1);
+    case "gelu":
+      return z * phi(z);
   }
 }
 
 export function actGrad64(h: Hidden, z: number): number {
   switch (h.activation) {
-    case "relu": return z > 0 ? 1 : 0;
-    case "leaky_relu": return z > 0 ? 1 : (h.alpha ?? 0.3);
-    case "elu": return z > 0 ? 1 : (h.alpha ?? 1) * Math.exp(z);
-    case "gelu": return phi(z) + (z * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
+    case "relu":
+      return z > 0 ? 1 : 0;
+    case "leaky_relu":
+      return z > 0 ? 1 : (h.alpha ?? 0.3);
+    case "elu":
+      return z > 0 ? 1 : (h.alpha ?? 1) * Math.exp(z);
+    case "gelu":
+      return phi(z) + (z * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
   }
 }
 
@@ -96,7 +104,8 @@ export function lossAndGrads(net: Net64, x: ArrayLike<number>, y: ArrayLike<numb
     for (let l = L - 1; l >= 0; l--) {
       const [nin, nout] = [net.sizes[l], net.sizes[l + 1]];
       for (let j = 0; j < nout; j++) grads.biases[l][j] += delta[j];
-      for (let i = 0; i < nin; i++) for (let j = 0; j < nout; j++) grads.kernels[l][i * nout + j] += acts[l][i] * delta[j];
+      for (let i = 0; i < nin; i++)
+        for (let j = 0; j < nout; j++) grads.kernels[l][i * nout + j] += acts[l][i] * delta[j];
       if (l === 0) break;
       const prev = new Array<number>(nin).fill(0);
       const h = net.hidden?.[l - 1] ?? { activation: "relu" };
@@ -122,13 +131,22 @@ export function lossAndGrads(net: Net64, x: ArrayLike<number>, y: ArrayLike<numb
 }
 
 export function zerosLike(net: Net64): Net64 {
-  return { sizes: net.sizes, kernels: net.kernels.map((k) => new Float64Array(k.length)), biases: net.biases.map((b) => new Float64Array(b.length)) };
+  return {
+    sizes: net.sizes,
+    kernels: net.kernels.map((k) => new Float64Array(k.length)),
+    biases: net.biases.map((b) => new Float64Array(b.length)),
+  };
 }
 
 /** Keras 3 Adam over every parameter; state holds m and v and the step count. */
 export function adamStep(
-  net: Net64, grads: Net64, state: { m: Net64; v: Net64; t: number },
-  lr: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7,
+  net: Net64,
+  grads: Net64,
+  state: { m: Net64; v: Net64; t: number },
+  lr: number,
+  beta1 = 0.9,
+  beta2 = 0.999,
+  epsilon = 1e-7,
 ): void {
   state.t++;
   const alpha = (lr * Math.sqrt(1 - beta2 ** state.t)) / (1 - beta1 ** state.t);

@@ -5,7 +5,11 @@ import { rng } from "./mlp64.js";
 
 export const TINY: SequentialConfig = {
   inputSize: 7,
-  layers: [{ units: 5, activation: "relu" }, { units: 6, activation: "relu" }, { units: 3, activation: "softmax" }],
+  layers: [
+    { units: 5, activation: "relu" },
+    { units: 6, activation: "relu" },
+    { units: 3, activation: "softmax" },
+  ],
 };
 
 export function tinyBatch(seed: number, n: number) {
