@@ -31,7 +31,7 @@ if (opts.child) {
   const builds = relaxedSimdSupported() ? ["wasm-relaxed", "wasm-simd"] : ["wasm-simd"];
   const epochs = {};
   for (const b of builds) epochs[b] = (await ourEpoch(b, mnist, { batch: BATCH, samples })).seconds;
-  process.stdout.write(JSON.stringify({ node: process.version, samples, epochs }) + "\n");
+  process.stdout.write(`${JSON.stringify({ node: process.version, samples, epochs })}\n`);
   process.exit(0);
 }
 
@@ -74,6 +74,6 @@ for (const r of rows) process.stdout.write(`| ${r.node} | ${r.build} | ${r.secon
 const out = opts.out ?? `${root}bench/node-versions.json`;
 writeFileSync(
   out,
-  JSON.stringify({ machine, date: new Date().toISOString(), quick: Boolean(opts.quick), rows }, null, 2) + "\n",
+  `${JSON.stringify({ machine, date: new Date().toISOString(), quick: Boolean(opts.quick), rows }, null, 2)}\n`,
 );
 process.stdout.write(`\nwrote ${out}\n`);

@@ -19,16 +19,16 @@ const quick = opts.quick ?? false;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const samples = quick ? 2_048 : TRAIN;
 const SEED_SIZES = [784, 128, 64, 32, 10];
-const log = (line = "") => process.stdout.write(line + "\n");
+const log = (line = "") => process.stdout.write(`${line}\n`);
 const fmt = (v, digits = 2) => v.toFixed(digits);
 
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(String(h).length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) =>
-    "| " + cells.map((c, i) => String(c)[i === 0 ? "padEnd" : "padStart"](widths[i])).join(" | ") + " |";
+    `| ${cells.map((c, i) => String(c)[i === 0 ? "padEnd" : "padStart"](widths[i])).join(" | ")} |`;
   return [
     line(header),
-    "|" + widths.map((w, i) => (i === 0 ? "-" : "") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|") + "|",
+    `|${widths.map((w, i) => (i === 0 ? "-" : "") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|")}|`,
     ...rows.map(line),
   ].join("\n");
 }
@@ -235,5 +235,5 @@ log(
     .join(", ")}`,
 );
 const out = opts.out ?? `${root}bench/results.json`;
-writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote ${out}`);

@@ -1,8 +1,8 @@
 // The library API: Keras/TF.js names over the wasm engine.
 export { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
 export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./engine/wasm.js";
+export { Sequential } from "./engine/sequential.js";
 export {
-  Sequential,
   DEFAULT_SEED,
   type Activation,
   type Initializer,
@@ -19,7 +19,7 @@ export {
   type LabelData,
   type RecycleOptions,
   type RecycledUnits,
-} from "./engine/sequential.js";
+} from "./engine/types.js";
 export { OPTIMIZERS, type OptimizerName, type CompileConfig } from "./engine/optimizer.js";
 export {
   DEFAULT_NEARLY_DEAD_THRESHOLD,

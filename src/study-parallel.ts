@@ -10,7 +10,7 @@ import { checkStudy, type Run, type StudyConfig } from "./study.js";
 import { isDefaultCell, type Cell } from "./grid.js";
 import { integerAtLeast } from "./validate.js";
 import type { Backend } from "./engine/wasm.js";
-import type { Logs } from "./engine/sequential.js";
+import type { Logs } from "./engine/types.js";
 import type { ModelFile } from "./engine/model-file.js";
 import type { Mnist, Split } from "./data/mnist.js";
 

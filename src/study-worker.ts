@@ -43,7 +43,11 @@ port.on("message", async ({ index, learningRate, activation, kernelInitializer, 
         },
       },
       undefined,
-      saveModels ? (m) => void (model = m.save()) : undefined,
+      saveModels
+        ? (m) => {
+            model = m.save();
+          }
+        : undefined,
     );
     post({ type: "runEnd", index, run, ...(model && { model }) });
   } catch (e) {

@@ -54,7 +54,7 @@ describe("dying-relu sweep --seeds", () => {
     ]);
     for (const r of report.runs) expect(r.deadUnitsPerEpoch).toHaveLength(r.diverged ? r.diverged.epoch - 1 : 2);
     expect(whole.stdout).toContain("seeds 5–7");
-    expect(whole.stdout).toMatch(/learning rate  seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/);
+    expect(whole.stdout).toMatch(/learning rate {2}seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/);
     // Hand-computed from the JSON: mean and sample std of the first layer's dead fraction and the accuracy.
     const pct = (v: number) => (v * 100).toFixed(2);
     for (const lr of [0.01, 0.1]) {
@@ -274,7 +274,7 @@ describe("dying-relu sweep --activation and --init", () => {
     expect(grid.stdout).toContain("(dead = output ≤ 0 on every probe image (never positive)");
     expect(grid.stdout).toContain("relu: output exactly 0, leaky_relu/elu/gelu: never positive");
     expect(grid.stdout).toMatch(
-      /learning rate  activation  init +seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/,
+      /learning rate {2}activation {2}init +seeds +dense_1 dead +dense_2 dead +val_accuracy +diverged/,
     );
     // Each cell's line, hand-computed from the JSON.
     const pct = (v: number) => (v * 100).toFixed(2);

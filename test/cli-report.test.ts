@@ -37,7 +37,7 @@ let html: string;
 
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
 const embedded = (page: string) =>
-  JSON.parse(page.match(/<script type="application\/json" id="report-data">([^]*?)<\/script>/)![1]);
+  JSON.parse(page.match(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/)![1]);
 const cellsOf = (page: string) => [...page.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
 
 beforeAll(async () => {

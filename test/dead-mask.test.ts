@@ -137,7 +137,9 @@ describe("runStudy's onEpochEnd hook", () => {
         masks[i][0].map((_, l) =>
           Array.from(masks[i][0][l], (_, j) => {
             let last = -1;
-            masks[i].forEach((m, e) => (m[l][j] === 0 ? (last = e) : undefined));
+            masks[i].forEach((m, e) => {
+              if (m[l][j] === 0) last = e;
+            });
             return last;
           }),
         ),
@@ -193,7 +195,9 @@ describe("runStudy's onEpochEnd hook", () => {
       undefined,
       ({ masks }) => void epochs.push(masks.map((m) => m.slice())),
       undefined,
-      (b) => void (before = b.masks.map((m) => m.slice())),
+      (b) => {
+        before = b.masks.map((m) => m.slice());
+      },
     );
     // Two epochs of 3 steps: probes before training (0), at steps 2, 4, 6 and at the epoch ends 3, 6.
     const final = run.deadMasks!;

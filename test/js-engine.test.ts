@@ -13,7 +13,8 @@ import {
 } from "../src/index.js";
 import { loadMnist } from "../src/node.js";
 import { createJsKernels, rngBelow, rngNext, rngSeed } from "../src/engine/js-kernels.js";
-import { loadKernels, resolveBackend, type Kernels } from "../src/engine/wasm.js";
+import { loadKernels, resolveBackend } from "../src/engine/wasm.js";
+import type { Kernels } from "../src/engine/abi.js";
 import { lossAndGrads, fromWeights, rng } from "./support/mlp64.js";
 import { TINY, tinyBatch, randomWeights } from "./support/tiny.js";
 

@@ -4,7 +4,8 @@
 // prediction split the same way; worker failures and hangs become clear errors.
 import { describe, it, expect, afterAll, vi } from "vitest";
 import { createEngine, ArgumentError, type Engine, type SequentialConfig } from "../src/index.js";
-import { Sequential, type History } from "../src/engine/sequential.js";
+import { Sequential } from "../src/engine/sequential.js";
+import type { History } from "../src/engine/types.js";
 import { loadThreadedKernels } from "../src/engine/wasm.js";
 import { ThreadPool } from "../src/engine/thread-pool.js";
 import { DONE } from "../src/engine/thread-work.js";
@@ -35,7 +36,7 @@ async function engine(threads: number, threadTimeoutMs?: number): Promise<Engine
 }
 
 /** Trains NET on the slice: 2 epochs, an odd batch size so slices and the last batch are uneven. */
-async function fit(model: Sequential, learningRate = 0.002): Promise<History> {
+async function fitTwoEpochs(model: Sequential, learningRate = 0.002): Promise<History> {
   model.compile({ optimizer: "adam", learningRate });
   return model.fit(train.images, train.labels, { epochs: 2, batchSize: 99, validationSplit: 0.2 });
 }
@@ -59,7 +60,7 @@ describe("threads: 1", () => {
       await threaded.fit(train.images, train.labels, { epochs: 1, batchSize: 64 }),
     ];
     expect(b).toEqual(a);
-    expect(await fit(threaded)).toEqual(await fit(serial));
+    expect(await fitTwoEpochs(threaded)).toEqual(await fitTwoEpochs(serial));
     expect(threaded.getWeights()).toEqual(serial.getWeights());
     expect(threaded.probe(probe).deadUnits).toEqual(serial.probe(probe).deadUnits);
     pool.terminate();
@@ -70,9 +71,9 @@ describe("threads: 2", () => {
   it("trains the same loss curve as one thread within 1e-4 per epoch, and the same every time", async () => {
     const [one, two] = [await engine(1), await engine(2)];
     expect(two.threads).toBe(2);
-    const h1 = await fit(one.sequential(NET));
-    const h2 = await fit(two.sequential(NET));
-    const again = await fit(two.sequential(NET));
+    const h1 = await fitTwoEpochs(one.sequential(NET));
+    const h2 = await fitTwoEpochs(two.sequential(NET));
+    const again = await fitTwoEpochs(two.sequential(NET));
     for (const key of ["loss", "val_loss"] as const) {
       h2.history[key].forEach((v, i) => expect(Math.abs(v - h1.history[key][i])).toBeLessThan(1e-4));
     }

@@ -30,7 +30,7 @@ import {
 import type { FromWorker } from "../src/web/protocol.js";
 import { NOTEBOOK, type Run } from "../src/study.js";
 import { HIDDEN_ACTIVATIONS } from "../src/grid.js";
-import { INITIALIZERS } from "../src/engine/sequential.js";
+import { INITIALIZERS } from "../src/engine/types.js";
 import { OPTIMIZERS } from "../src/engine/optimizer.js";
 import { mergeReports } from "../src/cli/merge.js";
 

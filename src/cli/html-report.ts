@@ -23,7 +23,7 @@ const scriptJson = (v: unknown) =>
 function uplotAssets(): { js: string; css: string } {
   const require = createRequire(import.meta.url);
   const dir = require.resolve("uplot/package.json").replace(/package\.json$/, "dist/");
-  return { js: readFileSync(dir + "uPlot.iife.min.js", "utf8"), css: readFileSync(dir + "uPlot.min.css", "utf8") };
+  return { js: readFileSync(`${dir}uPlot.iife.min.js`, "utf8"), css: readFileSync(`${dir}uPlot.min.css`, "utf8") };
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -97,7 +97,7 @@ td:nth-child(-n+3),th:nth-child(-n+3),table.config td,table.config th{text-align
 .cells i,.cells b{width:9px;height:9px;border-radius:1px;background:#2a9d8f}.cells b{background:#222}.key i,.key b{display:inline-block;width:9px;height:9px;margin:0 .3em 0 1em;background:#2a9d8f}.key b{background:#222}`;
 
 // Draws the charts from the embedded report; runs in the page (no network).
-const SCRIPT = String.raw`(() => {
+const SCRIPT = `(() => {
 const report = JSON.parse(document.getElementById("report-data").textContent);
 const runs = report.runs, colors = ["#1f77b4","#d62728","#2ca02c","#ff7f0e","#9467bd","#8c564b","#e377c2","#17becf","#7f7f7f","#bcbd22"];
 const cellOf = (r) => (r.activation || "relu") + ", " + (r.kernelInitializer || "glorot_uniform");

@@ -3,7 +3,7 @@
 //   188/188 ━━━━━━━━━━━━━━━━━━━━ 1s 4ms/step - accuracy: 0.9792 - loss: 0.0655 - val_accuracy: …
 // redrawn in place on a terminal; elsewhere only each epoch's final line is written.
 // parallelProgress() does the same for several runs training at once in worker threads.
-import type { Callbacks, Divergence, Logs } from "../engine/sequential.js";
+import type { Callbacks, Divergence, Logs } from "../engine/types.js";
 
 export interface Output {
   write(text: string): unknown;
@@ -87,6 +87,7 @@ export interface ParallelProgress {
   print(text: string): void;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 /** The line cut to the terminal's width (as plain text if it has to be cut), so it never wraps. */

@@ -35,7 +35,7 @@ export function runReport(run: Run): string {
   for (const d of run.deadUnits) lines.push(`Layer ${d.layer}: ${pct(d.fraction)} neurons are dead`);
   const acc = finalValAccuracy(run);
   lines.push(`\nFinal Validation Accuracy: ${acc === null ? "n/a (no epoch completed)" : pct(acc)}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** All rates in one table: dead fraction per layer, final validation accuracy, time. */
@@ -58,7 +58,7 @@ export function summaryTable(runs: Run[]): string {
   const left = named ? 3 : 1; // the rate (and activation, init) columns are left-aligned
   const fmt = (cells: string[]) =>
     cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
+  return `${[fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n")}\n`;
 }
 
 /** Mean, sample standard deviation (n − 1; 0 for one value), min and max. */
@@ -147,7 +147,7 @@ export function seedSummaryTable(runs: Run[]): string {
   const left = named ? 3 : 1;
   const fmt = (cells: string[]) =>
     cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  return [fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n") + "\n";
+  return `${[fmt(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(fmt)].join("\n")}\n`;
 }
 
 /**

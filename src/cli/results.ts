@@ -4,7 +4,7 @@ import { access, constants, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ArgumentError } from "../errors.js";
 import type { HiddenActivation, Shard } from "../grid.js";
-import type { Initializer } from "../engine/sequential.js";
+import type { Initializer } from "../engine/types.js";
 import type { Run, StudyConfig } from "../study.js";
 import { finalValAccuracy } from "./report.js";
 
@@ -92,5 +92,5 @@ export function runsCsv(runs: Run[]): string {
       r.kernelInitializer ?? "glorot_uniform",
     ];
   });
-  return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\n") + "\n";
+  return `${[header, ...rows].map((row) => row.map(csvCell).join(",")).join("\n")}\n`;
 }

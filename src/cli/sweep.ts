@@ -24,7 +24,7 @@ import {
   type Cell,
   type Shard,
 } from "../grid.js";
-import { INITIALIZERS } from "../engine/sequential.js";
+import { INITIALIZERS } from "../engine/types.js";
 import { DEFAULT_TAU } from "../engine/dead-units.js";
 import { OPTIMIZERS, describeOptimizer, resolveOptimizer } from "../engine/optimizer.js";
 import { ACTIVATION_ALPHA } from "../keras-defaults.js";
@@ -344,7 +344,7 @@ export async function writeResults(
   html?: string,
 ) {
   const files = [
-    [json, () => JSON.stringify(report, null, 2) + "\n"],
+    [json, () => `${JSON.stringify(report, null, 2)}\n`],
     [csv, () => runsCsv(report.runs)],
     [html, () => htmlReport(report)],
   ] as const;
@@ -383,7 +383,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     opts.threads ?? (backend === "js" ? 1 : Math.max(1, Math.floor(cores / Math.min(cores, grid.length))));
   if (opts.save) checkSaveDir(opts.save, cells.map(modelFileName), opts.force);
   const saveModel = (i: number, model: ModelFile | undefined) => {
-    if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i])), JSON.stringify(model) + "\n");
+    if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i])), `${JSON.stringify(model)}\n`);
   };
   // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
   const data = await loadMnist(opts.data, { shared: workers > 1 });
@@ -430,7 +430,11 @@ export async function sweep(args: string[], out: Output): Promise<void> {
         learningRate,
         opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
         undefined,
-        opts.save ? (m) => void (model = m.save()) : undefined,
+        opts.save
+          ? (m) => {
+              model = m.save();
+            }
+          : undefined,
       );
       saveModel(i, model);
       runs.push(run);

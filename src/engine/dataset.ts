@@ -2,9 +2,8 @@
 // fit, evaluate, predict and the probes read it in place, where an array is copied into wasm
 // memory on every call (for the 48,000 training images, 37 MB and about 20 ms in fresh memory).
 import { ArgumentError, show } from "../errors.js";
-import type { Kernels } from "./wasm.js";
-import { WasmMemory, type Inputs } from "./memory.js";
-import type { Labels } from "./sequential.js";
+import type { Kernels } from "./abi.js";
+import { WasmMemory, type Inputs, type Labels } from "./memory.js";
 
 /** An array in one engine's memory; freed by its dataset's dispose(). */
 abstract class Resident {

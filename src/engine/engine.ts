@@ -1,15 +1,10 @@
 // createEngine(): one wasm instance (one linear memory) that models are created in, or the
 // engine's pure-TypeScript twin over a memory of its own (backend "js"). With threads > 1 the
 // memory is shared and threads − 1 workers run instances of their own over it (thread-pool.ts).
-import {
-  chooseBackend,
-  loadKernels,
-  loadThreadedKernels,
-  type Backend,
-  type BackendChoice,
-  type Kernels,
-} from "./wasm.js";
-import { Sequential, type Labels, type SequentialConfig } from "./sequential.js";
+import { chooseBackend, loadKernels, loadThreadedKernels, type Backend, type BackendChoice } from "./wasm.js";
+import type { Kernels } from "./abi.js";
+import { Sequential } from "./sequential.js";
+import type { Labels, SequentialConfig } from "./types.js";
 import { makeDataset, type Dataset, type ResidentLabels } from "./dataset.js";
 import type { Inputs } from "./memory.js";
 import { ModelFileError, decodeModel } from "./model-file.js";

@@ -13,7 +13,7 @@
 // rounded to f32 once (the wasm rounds every multiply-add), and exp/log are f64's. Where f32 could overflow, the products switch to rounding every operation
 // (see the kernels below), so blow-ups diverge exactly as on wasm; rounding every operation
 // always would make training about 1.5× slower.
-import type { Kernels } from "./wasm.js";
+import type { Kernels } from "./abi.js";
 
 const NR = 8; // the wasm GEMM's tile width: every layer width is padded to a multiple of it
 const ALIGN = 16;
@@ -233,7 +233,10 @@ function initUnit(
   ld: number,
   init: number,
 ): void {
-  if (init === INIT_RANDOMIZED_ASYMMETRIC) return randomizedAsymmetricUnit(F, rng, w, b, j, fanIn, ld);
+  if (init === INIT_RANDOMIZED_ASYMMETRIC) {
+    randomizedAsymmetricUnit(F, rng, w, b, j, fanIn, ld);
+    return;
+  }
   F[b + j] = 0;
   if (isNormal(init)) {
     const sigma = normalSigma(init, fanIn, fanOut);

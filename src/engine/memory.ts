@@ -1,8 +1,10 @@
 // Host-side access to the engine's linear memory. Views are made on demand because any
 // allocation may grow the memory and detach earlier views.
-import type { Kernels } from "./wasm.js";
+import type { Kernels } from "./abi.js";
 
 export type Inputs = Float32Array | Uint8Array;
+/** Class indices, one per sample. */
+export type Labels = Uint8Array | Int32Array;
 
 export class WasmMemory {
   constructor(private readonly k: Kernels) {}

@@ -16,7 +16,7 @@
 // values, little-endian — exact, and NaN/Inf of a diverged run survive; without "encoding" (or
 // "json") each is a plain array of numbers, handy for hand-written files.
 import { DataError } from "../errors.js";
-import type { Activation, LayerWeights, SequentialConfig } from "./sequential.js";
+import type { Activation, LayerWeights, SequentialConfig } from "./types.js";
 
 export const MODEL_FORMAT = "dying-relu-model";
 export const MODEL_VERSION = 1;

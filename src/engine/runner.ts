@@ -1,8 +1,9 @@
 // How a model's batch work is executed: on the calling thread (SerialRunner), or split over the
 // engine's threads (ThreadedRunner, data-parallel: each thread takes a contiguous slice of the
 // rows). Sequential speaks only to a Runner for training, evaluation, prediction and probes.
-import type { Kernels } from "./wasm.js";
-import { A, Cmd, MAX_THREADS, type ThreadKernels } from "./thread-work.js";
+import type { Kernels } from "./abi.js";
+import { A, Cmd, MAX_THREADS } from "./thread-work.js";
+import type { ThreadKernels } from "./abi.js";
 import type { ThreadPool } from "./thread-pool.js";
 
 /** An optimizer step as the engine takes it (modelUpdate): kind 0 adam, 1 sgd, 2 rmsprop, 3 centered rmsprop. */

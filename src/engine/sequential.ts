@@ -4,8 +4,24 @@
 import { ArgumentError, show } from "../errors.js";
 import { ACTIVATION_ALPHA, DENSE, EVALUATE, FIT, L2, denseName, trainCount } from "../keras-defaults.js";
 import { fraction, integerAtLeast, nonNegative, oneOf } from "../validate.js";
-import type { Kernels } from "./wasm.js";
-import { WasmMemory, type Inputs } from "./memory.js";
+import type { Kernels } from "./abi.js";
+import { WasmMemory } from "./memory.js";
+import {
+  ACTIVATIONS,
+  DEFAULT_SEED,
+  INITIALIZERS,
+  type Activation,
+  type FitOptions,
+  type History,
+  type Initializer,
+  type InputData,
+  type LabelData,
+  type RecycleOptions,
+  type RecycledUnits,
+  type LayerWeights,
+  type Logs,
+  type SequentialConfig,
+} from "./types.js";
 import { ResidentInputs, ResidentLabels } from "./dataset.js";
 import { SerialRunner, type Runner, type Update } from "./runner.js";
 import { resolveOptimizer, type CompileConfig, type Optimizer } from "./optimizer.js";
@@ -19,134 +35,7 @@ import {
 } from "./dead-units.js";
 import { encodeModel, type ModelFile } from "./model-file.js";
 
-export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
-// index = engine code (assembly/kernels/activations.ts)
-export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax", "leaky_relu", "elu", "gelu"];
-export type Initializer =
-  | "glorot_uniform"
-  | "glorot_normal"
-  | "he_uniform"
-  | "he_normal"
-  | "lecun_normal"
-  | "lecun_uniform"
-  | "randomized_asymmetric";
-// index = engine code (assembly/init.ts)
-export const INITIALIZERS: readonly Initializer[] = [
-  "glorot_uniform",
-  "glorot_normal",
-  "he_uniform",
-  "he_normal",
-  "lecun_normal",
-  "lecun_uniform",
-  "randomized_asymmetric",
-];
-/** Hidden activations whose units deadUnits/deadMask report. */
-const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
-export type Labels = Uint8Array | Int32Array;
-/** Inputs as an array, or a dataset's x (engine.dataset), which is read in place. */
-export type InputData = Inputs | ResidentInputs;
-/** Labels as an array, or a dataset's y. */
-export type LabelData = Labels | ResidentLabels;
-
-export interface LayerConfig {
-  units: number;
-  activation: Activation;
-  /**
-   * leaky_relu's negative slope (Keras LeakyReLU(negative_slope), default 0.3) or elu's α
-   * (default 1.0); a number ≥ 0, only for those two activations.
-   */
-  alpha?: number;
-  /**
-   * Keras' kernel_initializer by name (default "glorot_uniform"); biases start at 0, except with
-   * "randomized_asymmetric" (Lu et al. 2019), which draws each unit's bias with its weights.
-   */
-  kernelInitializer?: Initializer;
-  /**
-   * Keras' kernel_regularizer=L2(l2): adds l2·Σw² over the kernel to the loss (training and
-   * evaluation, as Keras reports it) and 2·l2·w to its gradient. `{}` takes Keras' l2 = 0.01.
-   */
-  kernelRegularizer?: { l2?: number };
-  name?: string;
-}
-
-export interface SequentialConfig {
-  inputSize: number;
-  layers: LayerConfig[];
-  /** Seeds the weight initialisation and the per-epoch shuffles. */
-  seed?: number;
-}
-
-export const DEFAULT_SEED = 42;
-
-export interface Logs {
-  loss: number;
-  accuracy: number;
-  val_loss?: number;
-  val_accuracy?: number;
-}
-
-export interface Callbacks {
-  onTrainBegin?: () => void | Promise<void>;
-  onEpochBegin?: (epoch: number) => void | Promise<void>;
-  /** Running means over the epoch so far, as Keras' progress bar shows them. */
-  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
-  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
-  onTrainEnd?: (history: History) => void | Promise<void>;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  batchSize?: number;
-  shuffle?: boolean;
-  validationSplit?: number;
-  validationData?: [InputData, LabelData];
-  callbacks?: Callbacks;
-  /** ReDo recycling of τ-dormant hidden units during training (Sokar et al. 2023); none by default. */
-  recycle?: RecycleOptions;
-}
-
-/**
- * ReDo (Sokar et al. 2023, "The Dormant Neuron Phenomenon in Deep RL"): after every `every`-th
- * training step of a fit, the τ-dormant units of every hidden layer on a probe of `probe` training
- * samples (the first of the epoch's shuffled order; default the batch size) get fresh incoming
- * weights from their layer's initialiser (bias 0, or RAI's draw), zero outgoing weights, and zero
- * optimizer moments on all of those.
- */
-export interface RecycleOptions {
-  every: number;
-  /** The dormancy threshold τ (default 0.025, as deadUnits' `dormant`). */
-  tau?: number;
-  probe?: number;
-}
-
-/** One hidden layer's units recycled by recycleDormant. */
-export interface RecycledUnits {
-  layer: string;
-  recycled: number;
-  /** One byte per unit: 1 where the unit was recycled. */
-  units: Uint8Array;
-}
-
-/** Where training produced a non-finite loss (1-based epoch and step); training stopped there. */
-export interface Divergence {
-  epoch: number;
-  step: number;
-}
-
-export interface History {
-  epoch: number[];
-  history: { loss: number[]; accuracy: number[]; val_loss: number[]; val_accuracy: number[] };
-  diverged: Divergence | null;
-  /** With fit's `recycle`: per completed epoch, per hidden layer, the units ReDo recycled in it. */
-  recycled?: number[][];
-}
-
-export interface LayerWeights {
-  /** [inputs, units], row-major: Keras' kernel layout. */
-  kernel: Float32Array;
-  bias: Float32Array;
-}
-
+/** A layer as the model keeps it: its config resolved, defaults filled in. */
 interface Layer {
   name: string;
   inputs: number;
@@ -156,6 +45,9 @@ interface Layer {
   kernelInitializer: Initializer;
   l2: number;
 }
+
+/** Hidden activations whose units deadUnits/deadMask report. */
+const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
 
 // Evaluation, prediction and probes run in chunks of at least this many rows.
 const CHUNK_ROWS = 256;
@@ -303,7 +195,10 @@ export class Sequential {
     let trained = 0; // steps of this fit, for recycle.every
     const isU8 = pixelBytes(x);
     const ptrs: number[] = [];
-    const keep = (p: number) => (ptrs.push(p), p);
+    const keep = (p: number) => {
+      ptrs.push(p);
+      return p;
+    };
     this.stopTraining = false;
     try {
       const data = this.inputsAt(x, keep);
@@ -449,7 +344,8 @@ export class Sequential {
     });
     let at = 0;
     return hidden.map((l) => {
-      const units = Uint8Array.from(flags.subarray(at, (at += l.units)));
+      const units = Uint8Array.from(flags.subarray(at, at + l.units));
+      at += l.units;
       return { layer: l.name, recycled: units.reduce((s, v) => s + v, 0), units };
     });
   }
@@ -633,7 +529,7 @@ export class Sequential {
     );
     print(line("┡", "╇", "┩", "━"));
     rows.forEach((r, i) => {
-      print("│ " + cell(r) + " │");
+      print(`│ ${cell(r)} │`);
       if (i < rows.length - 1) print(line("├", "┼", "┤", "─"));
     });
     print(line("└", "┴", "┘", "─"));
@@ -671,7 +567,10 @@ export class Sequential {
   /** Runs body with x (and y) in wasm memory: a dataset's arrays in place, arrays copied for the call. */
   private withData<T>(x: InputData, y: LabelData | null, body: (data: number, isU8: number, labels: number) => T): T {
     const copies: number[] = [];
-    const keep = (p: number) => (copies.push(p), p);
+    const keep = (p: number) => {
+      copies.push(p);
+      return p;
+    };
     try {
       return body(this.inputsAt(x, keep), pixelBytes(x), y === null ? 0 : this.labelsAt(y, keep));
     } finally {

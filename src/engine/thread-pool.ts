@@ -19,11 +19,11 @@ import {
   arrive,
   work,
   type Cmd,
-  type ThreadKernels,
   type ThreadWorker,
   type WorkerInit,
   type WorkerReply,
 } from "./thread-work.js";
+import type { ThreadKernels } from "./abi.js";
 import { spawnThreadWorker } from "./thread-spawn.js";
 
 // Where Atomics.wait may not block (a page's main thread), waits spin instead.

@@ -8,41 +8,9 @@
 //                    phase 2: thread t adds all gradients (fixed order) on its parameter range
 //                             and, for a step, updates that range
 //   evaluate, predict, probe: phase 1 on the slice; phase 2 merges on thread 0 (probe only).
-import type { Kernels } from "./wasm.js";
+import type { ThreadKernels } from "./abi.js";
 
-/** The module's exports that only the threaded engine uses (assembly/model.ts, dead.ts). */
-export type ThreadKernels = Kernels & {
-  modelReplica(m: number): number;
-  modelGradientsPart(
-    m: number,
-    data: number,
-    isU8: number,
-    labels: number,
-    idx: number,
-    start: number,
-    rows: number,
-    batchRows: number,
-  ): number;
-  modelUpdateRange(
-    m: number,
-    t: number,
-    kind: number,
-    lr: number,
-    p1: number,
-    p2: number,
-    p3: number,
-    wd: number,
-    clipvalue: number,
-    from: number,
-    to: number,
-  ): void;
-  modelSetStep(m: number, t: number): void;
-  modelReduce(m: number, replicas: number, n: number, from: number, to: number): void;
-  deadMerge(m: number, replica: number): void;
-  modelParamCount(m: number): number;
-};
-
-export const enum Cmd {
+export enum Cmd {
   Step = 1,
   Gradients = 2,
   Evaluate = 3,

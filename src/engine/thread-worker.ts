@@ -13,10 +13,10 @@ import {
   STOP,
   arrive,
   work,
-  type ThreadKernels,
   type WorkerInit,
   type WorkerReply,
 } from "./thread-work.js";
+import type { ThreadKernels } from "./abi.js";
 
 export async function serve(init: WorkerInit, reply: (r: WorkerReply) => void): Promise<void> {
   let k: ThreadKernels;

@@ -2,107 +2,13 @@
 import { instantiate } from "@assemblyscript/loader";
 import { ArgumentError, DyingReluError, show } from "../errors.js";
 import { defaultWasmUrl, readFileUrl, setV8Flag } from "./wasm-location.js";
-import type { ThreadKernels } from "./thread-work.js";
+import type { Kernels, ThreadKernels } from "./abi.js";
 
 export type WasmBackend = "wasm-relaxed" | "wasm-simd";
 /** "js" is the engine's pure-TypeScript twin (src/engine/js-kernels.ts); "auto" stays wasm. */
 export type BackendChoice = "auto" | WasmBackend | "js";
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "wasm-relaxed", "wasm-simd", "js"];
 export type Backend = WasmBackend | "js";
-
-/**
- * The module's exports (assembly/index.ts). Pointers are byte offsets into `memory`. The js
- * backend (src/engine/js-kernels.ts) implements the same interface in TypeScript.
- */
-export type Kernels = {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  modelNew(inputSize: number, nLayers: number, units: number, activations: number, seed: number): number;
-  modelFree(m: number): void;
-  /** Re-seeds and redraws every kernel with per-layer initialiser codes (i32s at inits), biases 0. */
-  modelInitialize(m: number, inits: number, seed: number): void;
-  modelReserve(m: number, rows: number): void;
-  modelResetOptimizer(m: number): void;
-  modelShuffle(m: number, idx: number, n: number): void;
-  modelTrainBatch(
-    m: number,
-    data: number,
-    isU8: number,
-    labels: number,
-    idx: number,
-    start: number,
-    rows: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-  ): number;
-  modelGradients(
-    m: number,
-    data: number,
-    isU8: number,
-    labels: number,
-    idx: number,
-    start: number,
-    rows: number,
-  ): number;
-  /**
-   * One optimizer step on the gradients of the last modelGradients: kind 0 adam (p1 β1, p2 β2,
-   * p3 ε), 1 sgd (p1 momentum, p2 nesterov 0/1), 2 rmsprop and 3 centered rmsprop (p1 ρ, p2
-   * momentum, p3 ε); clipnorm (per variable), globalClipnorm (all gradients jointly) or
-   * clipvalue when > 0, then decoupled weight decay wd when > 0.
-   */
-  modelUpdate(
-    m: number,
-    kind: number,
-    lr: number,
-    p1: number,
-    p2: number,
-    p3: number,
-    wd: number,
-    clipnorm: number,
-    clipvalue: number,
-    globalClipnorm: number,
-  ): void;
-  modelEvaluate(
-    m: number,
-    data: number,
-    isU8: number,
-    labels: number,
-    idx: number,
-    start: number,
-    rows: number,
-  ): number;
-  modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void;
-  modelCorrect(m: number): number;
-  modelStep(m: number): number;
-  layerWeights(m: number, l: number): number;
-  layerBias(m: number, l: number): number;
-  layerWeightGrads(m: number, l: number): number;
-  layerBiasGrads(m: number, l: number): number;
-  layerRows(m: number, l: number): number;
-  layerWidth(m: number, l: number): number;
-  deadReset(m: number): void;
-  deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void;
-  deadCount(m: number, l: number): number;
-  /** Per-unit u32 flags of the last dead probe: nonzero = fired at least once (alive). */
-  layerAlive(m: number, l: number): number;
-  /** Per-unit u32 counts of the last dead probe: samples on which the output was > 0. */
-  layerActive(m: number, l: number): number;
-  /** Per-unit f32 sums of the last dead probe: Σ |output|, added in f32 sample by sample. */
-  layerAbsSum(m: number, l: number): number;
-  /**
-   * ReDo: recycles the τ-dormant units of every hidden layer (on the last dead probe's Σ|output|):
-   * incoming weights redrawn with the layer's initialiser code (i32s at inits), outgoing weights
-   * and their moments zero. Writes one i32 flag per hidden unit (1 = recycled) at flags; returns
-   * the count (assembly/recycle.ts).
-   */
-  modelRecycle(m: number, tau: number, inits: number, flags: number): number;
-  /** Sets layer l's kernel L2 regularisation λ (Keras' kernel_regularizer=L2(λ)). */
-  layerSetL2(m: number, l: number, l2: number): void;
-  /** Sets layer l's leaky_relu negative slope or elu α (stored as f32). */
-  layerSetAlpha(m: number, l: number, alpha: number): void;
-};
 
 // A minimal module whose only function uses f32x4.relaxed_madd: it validates exactly where the
 // runtime accepts relaxed SIMD (Node ≥ 22, Chromium ≥ 114; Node 20 only behind a flag).
@@ -195,7 +101,8 @@ export function chooseBackend(choice: BackendChoice, setV8Flag = true, rt = runt
   if (choice === "wasm-simd") return { backend: choice, note: "plain SIMD, as asked" };
   if (choice === "js") return { backend: choice, note: "the TypeScript twin, as asked" };
   if (choice !== "auto" && choice !== "wasm-relaxed") {
-    throw new ArgumentError(`backend must be "auto", "wasm-relaxed", "wasm-simd" or "js", got ${show(choice)}`);
+    const names = BACKEND_CHOICES.map((c) => `"${c}"`);
+    throw new ArgumentError(`backend must be ${names.slice(0, -1).join(", ")} or ${names.at(-1)}, got ${show(choice)}`);
   }
   const support = relaxedSupport(setV8Flag, rt);
   const note = RELAXED_NOTES[support];

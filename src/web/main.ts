@@ -1,12 +1,11 @@
 // The dying-ReLU lab page: settings mirrored in the URL, training in a Web Worker, live uPlot
 // charts, a grid of alive/dead units per hidden layer and run, and the notebook's final table.
 import uPlot from "uplot";
-import { relaxedSimdSupported } from "../engine/wasm.js";
+import { BACKEND_CHOICES, relaxedSimdSupported } from "../engine/wasm.js";
 import { checkFromWorker, type StartMessage } from "./protocol.js";
 import { simdSupported, webAssemblySupported } from "./support.js";
 import {
   DEAD_METRICS,
-  ENGINES,
   PARAM_NAMES,
   DEFAULTS,
   applyMessage,
@@ -38,7 +37,7 @@ import {
   type Param,
 } from "./state.js";
 import { HIDDEN_ACTIVATIONS } from "../grid.js";
-import { INITIALIZERS } from "../engine/sequential.js";
+import { INITIALIZERS } from "../engine/types.js";
 import { OPTIMIZERS } from "../engine/optimizer.js";
 import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU } from "../engine/dead-units.js";
 
@@ -151,7 +150,11 @@ const REMEDY_PARAMS: readonly Param[] = [
   "redo",
   "redotau",
 ];
-const CHOICES: Partial<Record<Param, readonly string[]>> = { engine: ENGINES, init: INITIALIZERS, opt: OPTIMIZERS };
+const CHOICES: Partial<Record<Param, readonly string[]>> = {
+  engine: BACKEND_CHOICES,
+  init: INITIALIZERS,
+  opt: OPTIMIZERS,
+};
 
 // ── Page state ──────────────────────────────────────────────────────────────────────────────
 
@@ -320,7 +323,10 @@ function renderSettings(): void {
 
 function start(): void {
   settings = parseSettings(formValues());
-  if (settings.errors.length) return renderAll();
+  if (settings.errors.length) {
+    renderAll();
+    return;
+  }
   const config = settings.config;
   history.replaceState(null, "", toQuery(config) + location.hash);
   state = initialState(config, "loading");
@@ -333,7 +339,8 @@ function start(): void {
     state.errors.push(
       `Cannot start the training worker (module workers need Chrome 80+, Firefox 114+, Safari 15+): ${(e as Error).message}`,
     );
-    return renderAll();
+    renderAll();
+    return;
   }
   const msg: StartMessage = {
     type: "start",
@@ -388,7 +395,7 @@ function stop(): void {
 function download(): void {
   const runs = finishedRuns(state);
   if (!runs.length || !state.engine) return;
-  const json = JSON.stringify(resultsJson(state.config, state.engine, runs), null, 2) + "\n";
+  const json = `${JSON.stringify(resultsJson(state.config, state.engine, runs), null, 2)}\n`;
   const url = URL.createObjectURL(new Blob([json], { type: "application/json" }));
   const a = h("a", { href: url, download: `dying-relu-seed${state.config.seed}.json` });
   document.body.append(a);

@@ -2,9 +2,9 @@
 // worker answers with progress until "done" or "error". Stopping is the page terminating the
 // worker. Everything is structured-clone data (no classes), checked on arrival by the page.
 import type { Run, StudyConfig } from "../study.js";
-import type { Logs } from "../engine/sequential.js";
+import type { Logs } from "../engine/types.js";
 import type { DeadUnits } from "../engine/dead-units.js";
-import type { EngineChoice } from "./state.js";
+import type { BackendChoice } from "../engine/wasm.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../grid.js";
 
 export interface StartMessage {
@@ -12,7 +12,7 @@ export interface StartMessage {
   /** Run once per learning rate × activation (the rate slowest); `study.activation` is ignored. */
   study: StudyConfig;
   activations: HiddenActivation[];
-  engine: EngineChoice;
+  engine: BackendChoice;
   /** Train on the first `subset` training images; null: all. */
   subset: number | null;
   /** Absolute URL of the folder holding the four MNIST files as NAME.gz. */

@@ -2,15 +2,13 @@
 // settings as URL query parameters (parse with validation, and back), what the page shows as the
 // worker reports progress, and the results as the CLI's JSON.
 import { NOTEBOOK, type Run, type StudyConfig } from "../study.js";
-import { INITIALIZERS, type Initializer, type Logs } from "../engine/sequential.js";
+import { INITIALIZERS, type Initializer, type Logs } from "../engine/types.js";
+import { BACKEND_CHOICES, type BackendChoice } from "../engine/wasm.js";
 import { OPTIMIZERS, type CompileConfig, type OptimizerName } from "../engine/optimizer.js";
 import type { DeadUnits } from "../engine/dead-units.js";
 import { HIDDEN_ACTIVATIONS, expandGrid, type HiddenActivation } from "../grid.js";
 import type { Report } from "../cli/results.js";
 import type { FromWorker } from "./protocol.js";
-
-export type EngineChoice = "auto" | "wasm-relaxed" | "wasm-simd" | "js";
-export const ENGINES: readonly EngineChoice[] = ["auto", "wasm-relaxed", "wasm-simd", "js"];
 
 /** The lab's settings: the notebook's study plus the engine and an optional training subset. */
 export interface LabConfig {
@@ -20,7 +18,7 @@ export interface LabConfig {
   layers: number[];
   probe: number;
   seed: number;
-  engine: EngineChoice;
+  engine: BackendChoice;
   /** Train on the first `subset` training images (validation split included); null: all of them. */
   subset: number | null;
   /** The hidden activations to compare: each learning rate runs once with each. */
@@ -200,7 +198,7 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
     case "seed":
       return parseInteger("seed", text, 0, 0xffffffff);
     case "engine":
-      return parseChoice("engine", text, ENGINES);
+      return parseChoice("engine", text, BACKEND_CHOICES);
     case "subset": {
       const t = text.trim();
       return t === "" || t === "all" ? null : parseInteger("subset", t, 10, MNIST_TRAIN_IMAGES);

@@ -1,7 +1,14 @@
 // The lab's training worker (a module worker): fetches MNIST once, creates the engine and runs
 // the study once per learning rate × activation with runOne(), posting progress to the page.
 // The page stops it by terminating it.
-import { createEngine, fetchMnist, relaxedSimdSupported, type BackendChoice, type Mnist } from "../index.js";
+import {
+  createEngine,
+  fetchMnist,
+  relaxedSimdSupported,
+  type BackendChoice,
+  type Engine,
+  type Mnist,
+} from "../index.js";
 import { checkStudy, runOne } from "../study.js";
 import { labRuns } from "./state.js";
 import {
@@ -63,7 +70,7 @@ async function start(msg: StartMessage): Promise<void> {
     return fail("data", e);
   }
 
-  let engine;
+  let engine: Engine;
   try {
     // "js" is handed through as is: createEngine rejects a backend this build does not have.
     engine = await createEngine({ backend: msg.engine as BackendChoice });

@@ -1,0 +1,186 @@
+// The engine's interface: what every build of assembly/index.ts exports (pointers are byte
+// offsets into `memory`), and what the threaded builds add. The JS twin implements Kernels too;
+// test/abi.test.ts checks both against the real modules' exports.
+
+/**
+ * The module's exports (assembly/index.ts). Pointers are byte offsets into `memory`. The js
+ * backend (src/engine/js-kernels.ts) implements the same interface in TypeScript.
+ */
+export type Kernels = {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  modelNew(inputSize: number, nLayers: number, units: number, activations: number, seed: number): number;
+  modelFree(m: number): void;
+  /** Re-seeds and redraws every kernel with per-layer initialiser codes (i32s at inits), biases 0. */
+  modelInitialize(m: number, inits: number, seed: number): void;
+  modelReserve(m: number, rows: number): void;
+  modelResetOptimizer(m: number): void;
+  modelShuffle(m: number, idx: number, n: number): void;
+  modelTrainBatch(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): number;
+  modelGradients(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number;
+  /**
+   * One optimizer step on the gradients of the last modelGradients: kind 0 adam (p1 β1, p2 β2,
+   * p3 ε), 1 sgd (p1 momentum, p2 nesterov 0/1), 2 rmsprop and 3 centered rmsprop (p1 ρ, p2
+   * momentum, p3 ε); clipnorm (per variable), globalClipnorm (all gradients jointly) or
+   * clipvalue when > 0, then decoupled weight decay wd when > 0.
+   */
+  modelUpdate(
+    m: number,
+    kind: number,
+    lr: number,
+    p1: number,
+    p2: number,
+    p3: number,
+    wd: number,
+    clipnorm: number,
+    clipvalue: number,
+    globalClipnorm: number,
+  ): void;
+  modelEvaluate(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number;
+  modelPredict(m: number, data: number, isU8: number, idx: number, start: number, rows: number, out: number): void;
+  modelCorrect(m: number): number;
+  modelStep(m: number): number;
+  layerWeights(m: number, l: number): number;
+  layerBias(m: number, l: number): number;
+  layerWeightGrads(m: number, l: number): number;
+  layerBiasGrads(m: number, l: number): number;
+  layerRows(m: number, l: number): number;
+  layerWidth(m: number, l: number): number;
+  deadReset(m: number): void;
+  deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void;
+  deadCount(m: number, l: number): number;
+  /** Per-unit u32 flags of the last dead probe: nonzero = fired at least once (alive). */
+  layerAlive(m: number, l: number): number;
+  /** Per-unit u32 counts of the last dead probe: samples on which the output was > 0. */
+  layerActive(m: number, l: number): number;
+  /** Per-unit f32 sums of the last dead probe: Σ |output|, added in f32 sample by sample. */
+  layerAbsSum(m: number, l: number): number;
+  /**
+   * ReDo: recycles the τ-dormant units of every hidden layer (on the last dead probe's Σ|output|):
+   * incoming weights redrawn with the layer's initialiser code (i32s at inits), outgoing weights
+   * and their moments zero. Writes one i32 flag per hidden unit (1 = recycled) at flags; returns
+   * the count (assembly/recycle.ts).
+   */
+  modelRecycle(m: number, tau: number, inits: number, flags: number): number;
+  /** Sets layer l's kernel L2 regularisation λ (Keras' kernel_regularizer=L2(λ)). */
+  layerSetL2(m: number, l: number, l2: number): void;
+  /** Sets layer l's leaky_relu negative slope or elu α (stored as f32). */
+  layerSetAlpha(m: number, l: number, alpha: number): void;
+};
+
+/** The module's exports that only the threaded engine uses (assembly/model.ts, dead.ts). */
+export type ThreadKernels = Kernels & {
+  modelReplica(m: number): number;
+  modelGradientsPart(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+    batchRows: number,
+  ): number;
+  modelUpdateRange(
+    m: number,
+    t: number,
+    kind: number,
+    lr: number,
+    p1: number,
+    p2: number,
+    p3: number,
+    wd: number,
+    clipvalue: number,
+    from: number,
+    to: number,
+  ): void;
+  modelSetStep(m: number, t: number): void;
+  modelReduce(m: number, replicas: number, n: number, from: number, to: number): void;
+  deadMerge(m: number, replica: number): void;
+  modelParamCount(m: number): number;
+};
+
+// The names above as values, so that tests can hold them against each build's exports; the
+// `satisfies` clauses and the Missing checks make tsc fail when a name is added to one side only.
+export const KERNEL_NAMES = [
+  "memory",
+  "alloc",
+  "free",
+  "modelNew",
+  "modelFree",
+  "modelInitialize",
+  "modelReserve",
+  "modelResetOptimizer",
+  "modelShuffle",
+  "modelTrainBatch",
+  "modelGradients",
+  "modelUpdate",
+  "modelEvaluate",
+  "modelPredict",
+  "modelCorrect",
+  "modelStep",
+  "layerWeights",
+  "layerBias",
+  "layerWeightGrads",
+  "layerBiasGrads",
+  "layerRows",
+  "layerWidth",
+  "deadReset",
+  "deadAccumulate",
+  "deadCount",
+  "layerAlive",
+  "layerActive",
+  "layerAbsSum",
+  "modelRecycle",
+  "layerSetL2",
+  "layerSetAlpha",
+] as const satisfies readonly (keyof Kernels)[];
+
+export const THREAD_NAMES = [
+  "modelReplica",
+  "modelGradientsPart",
+  "modelUpdateRange",
+  "modelSetStep",
+  "modelReduce",
+  "deadMerge",
+  "modelParamCount",
+] as const satisfies readonly Exclude<keyof ThreadKernels, keyof Kernels>[];
+
+type Missing<T, Listed> = Exclude<keyof T, Listed>;
+const everyKernelListed: [Missing<Kernels, (typeof KERNEL_NAMES)[number]>] extends [never] ? true : never = true;
+const everyThreadKernelListed: [
+  Missing<ThreadKernels, (typeof KERNEL_NAMES)[number] | (typeof THREAD_NAMES)[number]>,
+] extends [never]
+  ? true
+  : never = true;
+void everyKernelListed;
+void everyThreadKernelListed;
