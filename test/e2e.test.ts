@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
+import { needs } from "./support/needs.js";
 
 const CANDIDATES = [
   process.env.CHROMIUM_PATH,
@@ -17,13 +18,13 @@ const executablePath = CANDIDATES.find((p): p is string => !!p && existsSync(p))
 const site = join(import.meta.dirname, "..", "dist", "site");
 const artifacts = join(import.meta.dirname, "artifacts");
 
-if (!executablePath) {
-  console.warn(
-    `e2e: skipped, no Chromium found (looked for ${CANDIDATES.filter(Boolean).join(", ")}); install it with "apt-get install -y chromium" or set CHROMIUM_PATH`,
-  );
-}
+const haveChromium = needs(
+  "Chromium",
+  executablePath !== undefined,
+  `looked for ${CANDIDATES.filter(Boolean).join(", ")}; install it with "apt-get install -y chromium" or set CHROMIUM_PATH`,
+);
 
-describe.skipIf(!executablePath)("the lab page in headless Chromium", () => {
+describe.runIf(haveChromium)("the lab page in headless Chromium", () => {
   let server: StaticServer;
   let context: BrowserContext;
   let profile: string;

@@ -8,7 +8,8 @@ import { Sequential } from "../src/engine/sequential.js";
 import type { History } from "../src/engine/types.js";
 import { loadThreadedKernels } from "../src/engine/wasm.js";
 import { ThreadPool } from "../src/engine/thread-pool.js";
-import { DONE } from "../src/engine/thread-work.js";
+import { DONE, type ThreadWorker } from "../src/engine/thread-work.js";
+import { spawnThreadWorker } from "../src/engine/thread-spawn.js";
 import { ThreadedRunner } from "../src/engine/runner.js";
 import { mnistSlice } from "./support/idx-files.js";
 import { exitedWithin, spawned } from "./support/workers.js";
@@ -166,29 +167,45 @@ describe("failures", () => {
     );
   });
 
+  // The pool's clock is the test's: frozen while the model trains normally (no deadline can pass
+  // however slow the machine), then advancing 250 ms a reading, so a wait for a worker that is
+  // gone passes its deadline after a few readings instead of a second of real time.
+  const testClock = () => {
+    let t = 0;
+    let step = 0;
+    return { now: () => (t += step), advance: (ms: number) => (step = ms) };
+  };
+
   it("a worker that stops answering turns into an error naming it after threadTimeoutMs, not a hang", async () => {
-    const e = await engine(2, 1000);
-    const model = e.sequential(NET);
+    const { kernels, module } = await loadThreadedKernels("wasm-simd");
+    const clock = testClock();
+    const workers: ThreadWorker[] = [];
+    const spawn = () => {
+      const w = spawnThreadWorker();
+      workers.push(w);
+      return w;
+    };
+    const pool = await ThreadPool.start(kernels, module, 2, 1000, { now: clock.now, spawn });
+    const model = new Sequential(kernels, NET, new ThreadedRunner(kernels, pool));
     model.compile({ optimizer: "adam", learningRate: 0.001 });
     await model.fit(train.images.subarray(0, 200 * 784), train.labels.subarray(0, 200), { epochs: 1, batchSize: 50 });
-    // Kill the worker behind the engine's back, as a crash would — after it finished the last
+    // Kill the worker behind the pool's back, as a crash would — after it finished the last
     // command, so the next fit's first wait is the barrier (killed mid-command, settle() would
     // name the worker as not finishing its work instead).
-    const pool = (model as unknown as { runner: { pool: { settle(): void; workers: { terminate(): void }[] } } }).runner
-      .pool;
     pool.settle();
-    pool.workers[0].terminate();
-    await new Promise((r) => setTimeout(r, 100));
-    const started = performance.now();
+    workers[0].terminate();
+    expect(await exitedWithin(spawned.slice(-1))).toEqual([true]);
+    clock.advance(250);
     await expect(model.fit(train.images, train.labels, { epochs: 1, batchSize: 50 })).rejects.toThrow(
       /^thread worker 1 did not reach the barrier within 1000 ms$/,
     );
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(pool.running).toBe(0);
   });
 
   it("a worker that never finishes a command turns into an error naming it when thread 0 next needs the model", async () => {
     const { kernels, module } = await loadThreadedKernels("wasm-simd");
-    const pool = await ThreadPool.start(kernels, module, 2, 1000);
+    const clock = testClock();
+    const pool = await ThreadPool.start(kernels, module, 2, 1000, { now: clock.now });
     const runner = new ThreadedRunner(kernels, pool);
     const model = new Sequential(kernels, NET, runner);
     model.compile({ optimizer: "adam", learningRate: 0.001 });
@@ -196,11 +213,10 @@ describe("failures", () => {
     pool.settle();
     // As if worker 1 were still busy with the last command: its DONE bump is missing.
     Atomics.sub(pool.control.i32, DONE, 1);
-    const started = performance.now();
+    clock.advance(250);
     expect(() => model.evaluate(train.images, train.labels)).toThrow(
       /^thread worker 1 did not finish its work within 1000 ms$/,
     );
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(pool.running).toBe(0);
   });
 

@@ -20,6 +20,7 @@ import {
   finishedRuns,
   type LabConfig,
 } from "../src/web/state.js";
+import { needs } from "./support/needs.js";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
 
 const logs = { loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 };
@@ -145,159 +146,162 @@ describe("engine errors", () => {
 
 // The worker module itself, in Node: `self` is the global scope, postMessage collects messages.
 const site = join(import.meta.dirname, "..", "dist", "site");
-describe.skipIf(!existsSync(join(site, "data")))("the worker, run in Node on the built site's data", () => {
-  let server: StaticServer;
-  const received: unknown[] = [];
-  let settle: () => void;
+describe.runIf(needs("the built lab site's data", existsSync(join(site, "data")), "run npm run build"))(
+  "the worker, run in Node on the built site's data",
+  () => {
+    let server: StaticServer;
+    const received: unknown[] = [];
+    let settle: () => void;
 
-  beforeAll(async () => {
-    server = await serveStatic({ root: site });
-    const g = globalThis as unknown as { self: unknown; postMessage: (m: unknown) => void };
-    g.self = globalThis;
-    g.postMessage = (m: unknown) => {
-      received.push(structuredClone(m));
-      const type = (m as { type: string }).type;
-      if (type === "done" || type === "error") settle();
-    };
-    await import("../src/web/worker.js");
-  });
-  afterAll(() => server?.close());
-
-  const send = (msg: unknown) =>
-    new Promise<void>((resolve) => {
-      received.length = 0;
-      settle = resolve;
-      (globalThis as unknown as { onmessage: (e: { data: unknown }) => void }).onmessage({ data: msg });
+    beforeAll(async () => {
+      server = await serveStatic({ root: site });
+      const g = globalThis as unknown as { self: unknown; postMessage: (m: unknown) => void };
+      g.self = globalThis;
+      g.postMessage = (m: unknown) => {
+        received.push(structuredClone(m));
+        const type = (m as { type: string }).type;
+        if (type === "done" || type === "error") settle();
+      };
+      await import("../src/web/worker.js");
     });
+    afterAll(() => server?.close());
 
-  it("answers a start with well-formed progress that drives the page state to done", async () => {
-    const config = {
-      ...DEFAULTS,
-      learningRates: [0.5, 0.01],
-      epochs: 2,
-      subset: 1200,
-      probe: 200,
-      engine: "wasm-simd" as const,
-      activations: ["relu", "leaky_relu"] as LabConfig["activations"],
-      clipnorm: 5,
-      warmupSteps: 3,
-      redoEvery: 4,
-    };
-    await send({
-      type: "start",
-      study: studyConfig(config),
-      activations: config.activations,
-      engine: config.engine,
-      subset: config.subset,
-      dataUrl: new URL("data/", server.url).href,
-    });
-    const msgs = received.map((m) => checkFromWorker(m));
-    expect(msgs.every((m) => m !== null)).toBe(true);
-    const types = msgs.map((m) => m!.type);
-    expect(types[0]).toBe("data-progress");
-    // 2 rates × 2 activations, the rate slowest; each run probes before training, then after each of 2 epochs.
-    expect(
-      msgs
-        .filter((m) => m!.type === "run-start")
-        .map((m) => m as { learningRate: number; activation: string })
-        .map((m) => [m.learningRate, m.activation]),
-    ).toEqual([
-      [0.5, "relu"],
-      [0.5, "leaky_relu"],
-      [0.01, "relu"],
-      [0.01, "leaky_relu"],
-    ]);
-    expect(types.filter((t) => t === "epoch")).toHaveLength(8);
-    expect(types.filter((t) => t === "run-end")).toHaveLength(4);
-    const runTypes = types.filter((t) => ["run-start", "before-training", "epoch"].includes(t));
-    expect(runTypes).toEqual(Array(4).fill(["run-start", "before-training", "epoch", "epoch"]).flat());
-    expect(types.at(-1)).toBe("done");
-    expect(types.indexOf("data-ready")).toBeLessThan(types.indexOf("engine"));
-    const progress = msgs.filter((m) => m!.type === "data-progress").at(-1) as { loaded: number; total: number };
-    expect(progress.loaded).toBe(progress.total);
-    expect(progress.total).toBeGreaterThan(10e6);
-
-    const state = initialState(config, "loading");
-    for (const m of msgs) applyMessage(state, m!);
-    expect(state.status).toBe("done");
-    expect(state.errors).toEqual([]);
-    expect(state.engine?.backend).toBe("wasm-simd");
-    expect(state.data).toEqual({ train: 60000, test: 10000 });
-    // The masks after the last epoch agree with each run's dead-unit counts.
-    for (const r of state.runs) {
-      expect(r.masks!.map((m) => m.reduce((a, b) => a + b, 0))).toEqual(r.run!.deadUnits.map((d) => d.dead));
-      expect(r.run!.deadMasks).toEqual(r.masks!.map((m) => Array.from(m).join("")));
-      expect(r.run!.activation).toBe(r.activation);
-      expect(r.before).toEqual(r.run!.deadUnitsBeforeTraining);
-      // The epochs carry the study's records: the definition, the other definitions and revivals.
-      expect(r.epochs.map((e) => e.dead)).toEqual(r.run!.deadUnitsPerEpoch);
-      expect(r.epochs[0].dead[0]).toMatchObject({
-        definition: r.activation === "relu" ? "zero" : "never-positive",
-        nearlyDead: expect.any(Number),
-        dormant: expect.any(Number),
-        revived: expect.any(Number),
+    const send = (msg: unknown) =>
+      new Promise<void>((resolve) => {
+        received.length = 0;
+        settle = resolve;
+        (globalThis as unknown as { onmessage: (e: { data: unknown }) => void }).onmessage({ data: msg });
       });
-    }
-    // The engine says how many threads each run was split over, and the download records it.
-    expect(state.engine?.threads).toBeGreaterThanOrEqual(1);
-    const json = resultsJson(config, state.engine!, finishedRuns(state));
-    expect(json.config.threads).toBe(state.engine!.threads);
-    expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([
-      [0.5, "relu"],
-      [0.5, "leaky_relu"],
-      [0.01, "relu"],
-      [0.01, "leaky_relu"],
-    ]);
-    expect(json.config.compile).toEqual({ optimizer: "adam", clipnorm: 5 });
-    // Warmup and ReDo reach the study: the runs count what ReDo recycled in each of the 2 epochs.
-    expect(json.config).toMatchObject({ warmupSteps: 3, recycle: { every: 4 } });
-    for (const r of json.runs) expect(r.recycledPerEpoch).toHaveLength(2);
-    expect(json.config.subset).toBe(1200);
-  });
 
-  it("reuses the downloaded data for the next start, and reports bad settings as a config error", async () => {
-    await send({
-      type: "start",
-      study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1, batchSize: 5000 },
-      activations: ["relu"],
-      engine: "auto",
-      subset: 1200,
-      dataUrl: new URL("data/", server.url).href,
-    });
-    const msgs = received.map((m) => checkFromWorker(m)!);
-    expect(msgs.some((m) => m.type === "data-progress")).toBe(false);
-    expect(msgs.at(-1)).toEqual({
-      type: "error",
-      stage: "config",
-      message: "batch size must be at most the 960 training images, got 5000",
-    });
-  });
+    it("answers a start with well-formed progress that drives the page state to done", async () => {
+      const config = {
+        ...DEFAULTS,
+        learningRates: [0.5, 0.01],
+        epochs: 2,
+        subset: 1200,
+        probe: 200,
+        engine: "wasm-simd" as const,
+        activations: ["relu", "leaky_relu"] as LabConfig["activations"],
+        clipnorm: 5,
+        warmupSteps: 3,
+        redoEvery: 4,
+      };
+      await send({
+        type: "start",
+        study: studyConfig(config),
+        activations: config.activations,
+        engine: config.engine,
+        subset: config.subset,
+        dataUrl: new URL("data/", server.url).href,
+      });
+      const msgs = received.map((m) => checkFromWorker(m));
+      expect(msgs.every((m) => m !== null)).toBe(true);
+      const types = msgs.map((m) => m!.type);
+      expect(types[0]).toBe("data-progress");
+      // 2 rates × 2 activations, the rate slowest; each run probes before training, then after each of 2 epochs.
+      expect(
+        msgs
+          .filter((m) => m!.type === "run-start")
+          .map((m) => m as { learningRate: number; activation: string })
+          .map((m) => [m.learningRate, m.activation]),
+      ).toEqual([
+        [0.5, "relu"],
+        [0.5, "leaky_relu"],
+        [0.01, "relu"],
+        [0.01, "leaky_relu"],
+      ]);
+      expect(types.filter((t) => t === "epoch")).toHaveLength(8);
+      expect(types.filter((t) => t === "run-end")).toHaveLength(4);
+      const runTypes = types.filter((t) => ["run-start", "before-training", "epoch"].includes(t));
+      expect(runTypes).toEqual(Array(4).fill(["run-start", "before-training", "epoch", "epoch"]).flat());
+      expect(types.at(-1)).toBe("done");
+      expect(types.indexOf("data-ready")).toBeLessThan(types.indexOf("engine"));
+      const progress = msgs.filter((m) => m!.type === "data-progress").at(-1) as { loaded: number; total: number };
+      expect(progress.loaded).toBe(progress.total);
+      expect(progress.total).toBeGreaterThan(10e6);
 
-  it("reports missing data as a data error", async () => {
-    await send({
-      type: "start",
-      study: studyConfig(DEFAULTS),
-      activations: ["relu"],
-      engine: "auto",
-      subset: null,
-      dataUrl: new URL("nowhere/", server.url).href,
+      const state = initialState(config, "loading");
+      for (const m of msgs) applyMessage(state, m!);
+      expect(state.status).toBe("done");
+      expect(state.errors).toEqual([]);
+      expect(state.engine?.backend).toBe("wasm-simd");
+      expect(state.data).toEqual({ train: 60000, test: 10000 });
+      // The masks after the last epoch agree with each run's dead-unit counts.
+      for (const r of state.runs) {
+        expect(r.masks!.map((m) => m.reduce((a, b) => a + b, 0))).toEqual(r.run!.deadUnits.map((d) => d.dead));
+        expect(r.run!.deadMasks).toEqual(r.masks!.map((m) => Array.from(m).join("")));
+        expect(r.run!.activation).toBe(r.activation);
+        expect(r.before).toEqual(r.run!.deadUnitsBeforeTraining);
+        // The epochs carry the study's records: the definition, the other definitions and revivals.
+        expect(r.epochs.map((e) => e.dead)).toEqual(r.run!.deadUnitsPerEpoch);
+        expect(r.epochs[0].dead[0]).toMatchObject({
+          definition: r.activation === "relu" ? "zero" : "never-positive",
+          nearlyDead: expect.any(Number),
+          dormant: expect.any(Number),
+          revived: expect.any(Number),
+        });
+      }
+      // The engine says how many threads each run was split over, and the download records it.
+      expect(state.engine?.threads).toBeGreaterThanOrEqual(1);
+      const json = resultsJson(config, state.engine!, finishedRuns(state));
+      expect(json.config.threads).toBe(state.engine!.threads);
+      expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([
+        [0.5, "relu"],
+        [0.5, "leaky_relu"],
+        [0.01, "relu"],
+        [0.01, "leaky_relu"],
+      ]);
+      expect(json.config.compile).toEqual({ optimizer: "adam", clipnorm: 5 });
+      // Warmup and ReDo reach the study: the runs count what ReDo recycled in each of the 2 epochs.
+      expect(json.config).toMatchObject({ warmupSteps: 3, recycle: { every: 4 } });
+      for (const r of json.runs) expect(r.recycledPerEpoch).toHaveLength(2);
+      expect(json.config.subset).toBe(1200);
     });
-    const last = checkFromWorker(received.at(-1));
-    expect(last).toMatchObject({ type: "error", stage: "data" });
-    expect((last as { message: string }).message).toMatch(
-      /^cannot fetch http:\/\/localhost:\d+\/nowhere\/[a-z0-9-]+\.gz: HTTP 404$/,
-    );
-  });
 
-  it("reports an engine it does not have", async () => {
-    await send({
-      type: "start",
-      study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1 },
-      activations: ["relu"],
-      engine: "quantum",
-      subset: 1200,
-      dataUrl: new URL("data/", server.url).href,
+    it("reuses the downloaded data for the next start, and reports bad settings as a config error", async () => {
+      await send({
+        type: "start",
+        study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1, batchSize: 5000 },
+        activations: ["relu"],
+        engine: "auto",
+        subset: 1200,
+        dataUrl: new URL("data/", server.url).href,
+      });
+      const msgs = received.map((m) => checkFromWorker(m)!);
+      expect(msgs.some((m) => m.type === "data-progress")).toBe(false);
+      expect(msgs.at(-1)).toEqual({
+        type: "error",
+        stage: "config",
+        message: "batch size must be at most the 960 training images, got 5000",
+      });
     });
-    expect(checkFromWorker(received.at(-1))).toMatchObject({ type: "error", stage: "engine" });
-  });
-});
+
+    it("reports missing data as a data error", async () => {
+      await send({
+        type: "start",
+        study: studyConfig(DEFAULTS),
+        activations: ["relu"],
+        engine: "auto",
+        subset: null,
+        dataUrl: new URL("nowhere/", server.url).href,
+      });
+      const last = checkFromWorker(received.at(-1));
+      expect(last).toMatchObject({ type: "error", stage: "data" });
+      expect((last as { message: string }).message).toMatch(
+        /^cannot fetch http:\/\/localhost:\d+\/nowhere\/[a-z0-9-]+\.gz: HTTP 404$/,
+      );
+    });
+
+    it("reports an engine it does not have", async () => {
+      await send({
+        type: "start",
+        study: { ...studyConfig(DEFAULTS), learningRates: [0.01], epochs: 1 },
+        activations: ["relu"],
+        engine: "quantum",
+        subset: 1200,
+        dataUrl: new URL("data/", server.url).href,
+      });
+      expect(checkFromWorker(received.at(-1))).toMatchObject({ type: "error", stage: "engine" });
+    });
+  },
+);

@@ -38,6 +38,14 @@ const canBlock = (() => {
 
 export class ThreadError extends DyingReluError {}
 
+/** What a pool takes from its surroundings; tests pass their own to cause hangs and time-outs. */
+export interface PoolHooks {
+  /** Milliseconds on a monotonic clock, for the wait deadlines (default performance.now). */
+  now?: () => number;
+  /** Starts one worker thread (default: a worker of the engine's thread entry). */
+  spawn?: () => ThreadWorker;
+}
+
 export class ThreadPool {
   private doneExpected = 0;
   private broken: string | null = null;
@@ -48,6 +56,7 @@ export class ThreadPool {
     readonly threads: number,
     private readonly workers: ThreadWorker[],
     private readonly timeoutMs: number,
+    private readonly now: () => number,
   ) {}
 
   /** Starts threads − 1 workers on `module` over k's shared memory; rejects if any fails to start. */
@@ -56,12 +65,14 @@ export class ThreadPool {
     module: WebAssembly.Module,
     threads: number,
     timeoutMs: number,
+    hooks: PoolHooks = {},
   ): Promise<ThreadPool> {
+    const spawn = hooks.spawn ?? spawnThreadWorker;
     const control = Control.create();
     const workers: ThreadWorker[] = [];
     const replies: Promise<WorkerReply>[] = [];
     for (let index = 1; index < threads; index++) {
-      const w = spawnThreadWorker();
+      const w = spawn();
       workers.push(w);
       const init: WorkerInit = { module, memory: k.memory, control: control.buffer, index, threads };
       replies.push(w.start(init, timeoutMs));
@@ -75,7 +86,7 @@ export class ThreadPool {
           : `thread workers ${failed.map((f) => f.index).join(", ")}`;
       throw new ThreadError(`${who} failed to start: ${failed[0].error}`);
     }
-    return new ThreadPool(k, control, threads, workers, timeoutMs);
+    return new ThreadPool(k, control, threads, workers, timeoutMs, hooks.now ?? (() => performance.now()));
   }
 
   /**
@@ -141,13 +152,13 @@ export class ThreadPool {
   private waitFor(at: number, ready: (value: number) => boolean, what: string, gen?: number): void {
     const c = this.control.i32;
     for (let i = 0; i < SPINS; i++) if (ready(Atomics.load(c, at))) return;
-    const deadline = performance.now() + this.timeoutMs;
+    const deadline = this.now() + this.timeoutMs;
     for (;;) {
       const failed = Atomics.load(c, FAILED);
       if (failed) throw new ThreadError(`thread worker ${failed} failed: ${this.control.error()}`);
       const value = Atomics.load(c, at);
       if (ready(value)) return;
-      const left = deadline - performance.now();
+      const left = deadline - this.now();
       if (left <= 0) {
         const late = [];
         for (let t = 1; t < this.threads; t++) if (gen === undefined || Atomics.load(c, SEEN + t) < gen) late.push(t);
