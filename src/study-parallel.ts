@@ -14,8 +14,8 @@ import type { Logs } from "./engine/types.js";
 import type { ModelFile } from "./engine/model-file.js";
 import type { Mnist, Split } from "./data/mnist.js";
 
-/** What a worker is started with (its workerData). */
-export interface WorkerInit {
+/** What a run worker (one of the sweep's parallel runs) is started with: its workerData. */
+export interface RunWorkerInit {
   backend: Backend;
   config: StudyConfig;
   /** Views of SharedArrayBuffers. */
@@ -38,8 +38,8 @@ export interface RunRequest {
   seed: number;
 }
 
-/** A worker's messages; `index` is the run's position in config.learningRates. */
-export type WorkerEvent =
+/** A run worker's messages; `index` is the run's position in config.learningRates. */
+export type RunWorkerEvent =
   | { type: "epochBegin"; index: number; epoch: number }
   | { type: "batch"; index: number; step: number; logs: Logs; elapsedMs: number }
   | { type: "epochEnd"; index: number; epoch: number; logs: Logs; elapsedMs: number }
@@ -126,7 +126,7 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
     return `learning rate ${c.learningRate}${more.length ? ` (${more.join(", ")})` : ""}`;
   };
   const hooks = options.hooks ?? {};
-  const init: WorkerInit = {
+  const init: RunWorkerInit = {
     backend: options.backend,
     config,
     data: shareMnist(data),
@@ -165,7 +165,7 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
       hooks.onRunStart?.(cells[index].learningRate, index);
       w.postMessage({ index, ...cells[index] } satisfies RunRequest);
     };
-    const handle = (w: Worker, e: WorkerEvent) => {
+    const handle = (w: Worker, e: RunWorkerEvent) => {
       switch (e.type) {
         case "epochBegin":
           return hooks.onEpochBegin?.(e.index, e.epoch);
@@ -190,7 +190,7 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
         const w = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: init });
         workers.push(w);
         exited.push(new Promise((done) => w.once("exit", () => done())));
-        w.on("message", (e: WorkerEvent) => {
+        w.on("message", (e: RunWorkerEvent) => {
           if (settled) return;
           try {
             handle(w, e);

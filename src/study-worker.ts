@@ -4,14 +4,14 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createEngine } from "./engine/engine.js";
 import { DyingReluError } from "./errors.js";
 import { runOne } from "./study.js";
-import type { RunRequest, WorkerEvent, WorkerInit } from "./study-parallel.js";
+import type { RunRequest, RunWorkerEvent, RunWorkerInit } from "./study-parallel.js";
 import type { ModelFile } from "./engine/model-file.js";
 
 const BATCH_EVERY_MS = 100;
 
 const port = parentPort!;
-const { backend, config, data, batchEvents, saveModels, threads } = workerData as WorkerInit;
-const post = (e: WorkerEvent) => port.postMessage(e);
+const { backend, config, data, batchEvents, saveModels, threads } = workerData as RunWorkerInit;
+const post = (e: RunWorkerEvent) => port.postMessage(e);
 const engine = createEngine({ backend, threads });
 engine.catch(() => {}); // reported by the first run that awaits it
 

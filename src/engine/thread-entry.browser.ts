@@ -1,9 +1,9 @@
 // The browser's entry for a thread worker (a module Worker); thread-entry.ts is Node's.
 import { serve } from "./thread-worker.js";
-import type { WorkerInit } from "./thread-work.js";
+import type { ThreadInit } from "./thread-work.js";
 
 const scope = globalThis as unknown as {
-  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
+  onmessage: ((e: MessageEvent<ThreadInit>) => void) | null;
   postMessage(m: unknown): void;
 };
 scope.onmessage = (e) => {

@@ -20,8 +20,8 @@ import {
   work,
   type Cmd,
   type ThreadWorker,
-  type WorkerInit,
-  type WorkerReply,
+  type ThreadInit,
+  type ThreadReply,
 } from "./thread-work.js";
 import type { ThreadKernels } from "./abi.js";
 import { spawnThreadWorker } from "./thread-spawn.js";
@@ -70,11 +70,11 @@ export class ThreadPool {
     const spawn = hooks.spawn ?? spawnThreadWorker;
     const control = Control.create();
     const workers: ThreadWorker[] = [];
-    const replies: Promise<WorkerReply>[] = [];
+    const replies: Promise<ThreadReply>[] = [];
     for (let index = 1; index < threads; index++) {
       const w = spawn();
       workers.push(w);
-      const init: WorkerInit = { module, memory: k.memory, control: control.buffer, index, threads };
+      const init: ThreadInit = { module, memory: k.memory, control: control.buffer, index, threads };
       replies.push(w.start(init, timeoutMs));
     }
     const failed = (await Promise.all(replies)).flatMap((r, i) => (r.ready ? [] : [{ index: i + 1, error: r.error }]));

@@ -1,13 +1,13 @@
 // The browser variant of thread-spawn.ts, swapped in by the package.json "browser" map: a thread
 // worker is a module Worker running dying-relu.thread.js, which sits beside the bundle. The URL is
 // a literal `new URL("./file", import.meta.url)` so that bundlers following it copy the file.
-import { handshake, type ThreadWorker, type WorkerReply } from "./thread-work.js";
+import { handshake, type ThreadWorker, type ThreadReply } from "./thread-work.js";
 
 export function spawnThreadWorker(): ThreadWorker {
   const w = new Worker(new URL("./dying-relu.thread.js", import.meta.url), { type: "module" });
   const { answer, start } = handshake((init) => w.postMessage(init));
   w.onerror = (e) => answer({ ready: false, error: e.message || "the worker script failed to load" });
-  w.onmessage = (e: MessageEvent<WorkerReply>) => answer(e.data);
+  w.onmessage = (e: MessageEvent<ThreadReply>) => answer(e.data);
   return { start, terminate: () => w.terminate() };
 }
 

@@ -2,7 +2,7 @@
 // bundles get thread-spawn.browser.ts instead, through the package.json "browser" map.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { handshake, type ThreadWorker, type WorkerReply } from "./thread-work.js";
+import { handshake, type ThreadWorker, type ThreadReply } from "./thread-work.js";
 
 // Both src/engine/ and dist/engine/ sit two levels below the package root; the compiled entry
 // serves both (the tests run the sources).
@@ -15,7 +15,7 @@ export function spawnThreadWorker(): ThreadWorker {
   // Listening for "error" also keeps a failing worker from crashing the process.
   w.on("error", (e) => answer({ ready: false, error: e.message }));
   w.on("exit", (code) => answer({ ready: false, error: `it exited with code ${code}` }));
-  w.once("message", (r: WorkerReply) => answer(r));
+  w.once("message", (r: ThreadReply) => answer(r));
   return { start, terminate: () => void w.terminate() };
 }
 

@@ -38,8 +38,8 @@ const ERROR_CHARS = 512;
 export const CONTROL_BYTES = ERROR_AT + 2 * ERROR_CHARS;
 export const MAX_THREADS = 64;
 
-/** What a worker needs to join: the module, the shared memory, the control block, its index. */
-export interface WorkerInit {
+/** What an engine thread's worker needs to join: the module, the shared memory, the control block, its index. */
+export interface ThreadInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
@@ -47,12 +47,12 @@ export interface WorkerInit {
   threads: number;
 }
 
-export type WorkerReply = { ready: true } | { ready: false; error: string };
+export type ThreadReply = { ready: true } | { ready: false; error: string };
 
 /** A spawned worker as the pool sees it (thread-spawn.ts makes one for Node, one for pages). */
 export interface ThreadWorker {
   /** Hands the worker its init; resolves with its first reply, or a failure after timeoutMs. */
-  start(init: WorkerInit, timeoutMs: number): Promise<WorkerReply>;
+  start(init: ThreadInit, timeoutMs: number): Promise<ThreadReply>;
   terminate(): void;
 }
 
@@ -60,11 +60,11 @@ export interface ThreadWorker {
  * The start handshake both spawners share: `start` posts the init and resolves with the first
  * reply that `answer` receives (a message, or a failure the spawner reports), or a timeout.
  */
-export function handshake(post: (init: WorkerInit) => void): {
-  answer(r: WorkerReply): void;
+export function handshake(post: (init: ThreadInit) => void): {
+  answer(r: ThreadReply): void;
   start: ThreadWorker["start"];
 } {
-  let pending: ((r: WorkerReply) => void) | null = null;
+  let pending: ((r: ThreadReply) => void) | null = null;
   return {
     answer: (r) => pending?.(r),
     start: (init, timeoutMs) =>

@@ -13,12 +13,12 @@ import {
   STOP,
   arrive,
   work,
-  type WorkerInit,
-  type WorkerReply,
+  type ThreadInit,
+  type ThreadReply,
 } from "./thread-work.js";
 import type { ThreadKernels } from "./abi.js";
 
-export async function serve(init: WorkerInit, reply: (r: WorkerReply) => void): Promise<void> {
+export async function serve(init: ThreadInit, reply: (r: ThreadReply) => void): Promise<void> {
   let k: ThreadKernels;
   try {
     k = (await instantiate<ThreadKernels>(init.module, { env: { memory: init.memory } }))
