@@ -14,7 +14,7 @@
 // standard deviation of a unit normal cut at ±2 so that the *drawn* values have variance scale/n,
 // as Keras does; values beyond 2σ are re-drawn (TF's truncated_normal). Normals come from
 // Marsaglia's polar method on rngUniform with a log built from +, −, ×, ÷ only (log64 below), so
-// the js twin (src/engine/js-kernels.ts) draws the same numbers bit for bit.
+// the js twin (src/engine/js/init.ts) draws the same numbers bit for bit.
 import { rngUniform, rngBelow } from "./prng";
 
 export const INIT_GLOROT_UNIFORM: i32 = 0;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { KERNEL_NAMES, THREAD_NAMES } from "../src/engine/abi.js";
-import { createJsKernels } from "../src/engine/js-kernels.js";
+import { createJsKernels } from "../src/engine/js/index.js";
 import { relaxedSimdSupported } from "../src/engine/wasm.js";
 
 const BUILDS = ["simd", "relaxed", "simd-threads", "relaxed-threads"];

@@ -122,7 +122,7 @@ describe.runIf(needs("the browser bundle", existsSync(bundle), "run npm run buil
     });
 
     it('leaves the plain-TypeScript twin in a chunk beside it, loaded when backend "js" is asked for', async () => {
-      const chunks = readdirSync(dir).filter((f) => /^dying-relu\.js-kernels-\w+\.js$/.test(f));
+      const chunks = readdirSync(dir).filter((f) => /^dying-relu\.js-\w+\.js$/.test(f));
       expect(chunks).toHaveLength(1);
       const text = readFileSync(bundle, "utf8");
       expect(text).toContain(`import("./${chunks[0]}")`);

@@ -3,7 +3,7 @@
 // explicitly is the default, and bad names are rejected.
 import { describe, it, expect, beforeAll } from "vitest";
 import { createEngine, ArgumentError, type Engine, type Initializer, type LayerConfig } from "../src/index.js";
-import { log64 } from "../src/engine/js-kernels.js";
+import { log64 } from "../src/engine/js/init.js";
 
 let engines: Engine[];
 beforeAll(async () => {

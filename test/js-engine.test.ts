@@ -1,4 +1,4 @@
-// The pure-TypeScript engine (backend "js", src/engine/js-kernels.ts) against the wasm builds:
+// The pure-TypeScript engine (backend "js", src/engine/js/) against the wasm builds:
 // the same seed gives the same initial weights and shuffles bit for bit, and forward passes,
 // gradients, Adam steps and short fits agree within 1e-4. Plus its allocator and padding.
 import { describe, it, expect, beforeAll } from "vitest";
@@ -12,7 +12,8 @@ import {
   type SequentialConfig,
 } from "../src/index.js";
 import { loadMnist } from "../src/node.js";
-import { createJsKernels, rngBelow, rngNext, rngSeed } from "../src/engine/js-kernels.js";
+import { createJsKernels } from "../src/engine/js/index.js";
+import { rngBelow, rngNext, rngSeed } from "../src/engine/js/prng.js";
 import { loadKernels, resolveBackend } from "../src/engine/wasm.js";
 import type { Kernels } from "../src/engine/abi.js";
 import { lossAndGrads, fromWeights, rng } from "./support/mlp64.js";

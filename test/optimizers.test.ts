@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { ArgumentError, type CompileConfig, type Engine, type LayerWeights } from "../src/index.js";
 import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
-import { createJsKernels } from "../src/engine/js-kernels.js";
+import { createJsKernels } from "../src/engine/js/index.js";
 import { loadKernels } from "../src/engine/wasm.js";
 import type { Kernels } from "../src/engine/abi.js";
 import { rng } from "./support/mlp64.js";

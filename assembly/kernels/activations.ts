@@ -9,7 +9,7 @@
 //
 // leaky_relu and elu derive their gradient from the outputs (a > 0 exactly where z > 0 for α ≥ 0);
 // gelu needs the pre-activations z, which the model keeps for gelu layers only. exp and Φ are
-// computed in f64 and rounded once to f32, so the js twin (src/engine/js-kernels.ts) gets the same
+// computed in f64 and rounded once to f32, so the js twin (src/engine/js/activations.ts) gets the same
 // values except where f64 exp differs in its last bit (never seen to change the f32 result).
 // Φ comes from erfc of Numerical Recipes (erfcc, a Chebyshev fit with relative error < 1.2e-7
 // everywhere, i.e. about one f32 ulp): Φ(z) = erfc(−z/√2)/2.

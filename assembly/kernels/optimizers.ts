@@ -1,7 +1,7 @@
 // The optimizers of Keras 3 over flat f32 arenas (keras/src/optimizers/{adam,sgd,rmsprop,
 // base_optimizer}.py): Adam, SGD, RMSprop, and the base optimizer's gradient clipping and decoupled
 // weight decay. n must be a multiple of 4 (the arenas are padded to whole vectors); every operation
-// is one f32 rounding, in Keras' order, so the js twin (src/engine/js-kernels.ts) matches bit for bit.
+// is one f32 rounding, in Keras' order, so the js twin (src/engine/js/optimizers.ts) matches bit for bit.
 
 /**
  * Adam exactly as Keras 3 writes it (keras/src/optimizers/adam.py):

@@ -4,7 +4,7 @@
 
 /**
  * The module's exports (assembly/index.ts). Pointers are byte offsets into `memory`. The js
- * backend (src/engine/js-kernels.ts) implements the same interface in TypeScript.
+ * backend (src/engine/js/) implements the same interface in TypeScript.
  */
 export type Kernels = {
   memory: WebAssembly.Memory;

@@ -96,7 +96,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   let pool: ThreadPool | null = null;
   if (backend === "js") {
     // Loaded on demand: most users never pick the twin, and the browser bundle stays small.
-    kernels = (await import("./js-kernels.js")).createJsKernels();
+    kernels = (await import("./js/index.js")).createJsKernels();
     runner = new SerialRunner(kernels);
   } else if (threads === 1) {
     kernels = await loadKernels(backend, options.wasmBase);

@@ -5,7 +5,7 @@ import { defaultWasmUrl, readFileUrl, setV8Flag } from "./wasm-location.js";
 import type { Kernels, ThreadKernels } from "./abi.js";
 
 export type WasmBackend = "wasm-relaxed" | "wasm-simd";
-/** "js" is the engine's pure-TypeScript twin (src/engine/js-kernels.ts); "auto" stays wasm. */
+/** "js" is the engine's pure-TypeScript twin (src/engine/js/); "auto" stays wasm. */
 export type BackendChoice = "auto" | WasmBackend | "js";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "wasm-relaxed", "wasm-simd", "js"];
 export type Backend = WasmBackend | "js";

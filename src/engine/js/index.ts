@@ -1,0 +1,691 @@
+// The engine in plain TypeScript: the same flat, pointer-and-size interface as the wasm module
+// (assembly/index.ts) over a WebAssembly.Memory used as a growable ArrayBuffer, with the same
+// layout (assembly/model.ts) and the same math, so Sequential runs on it unchanged. It is the
+// "plain JS" side of the wasm-vs-JS comparison, written as good scalar JS: one Float32Array view
+// indexed by float offsets, i-k-j loops unrolled four deep along k (the sums keep the wasm
+// engine's order, accumulated in f64 until the store), and no allocation inside a step.
+//
+// The PRNG, every kernel initialiser, the pixel scaling, the bias-gradient sums, leaky_relu, and
+// the optimizer updates (Adam, SGD, RMSprop, weight decay, clipping) are bit-exact with the wasm
+// engine (each f32 operation is one Math.fround of the f64 result, which is the correctly rounded
+// f32 result); elu and gelu are too wherever V8's f64 exp agrees with the wasm's. The products and
+// the softmax differ in the last bits only: each group of four products is summed in f64 and
+// rounded to f32 once (the wasm rounds every multiply-add), and exp/log are f64's. Where f32 could overflow, the products switch to rounding every operation
+// (see gemm.ts), so blow-ups diverge exactly as on wasm; rounding every operation
+// always would make training about 1.5× slower.
+//
+// The files beside this one mirror assembly/ one family each; createJsKernels below keeps the
+// memory, the allocator and everything that reads its views (the functions of
+// assembly/model.ts, dead.ts and recycle.ts, and the gather).
+import type { Kernels } from "../abi.js";
+import { ACT_GELU, ACT_LEAKY_RELU, ACT_RELU, ACT_SOFTMAX, activate, activationGrad } from "./activations.js";
+import { BYTE_SCALE } from "./gather.js";
+import { gemmRows, NR, sumRows, transpose, weightGrad } from "./gemm.js";
+import { INIT_GLOROT_UNIFORM, initKernel, initUnit } from "./init.js";
+import type { Layer, Model } from "./model.js";
+import { adam, clipByGlobalNorm, clipByNorm, clipByValue, rmsprop, sgd, weightDecay } from "./optimizers.js";
+import { rngBelow, rngSeed } from "./prng.js";
+import { softmaxRows, softmaxXent } from "./softmax_xent.js";
+
+const ALIGN = 16;
+const PAGE = 65536;
+
+/** A fresh engine instance: its own memory, allocator and models, behind the wasm Kernels type. */
+export function createJsKernels(): Kernels {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  let buffer = memory.buffer;
+  let F = new Float32Array(buffer);
+  let I = new Int32Array(buffer);
+  let U = new Uint32Array(buffer);
+  let B = new Uint8Array(buffer);
+
+  /** Re-creates the views after memory.grow detached the old buffer. */
+  function views(): void {
+    if (memory.buffer === buffer) return;
+    buffer = memory.buffer;
+    F = new Float32Array(buffer);
+    I = new Int32Array(buffer);
+    U = new Uint32Array(buffer);
+    B = new Uint8Array(buffer);
+  }
+
+  // First-fit allocator: 16-byte blocks handed out from `top` upwards; freed blocks go to an
+  // address-sorted free list, merged with free neighbours, and a free block that reaches `top`
+  // lowers it. Pointer 0 stays unused, so 0 means "none" as in the wasm interface.
+  let top = ALIGN;
+  const sizes = new Map<number, number>(); // live block → its size
+  const freeAt: number[] = []; // free blocks, sorted by address
+  const freeSize: number[] = [];
+
+  function alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < freeAt.length; i++) {
+      if (freeSize[i] < size) continue;
+      const p = freeAt[i];
+      if (freeSize[i] === size) {
+        freeAt.splice(i, 1);
+        freeSize.splice(i, 1);
+      } else {
+        freeAt[i] += size;
+        freeSize[i] -= size;
+      }
+      sizes.set(p, size);
+      return p;
+    }
+    const p = top;
+    top += size;
+    if (top > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((top - memory.buffer.byteLength) / PAGE));
+      views();
+    }
+    sizes.set(p, size);
+    return p;
+  }
+
+  function free(ptr: number): void {
+    const size = sizes.get(ptr);
+    if (size === undefined) return;
+    sizes.delete(ptr);
+    let lo = 0;
+    let hi = freeAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (freeAt[mid] < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = ptr;
+    let end = ptr + size;
+    let first = lo; // free-list entries [first, last) merge into this block
+    let last = lo;
+    if (first > 0 && freeAt[first - 1] + freeSize[first - 1] === start) start = freeAt[--first];
+    if (last < freeAt.length && freeAt[last] === end) end += freeSize[last++];
+    if (end === top) {
+      top = start;
+      freeAt.splice(first, last - first);
+      freeSize.splice(first, last - first);
+    } else {
+      freeAt.splice(first, last - first, start);
+      freeSize.splice(first, last - first, end - start);
+    }
+  }
+
+  function allocZeroed(bytes: number): number {
+    const p = alloc(bytes);
+    B.fill(0, p, p + bytes);
+    return p;
+  }
+
+  const models = new Map<number, Model>();
+
+  function model(m: number): Model {
+    const model = models.get(m);
+    if (!model) throw new Error(`js engine: no model at ${m}`);
+    return model;
+  }
+
+  function layer(m: number, l: number): Layer {
+    const layer = model(m).layers[l];
+    if (!layer) throw new Error(`js engine: model ${m} has no layer ${l}`);
+    return layer;
+  }
+
+  function modelNew(inputSize: number, nLayers: number, units: number, activations: number, seed: number): number {
+    views();
+    const layers: Layer[] = [];
+    let inDim = inputSize;
+    let total = 0;
+    let wtSize = 0;
+    let maxWidth = 0;
+    for (let l = 0; l < nLayers; l++) {
+      const u = I[(units >> 2) + l];
+      const width = (u + NR - 1) & ~(NR - 1);
+      layers.push({
+        inDim,
+        units: u,
+        width,
+        activation: I[(activations >> 2) + l],
+        alpha: 0,
+        l2: 0,
+        w: 0,
+        b: 0,
+        gw: 0,
+        gb: 0,
+        a: 0,
+        z: 0,
+        alive: 0,
+        active: 0,
+        absSum: 0,
+      });
+      total += inDim * width + width;
+      if (l > 0) wtSize = Math.max(wtSize, inDim * width);
+      maxWidth = Math.max(maxWidth, width);
+      inDim = width;
+    }
+    const bytes = total * 4;
+    const md: Model = {
+      inputSize,
+      layers,
+      nParams: total,
+      params: allocZeroed(bytes),
+      grads: allocZeroed(bytes),
+      m: allocZeroed(bytes),
+      v: allocZeroed(bytes),
+      ag: allocZeroed(bytes),
+      capacity: 0,
+      x: 0,
+      y: 0,
+      d0: 0,
+      d1: 0,
+      wt: alloc(Math.max(wtSize, 1) * 4),
+      maxWidth,
+      rng: new Uint32Array(4),
+      step: 0,
+      correct: 0,
+    };
+    rngSeed(md.rng, seed);
+    let off = 0;
+    for (let l = 0; l < nLayers; l++) {
+      const ly = layers[l];
+      ly.w = md.params + off;
+      ly.gw = md.grads + off;
+      off += ly.inDim * ly.width * 4;
+      ly.b = md.params + off;
+      ly.gb = md.grads + off;
+      off += ly.width * 4;
+      ly.alive = allocZeroed(ly.width * 4);
+      ly.active = allocZeroed(ly.width * 4);
+      ly.absSum = allocZeroed(ly.width * 4);
+      // Glorot-uniform, drawn row by row over the real units as assembly/init.ts does.
+      const fanIn = l === 0 ? inputSize : layers[l - 1].units;
+      initKernel(F, md.rng, ly.w >> 2, ly.b >> 2, fanIn, ly.units, ly.width, INIT_GLOROT_UNIFORM);
+    }
+    const handle = alloc(ALIGN);
+    models.set(handle, md);
+    return handle;
+  }
+
+  /** Re-seeds and redraws every kernel with its layer's initialiser, biases zero (or RAI's), as modelInitialize. */
+  function modelInitialize(m: number, inits: number, seed: number): void {
+    views();
+    const md = model(m);
+    rngSeed(md.rng, seed);
+    md.layers.forEach((ly, l) => {
+      const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
+      F.fill(0, ly.w >> 2, (ly.w >> 2) + ly.inDim * ly.width);
+      F.fill(0, ly.b >> 2, (ly.b >> 2) + ly.width);
+      initKernel(F, md.rng, ly.w >> 2, ly.b >> 2, fanIn, ly.units, ly.width, I[(inits >> 2) + l]);
+    });
+  }
+
+  function freeBatchBuffers(md: Model): void {
+    if (md.capacity === 0) return;
+    free(md.x);
+    free(md.y);
+    free(md.d0);
+    free(md.d1);
+    for (const ly of md.layers) {
+      free(ly.a);
+      if (ly.z) free(ly.z);
+      ly.z = 0;
+    }
+  }
+
+  function modelReserve(m: number, rows: number): void {
+    const md = model(m);
+    if (rows <= md.capacity) return;
+    freeBatchBuffers(md);
+    md.capacity = rows;
+    md.x = alloc(rows * md.inputSize * 4);
+    md.y = alloc(rows * 4);
+    md.d0 = alloc(rows * md.maxWidth * 4);
+    md.d1 = alloc(rows * md.maxWidth * 4);
+    for (const ly of md.layers) {
+      ly.a = allocZeroed(rows * ly.width * 4);
+      if (ly.activation === ACT_GELU) ly.z = allocZeroed(rows * ly.width * 4);
+    }
+  }
+
+  function modelFree(m: number): void {
+    const md = model(m);
+    freeBatchBuffers(md);
+    for (const ly of md.layers) {
+      free(ly.alive);
+      free(ly.active);
+      free(ly.absSum);
+    }
+    free(md.params);
+    free(md.grads);
+    free(md.m);
+    free(md.v);
+    free(md.ag);
+    free(md.wt);
+    models.delete(m);
+    free(m);
+  }
+
+  function modelResetOptimizer(m: number): void {
+    views();
+    const md = model(m);
+    F.fill(0, md.m >> 2, (md.m >> 2) + md.nParams);
+    F.fill(0, md.v >> 2, (md.v >> 2) + md.nParams);
+    F.fill(0, md.ag >> 2, (md.ag >> 2) + md.nParams);
+    md.step = 0;
+  }
+
+  /** Fisher–Yates over n u32 indices, as shuffleIndices. */
+  function modelShuffle(m: number, idx: number, n: number): void {
+    views();
+    const rng = model(m).rng;
+    const base = idx >> 2;
+    for (let i = n >>> 0; i > 1; i--) {
+      const j = rngBelow(rng, i);
+      const t = U[base + i - 1];
+      U[base + i - 1] = U[base + j];
+      U[base + j] = t;
+    }
+  }
+
+  /** Copies `rows` inputs (and labels when labels != 0) into the batch buffers, through idx when != 0. */
+  function gather(
+    md: Model,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): void {
+    const dim = md.inputSize;
+    const x = md.x >> 2;
+    const ix = idx >> 2;
+    for (let r = 0; r < rows; r++) {
+      const row = idx ? U[ix + start + r] : start + r;
+      const dst = x + r * dim;
+      if (isU8) {
+        const src = data + row * dim;
+        for (let j = 0; j < dim; j++) F[dst + j] = BYTE_SCALE[B[src + j]];
+      } else {
+        const src = (data >> 2) + row * dim;
+        F.copyWithin(dst, src, src + dim);
+      }
+    }
+    if (labels) {
+      const y = md.y >> 2;
+      const lb = labels >> 2;
+      for (let r = 0; r < rows; r++) I[y + r] = I[lb + (idx ? U[ix + start + r] : start + r)];
+    }
+  }
+
+  function forward(md: Model, rows: number): void {
+    let input = md.x >> 2;
+    let ld = md.inputSize;
+    for (const ly of md.layers) {
+      const a = ly.a >> 2;
+      const out = ly.activation === ACT_GELU ? ly.z >> 2 : a;
+      gemmRows(F, rows, ly.inDim, ly.width, input, ld, ly.w >> 2, out, ly.b >> 2, ly.activation === ACT_RELU, -1);
+      if (ly.activation >= ACT_LEAKY_RELU) activate(F, out, a, rows * ly.width, ly.activation, ly.alpha);
+      input = a;
+      ld = ly.width;
+    }
+  }
+
+  /** Backpropagates d (the output layer's dlogits) into every layer's gradients. */
+  function backward(md: Model, rows: number, d: number): void {
+    const layers = md.layers;
+    let dOut = d;
+    let spare = d === md.d0 ? md.d1 : md.d0;
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const ly = layers[l];
+      const input = l === 0 ? md.x : layers[l - 1].a;
+      weightGrad(F, rows, ly.inDim, ly.width, input >> 2, ly.inDim, dOut >> 2, ly.gw >> 2);
+      if (ly.l2 > 0) {
+        const [w, g, n, t] = [ly.w >> 2, ly.gw >> 2, ly.inDim * ly.width, Math.fround(2 * ly.l2)];
+        for (let i = 0; i < n; i++) F[g + i] += Math.fround(F[w + i] * t);
+      }
+      sumRows(F, rows, ly.width, dOut >> 2, ly.gb >> 2);
+      if (l === 0) break;
+      const prev = layers[l - 1];
+      transpose(F, ly.w >> 2, ly.inDim, ly.width, md.wt >> 2);
+      gemmRows(
+        F,
+        rows,
+        ly.width,
+        ly.inDim,
+        dOut >> 2,
+        ly.width,
+        md.wt >> 2,
+        spare >> 2,
+        -1,
+        false,
+        prev.activation === ACT_RELU ? prev.a >> 2 : -1,
+      );
+      if (prev.activation >= ACT_LEAKY_RELU) {
+        activationGrad(F, spare >> 2, prev.a >> 2, prev.z >> 2, rows * ly.inDim, prev.activation, prev.alpha);
+      }
+      const t = dOut;
+      dOut = spare;
+      spare = t;
+    }
+  }
+
+  /** Σ over layers of λ·Σ w², as penalty in assembly/model.ts. */
+  function penalty(md: Model): number {
+    let p = 0;
+    for (const ly of md.layers) {
+      if (!(ly.l2 > 0)) continue;
+      const [w, n] = [ly.w >> 2, ly.inDim * ly.width];
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += F[w + i] * F[w + i];
+      p += ly.l2 * sum;
+    }
+    return p;
+  }
+
+  function gradients(
+    md: Model,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number {
+    gather(md, data, isU8, labels, idx, start, rows);
+    forward(md, rows);
+    const out = md.layers[md.layers.length - 1];
+    const loss =
+      softmaxXent(F, I, out.a >> 2, out.width, out.units, rows, md.y >> 2, md.d0 >> 2, Math.fround(1 / rows), md) +
+      rows * penalty(md);
+    if (Number.isFinite(loss)) backward(md, rows, md.d0);
+    return loss;
+  }
+
+  function modelGradients(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number {
+    views();
+    return gradients(model(m), data, isU8, labels, idx, start, rows);
+  }
+
+  function modelTrainBatch(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): number {
+    views();
+    const md = model(m);
+    const loss = gradients(md, data, isU8, labels, idx, start, rows);
+    if (!Number.isFinite(loss)) return loss;
+    md.step++;
+    const t = md.step;
+    const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
+    adam(
+      F,
+      md.params >> 2,
+      md.grads >> 2,
+      md.m >> 2,
+      md.v >> 2,
+      md.nParams,
+      Math.fround(alpha),
+      Math.fround(1 - beta1),
+      Math.fround(1 - beta2),
+      Math.fround(epsilon),
+    );
+    return loss;
+  }
+
+  /** assembly/model.ts's modelUpdate: clip, decoupled weight decay, then adam, sgd or rmsprop (plain or centered). */
+  function modelUpdate(
+    m: number,
+    kind: number,
+    lr: number,
+    p1: number,
+    p2: number,
+    p3: number,
+    wd: number,
+    clipnorm: number,
+    clipvalue: number,
+    globalClipnorm: number,
+  ): void {
+    views();
+    const md = model(m);
+    const fr = Math.fround;
+    if (clipnorm > 0) {
+      for (const ly of md.layers) {
+        clipByNorm(F, ly.gw >> 2, ly.inDim * ly.width, fr(clipnorm));
+        clipByNorm(F, ly.gb >> 2, ly.width, fr(clipnorm));
+      }
+    } else if (globalClipnorm > 0) {
+      clipByGlobalNorm(F, md.grads >> 2, md.nParams, fr(globalClipnorm));
+    } else if (clipvalue > 0) {
+      clipByValue(F, md.grads >> 2, md.nParams, fr(clipvalue));
+    }
+    if (wd > 0) weightDecay(F, md.params >> 2, md.nParams, fr(wd), fr(lr));
+    md.step++;
+    if (kind === 0) {
+      const t = md.step;
+      const alpha = (lr * Math.sqrt(1 - Math.pow(p2, t))) / (1 - Math.pow(p1, t));
+      adam(
+        F,
+        md.params >> 2,
+        md.grads >> 2,
+        md.m >> 2,
+        md.v >> 2,
+        md.nParams,
+        fr(alpha),
+        fr(1 - p1),
+        fr(1 - p2),
+        fr(p3),
+      );
+    } else if (kind === 1) {
+      sgd(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), p2 !== 0);
+    } else {
+      rmsprop(
+        F,
+        md.params >> 2,
+        md.grads >> 2,
+        md.v >> 2,
+        md.m >> 2,
+        md.ag >> 2,
+        md.nParams,
+        fr(lr),
+        fr(p1),
+        fr(1 - p1),
+        fr(p2),
+        fr(p3),
+        kind === 3,
+      );
+    }
+  }
+
+  function modelEvaluate(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number {
+    views();
+    const md = model(m);
+    const out = md.layers[md.layers.length - 1];
+    let loss = 0;
+    let hits = 0;
+    for (let s = 0; s < rows; s += md.capacity) {
+      const n = Math.min(md.capacity, rows - s);
+      gather(md, data, isU8, labels, idx, start + s, n);
+      forward(md, n);
+      loss += softmaxXent(F, I, out.a >> 2, out.width, out.units, n, md.y >> 2, -1, 0, md);
+      hits += md.correct;
+    }
+    md.correct = hits;
+    return loss + rows * penalty(md);
+  }
+
+  function modelPredict(
+    m: number,
+    data: number,
+    isU8: number,
+    idx: number,
+    start: number,
+    rows: number,
+    out: number,
+  ): void {
+    views();
+    const md = model(m);
+    const last = md.layers[md.layers.length - 1];
+    const a = last.a >> 2;
+    for (let s = 0; s < rows; s += md.capacity) {
+      const n = Math.min(md.capacity, rows - s);
+      gather(md, data, isU8, 0, idx, start + s, n);
+      forward(md, n);
+      const dst = (out >> 2) + s * last.units;
+      if (last.activation === ACT_SOFTMAX) {
+        softmaxRows(F, a, last.width, last.units, n, dst);
+      } else {
+        for (let r = 0; r < n; r++)
+          F.copyWithin(dst + r * last.units, a + r * last.width, a + r * last.width + last.units);
+      }
+    }
+  }
+
+  function deadReset(m: number): void {
+    views();
+    for (const ly of model(m).layers) {
+      I.fill(0, ly.alive >> 2, (ly.alive >> 2) + ly.width);
+      I.fill(0, ly.active >> 2, (ly.active >> 2) + ly.width);
+      F.fill(0, ly.absSum >> 2, (ly.absSum >> 2) + ly.width);
+    }
+  }
+
+  /**
+   * ORs "fired" (output != 0) into each unit's flag over the probe rows, counts the rows with
+   * output > 0 and sums |output| in f32 row by row, as assembly/dead.ts (bit for bit, given the
+   * same outputs).
+   */
+  function deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void {
+    views();
+    const md = model(m);
+    for (let s = 0; s < rows; s += md.capacity) {
+      const n = Math.min(md.capacity, rows - s);
+      gather(md, data, isU8, 0, idx, start + s, n);
+      forward(md, n);
+      for (const ly of md.layers) {
+        const alive = ly.alive >> 2;
+        const active = ly.active >> 2;
+        const absSum = ly.absSum >> 2;
+        const a = ly.a >> 2;
+        const width = ly.width;
+        const relu = ly.activation === ACT_RELU; // others: "fired" means positive
+        for (let r = 0; r < n; r++) {
+          const row = a + r * width;
+          if (relu) {
+            for (let j = 0; j < width; j++) if (F[row + j] !== 0) I[alive + j] = -1;
+          } else {
+            for (let j = 0; j < width; j++) if (F[row + j] > 0) I[alive + j] = -1;
+          }
+          for (let j = 0; j < width; j++) {
+            const v = F[row + j];
+            if (v > 0) I[active + j]++;
+            F[absSum + j] += Math.abs(v); // the Float32Array store rounds to f32, as f32x4.add
+          }
+        }
+      }
+    }
+  }
+
+  /** assembly/recycle.ts's modelRecycle (ReDo), draw for draw. */
+  function modelRecycle(m: number, tau: number, inits: number, flags: number): number {
+    views();
+    const md = model(m);
+    let recycled = 0;
+    let flag = flags >> 2;
+    for (let l = 0; l < md.layers.length - 1; l++) {
+      const ly = md.layers[l];
+      const next = md.layers[l + 1];
+      const units = ly.units;
+      const absSum = ly.absSum >> 2;
+      let total = 0;
+      for (let j = 0; j < units; j++) total += F[absSum + j];
+      const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
+      for (let j = 0; j < units; j++) {
+        const dormant = !(total > 0) || (F[absSum + j] * units) / total <= tau;
+        I[flag + j] = dormant ? 1 : 0;
+        if (!dormant) continue;
+        recycled++;
+        initUnit(F, md.rng, ly.w >> 2, ly.b >> 2, j, fanIn, units, ly.width, I[(inits >> 2) + l]);
+        const outRow = (next.w >> 2) + j * next.width;
+        F.fill(0, outRow, outRow + next.width);
+        for (const arena of [md.m, md.v, md.ag]) {
+          const shift = (arena - md.params) >> 2;
+          for (let i = 0; i < ly.inDim; i++) F[shift + (ly.w >> 2) + i * ly.width + j] = 0;
+          F[shift + (ly.b >> 2) + j] = 0;
+          F.fill(0, shift + outRow, shift + outRow + next.width);
+        }
+      }
+      flag += units;
+    }
+    return recycled;
+  }
+
+  function deadCount(m: number, l: number): number {
+    views();
+    const ly = layer(m, l);
+    let dead = 0;
+    for (let j = 0; j < ly.units; j++) if (I[(ly.alive >> 2) + j] === 0) dead++;
+    return dead;
+  }
+
+  return {
+    memory,
+    alloc,
+    free,
+    modelNew,
+    modelFree,
+    modelInitialize,
+    modelReserve,
+    modelResetOptimizer,
+    modelShuffle,
+    modelTrainBatch,
+    modelGradients,
+    modelUpdate,
+    modelEvaluate,
+    modelPredict,
+    modelCorrect: (m) => model(m).correct,
+    modelStep: (m) => model(m).step,
+    layerWeights: (m, l) => layer(m, l).w,
+    layerBias: (m, l) => layer(m, l).b,
+    layerWeightGrads: (m, l) => layer(m, l).gw,
+    layerBiasGrads: (m, l) => layer(m, l).gb,
+    layerRows: (m, l) => layer(m, l).inDim,
+    layerWidth: (m, l) => layer(m, l).width,
+    layerAlive: (m, l) => layer(m, l).alive,
+    layerActive: (m, l) => layer(m, l).active,
+    layerAbsSum: (m, l) => layer(m, l).absSum,
+    layerSetL2: (m, l, l2) => {
+      layer(m, l).l2 = l2;
+    },
+    layerSetAlpha: (m, l, alpha) => {
+      layer(m, l).alpha = Math.fround(alpha);
+    },
+    deadReset,
+    deadAccumulate,
+    deadCount,
+    modelRecycle,
+  };
+}
