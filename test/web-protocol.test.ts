@@ -11,15 +11,9 @@ import {
   type FromWorker,
   type StartMessage,
 } from "../src/web/protocol.js";
-import {
-  applyMessage,
-  initialState,
-  DEFAULTS,
-  studyConfig,
-  resultsJson,
-  finishedRuns,
-  type LabConfig,
-} from "../src/web/state.js";
+import { applyMessage, initialState, finishedRuns } from "../src/web/state.js";
+import { DEFAULTS, type LabConfig } from "../src/web/settings.js";
+import { studyConfig, resultsJson } from "../src/web/study-config.js";
 import { needs } from "./support/needs.js";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
 

@@ -5,28 +5,15 @@ import fc from "fast-check";
 import {
   DEFAULTS,
   PARAM_NAMES,
-  applyMessage,
-  batchChart,
-  cliCommand,
-  cliGaps,
-  compileOptions,
   crossCheck,
-  deadFractions,
-  finishedRuns,
-  initialState,
-  labRuns,
-  overallProgress,
   parseQuery,
   parseSettings,
-  resultsJson,
-  runLabel,
-  stopState,
-  studyConfig,
-  tableRows,
   toQuery,
-  trainAndVal,
   type LabConfig,
-} from "../src/web/state.js";
+} from "../src/web/settings.js";
+import { cliCommand, cliGaps, compileOptions, labRuns, resultsJson, studyConfig } from "../src/web/study-config.js";
+import { applyMessage, finishedRuns, initialState, runLabel, stopState } from "../src/web/state.js";
+import { batchChart, deadFractions, overallProgress, tableRows, trainAndVal } from "../src/web/series.js";
 import type { FromWorker } from "../src/web/protocol.js";
 import { NOTEBOOK, type Run } from "../src/study.js";
 import { HIDDEN_ACTIVATIONS } from "../src/grid.js";

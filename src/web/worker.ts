@@ -10,7 +10,7 @@ import {
   type Mnist,
 } from "../index.js";
 import { checkStudy, runOne } from "../study.js";
-import { labRuns } from "./state.js";
+import { labRuns } from "./study-config.js";
 import {
   checkToWorker,
   engineErrorMessage,
