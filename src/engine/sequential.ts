@@ -34,6 +34,7 @@ import {
   type UnitActivity,
 } from "./dead-units.js";
 import { encodeModel, type ModelFile } from "./model-file.js";
+import { printSummary } from "./summary.js";
 
 /** A layer as the model keeps it: its config resolved, defaults filled in. */
 interface Layer {
@@ -507,35 +508,7 @@ export class Sequential {
 
   /** Keras' model.summary() table. */
   summary(print: (line: string) => void = console.log): void {
-    const rows = this.layers.map((l) => [
-      `${l.name} (Dense)`,
-      `(None, ${l.units})`,
-      ((l.inputs + 1) * l.units).toLocaleString("en-US"),
-    ]);
-    const total = this.layers.reduce((s, l) => s + (l.inputs + 1) * l.units, 0);
-    const w = [33, 24, 15];
-    const cell = (cols: string[]) =>
-      cols.map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2))).join(" │ ");
-    const line = (l: string, m: string, r: string, f: string) => l + w.map((n) => f.repeat(n)).join(m) + r;
-    const size = `${((total * 4) / 1024).toFixed(2)} KB`;
-    print('Model: "sequential"');
-    print(line("┏", "┳", "┓", "━"));
-    print(
-      "┃ " +
-        ["Layer (type)", "Output Shape", "Param #"]
-          .map((c, i) => (i === 2 ? c.padStart(w[i] - 2) : c.padEnd(w[i] - 2)))
-          .join(" ┃ ") +
-        " ┃",
-    );
-    print(line("┡", "╇", "┩", "━"));
-    rows.forEach((r, i) => {
-      print(`│ ${cell(r)} │`);
-      if (i < rows.length - 1) print(line("├", "┼", "┤", "─"));
-    });
-    print(line("└", "┴", "┘", "─"));
-    print(` Total params: ${total.toLocaleString("en-US")} (${size})`);
-    print(` Trainable params: ${total.toLocaleString("en-US")} (${size})`);
-    print(` Non-trainable params: 0 (0.00 B)`);
+    printSummary(this.layers, print);
   }
 
   /** Frees the model's wasm memory; the model cannot be used afterwards. */
