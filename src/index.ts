@@ -42,4 +42,6 @@ export {
   type Split,
   type FetchMnistOptions,
 } from "./data/mnist.js";
-export { runStudy, checkStudy, NOTEBOOK, type StudyConfig, type Run, type StudyHooks, type EpochEnd } from "./study.js";
+export { checkStudy, NOTEBOOK, type StudyConfig } from "./study/config.js";
+export { runStudy, type StudyHooks, type EpochEnd } from "./study/run.js";
+export type { Run, Report } from "./study/schema.js";

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngine, type Engine } from "../src/index.js";
 import { loadMnist } from "../src/data/mnist-node.js";
-import { NOTEBOOK, runOne, type StudyConfig } from "../src/study.js";
+import { NOTEBOOK, studyCells, type StudyConfig } from "../src/study/config.js";
+import { runOne } from "../src/study/run.js";
 import type { Mnist } from "../src/data/mnist.js";
 import { mnistFolder } from "./support/idx-files.js";
 import { cli } from "./support/cli.js";
@@ -16,6 +17,9 @@ let data: string;
 let dir: string;
 let mnist: Mnist;
 let engine: Engine;
+/** The library's run of `config` at one learning rate, as the CLI trains it. */
+const runAt = (config: StudyConfig, learningRate: number) =>
+  runOne(engine, mnist, config, studyCells({ ...config, learningRates: [learningRate] })[0]);
 const BASE = [
   "--lr",
   "0.05",
@@ -70,9 +74,9 @@ describe("dying-relu sweep remedies", () => {
     const { stdout, report } = await sweep("warmup", "--warmup", "20");
     expect(stdout.split("\n")[0]).toContain("· Adam (warmup 20 steps)");
     expect(report.config.warmupSteps).toBe(20);
-    const lib = await runOne(engine, mnist, { ...CONFIG, warmupSteps: 20 }, 0.05);
+    const lib = await runAt({ ...CONFIG, warmupSteps: 20 }, 0.05);
     expect(untimed(report.runs[0])).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
-    const plain = await runOne(engine, mnist, CONFIG, 0.05);
+    const plain = await runAt(CONFIG, 0.05);
     expect(plain.history.loss).not.toEqual(lib.history.loss);
   });
 
@@ -92,9 +96,9 @@ describe("dying-relu sweep remedies", () => {
     expect(stdout.split("\n")[0]).toContain("· sgd (momentum 0.9, nesterov true, clipnorm 1, weightDecay 0.001)");
     const compile = { optimizer: "sgd" as const, momentum: 0.9, nesterov: true, clipnorm: 1, weightDecay: 0.001 };
     expect(report.config.compile).toEqual(compile);
-    const lib = await runOne(engine, mnist, { ...CONFIG, compile }, 0.05);
+    const lib = await runAt({ ...CONFIG, compile }, 0.05);
     expect(untimed(report.runs[0])).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
-    expect(lib.history.loss).not.toEqual((await runOne(engine, mnist, CONFIG, 0.05)).history.loss);
+    expect(lib.history.loss).not.toEqual((await runAt(CONFIG, 0.05)).history.loss);
     // A flag alone keeps Adam, with that option.
     const { report: eps } = await sweep("epsilon", "--epsilon", "1e-4", "--global-clipnorm", "5");
     expect(eps.config.compile).toEqual({ optimizer: "adam", globalClipnorm: 5, epsilon: 1e-4 });
@@ -103,7 +107,7 @@ describe("dying-relu sweep remedies", () => {
   it("--init randomized_asymmetric reaches the hidden layers", async () => {
     const { report } = await sweep("rai", "--init", "randomized_asymmetric");
     expect(report.runs[0].kernelInitializer).toBe("randomized_asymmetric");
-    const lib = await runOne(engine, mnist, { ...CONFIG, kernelInitializer: "randomized_asymmetric" }, 0.05);
+    const lib = await runAt({ ...CONFIG, kernelInitializer: "randomized_asymmetric" }, 0.05);
     expect(untimed(report.runs[0])).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
   });
 
@@ -115,10 +119,10 @@ describe("dying-relu sweep remedies", () => {
     expect(run.recycledPerEpoch).toHaveLength(2);
     for (const epoch of run.recycledPerEpoch)
       expect(epoch.map((e: { layer: string }) => e.layer)).toEqual(["dense_1", "dense_2"]);
-    const lib = await runOne(engine, mnist, { ...CONFIG, recycle: { every: 3, tau: 0.1 } }, 0.5);
+    const lib = await runAt({ ...CONFIG, recycle: { every: 3, tau: 0.1 } }, 0.5);
     expect(untimed(run)).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
     expect(lib.recycledPerEpoch!.flat().some((e) => e.recycled > 0)).toBe(true);
-    expect((await runOne(engine, mnist, CONFIG, 0.5)).recycledPerEpoch).toBeUndefined();
+    expect((await runAt(CONFIG, 0.5)).recycledPerEpoch).toBeUndefined();
   });
 
   it("--probe-every N: dead units after every N steps, agreeing with the per-epoch probe at epoch ends", async () => {
@@ -131,11 +135,11 @@ describe("dying-relu sweep remedies", () => {
     expect(run.deadUnitsPerStep[2].layers).toEqual(withoutRevived(run.deadUnitsPerEpoch[0]));
     expect(run.deadUnitsPerStep[5].layers).toEqual(withoutRevived(run.deadUnitsPerEpoch[1]));
     expect(run.deadUnitsPerStep[0].layers.map((l: { layer: string }) => l.layer)).toEqual(["dense_1", "dense_2"]);
-    const lib = await runOne(engine, mnist, { ...CONFIG, probeEvery: 4 }, 0.5);
+    const lib = await runAt({ ...CONFIG, probeEvery: 4 }, 0.5);
     expect(untimed(run)).toEqual(JSON.parse(JSON.stringify(untimed(lib))));
     // Probing does not change training.
-    expect(lib.history).toEqual((await runOne(engine, mnist, CONFIG, 0.5)).history);
-    expect((await runOne(engine, mnist, CONFIG, 0.5)).deadUnitsPerStep).toBeUndefined();
+    expect(lib.history).toEqual((await runAt(CONFIG, 0.5)).history);
+    expect((await runAt(CONFIG, 0.5)).deadUnitsPerStep).toBeUndefined();
   });
 
   const bad: [string, string[], RegExp][] = [

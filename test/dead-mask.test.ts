@@ -1,7 +1,8 @@
 // Per-unit dead flags (model.deadMask) and the study's per-epoch hook that the web lab uses.
 import { describe, it, expect, beforeAll } from "vitest";
 import { createEngine, runStudy, type DeadUnits, type Engine, type Mnist } from "../src/index.js";
-import { maskString, revivedUnits, runOne, type TrainBegin } from "../src/study.js";
+import { maskString, revivedUnits, runOne, type TrainBegin } from "../src/study/run.js";
+import { studyCells } from "../src/study/config.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -160,19 +161,13 @@ describe("runStudy's onEpochEnd hook", () => {
   it("probes before training and keeps the final masks as strings", async () => {
     let begin: TrainBegin | undefined;
     const epochs: Uint8Array[][] = [];
-    const run = await runOne(
-      engine,
-      data,
-      config,
-      0.5,
-      undefined,
-      ({ masks }) => void epochs.push(masks.map((m) => m.slice())),
-      undefined,
-      (b) => {
+    const run = await runOne(engine, data, config, studyCells({ ...config, learningRates: [0.5] })[0], {
+      onEpochEnd: ({ masks }) => void epochs.push(masks.map((m) => m.slice())),
+      onTrainBegin: (b) => {
         expect(epochs).toHaveLength(0); // before the first epoch
         begin = { deadUnits: b.deadUnits, masks: b.masks.map((m) => m.slice()) };
       },
-    );
+    });
     // The untrained model's probe, reported before the first epoch and kept in the run.
     expect(begin!.masks.map((m) => m.length)).toEqual([16, 8]);
     expect(run.deadUnitsBeforeTraining).toEqual(begin!.deadUnits);
@@ -187,18 +182,13 @@ describe("runStudy's onEpochEnd hook", () => {
   it("records per unit the last probed step after which it fired, every probeEvery steps and at epoch ends", async () => {
     let before: Uint8Array[] = [];
     const epochs: Uint8Array[][] = [];
-    const run = await runOne(
-      engine,
-      data,
-      { ...config, probeEvery: 2 },
-      0.5,
-      undefined,
-      ({ masks }) => void epochs.push(masks.map((m) => m.slice())),
-      undefined,
-      (b) => {
+    const probing = { ...config, probeEvery: 2 };
+    const run = await runOne(engine, data, probing, studyCells({ ...probing, learningRates: [0.5] })[0], {
+      onEpochEnd: ({ masks }) => void epochs.push(masks.map((m) => m.slice())),
+      onTrainBegin: (b) => {
         before = b.masks.map((m) => m.slice());
       },
-    );
+    });
     // Two epochs of 3 steps: probes before training (0), at steps 2, 4, 6 and at the epoch ends 3, 6.
     const final = run.deadMasks!;
     run.lastFiredStep!.forEach((units, l) =>

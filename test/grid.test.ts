@@ -2,12 +2,13 @@
 // shard reports, at the module level.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { HIDDEN_ACTIVATIONS, expandGrid, parseShard, shardPositions } from "../src/grid.js";
+import { HIDDEN_ACTIVATIONS, expandGrid, parseShard, shardPositions } from "../src/study/grid.js";
 import { ACTIVATIONS, INITIALIZERS } from "../src/engine/types.js";
 import { seedStats, seedSummaryTable, stats } from "../src/cli/report.js";
-import { runsCsv, type Report } from "../src/cli/results.js";
+import { runsCsv } from "../src/cli/results.js";
+import type { Report } from "../src/study/schema.js";
 import { mergeReports } from "../src/cli/merge.js";
-import type { Run } from "../src/study.js";
+import type { Run } from "../src/study/schema.js";
 
 describe("expandGrid", () => {
   const relu = { activation: "relu", kernelInitializer: "glorot_uniform" };

@@ -2,22 +2,22 @@
 // failures — a worker that throws, one that exits, a run that throws in the real worker — each
 // rejecting with the learning rate named and every worker thread gone.
 //
-// The worker entry of the real runs is the compiled dist/study-worker.js (npm run build:ts).
+// The worker entry of the real runs is the compiled dist/study/worker.js (npm run build:ts).
 import { describe, it, expect, vi, beforeEach } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ArgumentError, createEngine, runStudy, type Mnist, type Run, type StudyConfig } from "../src/index.js";
-import type { Cell } from "../src/grid.js";
-import { runStudyParallel, shareMnist } from "../src/study-parallel.js";
+import type { Cell } from "../src/study/grid.js";
+import { runStudyParallel, shareMnist } from "../src/study/parallel.js";
 import { resolveBackend } from "../src/engine/wasm.js";
 import { mnistSlice } from "./support/idx-files.js";
 import { spawned } from "./support/workers.js";
 
 vi.mock("node:worker_threads", async (original) => (await import("./support/workers.js")).trackWorkers(original));
 
-const DIST_WORKER = new URL("../dist/study-worker.js", import.meta.url);
+const DIST_WORKER = new URL("../dist/study/worker.js", import.meta.url);
 
 function smallMnist(nTrain: number, nTest: number): Mnist {
   const split = (s: "train" | "t10k", n: number) => ({ ...mnistSlice(s, n), count: n, rows: 28, cols: 28 });

@@ -15,8 +15,9 @@ import { cliCommand, cliGaps, compileOptions, labRuns, resultsJson, studyConfig 
 import { applyMessage, finishedRuns, initialState, runLabel, stopState } from "../src/web/state.js";
 import { batchChart, deadFractions, overallProgress, tableRows, trainAndVal } from "../src/web/series.js";
 import type { FromWorker } from "../src/web/protocol.js";
-import { NOTEBOOK, type Run } from "../src/study.js";
-import { HIDDEN_ACTIVATIONS } from "../src/grid.js";
+import { NOTEBOOK } from "../src/study/config.js";
+import type { Run } from "../src/study/schema.js";
+import { HIDDEN_ACTIVATIONS } from "../src/study/grid.js";
 import { INITIALIZERS } from "../src/engine/types.js";
 import { OPTIMIZERS } from "../src/engine/optimizer.js";
 import { mergeReports } from "../src/cli/merge.js";

@@ -6,7 +6,7 @@ import { createEngine } from "../engine/engine.js";
 import { ModelFileError } from "../engine/model-file.js";
 import type { BackendChoice } from "../engine/wasm.js";
 import { defaultMnistDir, loadMnist } from "../data/mnist-node.js";
-import { NOTEBOOK } from "../study.js";
+import { NOTEBOOK } from "../study/config.js";
 import type { Output } from "./progress.js";
 
 export const EVALUATE_HELP = `Usage: dying-relu evaluate MODEL.json [flags]

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { finalValAccuracy, pctStats, seedStats } from "./report.js";
-import type { Report } from "./results.js";
-import type { Run } from "../study.js";
+import type { Report } from "../study/schema.js";
+import type { Run } from "../study/schema.js";
 import { describeOptimizer } from "../engine/optimizer.js";
 
 /** Escapes text for HTML element content and attribute values. */

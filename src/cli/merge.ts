@@ -2,11 +2,12 @@
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
 import { ArgumentError, DataError } from "../errors.js";
-import { DEFAULT_AXES, expandGrid, isDefaultCell, shardPositions, type Shard } from "../grid.js";
-import type { Run } from "../study.js";
+import { DEFAULT_AXES, expandGrid, isDefaultCell, shardPositions, type Shard } from "../study/grid.js";
+import type { Run } from "../study/schema.js";
 import type { Output } from "./progress.js";
 import { seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
-import { SCHEMA_VERSION, checkOutputFile, type Report } from "./results.js";
+import { SCHEMA_VERSION, type Report } from "../study/schema.js";
+import { checkOutputFile } from "./results.js";
 import { writeResults } from "./sweep.js";
 
 export const MERGE_HELP = `Usage: dying-relu merge FILE... [flags]

@@ -1,8 +1,8 @@
 // The study's text output: the notebook's per-rate dead-unit lines and one summary table. Runs of
 // the default activation and initialiser (relu, glorot_uniform) print exactly the notebook's text;
 // otherwise the activation and initialiser are named, and the tables gain one column for each.
-import type { Run } from "../study.js";
-import { isDefaultCell } from "../grid.js";
+import type { Run } from "../study/schema.js";
+import { isDefaultCell } from "../study/grid.js";
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 

@@ -3,45 +3,8 @@
 import { access, constants, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ArgumentError } from "../errors.js";
-import type { HiddenActivation, Shard } from "../grid.js";
-import type { Initializer } from "../engine/types.js";
-import type { Run, StudyConfig } from "../study.js";
+import type { Run } from "../study/schema.js";
 import { finalValAccuracy } from "./report.js";
-
-export const SCHEMA_VERSION = 2;
-
-export interface ReportConfig extends StudyConfig {
-  backend: string;
-  data: string;
-  /** Seeds per learning rate: seed, seed + 1, … (schema 2). */
-  seeds: number;
-  /** The slice of the grid this file holds, or null for the whole grid (schema 2). */
-  shard: Shard | null;
-  /**
-   * The grid's hidden activations and kernel initialisers (schema 2, added later; a file without
-   * them is a ["relu"] × ["glorot_uniform"] grid). `alpha` is there only when --alpha was given.
-   */
-  activations?: HiddenActivation[];
-  initializers?: Initializer[];
-  /** Threads each run was split over (added later; results depend on it, so merge compares it). */
-  threads?: number;
-}
-
-/**
- * What `--json` writes. Schema 1 was `{ config, runs }` with runs of `{ learningRate, seed, history,
- * deadUnits, diverged, seconds }`; schema 2 keeps all of it and adds `schemaVersion`,
- * `config.seeds`, `config.shard` and `runs[].deadUnitsPerEpoch`. Later, still schema 2 because
- * the change is additive (a reader of the first schema 2 files reads these too): `config.activations`,
- * `config.initializers`, `config.alpha` (with --alpha only), `runs[].activation`,
- * `runs[].kernelInitializer` and `runs[].deadUnits[].definition`; then `runs[].deadUnitsBeforeTraining`
- * (the untrained model's probe) and `runs[].deadMasks` (per layer the final dead mask, a string
- * with "1" per dead unit and "0" per live one).
- */
-export interface Report {
-  schemaVersion: typeof SCHEMA_VERSION;
-  config: ReportConfig;
-  runs: Run[];
-}
 
 /** Fails before any training if FILE cannot be written, or exists and --force was not given. */
 export async function checkOutputFile(flag: string, file: string, force: boolean): Promise<void> {

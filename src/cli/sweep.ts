@@ -11,8 +11,10 @@ import { chooseBackend, type BackendChoice } from "../engine/wasm.js";
 import { MAX_THREADS } from "../engine/thread-work.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
-import { NOTEBOOK, checkStudy, runOne, type Run, type StudyConfig } from "../study.js";
-import { runStudyParallel } from "../study-parallel.js";
+import { NOTEBOOK, checkStudy, type StudyConfig } from "../study/config.js";
+import { runStudy } from "../study/run.js";
+import type { Run } from "../study/schema.js";
+import { runStudyParallel } from "../study/parallel.js";
 import {
   DEFAULT_AXES,
   HIDDEN_ACTIVATIONS,
@@ -23,14 +25,15 @@ import {
   type Axes,
   type Cell,
   type Shard,
-} from "../grid.js";
+} from "../study/grid.js";
 import { INITIALIZERS } from "../engine/types.js";
 import { DEFAULT_TAU } from "../engine/dead-units.js";
 import { OPTIMIZERS, describeOptimizer, resolveOptimizer } from "../engine/optimizer.js";
 import { ACTIVATION_ALPHA } from "../keras-defaults.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
-import { SCHEMA_VERSION, checkOutputFile, runsCsv, type Report } from "./results.js";
+import { SCHEMA_VERSION, type Report } from "../study/schema.js";
+import { checkOutputFile, runsCsv } from "./results.js";
 import { htmlReport } from "./html-report.js";
 
 export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
@@ -419,27 +422,28 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const started = performance.now();
   let runs: Run[];
   if (engine) {
-    runs = [];
-    for (const [i, { learningRate, activation, kernelInitializer, seed }] of cells.entries()) {
-      if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
-      let model: ModelFile | undefined;
-      const run = await runOne(
-        engine,
-        data,
-        { ...config, activation, kernelInitializer, seed },
-        learningRate,
-        opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
-        undefined,
-        opts.save
-          ? (m) => {
-              model = m.save();
+    const models: (ModelFile | undefined)[] = [];
+    runs = await runStudy(
+      engine,
+      data,
+      config,
+      {
+        onRunStart: (_rate, i) => {
+          if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
+        },
+        callbacks: () => (opts.quiet ? {} : kerasProgress(out, config.epochs, steps)),
+        onModel: opts.save
+          ? (m, i) => {
+              models[i] = m.save();
             }
           : undefined,
-      );
-      saveModel(i, model);
-      runs.push(run);
-      out.write(runReport(run));
-    }
+        onRunEnd: (run, i) => {
+          saveModel(i, models[i]);
+          out.write(runReport(run));
+        },
+      },
+      cells,
+    );
   } else {
     // Epoch lines as they come, each run's report once it and all lower-indexed runs are done.
     const progress = opts.quiet

@@ -3,7 +3,7 @@
 import { BACKEND_CHOICES } from "../engine/wasm.js";
 import { INITIALIZERS } from "../engine/types.js";
 import { OPTIMIZERS } from "../engine/optimizer.js";
-import { HIDDEN_ACTIVATIONS } from "../grid.js";
+import { HIDDEN_ACTIVATIONS } from "../study/grid.js";
 import { DEFAULTS, PARAM_NAMES, formatParam, type Param } from "./settings.js";
 import { cliCommand, cliGaps } from "./study-config.js";
 import { settings, state, support } from "./page.js";

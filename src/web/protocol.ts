@@ -1,11 +1,12 @@
 // The messages between the lab page and its training worker. The page sends one "start"; the
 // worker answers with progress until "done" or "error". Stopping is the page terminating the
 // worker. Everything is structured-clone data (no classes), checked on arrival by the page.
-import type { Run, StudyConfig } from "../study.js";
+import type { Run } from "../study/schema.js";
+import type { StudyConfig } from "../study/config.js";
 import type { Logs } from "../engine/types.js";
 import type { DeadUnits } from "../engine/dead-units.js";
 import type { BackendChoice } from "../engine/wasm.js";
-import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../grid.js";
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../study/grid.js";
 
 export interface StartMessage {
   type: "start";

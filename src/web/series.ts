@@ -1,6 +1,6 @@
 // What the tables and charts draw, derived from the page state: the notebook's final table as data
 // and uPlot's aligned series. Apart from state.ts, which only changes the state.
-import type { Run } from "../study.js";
+import type { Run } from "../study/schema.js";
 import type { DeadUnits } from "../engine/dead-units.js";
 import { deadDefinition, type EpochPoint, type LabState } from "./state.js";
 

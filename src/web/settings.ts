@@ -1,10 +1,10 @@
 // The lab's settings as URL query parameters and form fields: their defaults and limits, parsing
 // with one-line messages, checks across fields, and the query string. Apart so the rest need only LabConfig.
-import { NOTEBOOK } from "../study.js";
+import { NOTEBOOK } from "../study/config.js";
 import { INITIALIZERS, type Initializer } from "../engine/types.js";
 import { BACKEND_CHOICES, type BackendChoice } from "../engine/wasm.js";
 import { OPTIMIZERS, type OptimizerName } from "../engine/optimizer.js";
-import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../grid.js";
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../study/grid.js";
 
 /** The lab's settings: the notebook's study plus the engine and an optional training subset. */
 export interface LabConfig {

@@ -1,9 +1,9 @@
 // The lab page's state, kept free of the DOM so that it can be tested in Node: what the page shows
 // as the worker reports progress (the reducer over its messages), and the runs' names on the page.
-import type { Run } from "../study.js";
+import type { Run } from "../study/schema.js";
 import type { Logs } from "../engine/types.js";
 import type { DeadUnits } from "../engine/dead-units.js";
-import type { HiddenActivation } from "../grid.js";
+import type { HiddenActivation } from "../study/grid.js";
 import type { FromWorker } from "./protocol.js";
 import type { LabConfig } from "./settings.js";
 import { labRuns } from "./study-config.js";

@@ -1,9 +1,10 @@
 // What the settings become outside the page: the worker's study and its runs, the same sweep as a
 // CLI command, and the results as the CLI's JSON. Apart from settings.ts, which only reads and writes them.
-import type { Run, StudyConfig } from "../study.js";
+import type { Run } from "../study/schema.js";
+import type { StudyConfig } from "../study/config.js";
 import type { CompileConfig } from "../engine/optimizer.js";
-import { expandGrid, type HiddenActivation } from "../grid.js";
-import type { Report } from "../cli/results.js";
+import { expandGrid, type HiddenActivation } from "../study/grid.js";
+import type { Report } from "../study/schema.js";
 import { DEFAULTS, VALIDATION_SPLIT, type LabConfig } from "./settings.js";
 
 /** compile()'s options for these settings, the learning rate aside; only what differs from Keras' defaults. */

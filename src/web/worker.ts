@@ -9,8 +9,8 @@ import {
   type Engine,
   type Mnist,
 } from "../index.js";
-import { checkStudy, runOne } from "../study.js";
-import { labRuns } from "./study-config.js";
+import { runStudy } from "../study/run.js";
+import { expandGrid } from "../study/grid.js";
 import {
   checkToWorker,
   engineErrorMessage,
@@ -94,68 +94,67 @@ async function start(msg: StartMessage): Promise<void> {
   let lastStep = 0;
   let stepsDone = 0;
   const msPerStep = () => (lastStep - epochStarted) / Math.max(1, stepsDone);
+  // The page's runs, in labRuns() order: every learning rate × hidden activation.
+  const cells = expandGrid(study.learningRates, study.seed, 1, {
+    activations: msg.activations,
+    initializers: [study.kernelInitializer ?? "glorot_uniform"],
+  });
   try {
-    const runs = labRuns({
-      learningRates: study.learningRates,
-      seed: study.seed,
-      activations: msg.activations,
-      kernelInitializer: study.kernelInitializer ?? "glorot_uniform",
-    });
-    for (const [i, { learningRate, activation }] of runs.entries()) {
-      const config = { ...study, activation };
-      checkStudy(config, mnist);
-      index = i;
-      post({ type: "run-start", index, learningRate, activation, steps });
-      const tick = throttle(50);
-      const callbacks = {
-        onEpochBegin: (e: number) => {
-          epoch = e;
-          epochStarted = lastStep = performance.now();
-          stepsDone = 0;
+    await runStudy(
+      engine,
+      mnist,
+      study,
+      {
+        onRunStart: (learningRate, i, cell) => {
+          index = i;
+          post({ type: "run-start", index, learningRate, activation: cell.activation, steps });
         },
-        onBatchEnd: (step: number, logs: { loss: number; accuracy: number }) => {
-          lastStep = performance.now();
-          stepsDone = step + 1;
-          if (tick(step === steps - 1)) {
-            post({
-              type: "batch",
-              index,
-              epoch,
-              step,
-              steps,
-              loss: logs.loss,
-              accuracy: logs.accuracy,
-              msPerStep: msPerStep(),
-            });
-          }
+        callbacks: () => {
+          const tick = throttle(50);
+          return {
+            onEpochBegin: (e: number) => {
+              epoch = e;
+              epochStarted = lastStep = performance.now();
+              stepsDone = 0;
+            },
+            onBatchEnd: (step: number, logs: { loss: number; accuracy: number }) => {
+              lastStep = performance.now();
+              stepsDone = step + 1;
+              if (tick(step === steps - 1)) {
+                post({
+                  type: "batch",
+                  index,
+                  epoch,
+                  step,
+                  steps,
+                  loss: logs.loss,
+                  accuracy: logs.accuracy,
+                  msPerStep: msPerStep(),
+                });
+              }
+            },
+          };
         },
-      };
-      // Copies of the masks: the study keeps its own to count the next epoch's revivals, and
-      // posting transfers (detaches) the buffers.
-      const run = await runOne(
-        engine,
-        mnist,
-        config,
-        learningRate,
-        callbacks,
-        ({ epoch, logs, masks: studyMasks, deadUnits }) => {
+        // Copies of the masks: the study keeps its own to count the next epoch's revivals, and
+        // posting transfers (detaches) the buffers.
+        onTrainBegin: ({ deadUnits, masks: studyMasks }, i) => {
           const masks = studyMasks.map((m) => m.slice());
           post(
-            { type: "epoch", index, epoch, logs, dead: deadUnits, masks, msPerStep: msPerStep() },
+            { type: "before-training", index: i, dead: deadUnits, masks },
             masks.map((m) => m.buffer),
           );
         },
-        undefined,
-        ({ deadUnits, masks: studyMasks }) => {
+        onEpochEnd: ({ index: i, epoch, logs, masks: studyMasks, deadUnits }) => {
           const masks = studyMasks.map((m) => m.slice());
           post(
-            { type: "before-training", index, dead: deadUnits, masks },
+            { type: "epoch", index: i, epoch, logs, dead: deadUnits, masks, msPerStep: msPerStep() },
             masks.map((m) => m.buffer),
           );
         },
-      );
-      post({ type: "run-end", index, run });
-    }
+        onRunEnd: (run, i) => post({ type: "run-end", index: i, run }),
+      },
+      cells,
+    );
   } catch (e) {
     return fail(e instanceof Error && e.name === "ArgumentError" ? "config" : "training", e);
   }

@@ -5,14 +5,15 @@
 // The data set is shared, not copied: its arrays live in SharedArrayBuffers that every worker
 // views (each engine still copies the training images into its own memory during fit).
 import { Worker } from "node:worker_threads";
-import { ArgumentError, DataError, DyingReluError } from "./errors.js";
-import { checkStudy, type Run, type StudyConfig } from "./study.js";
+import { ArgumentError, DataError, DyingReluError } from "../errors.js";
+import { checkStudy, type StudyConfig } from "./config.js";
+import type { Run } from "./schema.js";
 import { isDefaultCell, type Cell } from "./grid.js";
-import { integerAtLeast } from "./validate.js";
-import type { Backend } from "./engine/wasm.js";
-import type { Logs } from "./engine/types.js";
-import type { ModelFile } from "./engine/model-file.js";
-import type { Mnist, Split } from "./data/mnist.js";
+import { integerAtLeast } from "../validate.js";
+import type { Backend } from "../engine/wasm.js";
+import type { Logs } from "../engine/types.js";
+import type { ModelFile } from "../engine/model-file.js";
+import type { Mnist, Split } from "../data/mnist.js";
 
 /** What a run worker (one of the sweep's parallel runs) is started with: its workerData. */
 export interface RunWorkerInit {
@@ -65,7 +66,7 @@ export interface ParallelOptions {
   /** Threads of each worker's engine, so that one run uses several cores (default 1). */
   threads?: number;
   hooks?: ParallelHooks;
-  /** The worker entry; the compiled study-worker.js beside this module by default. */
+  /** The worker entry; the compiled worker.js beside this module by default. */
   workerUrl?: URL;
   /**
    * The runs to train (a learning rate, activation, initialiser and seed each); `index` in events
@@ -77,7 +78,7 @@ export interface ParallelOptions {
   saveModels?: boolean;
 }
 
-const DEFAULT_WORKER = new URL("./study-worker.js", import.meta.url);
+const DEFAULT_WORKER = new URL("./worker.js", import.meta.url);
 const ERRORS: Record<string, new (message: string) => DyingReluError> = { ArgumentError, DataError, DyingReluError };
 
 function shared(a: Uint8Array): Uint8Array {

@@ -2,8 +2,8 @@
 // fixed order, and its shards — the K-th of N slices, dealt round-robin — so that separate
 // processes (a Slurm array, a k8s indexed Job, a CI matrix) can each train a part and
 // `dying-relu merge` can join them.
-import { ArgumentError } from "./errors.js";
-import { ACTIVATIONS, type Activation, type Initializer } from "./engine/types.js";
+import { ArgumentError } from "../errors.js";
+import { ACTIVATIONS, type Activation, type Initializer } from "../engine/types.js";
 
 /** The hidden layers' activation in the sweep (the output layer is always softmax). */
 export type HiddenActivation = Exclude<Activation, "softmax" | "linear">;
