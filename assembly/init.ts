@@ -16,14 +16,24 @@
 // Marsaglia's polar method on rngUniform with a log built from +, −, ×, ÷ only (log64 below), so
 // the js twin (src/engine/js/init.ts) draws the same numbers bit for bit.
 import { rngUniform, rngBelow } from "./prng";
-
-export const INIT_GLOROT_UNIFORM: i32 = 0;
-export const INIT_GLOROT_NORMAL: i32 = 1;
-export const INIT_HE_UNIFORM: i32 = 2;
-export const INIT_HE_NORMAL: i32 = 3;
-export const INIT_LECUN_NORMAL: i32 = 4;
-export const INIT_LECUN_UNIFORM: i32 = 5;
-export const INIT_RANDOMIZED_ASYMMETRIC: i32 = 6;
+import {
+  INIT_GLOROT_UNIFORM,
+  INIT_GLOROT_NORMAL,
+  INIT_HE_UNIFORM,
+  INIT_HE_NORMAL,
+  INIT_LECUN_NORMAL,
+  INIT_LECUN_UNIFORM,
+  INIT_RANDOMIZED_ASYMMETRIC,
+} from "./codes";
+export {
+  INIT_GLOROT_UNIFORM,
+  INIT_GLOROT_NORMAL,
+  INIT_HE_UNIFORM,
+  INIT_HE_NORMAL,
+  INIT_LECUN_NORMAL,
+  INIT_LECUN_UNIFORM,
+  INIT_RANDOMIZED_ASYMMETRIC,
+};
 
 /**
  * The symmetric part's scale of randomized asymmetric initialisation with P = Beta(2, 1): the

@@ -9,6 +9,8 @@ import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform, initKernel } from "./init";
 import { rngSeed, shuffleIndices, RNG_STATE_BYTES } from "./prng";
+import { OPT_ADAM, OPT_SGD, OPT_RMSPROP, OPT_RMSPROP_CENTERED } from "./codes";
+export { OPT_ADAM, OPT_SGD, OPT_RMSPROP, OPT_RMSPROP_CENTERED };
 
 export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
 
@@ -325,10 +327,6 @@ export function modelApplyAdam(m: Model, lr: f64, beta1: f64, beta2: f64, epsilo
   m.step++;
 }
 
-export const OPT_ADAM: i32 = 0;
-export const OPT_SGD: i32 = 1;
-export const OPT_RMSPROP: i32 = 2;
-export const OPT_RMSPROP_CENTERED: i32 = 3;
 
 /**
  * One optimizer step with the gradients in the arena, in Keras 3's order: clip the gradients

@@ -2,10 +2,10 @@
 export { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
 export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./engine/wasm.js";
 export { Sequential } from "./engine/sequential.js";
+export { ACTIVATIONS, HIDDEN_ACTIVATIONS, type Activation, type HiddenActivation } from "./engine/activations.js";
+export { INITIALIZERS, type Initializer } from "./engine/initializers.js";
 export {
   DEFAULT_SEED,
-  type Activation,
-  type Initializer,
   type LayerConfig,
   type SequentialConfig,
   type FitOptions,

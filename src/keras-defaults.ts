@@ -36,10 +36,3 @@ export function denseName(index: number): string {
 export function trainCount(samples: number, validationSplit: number): number {
   return Math.floor(samples * (1 - validationSplit));
 }
-
-/**
- * Hidden-layer activations' parameters: keras.layers.LeakyReLU(negative_slope=0.3) (Keras 3;
- * note keras.activations.leaky_relu's own default is 0.2 — the layer's 0.3 is used here),
- * keras.activations.elu(alpha=1.0), keras.activations.gelu(approximate=False).
- */
-export const ACTIVATION_ALPHA = { leaky_relu: 0.3, elu: 1.0 } as const;

@@ -5,6 +5,9 @@ import { readFileSync } from "node:fs";
 import { KERNEL_NAMES, THREAD_NAMES } from "../src/engine/abi.js";
 import { createJsKernels } from "../src/engine/js/index.js";
 import { relaxedSimdSupported } from "../src/engine/wasm.js";
+import * as codes from "../src/engine/codes.js";
+import { ACTIVATION_SPECS } from "../src/engine/activations.js";
+import { INITIALIZER_CODES } from "../src/engine/initializers.js";
 
 const BUILDS = ["simd", "relaxed", "simd-threads", "relaxed-threads"];
 
@@ -25,5 +28,34 @@ describe("the engine interface", () => {
       if (name === "memory") expect(twin.memory).toBeInstanceOf(WebAssembly.Memory);
       else expect(typeof twin[name]).toBe("function");
     }
+  });
+});
+
+describe("the engine's codes", () => {
+  it("src/engine/codes.ts is the current copy of assembly/codes.ts", async () => {
+    // @ts-expect-error: a plain .mjs build script without type declarations
+    const { generatedCodes } = await import("../scripts/codes.mjs");
+    expect(readFileSync(new URL("../src/engine/codes.ts", import.meta.url), "utf8")).toBe(generatedCodes());
+  });
+
+  it("the registries give every activation and initialiser its own code, as the engine numbers them", () => {
+    const activationCodes = Object.values(ACTIVATION_SPECS).map((s) => s.code);
+    expect(new Set(activationCodes).size).toBe(activationCodes.length);
+    expect(activationCodes.sort()).toEqual(
+      Object.entries(codes)
+        .filter(([name]) => name.startsWith("ACT_"))
+        .map(([, code]) => code)
+        .sort(),
+    );
+    expect(ACTIVATION_SPECS.relu.code).toBe(codes.ACT_RELU);
+    expect(ACTIVATION_SPECS.gelu.code).toBe(codes.ACT_GELU);
+    const initCodes = Object.values(INITIALIZER_CODES);
+    expect(initCodes.sort()).toEqual(
+      Object.entries(codes)
+        .filter(([name]) => name.startsWith("INIT_"))
+        .map(([, code]) => code)
+        .sort(),
+    );
+    expect(INITIALIZER_CODES.he_normal).toBe(codes.INIT_HE_NORMAL);
   });
 });

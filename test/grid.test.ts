@@ -2,8 +2,10 @@
 // shard reports, at the module level.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { HIDDEN_ACTIVATIONS, expandGrid, parseShard, shardPositions } from "../src/study/grid.js";
-import { ACTIVATIONS, INITIALIZERS } from "../src/engine/types.js";
+import { HIDDEN_ACTIVATIONS } from "../src/engine/activations.js";
+import { expandGrid, parseShard, shardPositions } from "../src/study/grid.js";
+import { ACTIVATIONS } from "../src/engine/activations.js";
+import { INITIALIZERS } from "../src/engine/initializers.js";
 import { seedStats, seedSummaryTable, stats } from "../src/cli/report.js";
 import { runsCsv } from "../src/cli/results.js";
 import type { Report } from "../src/study/schema.js";

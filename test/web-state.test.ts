@@ -17,8 +17,8 @@ import { batchChart, deadFractions, overallProgress, tableRows, trainAndVal } fr
 import type { FromWorker } from "../src/web/protocol.js";
 import { NOTEBOOK } from "../src/study/config.js";
 import type { Run } from "../src/study/schema.js";
-import { HIDDEN_ACTIVATIONS } from "../src/study/grid.js";
-import { INITIALIZERS } from "../src/engine/types.js";
+import { HIDDEN_ACTIVATIONS } from "../src/engine/activations.js";
+import { INITIALIZERS } from "../src/engine/initializers.js";
 import { OPTIMIZERS } from "../src/engine/optimizer.js";
 import { mergeReports } from "../src/cli/merge.js";
 

@@ -13,13 +13,8 @@
 // values except where f64 exp differs in its last bit (never seen to change the f32 result).
 // Φ comes from erfc of Numerical Recipes (erfcc, a Chebyshev fit with relative error < 1.2e-7
 // everywhere, i.e. about one f32 ulp): Φ(z) = erfc(−z/√2)/2.
-
-export const ACT_LINEAR: i32 = 0;
-export const ACT_RELU: i32 = 1;
-export const ACT_SOFTMAX: i32 = 2;
-export const ACT_LEAKY_RELU: i32 = 3;
-export const ACT_ELU: i32 = 4;
-export const ACT_GELU: i32 = 5;
+import { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "../codes";
+export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
 
 const INV_SQRT2: f64 = 0.7071067811865476;
 const INV_SQRT_2PI: f64 = 0.3989422804014327;

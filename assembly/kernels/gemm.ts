@@ -12,6 +12,8 @@
 // Tile: MR×NR = 4×8 with eight f32x4 accumulators; A values are broadcast with load32_splat and
 // B rows read as two vectors (XNNPACK's 4x8-wasmsimd-splat). The relaxed build (compiled with
 // relaxed-simd enabled) fuses multiply and add into one instruction; nothing else differs.
+import { EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "../codes";
+export { EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY };
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -21,11 +23,6 @@ const BLOCK_BYTES: i32 = 1 << 20;
 // B's row stride (floats) from which panels are packed: 256 floats = 1 KB, where rows start to
 // collide in L1 sets; the seed model's layers (≤ 128 wide) keep reading B in place.
 const PACK_B_FROM: i32 = 256;
-
-export const EPI_NONE: i32 = 0;
-export const EPI_RELU: i32 = 1;
-export const EPI_MASK: i32 = 2;
-export const EPI_LEAKY: i32 = 3;
 
 // EPI_LEAKY's negative slope: a module global so gemm's signature stays as it is.
 let leakyAlpha: f32 = 0;

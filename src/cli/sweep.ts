@@ -17,7 +17,6 @@ import type { Run } from "../study/schema.js";
 import { runStudyParallel } from "../study/parallel.js";
 import {
   DEFAULT_AXES,
-  HIDDEN_ACTIVATIONS,
   expandGrid,
   isDefaultCell,
   parseShard,
@@ -26,10 +25,10 @@ import {
   type Cell,
   type Shard,
 } from "../study/grid.js";
-import { INITIALIZERS } from "../engine/types.js";
+import { ALPHA_ACTIVATIONS, HIDDEN_ACTIVATIONS, defaultAlpha, takesAlpha } from "../engine/activations.js";
+import { INITIALIZERS } from "../engine/initializers.js";
 import { DEFAULT_TAU } from "../engine/dead-units.js";
 import { OPTIMIZERS, describeOptimizer, resolveOptimizer } from "../engine/optimizer.js";
-import { ACTIVATION_ALPHA } from "../keras-defaults.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, type Report } from "../study/schema.js";
@@ -78,7 +77,7 @@ Flags (default in brackets):
                             that are τ-dormant on a batch of training images, zero their outgoing
                             weights and optimizer moments; the JSON counts them per epoch [off]
   --redo-tau F              ReDo's dormancy threshold τ, with --redo-every [0.025]
-  --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ACTIVATION_ALPHA.leaky_relu} and ${ACTIVATION_ALPHA.elu.toFixed(1)}]
+  --alpha F                 leaky_relu's negative slope and elu's α [Keras' ${ALPHA_ACTIVATIONS.map((a) => defaultAlpha(a).toFixed(1)).join(" and ")}]
   --seeds N                 train each cell (rate, activation, init) with seeds N, N+1, …, the
                             --seed and the next N−1; the summary gives mean ± std (min–max)
                             per cell [1]
@@ -269,9 +268,9 @@ export function parseSweepArgs(args: string[]) {
   if (values.alpha !== undefined) {
     config.alpha = number("alpha", values.alpha);
     if (config.alpha < 0) throw new ArgumentError(`--alpha must be at least 0, got ${values.alpha}`);
-    if (!axes.activations.some((a) => a === "leaky_relu" || a === "elu")) {
+    if (!axes.activations.some(takesAlpha)) {
       throw new ArgumentError(
-        `--alpha applies only to leaky_relu and elu, and --activation is ${axes.activations.join(",")}`,
+        `--alpha applies only to ${ALPHA_ACTIVATIONS.join(" and ")}, and --activation is ${axes.activations.join(",")}`,
       );
     }
   }

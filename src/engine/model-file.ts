@@ -16,7 +16,8 @@
 // values, little-endian — exact, and NaN/Inf of a diverged run survive; without "encoding" (or
 // "json") each is a plain array of numbers, handy for hand-written files.
 import { DataError } from "../errors.js";
-import type { Activation, LayerWeights, SequentialConfig } from "./types.js";
+import { takesAlpha, type Activation } from "./activations.js";
+import type { LayerWeights, SequentialConfig } from "./types.js";
 
 export const MODEL_FORMAT = "dying-relu-model";
 export const MODEL_VERSION = 1;
@@ -66,9 +67,7 @@ export function encodeModel(
     version: MODEL_VERSION,
     inputSize,
     layers: layers.map(({ name, units, activation, alpha }) =>
-      activation === "leaky_relu" || activation === "elu"
-        ? { name, units, activation, alpha }
-        : { name, units, activation },
+      takesAlpha(activation) ? { name, units, activation, alpha } : { name, units, activation },
     ),
     encoding: "float32-le-base64",
     weights: weights.map((w) => ({ kernel: toBase64(w.kernel), bias: toBase64(w.bias) })),

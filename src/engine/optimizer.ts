@@ -4,6 +4,7 @@ import { ArgumentError, show } from "../errors.js";
 import { ADAM, ADAMW, RMSPROP, SGD } from "../keras-defaults.js";
 import { integerAtLeast, nonNegative, oneOf, openUnit, positiveFinite } from "../validate.js";
 import type { Update } from "./runner.js";
+import { OPT_ADAM, OPT_RMSPROP, OPT_RMSPROP_CENTERED, OPT_SGD } from "./codes.js";
 
 export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
 export const OPTIMIZERS: readonly OptimizerName[] = ["adam", "adamw", "sgd", "rmsprop"];
@@ -103,7 +104,7 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
   if (name === "adam" || name === "adamw") {
     return {
       ...common,
-      kind: 0,
+      kind: OPT_ADAM,
       p1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
       p2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
       p3: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
@@ -114,7 +115,7 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
   if (name === "sgd") {
     const nesterov = config.nesterov ?? SGD.nesterov;
     if (typeof nesterov !== "boolean") throw new ArgumentError(`nesterov must be true or false, got ${show(nesterov)}`);
-    return { ...common, kind: 1, p1: momentum, p2: nesterov ? 1 : 0, p3: 0 };
+    return { ...common, kind: OPT_SGD, p1: momentum, p2: nesterov ? 1 : 0, p3: 0 };
   }
   const centered = config.centered ?? RMSPROP.centered;
   if (typeof centered !== "boolean") throw new ArgumentError(`centered must be true or false, got ${show(centered)}`);
@@ -123,7 +124,7 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
     throw new ArgumentError(`rho must be a number in [0, 1), got ${show(rho)}`);
   return {
     ...common,
-    kind: centered ? 3 : 2,
+    kind: centered ? OPT_RMSPROP_CENTERED : OPT_RMSPROP,
     p1: rho,
     p2: momentum,
     p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon),

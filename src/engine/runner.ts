@@ -5,8 +5,9 @@ import type { Kernels } from "./abi.js";
 import { A, Cmd, MAX_THREADS } from "./thread-work.js";
 import type { ThreadKernels } from "./abi.js";
 import type { ThreadPool } from "./thread-pool.js";
+import { OPT_ADAM } from "./codes.js";
 
-/** An optimizer step as the engine takes it (modelUpdate): kind 0 adam, 1 sgd, 2 rmsprop, 3 centered rmsprop. */
+/** An optimizer step as the engine takes it (modelUpdate): kind is one of assembly/codes.ts' OPT_* codes. */
 export interface Update {
   kind: number;
   learningRate: number;
@@ -55,7 +56,7 @@ export interface Runner {
 }
 
 const plainAdam = (u: Update) =>
-  u.kind === 0 && u.weightDecay === 0 && u.clipnorm === 0 && u.clipvalue === 0 && u.globalClipnorm === 0;
+  u.kind === OPT_ADAM && u.weightDecay === 0 && u.clipnorm === 0 && u.clipvalue === 0 && u.globalClipnorm === 0;
 
 export class SerialRunner implements Runner {
   readonly threads = 1;

@@ -2,18 +2,25 @@
 // the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
-import { ACTIVATION_ALPHA, DENSE, EVALUATE, FIT, L2, denseName, trainCount } from "../keras-defaults.js";
+import { DENSE, EVALUATE, FIT, L2, denseName, trainCount } from "../keras-defaults.js";
 import { fraction, integerAtLeast, nonNegative, oneOf } from "../validate.js";
 import type { Kernels } from "./abi.js";
 import { WasmMemory } from "./memory.js";
 import {
   ACTIVATIONS,
-  DEFAULT_SEED,
-  INITIALIZERS,
+  ACTIVATION_SPECS,
+  ALPHA_ACTIVATIONS,
+  HIDDEN_ACTIVATIONS,
+  deadDefinition,
+  defaultAlpha,
+  takesAlpha,
   type Activation,
+  type HiddenActivation,
+} from "./activations.js";
+import {
+  DEFAULT_SEED,
   type FitOptions,
   type History,
-  type Initializer,
   type InputData,
   type LabelData,
   type RecycleOptions,
@@ -22,6 +29,7 @@ import {
   type Logs,
   type SequentialConfig,
 } from "./types.js";
+import { INITIALIZERS, INITIALIZER_CODES, type Initializer } from "./initializers.js";
 import { ResidentInputs, ResidentLabels } from "./dataset.js";
 import { SerialRunner, type Runner, type Update } from "./runner.js";
 import { resolveOptimizer, type CompileConfig, type Optimizer } from "./optimizer.js";
@@ -47,8 +55,8 @@ interface Layer {
   l2: number;
 }
 
-/** Hidden activations whose units deadUnits/deadMask report. */
-const PROBED: readonly Activation[] = ["relu", "leaky_relu", "elu", "gelu"];
+/** Whether deadUnits/deadMask report a layer's units: those of hidden activations. */
+const isHidden = (a: Activation): a is HiddenActivation => (HIDDEN_ACTIVATIONS as readonly Activation[]).includes(a);
 
 // Evaluation, prediction and probes run in chunks of at least this many rows.
 const CHUNK_ROWS = 256;
@@ -86,10 +94,11 @@ export class Sequential {
         throw new ArgumentError(`layers[${i}].activation "softmax" is only supported on the last layer`);
       }
       let alpha = 0;
-      if (activation === "leaky_relu" || activation === "elu") {
-        alpha = nonNegative(`layers[${i}].alpha`, l.alpha ?? ACTIVATION_ALPHA[activation]);
+      if (takesAlpha(activation)) {
+        alpha = nonNegative(`layers[${i}].alpha`, l.alpha ?? defaultAlpha(activation));
       } else if (l.alpha !== undefined) {
-        throw new ArgumentError(`layers[${i}].alpha only applies to "leaky_relu" and "elu", not ${show(activation)}`);
+        const which = ALPHA_ACTIVATIONS.map((a) => `"${a}"`).join(" and ");
+        throw new ArgumentError(`layers[${i}].alpha only applies to ${which}, not ${show(activation)}`);
       }
       const kernelInitializer = oneOf(
         `layers[${i}].kernelInitializer`,
@@ -122,7 +131,7 @@ export class Sequential {
     this.handle = this.mem.with(
       [
         Int32Array.from(this.layers, (l) => l.units),
-        Int32Array.from(this.layers, (l) => ACTIVATIONS.indexOf(l.activation)),
+        Int32Array.from(this.layers, (l) => ACTIVATION_SPECS[l.activation].code),
       ],
       ([units, acts]) => k.modelNew(this.inputSize, this.layers.length, units, acts, this.seed),
     );
@@ -132,7 +141,7 @@ export class Sequential {
     });
     // modelNew drew glorot_uniform kernels; other initialisers redraw all from the same seed.
     if (this.layers.some((l) => l.kernelInitializer !== DENSE.kernelInitializer)) {
-      this.mem.with([Int32Array.from(this.layers, (l) => INITIALIZERS.indexOf(l.kernelInitializer))], ([inits]) =>
+      this.mem.with([Int32Array.from(this.layers, (l) => INITIALIZER_CODES[l.kernelInitializer])], ([inits]) =>
         k.modelInitialize(this.handle, inits, this.seed),
       );
     }
@@ -338,7 +347,7 @@ export class Sequential {
     this.runner.settle(); // the probe's statistics are merged into m, which modelRecycle reads
     const hidden = this.layers.slice(0, -1);
     const flags = new Int32Array(hidden.reduce((s, l) => s + l.units, 0));
-    const inits = Int32Array.from(this.layers, (l) => INITIALIZERS.indexOf(l.kernelInitializer));
+    const inits = Int32Array.from(this.layers, (l) => INITIALIZER_CODES[l.kernelInitializer]);
     this.mem.with([inits, flags], ([i, f]) => {
       this.k.modelRecycle(m, tau, i, f);
       flags.set(new Int32Array(this.k.memory.buffer, f, flags.length));
@@ -384,9 +393,9 @@ export class Sequential {
     const deadUnits: DeadUnits[] = [];
     const masks: Uint8Array[] = [];
     this.layers.forEach((l, i) => {
-      if (!PROBED.includes(l.activation)) return;
+      if (!isHidden(l.activation)) return;
       const dead = this.k.deadCount(m, i);
-      const definition = l.activation === "relu" ? ("zero" as const) : ("never-positive" as const);
+      const definition = deadDefinition(l.activation);
       const { active, absSum } = this.probedActivity(m, i, l.units);
       deadUnits.push({
         layer: l.name,
@@ -409,7 +418,7 @@ export class Sequential {
     const samples = this.rowsOf(x, "x");
     const m = this.probeDead(x);
     return this.layers.flatMap((l, i) =>
-      PROBED.includes(l.activation) ? [{ layer: l.name, samples, ...this.probedActivity(m, i, l.units) }] : [],
+      isHidden(l.activation) ? [{ layer: l.name, samples, ...this.probedActivity(m, i, l.units) }] : [],
     );
   }
 

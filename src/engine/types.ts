@@ -4,28 +4,9 @@ import type { ResidentInputs, ResidentLabels } from "./dataset.js";
 import type { Inputs, Labels } from "./memory.js";
 
 export type { Labels };
+import type { Activation } from "./activations.js";
+import type { Initializer } from "./initializers.js";
 
-export type Activation = "relu" | "softmax" | "linear" | "leaky_relu" | "elu" | "gelu";
-// index = engine code (assembly/kernels/activations.ts)
-export const ACTIVATIONS: readonly Activation[] = ["linear", "relu", "softmax", "leaky_relu", "elu", "gelu"];
-export type Initializer =
-  | "glorot_uniform"
-  | "glorot_normal"
-  | "he_uniform"
-  | "he_normal"
-  | "lecun_normal"
-  | "lecun_uniform"
-  | "randomized_asymmetric";
-// index = engine code (assembly/init.ts)
-export const INITIALIZERS: readonly Initializer[] = [
-  "glorot_uniform",
-  "glorot_normal",
-  "he_uniform",
-  "he_normal",
-  "lecun_normal",
-  "lecun_uniform",
-  "randomized_asymmetric",
-];
 /** Inputs as an array, or a dataset's x (engine.dataset), which is read in place. */
 export type InputData = Inputs | ResidentInputs;
 /** Labels as an array, or a dataset's y. */

@@ -3,9 +3,10 @@
 import { ArgumentError } from "../errors.js";
 import { trainCount } from "../keras-defaults.js";
 import { fraction, integerAtLeast, nonNegative, oneOf, positiveFinite } from "../validate.js";
-import { HIDDEN_ACTIVATIONS, type Cell, type HiddenActivation } from "./grid.js";
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../engine/activations.js";
+import type { Cell } from "./grid.js";
 import { DENSE } from "../keras-defaults.js";
-import { INITIALIZERS, type Initializer } from "../engine/types.js";
+import { INITIALIZERS, type Initializer } from "../engine/initializers.js";
 import { OPTIMIZERS, type CompileConfig } from "../engine/optimizer.js";
 import type { Mnist } from "../data/mnist.js";
 

@@ -3,19 +3,14 @@
 // processes (a Slurm array, a k8s indexed Job, a CI matrix) can each train a part and
 // `dying-relu merge` can join them.
 import { ArgumentError } from "../errors.js";
-import { ACTIVATIONS, type Activation, type Initializer } from "../engine/types.js";
-
-/** The hidden layers' activation in the sweep (the output layer is always softmax). */
-export type HiddenActivation = Exclude<Activation, "softmax" | "linear">;
+import type { HiddenActivation } from "../engine/activations.js";
+import type { Initializer } from "../engine/initializers.js";
 
 /** The grid's axes besides the learning rates and seeds: the sweep's defaults are ReLU and Keras' glorot_uniform. */
 export interface Axes {
   activations: HiddenActivation[];
   initializers: Initializer[];
 }
-
-/** The engine's activations that a hidden layer can use (all but softmax and linear). */
-export const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((a): a is HiddenActivation => a !== "softmax" && a !== "linear");
 
 export const DEFAULT_AXES: Axes = { activations: ["relu"], initializers: ["glorot_uniform"] };
 

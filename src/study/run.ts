@@ -2,6 +2,7 @@
 // the probe) and the loop over cells that the library, the CLI and the lab all use; the sweep's
 // run workers call runOne() for the cells they are handed.
 import { DENSE } from "../keras-defaults.js";
+import { takesAlpha } from "../engine/activations.js";
 import type { Engine } from "../engine/engine.js";
 import type { Sequential } from "../engine/sequential.js";
 import type { Callbacks, FitOptions, Logs } from "../engine/types.js";
@@ -103,8 +104,7 @@ export async function runOne(
   const activation = config.activation ?? "relu";
   const kernelInitializer = config.kernelInitializer ?? DENSE.kernelInitializer;
   const hiddenNames = config.layers.map((_, l) => `dense_${l + 1}`);
-  const alpha =
-    config.alpha !== undefined && (activation === "leaky_relu" || activation === "elu") ? { alpha: config.alpha } : {};
+  const alpha = config.alpha !== undefined && takesAlpha(activation) ? { alpha: config.alpha } : {};
   const model = engine.sequential({
     inputSize,
     layers: [

@@ -2,8 +2,9 @@
 // writes, `merge` joins and the lab downloads (schema 2).
 import type { Divergence, History } from "../engine/types.js";
 import type { DeadUnits } from "../engine/dead-units.js";
-import type { Initializer } from "../engine/types.js";
-import type { HiddenActivation, Shard } from "./grid.js";
+import type { Initializer } from "../engine/initializers.js";
+import type { HiddenActivation } from "../engine/activations.js";
+import type { Shard } from "./grid.js";
 import type { StudyConfig } from "./config.js";
 
 export interface Run {

@@ -1,9 +1,9 @@
 // The settings form's parts: each field's label and hint, its widget (text, select or checkboxes)
 // read and written as the URL's text, and the field errors, buttons and CLI line drawn from the settings.
 import { BACKEND_CHOICES } from "../engine/wasm.js";
-import { INITIALIZERS } from "../engine/types.js";
+import { INITIALIZERS } from "../engine/initializers.js";
 import { OPTIMIZERS } from "../engine/optimizer.js";
-import { HIDDEN_ACTIVATIONS } from "../study/grid.js";
+import { HIDDEN_ACTIVATIONS } from "../engine/activations.js";
 import { DEFAULTS, PARAM_NAMES, formatParam, type Param } from "./settings.js";
 import { cliCommand, cliGaps } from "./study-config.js";
 import { settings, state, support } from "./page.js";

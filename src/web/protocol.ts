@@ -6,7 +6,7 @@ import type { StudyConfig } from "../study/config.js";
 import type { Logs } from "../engine/types.js";
 import type { DeadUnits } from "../engine/dead-units.js";
 import type { BackendChoice } from "../engine/wasm.js";
-import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../study/grid.js";
+import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../engine/activations.js";
 
 export interface StartMessage {
   type: "start";

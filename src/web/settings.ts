@@ -1,10 +1,10 @@
 // The lab's settings as URL query parameters and form fields: their defaults and limits, parsing
 // with one-line messages, checks across fields, and the query string. Apart so the rest need only LabConfig.
 import { NOTEBOOK } from "../study/config.js";
-import { INITIALIZERS, type Initializer } from "../engine/types.js";
+import { INITIALIZERS, type Initializer } from "../engine/initializers.js";
 import { BACKEND_CHOICES, type BackendChoice } from "../engine/wasm.js";
 import { OPTIMIZERS, type OptimizerName } from "../engine/optimizer.js";
-import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../study/grid.js";
+import { ALPHA_ACTIVATIONS, HIDDEN_ACTIVATIONS, takesAlpha, type HiddenActivation } from "../engine/activations.js";
 
 /** The lab's settings: the notebook's study plus the engine and an optional training subset. */
 export interface LabConfig {
@@ -71,8 +71,6 @@ export const DEFAULTS: LabConfig = {
   redoTau: null,
 };
 
-/** The activations whose dead units are never-positive ones (the rest are ReLU's exact zeros). */
-const ALPHA_ACTIVATIONS: readonly HiddenActivation[] = ["leaky_relu", "elu"];
 const MOMENTUM_OPTIMIZERS: readonly OptimizerName[] = ["sgd", "rmsprop"];
 
 // Limits that keep the page responsive (chart series, unit grids, run time).
@@ -274,10 +272,10 @@ export function crossCheck(config: LabConfig): FieldError[] {
       message: `at most ${LIMITS.runs} runs (learning rates × activations), got ${config.learningRates.length} × ${config.activations.length} = ${runs}`,
     });
   }
-  if (config.alpha !== null && !config.activations.some((a) => ALPHA_ACTIVATIONS.includes(a))) {
+  if (config.alpha !== null && !config.activations.some(takesAlpha)) {
     errors.push({
       param: "alpha",
-      message: `alpha applies only to leaky_relu and elu, and the activations are ${config.activations.join(", ")}`,
+      message: `alpha applies only to ${ALPHA_ACTIVATIONS.join(" and ")}, and the activations are ${config.activations.join(", ")}`,
     });
   }
   if (config.momentum !== null && !MOMENTUM_OPTIMIZERS.includes(config.optimizer)) {

@@ -3,7 +3,7 @@
 import type { Run } from "../study/schema.js";
 import type { Logs } from "../engine/types.js";
 import type { DeadUnits } from "../engine/dead-units.js";
-import type { HiddenActivation } from "../study/grid.js";
+import { ACTIVATION_SPECS, type Activation, type HiddenActivation } from "../engine/activations.js";
 import type { FromWorker } from "./protocol.js";
 import type { LabConfig } from "./settings.js";
 import { labRuns } from "./study-config.js";
@@ -84,7 +84,7 @@ export function runLabel(config: LabConfig, run: { learningRate: number; activat
 
 /** What "dead" means for an activation, as deadUnits() reports it: ReLU's exact zero, or never positive. */
 export const deadDefinition = (activation: string): "zero" | "never-positive" =>
-  activation === "relu" ? "zero" : "never-positive";
+  ACTIVATION_SPECS[activation as Activation]?.dead ?? "never-positive";
 
 /** How the engine computes, for the status line. */
 export function simdMode(backend: string): string {

@@ -3,7 +3,8 @@
 import type { Run } from "../study/schema.js";
 import type { StudyConfig } from "../study/config.js";
 import type { CompileConfig } from "../engine/optimizer.js";
-import { expandGrid, type HiddenActivation } from "../study/grid.js";
+import { expandGrid } from "../study/grid.js";
+import type { HiddenActivation } from "../engine/activations.js";
 import type { Report } from "../study/schema.js";
 import { DEFAULTS, VALIDATION_SPLIT, type LabConfig } from "./settings.js";
 

@@ -1,11 +1,7 @@
 // The js twin of assembly/kernels/activations.ts: leaky_relu, elu and gelu forward and backward
 // on float offsets into one Float32Array (exp and Φ in f64, rounded once to f32).
 
-export const ACT_RELU = 1;
-export const ACT_SOFTMAX = 2;
-export const ACT_LEAKY_RELU = 3;
-export const ACT_ELU = 4;
-export const ACT_GELU = 5;
+import { ACT_ELU, ACT_GELU, ACT_LEAKY_RELU } from "../codes.js";
 
 const INV_SQRT2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327;

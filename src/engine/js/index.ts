@@ -18,14 +18,24 @@
 // memory, the allocator and everything that reads its views (the functions of
 // assembly/model.ts, dead.ts and recycle.ts, and the gather).
 import type { Kernels } from "../abi.js";
-import { ACT_GELU, ACT_LEAKY_RELU, ACT_RELU, ACT_SOFTMAX, activate, activationGrad } from "./activations.js";
+import { activate, activationGrad } from "./activations.js";
 import { BYTE_SCALE } from "./gather.js";
 import { gemmRows, NR, sumRows, transpose, weightGrad } from "./gemm.js";
-import { INIT_GLOROT_UNIFORM, initKernel, initUnit } from "./init.js";
+import { initKernel, initUnit } from "./init.js";
 import type { Layer, Model } from "./model.js";
 import { adam, clipByGlobalNorm, clipByNorm, clipByValue, rmsprop, sgd, weightDecay } from "./optimizers.js";
 import { rngBelow, rngSeed } from "./prng.js";
 import { softmaxRows, softmaxXent } from "./softmax_xent.js";
+import {
+  ACT_GELU,
+  ACT_LEAKY_RELU,
+  ACT_RELU,
+  ACT_SOFTMAX,
+  INIT_GLOROT_UNIFORM,
+  OPT_ADAM,
+  OPT_RMSPROP_CENTERED,
+  OPT_SGD,
+} from "../codes.js";
 
 const ALIGN = 16;
 const PAGE = 65536;
@@ -476,7 +486,7 @@ export function createJsKernels(): Kernels {
     }
     if (wd > 0) weightDecay(F, md.params >> 2, md.nParams, fr(wd), fr(lr));
     md.step++;
-    if (kind === 0) {
+    if (kind === OPT_ADAM) {
       const t = md.step;
       const alpha = (lr * Math.sqrt(1 - Math.pow(p2, t))) / (1 - Math.pow(p1, t));
       adam(
@@ -491,7 +501,7 @@ export function createJsKernels(): Kernels {
         fr(1 - p2),
         fr(p3),
       );
-    } else if (kind === 1) {
+    } else if (kind === OPT_SGD) {
       sgd(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), p2 !== 0);
     } else {
       rmsprop(
@@ -507,7 +517,7 @@ export function createJsKernels(): Kernels {
         fr(1 - p1),
         fr(p2),
         fr(p3),
-        kind === 3,
+        kind === OPT_RMSPROP_CENTERED,
       );
     }
   }

@@ -2,12 +2,14 @@
 // rngNormal), bit for bit (basic f64 arithmetic and sqrt only).
 import { rngBelow, rngUniform } from "./prng.js";
 
-export const INIT_GLOROT_UNIFORM = 0;
-const INIT_GLOROT_NORMAL = 1;
-const INIT_HE_UNIFORM = 2;
-const INIT_HE_NORMAL = 3;
-const INIT_LECUN_NORMAL = 4;
-const INIT_RANDOMIZED_ASYMMETRIC = 6;
+import {
+  INIT_GLOROT_NORMAL,
+  INIT_GLOROT_UNIFORM,
+  INIT_HE_NORMAL,
+  INIT_HE_UNIFORM,
+  INIT_LECUN_NORMAL,
+  INIT_RANDOMIZED_ASYMMETRIC,
+} from "../codes.js";
 const TRUNCATED_STDDEV = 0.87962566103423978;
 const RAI_SIGMA = 0.6007;
 

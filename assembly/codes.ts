@@ -1,0 +1,33 @@
+// The engine's codes, the one list that both sides read: the AssemblyScript kernels import it,
+// and scripts/codes.mjs copies it to src/engine/codes.ts for the host and the JS twin (the build
+// does, and test/abi.test.ts fails if the copy is stale). Plain integer constants, so the file
+// is both valid AssemblyScript (each an i32) and valid TypeScript.
+
+// Activations (assembly/kernels/activations.ts).
+export const ACT_LINEAR = 0;
+export const ACT_RELU = 1;
+export const ACT_SOFTMAX = 2;
+export const ACT_LEAKY_RELU = 3;
+export const ACT_ELU = 4;
+export const ACT_GELU = 5;
+
+// Kernel initialisers (assembly/init.ts).
+export const INIT_GLOROT_UNIFORM = 0;
+export const INIT_GLOROT_NORMAL = 1;
+export const INIT_HE_UNIFORM = 2;
+export const INIT_HE_NORMAL = 3;
+export const INIT_LECUN_NORMAL = 4;
+export const INIT_LECUN_UNIFORM = 5;
+export const INIT_RANDOMIZED_ASYMMETRIC = 6;
+
+// Optimizer kinds of modelUpdate (assembly/model.ts).
+export const OPT_ADAM = 0;
+export const OPT_SGD = 1;
+export const OPT_RMSPROP = 2;
+export const OPT_RMSPROP_CENTERED = 3;
+
+// GEMM epilogues, fused into the product's store (assembly/kernels/gemm.ts).
+export const EPI_NONE = 0;
+export const EPI_RELU = 1;
+export const EPI_MASK = 2;
+export const EPI_LEAKY = 3;
