@@ -247,12 +247,13 @@ function forward(m: Model, rows: i32): void {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     const act = layer.activation;
-    // ReLU and leaky ReLU run in the GEMM's epilogue; elu and gelu in a pass after it.
+    // ReLU and leaky ReLU run in the GEMM's epilogue; every activation after them (elu, gelu, …)
+    // in activate()'s pass after it.
     const epi = act == ACT_RELU ? EPI_RELU : act == ACT_LEAKY_RELU ? EPI_LEAKY : EPI_NONE;
     if (act == ACT_LEAKY_RELU) setLeakyAlpha(layer.alpha);
     const out = act == ACT_GELU ? layer.z : layer.a;
     gemm(rows, layer.width, layer.inDim, input, ld, 1, layer.w, layer.width, out, layer.width, layer.b, epi, 0);
-    if (act == ACT_ELU || act == ACT_GELU) activate(out, layer.a, rows * layer.width, act, layer.alpha);
+    if (act > ACT_LEAKY_RELU) activate(out, layer.a, rows * layer.width, act, layer.alpha);
     input = layer.a;
     ld = layer.width;
   }
