@@ -158,7 +158,7 @@ describe("dying-relu sweep remedies", () => {
     [
       "a flag of another optimizer",
       ["--momentum", "0.9"],
-      /--optimizer "adam" takes no option --momentum \(it takes --lr, --weight-decay, .*--beta1, --beta2, --epsilon\)/,
+      /--optimizer "adam" takes no option --momentum \(it takes --lr, .*--weight-decay, .*--beta1, --beta2, --epsilon\)/,
     ],
     [
       "--nesterov without sgd",
@@ -192,8 +192,10 @@ describe("dying-relu sweep remedies", () => {
       "--optimizer NAME",
       "--momentum F",
       "--nesterov",
-      "--rho F, --centered",
-      "--beta1 F, --beta2 F",
+      "--rho F",
+      "--centered",
+      "--beta1 F",
+      "--beta2 F",
       "--epsilon F",
       "--weight-decay F",
       "--clipnorm F",

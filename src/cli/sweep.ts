@@ -28,7 +28,13 @@ import {
 import { ALPHA_ACTIVATIONS, HIDDEN_ACTIVATIONS, defaultAlpha, takesAlpha } from "../engine/activations.js";
 import { INITIALIZERS } from "../engine/initializers.js";
 import { DEFAULT_TAU } from "../engine/dead-units.js";
-import { OPTIMIZERS, describeOptimizer, resolveOptimizer } from "../engine/optimizer.js";
+import {
+  OPTIMIZERS,
+  OPTIMIZER_OPTIONS,
+  OPTIMIZER_OPTION_NAMES,
+  describeOptimizer,
+  resolveOptimizer,
+} from "../engine/optimizer.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, type Report } from "../study/schema.js";
@@ -62,15 +68,7 @@ Flags (default in brackets):
                             ${INITIALIZERS.slice(6).join(", ")} (Lu et al. 2019) [glorot_uniform]
   --optimizer NAME          ${OPTIMIZERS.join(", ")}, with Keras 3's defaults for what the flags
                             below leave out [adam]
-  --momentum F              sgd's and rmsprop's momentum, in [0, 1] [0]
-  --nesterov                sgd with Nesterov momentum
-  --rho F, --centered       rmsprop's decay [0.9], and its centered variant
-  --beta1 F, --beta2 F      adam's and adamw's moment decays [0.9, 0.999]
-  --epsilon F               adam's, adamw's and rmsprop's ε [1e-7]
-  --weight-decay F          decoupled weight decay, w −= w·F·lr before each step [adamw 0.004, else 0]
-  --clipnorm F              clip each kernel's and bias's gradient to this L2 norm [none]
-  --clipvalue F             clip every gradient value to [−F, F] [none]
-  --global-clipnorm F       clip all gradients together to this L2 norm [none]
+${optimizerHelp()}
   --warmup N                warm the learning rate up linearly over the first N steps (Keras 3's
                             CosineDecay warmup: step i+1 uses lr·min(1, i/N)) [none]
   --redo-every N            ReDo (Sokar et al. 2023): every N steps re-initialise the hidden units
@@ -128,17 +126,12 @@ const FLAGS = {
   alpha: { type: "string" },
   warmup: { type: "string" },
   optimizer: { type: "string" },
-  momentum: { type: "string" },
-  nesterov: { type: "boolean" },
-  rho: { type: "string" },
-  centered: { type: "boolean" },
-  beta1: { type: "string" },
-  beta2: { type: "string" },
-  epsilon: { type: "string" },
-  "weight-decay": { type: "string" },
-  clipnorm: { type: "string" },
-  clipvalue: { type: "string" },
-  "global-clipnorm": { type: "string" },
+  ...Object.fromEntries(
+    OPTIMIZER_OPTION_NAMES.map((o) => [
+      OPTIMIZER_OPTIONS[o].flag,
+      { type: OPTIMIZER_OPTIONS[o].type === "boolean" ? "boolean" : "string" },
+    ]),
+  ),
   "redo-every": { type: "string" },
   "redo-tau": { type: "string" },
   shard: { type: "string" },
@@ -181,30 +174,26 @@ function names<T extends string>(flag: string, text: string, allowed: readonly T
   return items as T[];
 }
 
-// The optimizer flags and compile()'s option each sets (the rate comes from --lr), in the order
-// the lab writes them into its report's config.compile.
-const OPTIMIZER_FLAGS = {
-  momentum: "momentum",
-  nesterov: "nesterov",
-  centered: "centered",
-  clipnorm: "clipnorm",
-  clipvalue: "clipvalue",
-  "global-clipnorm": "globalClipnorm",
-  "weight-decay": "weightDecay",
-  rho: "rho",
-  beta1: "beta1",
-  beta2: "beta2",
-  epsilon: "epsilon",
-} as const;
+// The optimizer flags and compile()'s option each sets (the rate comes from --lr), from the
+// registry of compile()'s options.
+const OPTIMIZER_FLAGS: Record<string, string> = Object.fromEntries(
+  OPTIMIZER_OPTION_NAMES.map((o) => [OPTIMIZER_OPTIONS[o].flag, o]),
+);
+
+/** The optimizer options' help lines, one per option, as the other flags'. */
+function optimizerHelp(): string {
+  return OPTIMIZER_OPTION_NAMES.map((o) => {
+    const { flag, type, help } = OPTIMIZER_OPTIONS[o];
+    return `  ${`--${flag}${type === "boolean" ? "" : " F"}`.padEnd(26)}${help}`;
+  }).join("\n");
+}
 
 /**
  * compile()'s options from --optimizer and its flags, checked as compile() checks them; undefined
  * without any of them (Adam with Keras' defaults, as the notebook).
  */
 function optimizerOptions(values: Record<string, string | boolean | undefined>): StudyConfig["compile"] {
-  const given = (Object.keys(OPTIMIZER_FLAGS) as (keyof typeof OPTIMIZER_FLAGS)[]).filter(
-    (flag) => values[flag] !== undefined,
-  );
+  const given = Object.keys(OPTIMIZER_FLAGS).filter((flag) => values[flag] !== undefined);
   if (values.optimizer === undefined && !given.length) return undefined;
   const options: Record<string, unknown> = { optimizer: values.optimizer ?? "adam" };
   for (const flag of given)

@@ -3,7 +3,14 @@
 import { NOTEBOOK } from "../study/config.js";
 import { INITIALIZERS, type Initializer } from "../engine/initializers.js";
 import { BACKEND_CHOICES, type BackendChoice } from "../engine/wasm.js";
-import { OPTIMIZERS, type OptimizerName } from "../engine/optimizer.js";
+import {
+  OPTIMIZERS,
+  OPTIMIZER_OPTIONS,
+  OPTIMIZER_OPTION_NAMES,
+  takesOption,
+  type OptimizerName,
+  type OptimizerOption,
+} from "../engine/optimizer.js";
 import { ALPHA_ACTIVATIONS, HIDDEN_ACTIVATIONS, takesAlpha, type HiddenActivation } from "../engine/activations.js";
 
 /** The lab's settings: the notebook's study plus the engine and an optional training subset. */
@@ -70,8 +77,6 @@ export const DEFAULTS: LabConfig = {
   redoEvery: null,
   redoTau: null,
 };
-
-const MOMENTUM_OPTIMIZERS: readonly OptimizerName[] = ["sgd", "rmsprop"];
 
 // Limits that keep the page responsive (chart series, unit grids, run time).
 export const LIMITS = { rates: 8, runs: 16, epochs: 100, layers: 6, width: 1024 } as const;
@@ -278,23 +283,18 @@ export function crossCheck(config: LabConfig): FieldError[] {
       message: `alpha applies only to ${ALPHA_ACTIVATIONS.join(" and ")}, and the activations are ${config.activations.join(", ")}`,
     });
   }
-  if (config.momentum !== null && !MOMENTUM_OPTIMIZERS.includes(config.optimizer)) {
-    errors.push({
-      param: "momentum",
-      message: `momentum applies only to sgd and rmsprop, and the optimizer is ${config.optimizer}`,
-    });
-  }
-  if (config.nesterov && config.optimizer !== "sgd") {
-    errors.push({
-      param: "nesterov",
-      message: `nesterov applies only to sgd, and the optimizer is ${config.optimizer}`,
-    });
-  }
-  if (config.centered && config.optimizer !== "rmsprop") {
-    errors.push({
-      param: "centered",
-      message: `centered applies only to rmsprop, and the optimizer is ${config.optimizer}`,
-    });
+  // An optimizer-only option (a URL parameter of the same name) set for an optimizer that does not
+  // take it: compile() would refuse it.
+  for (const option of OPTIMIZER_OPTION_NAMES) {
+    const { takenBy } = OPTIMIZER_OPTIONS[option] as OptimizerOption;
+    if (takenBy === "all" || !(option in PARAMS)) continue;
+    const value = config[PARAMS[option as Param]];
+    if (value !== null && value !== false && !takesOption(config.optimizer, option)) {
+      errors.push({
+        param: option as Param,
+        message: `${option} applies only to ${takenBy.join(" and ")}, and the optimizer is ${config.optimizer}`,
+      });
+    }
   }
   const clips = (["clipnorm", "clipvalue", "gclipnorm"] as const).filter((p) => config[PARAMS[p]] !== null);
   if (clips.length > 1) {

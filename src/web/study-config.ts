@@ -2,7 +2,7 @@
 // CLI command, and the results as the CLI's JSON. Apart from settings.ts, which only reads and writes them.
 import type { Run } from "../study/schema.js";
 import type { StudyConfig } from "../study/config.js";
-import type { CompileConfig } from "../engine/optimizer.js";
+import { OPTIMIZER_OPTION_NAMES, type CompileConfig } from "../engine/optimizer.js";
 import { expandGrid } from "../study/grid.js";
 import type { HiddenActivation } from "../engine/activations.js";
 import type { Report } from "../study/schema.js";
@@ -10,16 +10,14 @@ import { DEFAULTS, VALIDATION_SPLIT, type LabConfig } from "./settings.js";
 
 /** compile()'s options for these settings, the learning rate aside; only what differs from Keras' defaults. */
 export function compileOptions(config: LabConfig): Omit<CompileConfig, "learningRate"> {
-  return {
-    optimizer: config.optimizer,
-    ...(config.momentum !== null && { momentum: config.momentum }),
-    ...(config.nesterov && { nesterov: true }),
-    ...(config.centered && { centered: true }),
-    ...(config.clipnorm !== null && { clipnorm: config.clipnorm }),
-    ...(config.clipvalue !== null && { clipvalue: config.clipvalue }),
-    ...(config.globalClipnorm !== null && { globalClipnorm: config.globalClipnorm }),
-    ...(config.weightDecay !== null && { weightDecay: config.weightDecay }),
-  };
+  const options: Record<string, unknown> = { optimizer: config.optimizer };
+  // The lab's settings named as compile()'s options; booleans only when on, numbers when given.
+  for (const name of OPTIMIZER_OPTION_NAMES) {
+    if (!(name in config)) continue;
+    const value = config[name as keyof LabConfig];
+    if (value !== null && value !== false) options[name] = value;
+  }
+  return options as Omit<CompileConfig, "learningRate">;
 }
 
 const isDefaultCompile = (config: LabConfig) =>
