@@ -21,7 +21,7 @@ const WASM = [
   "dying-relu.relaxed-threads.wasm",
 ];
 // A threaded engine's workers run this entry, which the bundles expect beside them.
-const THREAD_ENTRY = ["dist", "engine", "thread-entry.browser.js"];
+const THREAD_ENTRY = ["dist", "engine", "threads", "entry.browser.js"];
 const THREAD_FILE = "dying-relu.thread.js";
 const BUDGET = { js: 60 * 1024, wasm: 64 * 1024 };
 const MNIST = [

@@ -7,9 +7,9 @@ import { createEngine, ArgumentError, type Engine, type SequentialConfig } from 
 import { Sequential } from "../src/engine/sequential.js";
 import type { History } from "../src/engine/types.js";
 import { loadThreadedKernels } from "../src/engine/wasm.js";
-import { ThreadPool } from "../src/engine/thread-pool.js";
-import { DONE, type ThreadWorker } from "../src/engine/thread-work.js";
-import { spawnThreadWorker } from "../src/engine/thread-spawn.js";
+import { ThreadPool } from "../src/engine/threads/pool.js";
+import { DONE, type ThreadWorker } from "../src/engine/threads/work.js";
+import { spawnThreadWorker } from "../src/engine/threads/spawn.js";
 import { ThreadedRunner } from "../src/engine/runner.js";
 import { mnistSlice } from "./support/idx-files.js";
 import { exitedWithin, spawned } from "./support/workers.js";

@@ -8,7 +8,7 @@ import type { ModelFile } from "../engine/model-file.js";
 import { ArgumentError } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { chooseBackend, type BackendChoice } from "../engine/wasm.js";
-import { MAX_THREADS } from "../engine/thread-work.js";
+import { MAX_THREADS } from "../engine/threads/work.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
 import { trainCount } from "../keras-defaults.js";
 import { NOTEBOOK, checkStudy, type StudyConfig } from "../study/config.js";

@@ -1,6 +1,6 @@
 // createEngine(): one wasm instance (one linear memory) that models are created in, or the
 // engine's pure-TypeScript twin over a memory of its own (backend "js"). With threads > 1 the
-// memory is shared and threads − 1 workers run instances of their own over it (thread-pool.ts).
+// memory is shared and threads − 1 workers run instances of their own over it (threads/pool.ts).
 import { chooseBackend, loadKernels, loadThreadedKernels, type Backend, type BackendChoice } from "./wasm.js";
 import type { Kernels } from "./abi.js";
 import { Sequential } from "./sequential.js";
@@ -9,9 +9,9 @@ import { makeDataset, type Dataset, type ResidentLabels } from "./dataset.js";
 import type { Inputs } from "./memory.js";
 import { ModelFileError, decodeModel } from "./model-file.js";
 import { SerialRunner, ThreadedRunner, type Runner } from "./runner.js";
-import { ThreadPool } from "./thread-pool.js";
-import { MAX_THREADS } from "./thread-work.js";
-import { defaultThreads, threadsUnavailable } from "./thread-spawn.js";
+import { ThreadPool } from "./threads/pool.js";
+import { MAX_THREADS } from "./threads/work.js";
+import { defaultThreads, threadsUnavailable } from "./threads/spawn.js";
 import { ArgumentError, show } from "../errors.js";
 import { integerAtLeast } from "../validate.js";
 

@@ -2,9 +2,9 @@
 // engine's threads (ThreadedRunner, data-parallel: each thread takes a contiguous slice of the
 // rows). Sequential speaks only to a Runner for training, evaluation, prediction and probes.
 import type { Kernels } from "./abi.js";
-import { A, Cmd, MAX_THREADS } from "./thread-work.js";
+import { A, Cmd, MAX_THREADS } from "./threads/work.js";
 import type { ThreadKernels } from "./abi.js";
-import type { ThreadPool } from "./thread-pool.js";
+import type { ThreadPool } from "./threads/pool.js";
 import { OPT_ADAM } from "./codes.js";
 
 /** An optimizer step as the engine takes it (modelUpdate): kind is one of assembly/codes.ts' OPT_* codes. */

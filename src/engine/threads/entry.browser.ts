@@ -1,6 +1,6 @@
-// The browser's entry for a thread worker (a module Worker); thread-entry.ts is Node's.
-import { serve } from "./thread-worker.js";
-import type { ThreadInit } from "./thread-work.js";
+// The browser's entry for a thread worker (a module Worker); entry.ts is Node's.
+import { serve } from "./worker.js";
+import type { ThreadInit } from "./work.js";
 
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent<ThreadInit>) => void) | null;

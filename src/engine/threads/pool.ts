@@ -1,11 +1,11 @@
 // Threads of one engine: n − 1 workers, each with its own instance of the module over the
 // engine's shared memory, driven from the calling thread (thread 0) through a control block.
 // A command costs two synchronisation points: thread 0 bumps GO (workers wake and start), and
-// all threads meet at one barrier between the command's two phases (thread-work.ts). Workers
+// all threads meet at one barrier between the command's two phases (work.ts). Workers
 // report completion by bumping DONE, which thread 0 checks before it next touches the model.
 // Every wait of thread 0 has a deadline that turns into an error naming the late worker; a
 // worker that throws hands its message back through the control block.
-import { DyingReluError } from "../errors.js";
+import { DyingReluError } from "../../errors.js";
 import {
   BARRIER,
   CMD,
@@ -22,9 +22,9 @@ import {
   type ThreadWorker,
   type ThreadInit,
   type ThreadReply,
-} from "./thread-work.js";
-import type { ThreadKernels } from "./abi.js";
-import { spawnThreadWorker } from "./thread-spawn.js";
+} from "./work.js";
+import type { ThreadKernels } from "../abi.js";
+import { spawnThreadWorker } from "./spawn.js";
 
 // Where Atomics.wait may not block (a page's main thread), waits spin instead.
 const canBlock = (() => {

@@ -1,7 +1,7 @@
-// The browser variant of thread-spawn.ts, swapped in by the package.json "browser" map: a thread
+// The browser variant of spawn.ts, swapped in by the package.json "browser" map: a thread
 // worker is a module Worker running dying-relu.thread.js, which sits beside the bundle. The URL is
 // a literal `new URL("./file", import.meta.url)` so that bundlers following it copy the file.
-import { handshake, type ThreadWorker, type ThreadReply } from "./thread-work.js";
+import { handshake, type ThreadWorker, type ThreadReply } from "./work.js";
 
 export function spawnThreadWorker(): ThreadWorker {
   const w = new Worker(new URL("./dying-relu.thread.js", import.meta.url), { type: "module" });

@@ -1,6 +1,6 @@
-// A worker thread of a threaded engine (thread-pool.ts): instantiates the module over the shared
-// memory, says it is ready, then loops: wait for GO, run its part of the command (thread-work.ts),
-// meet the others at the barrier, run phase 2, bump DONE. The two entry files (thread-entry*.ts)
+// A worker thread of a threaded engine (pool.ts): instantiates the module over the shared
+// memory, says it is ready, then loops: wait for GO, run its part of the command (work.ts),
+// meet the others at the barrier, run phase 2, bump DONE. The two entry files (entry*.ts)
 // only wire this to Node's or the browser's messaging.
 import { instantiate } from "@assemblyscript/loader";
 import {
@@ -15,8 +15,8 @@ import {
   work,
   type ThreadInit,
   type ThreadReply,
-} from "./thread-work.js";
-import type { ThreadKernels } from "./abi.js";
+} from "./work.js";
+import type { ThreadKernels } from "../abi.js";
 
 export async function serve(init: ThreadInit, reply: (r: ThreadReply) => void): Promise<void> {
   let k: ThreadKernels;

@@ -1,6 +1,6 @@
 // What each thread of a data-parallel engine does, and the shared control block it reads its
 // orders from. The main thread (thread 0) and every worker (threads 1…n−1) run the same code on
-// their own instance of the module over one shared memory; thread-pool.ts does the
+// their own instance of the module over one shared memory; pool.ts does the
 // synchronisation around it. A command runs in two phases separated by a barrier that every
 // thread reaches:
 //
@@ -8,7 +8,7 @@
 //                    phase 2: thread t adds all gradients (fixed order) on its parameter range
 //                             and, for a step, updates that range
 //   evaluate, predict, probe: phase 1 on the slice; phase 2 merges on thread 0 (probe only).
-import type { ThreadKernels } from "./abi.js";
+import type { ThreadKernels } from "../abi.js";
 
 export enum Cmd {
   Step = 1,
@@ -49,7 +49,7 @@ export interface ThreadInit {
 
 export type ThreadReply = { ready: true } | { ready: false; error: string };
 
-/** A spawned worker as the pool sees it (thread-spawn.ts makes one for Node, one for pages). */
+/** A spawned worker as the pool sees it (spawn.ts makes one for Node, one for pages). */
 export interface ThreadWorker {
   /** Hands the worker its init; resolves with its first reply, or a failure after timeoutMs. */
   start(init: ThreadInit, timeoutMs: number): Promise<ThreadReply>;

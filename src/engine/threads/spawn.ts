@@ -1,12 +1,12 @@
 // Starting a thread worker, and what this runtime offers for threads: the Node variant. Browser
-// bundles get thread-spawn.browser.ts instead, through the package.json "browser" map.
+// bundles get spawn.browser.ts instead, through the package.json "browser" map.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { handshake, type ThreadWorker, type ThreadReply } from "./thread-work.js";
+import { handshake, type ThreadWorker, type ThreadReply } from "./work.js";
 
-// Both src/engine/ and dist/engine/ sit two levels below the package root; the compiled entry
-// serves both (the tests run the sources).
-const ENTRY = new URL("../../dist/engine/thread-entry.js", import.meta.url);
+// Both src/engine/threads/ and dist/engine/threads/ sit three levels below the package root; the
+// compiled entry serves both (the tests run the sources).
+const ENTRY = new URL("../../../dist/engine/threads/entry.js", import.meta.url);
 
 export function spawnThreadWorker(): ThreadWorker {
   const w = new Worker(ENTRY);
