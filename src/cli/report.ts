@@ -3,6 +3,7 @@
 // otherwise the activation and initialiser are named, and the tables gain one column for each.
 import type { Run } from "../study/schema.js";
 import { isDefaultCell } from "../study/grid.js";
+import { HIDDEN_ACTIVATIONS, deadDefinition } from "../engine/activations.js";
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
@@ -15,8 +16,8 @@ export function finalValAccuracy(run: Run): number | null {
 const namesCell = (runs: Run[]) => runs.some((r) => !isDefaultCell(r));
 
 /** How deadUnits() counted a unit as dead, for layers that are not ReLU (the notebook's "exactly 0" otherwise). */
-export const NEVER_POSITIVE_NOTE =
-  "dead = output ≤ 0 on every probe image (never positive), since leaky_relu, elu and gelu outputs are rarely exactly 0";
+const NEVER_POSITIVE = HIDDEN_ACTIVATIONS.filter((a) => deadDefinition(a) === "never-positive");
+export const NEVER_POSITIVE_NOTE = `dead = output ≤ 0 on every probe image (never positive), since ${NEVER_POSITIVE.slice(0, -1).join(", ")} and ${NEVER_POSITIVE.at(-1)} outputs are rarely exactly 0`;
 
 /** The notebook's cell output for one learning rate (with the activation and initialiser when not relu and glorot_uniform). */
 export function runReport(run: Run): string {
@@ -157,7 +158,7 @@ export function seedSummaryTable(runs: Run[]): string {
 export function summaryTitle(runs: Run[], probe: number, per: string): string {
   const other = runs.some((r) => r.deadUnits.some((d) => d.definition === "never-positive"));
   const dead = other
-    ? `dead units (on ${probe} probe images; relu: output exactly 0, leaky_relu/elu/gelu: never positive)`
+    ? `dead units (on ${probe} probe images; relu: output exactly 0, ${NEVER_POSITIVE.join("/")}: never positive)`
     : `dead ReLU units (on ${probe} probe images)`;
   return `Summary: ${dead} and final validation accuracy per ${per}`;
 }
