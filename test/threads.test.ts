@@ -12,7 +12,7 @@ import { DONE, type ThreadWorker } from "../src/engine/threads/work.js";
 import { spawnThreadWorker } from "../src/engine/threads/spawn.js";
 import { ThreadedRunner } from "../src/engine/runner.js";
 import { mnistSlice } from "./support/idx-files.js";
-import { exitedWithin, spawned } from "./support/workers.js";
+import { exitedAll, spawned } from "./support/workers.js";
 
 vi.mock("node:worker_threads", async (original) => (await import("./support/workers.js")).trackWorkers(original));
 
@@ -161,7 +161,7 @@ describe("failures", () => {
     });
     await expect(fitting).rejects.toThrow(/^thread worker 1 failed: .*out of bounds/);
     expect(pool.running).toBe(0);
-    expect(await exitedWithin(spawned.slice(-1))).toEqual([true]);
+    expect(await exitedAll(spawned.slice(-1))).toEqual([true]);
     expect(() => model.evaluate(train.images, train.labels)).toThrow(
       /threads stopped after an error \(thread worker 1 failed/,
     );
@@ -194,7 +194,7 @@ describe("failures", () => {
     // name the worker as not finishing its work instead).
     pool.settle();
     workers[0].terminate();
-    expect(await exitedWithin(spawned.slice(-1))).toEqual([true]);
+    expect(await exitedAll(spawned.slice(-1))).toEqual([true]);
     clock.advance(250);
     await expect(model.fit(train.images, train.labels, { epochs: 1, batchSize: 50 })).rejects.toThrow(
       /^thread worker 1 did not reach the barrier within 1000 ms$/,
@@ -231,7 +231,7 @@ describe("failures", () => {
     await expect(ThreadPool.start(kernels, module, 3, 5000)).rejects.toThrow(
       /^thread workers 1, 2 failed to start: .*nope/,
     );
-    expect(await exitedWithin(spawned.slice(before))).toEqual([true, true]);
+    expect(await exitedAll(spawned.slice(before))).toEqual([true, true]);
   });
 
   it("rejects bad thread options with one line", async () => {

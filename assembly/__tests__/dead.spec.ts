@@ -20,28 +20,15 @@ import { deadReset, deadAccumulate, deadCount, deadMerge } from "../dead";
 // Layer 2 (softmax logits): unit 0 has b = 1 (alive); unit 1 is all zero (exactly 0 → "dead").
 const INPUTS = 3;
 const ROWS = 7;
+// biome-ignore format: one sample (INPUTS pixels) per line
 const PIXELS: u8[] = [
-  0,
-  0,
-  0,
-  10,
-  200,
-  30,
-  100,
-  0,
-  255,
-  50,
-  50,
-  50,
-  0,
-  255,
-  0,
-  255,
-  20,
-  0, // sample 5: the only one with x0 > 0.5
-  127,
-  127,
-  127, // x0 = 0.498: just below unit 2's threshold
+  0, 0, 0,
+  10, 200, 30,
+  100, 0, 255,
+  50, 50, 50,
+  0, 255, 0,
+  255, 20, 0, // sample 5: the only one with x0 > 0.5
+  127, 127, 127, // x0 = 0.498: just below unit 2's threshold
 ];
 
 function buildModel(capacity: i32): Model {

@@ -43,6 +43,7 @@ import {
 } from "./dead-units.js";
 import { encodeModel, type ModelFile } from "./model-file.js";
 import { printSummary } from "./summary.js";
+import { checkLabels, pixelBytes, rowsOf } from "./data-checks.js";
 
 /** A layer as the model keeps it: its config resolved, defaults filled in. */
 interface Layer {
@@ -174,8 +175,8 @@ export class Sequential {
     const shuffle = options.shuffle ?? FIT.shuffle;
     const split = fraction("validationSplit", options.validationSplit ?? FIT.validationSplit);
     const cb = options.callbacks ?? {};
-    const n = this.rowsOf(x, "x");
-    this.checkLabels(y, n, "y");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
+    checkLabels(this.k, this.outputSize, y, n, "y");
     if (options.validationData && split > 0) {
       throw new ArgumentError("give either validationSplit or validationData, not both");
     }
@@ -190,7 +191,13 @@ export class Sequential {
     let valData: [InputData, LabelData] | null = null;
     if (options.validationData) {
       const [vx, vy] = options.validationData;
-      this.checkLabels(vy, this.rowsOf(vx, "validationData[0]"), "validationData[1]");
+      checkLabels(
+        this.k,
+        this.outputSize,
+        vy,
+        rowsOf(this.k, this.inputSize, vx, "validationData[0]"),
+        "validationData[1]",
+      );
       valData = [vx, vy];
     }
 
@@ -289,8 +296,8 @@ export class Sequential {
   /** One optimizer step on exactly this batch; the loss and accuracy are those before the update. */
   trainOnBatch(x: InputData, y: LabelData): { loss: number; accuracy: number } {
     const opt = this.compiled();
-    const n = this.rowsOf(x, "x");
-    this.checkLabels(y, n, "y");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
+    checkLabels(this.k, this.outputSize, y, n, "y");
     const m = this.live();
     this.runner.reserve(m, n);
     return this.withData(x, y, (data, isU8, labels) => {
@@ -309,15 +316,15 @@ export class Sequential {
   /** Mean categorical cross-entropy and accuracy over all samples. */
   evaluate(x: InputData, y: LabelData, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     const batchSize = integerAtLeast("batchSize", options.batchSize ?? EVALUATE.batchSize, 1);
-    const n = this.rowsOf(x, "x");
-    this.checkLabels(y, n, "y");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
+    checkLabels(this.k, this.outputSize, y, n, "y");
     this.runner.reserve(this.live(), Math.max(batchSize, CHUNK_ROWS));
     return this.withData(x, y, (data, isU8, labels) => this.evaluateRows(data, isU8, labels, 0, n));
   }
 
   /** Output probabilities, [samples, units] row-major. */
   predict(x: InputData): Float32Array {
-    const n = this.rowsOf(x, "x");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.live();
     this.runner.reserve(m, CHUNK_ROWS);
     const units = this.outputSize;
@@ -335,7 +342,7 @@ export class Sequential {
    */
   recycleDormant(x: InputData, options: { tau?: number } = {}): RecycledUnits[] {
     const tau = nonNegative("tau", options.tau ?? DEFAULT_TAU);
-    const n = this.rowsOf(x, "x");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.live();
     this.runner.reserve(m, CHUNK_ROWS);
     return this.withData(x, null, (data, isU8) => this.recycleProbe(m, data, isU8, 0, n, tau));
@@ -388,7 +395,7 @@ export class Sequential {
       throw new ArgumentError(`nearlyDeadThreshold must be a number in [0, 1], got ${show(threshold)}`);
     }
     const tau = nonNegative("tau", options.tau ?? DEFAULT_TAU);
-    const n = this.rowsOf(x, "x");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.probeDead(x);
     const deadUnits: DeadUnits[] = [];
     const masks: Uint8Array[] = [];
@@ -415,7 +422,7 @@ export class Sequential {
    * counts from: per unit, the number of samples of x with output > 0 and Σ_x |output| (f32).
    */
   unitActivity(x: InputData): UnitActivity[] {
-    const samples = this.rowsOf(x, "x");
+    const samples = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.probeDead(x);
     return this.layers.flatMap((l, i) =>
       isHidden(l.activation) ? [{ layer: l.name, samples, ...this.probedActivity(m, i, l.units) }] : [],
@@ -436,7 +443,7 @@ export class Sequential {
 
   /** Runs x through the dead-unit probe, leaving each layer's per-unit "fired" flags in wasm memory. */
   private probeDead(x: InputData): number {
-    const n = this.rowsOf(x, "x");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.live();
     this.runner.reserve(m, CHUNK_ROWS);
     this.withData(x, null, (data, isU8) => this.runner.probe(m, { data, isU8, labels: 0, idx: 0, start: 0, rows: n }));
@@ -464,8 +471,8 @@ export class Sequential {
    * layout; the weights are left as they are (TF.js: optimizer.computeGradients).
    */
   computeGradients(x: InputData, y: LabelData): { loss: number; grads: LayerWeights[] } {
-    const n = this.rowsOf(x, "x");
-    this.checkLabels(y, n, "y");
+    const n = rowsOf(this.k, this.inputSize, x, "x");
+    checkLabels(this.k, this.outputSize, y, n, "y");
     const m = this.live();
     this.runner.reserve(m, n);
     const { loss } = this.withData(x, y, (data, isU8, labels) =>
@@ -569,39 +576,4 @@ export class Sequential {
   private labelsAt(y: LabelData, keep: (p: number) => number): number {
     return y instanceof ResidentLabels ? y.pointer(this.k, "y") : keep(this.mem.upload(Int32Array.from(y)));
   }
-
-  private rowsOf(x: InputData, name: string): number {
-    if (x instanceof ResidentInputs) x.pointer(this.k, name);
-    else if (!(x instanceof Float32Array) && !(x instanceof Uint8Array)) {
-      throw new ArgumentError(`${name} must be a Float32Array or a Uint8Array of pixel bytes, got ${show(x)}`);
-    }
-    if (x.length === 0 || x.length % this.inputSize !== 0) {
-      throw new ArgumentError(`${name} must hold whole samples of ${this.inputSize} values, got ${x.length} values`);
-    }
-    return x.length / this.inputSize;
-  }
-
-  private checkLabels(y: LabelData, rows: number, name: string): void {
-    if (y instanceof ResidentLabels) y.pointer(this.k, name);
-    else if (!(y instanceof Uint8Array) && !(y instanceof Int32Array)) {
-      throw new ArgumentError(`${name} must be class indices in a Uint8Array or Int32Array, got ${show(y)}`);
-    }
-    if (y.length !== rows) throw new ArgumentError(`${name} has ${y.length} labels for ${rows} samples`);
-    const classes = this.outputSize;
-    if (y instanceof ResidentLabels) {
-      if (y.max >= classes)
-        throw new ArgumentError(`${name}[${y.maxAt}] is ${y.max}, but class indices must be in [0, ${classes})`);
-      return;
-    }
-    for (let i = 0; i < y.length; i++) {
-      if (!(y[i] >= 0 && y[i] < classes)) {
-        throw new ArgumentError(`${name}[${i}] is ${y[i]}, but class indices must be in [0, ${classes})`);
-      }
-    }
-  }
-}
-
-/** 1 when x holds pixel bytes (the kernels scale them by 1/255), 0 for floats. */
-function pixelBytes(x: InputData): number {
-  return x instanceof Uint8Array || (x instanceof ResidentInputs && x.isU8) ? 1 : 0;
 }

@@ -12,36 +12,11 @@ export type Backend = WasmBackend | "js";
 
 // A minimal module whose only function uses f32x4.relaxed_madd: it validates exactly where the
 // runtime accepts relaxed SIMD (Node ≥ 22, Chromium ≥ 114; Node 20 only behind a flag).
+// biome-ignore format: the module's bytes, a header line, three v128 constants and the relaxed instruction
 const RELAXED_PROBE = new Uint8Array([
-  0,
-  97,
-  115,
-  109,
-  1,
-  0,
-  0,
-  0,
-  1,
-  5,
-  1,
-  96,
-  0,
-  1,
-  123,
-  3,
-  2,
-  1,
-  0,
-  10,
-  61,
-  1,
-  59,
-  0,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
   ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]),
-  253,
-  133,
-  2,
-  11,
+  253, 133, 2, 11,
 ]);
 
 // Node 20 (V8 11) has relaxed SIMD behind this V8 flag, which Node ≥ 22 rejects as a command-line
