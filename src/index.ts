@@ -42,6 +42,7 @@ export {
   type Split,
   type FetchMnistOptions,
 } from "./data/mnist.js";
-export { checkStudy, NOTEBOOK, type StudyConfig } from "./study/config.js";
-export { runStudy, type StudyHooks, type EpochEnd } from "./study/run.js";
+export { checkStudy, studyCells, NOTEBOOK, type StudyConfig } from "./study/config.js";
+export { expandGrid, type Cell } from "./study/grid.js";
+export { runOne, runStudy, type RunHooks, type StudyHooks, type EpochEnd, type TrainBegin } from "./study/run.js";
 export type { Run, Report } from "./study/schema.js";

@@ -38,7 +38,7 @@ export interface StudyHooks {
 
 export interface EpochEnd {
   learningRate: number;
-  /** The run's position in config.learningRates. */
+  /** The run's position in the cells (by default, in config.learningRates). */
   index: number;
   /** 0-based, as in Keras callbacks. */
   epoch: number;
