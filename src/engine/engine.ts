@@ -13,7 +13,7 @@ import { ThreadPool } from "./threads/pool.js";
 import { MAX_THREADS } from "./threads/work.js";
 import { defaultThreads, threadsUnavailable } from "./threads/spawn.js";
 import { ArgumentError, show } from "../errors.js";
-import { integerAtLeast } from "../validate.js";
+import { integerAtLeast, knownKeys } from "../validate.js";
 
 export interface EngineOptions {
   /**
@@ -79,7 +79,16 @@ function threadCount(backend: Backend, asked: number | undefined): { threads: nu
   return { threads: wanted, note: null };
 }
 
+const ENGINE_OPTIONS = [
+  "backend",
+  "setV8Flag",
+  "wasmBase",
+  "threads",
+  "threadTimeoutMs",
+] as const satisfies readonly (keyof EngineOptions)[];
+
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  knownKeys("createEngine()", options, ENGINE_OPTIONS);
   const setV8Flag = options.setV8Flag ?? true;
   if (typeof setV8Flag !== "boolean")
     throw new ArgumentError(`setV8Flag must be true or false, got ${show(setV8Flag)}`);

@@ -3,7 +3,7 @@
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
 import { DENSE, EVALUATE, FIT, L2, denseName, trainCount } from "../keras-defaults.js";
-import { fraction, integerAtLeast, nonNegative, oneOf } from "../validate.js";
+import { fraction, integerAtLeast, knownKeys, nonNegative, oneOf } from "../validate.js";
 import type { Kernels } from "./abi.js";
 import { WasmMemory } from "./memory.js";
 import {
@@ -23,6 +23,7 @@ import {
   type History,
   type InputData,
   type LabelData,
+  type LayerConfig,
   type RecycleOptions,
   type RecycledUnits,
   type LayerWeights,
@@ -44,6 +45,26 @@ import {
 import { encodeModel, type ModelFile } from "./model-file.js";
 import { printSummary } from "./summary.js";
 import { checkLabels, pixelBytes, rowsOf } from "./data-checks.js";
+
+// The option names of each options object, so that a misspelt one is refused (knownKeys).
+const FIT_OPTIONS = [
+  "epochs",
+  "batchSize",
+  "shuffle",
+  "validationSplit",
+  "validationData",
+  "callbacks",
+  "recycle",
+] as const satisfies readonly (keyof FitOptions)[];
+const LAYER_OPTIONS = [
+  "units",
+  "activation",
+  "alpha",
+  "kernelInitializer",
+  "kernelRegularizer",
+  "name",
+] as const satisfies readonly (keyof LayerConfig)[];
+const DEAD_UNITS_OPTIONS = ["nearlyDeadThreshold", "tau"] as const satisfies readonly (keyof DeadUnitsOptions)[];
 
 /** A layer as the model keeps it: its config resolved, defaults filled in. */
 interface Layer {
@@ -81,6 +102,7 @@ export class Sequential {
     this.mem = new WasmMemory(k);
     if (config === null || typeof config !== "object")
       throw new ArgumentError(`sequential() needs a config object, got ${show(config)}`);
+    knownKeys("sequential()", config, ["inputSize", "layers", "seed"]);
     this.inputSize = integerAtLeast("inputSize", config.inputSize, 1);
     this.seed = config.seed === undefined ? DEFAULT_SEED : integerAtLeast("seed", config.seed, 0);
     if (this.seed > 0xffffffff) throw new ArgumentError(`seed must be an integer in [0, 2^32), got ${this.seed}`);
@@ -90,6 +112,7 @@ export class Sequential {
     let inputs = this.inputSize;
     this.layers = config.layers.map((l, i) => {
       const units = integerAtLeast(`layers[${i}].units`, l?.units, 1);
+      knownKeys(`layers[${i}]`, l, LAYER_OPTIONS);
       const activation = oneOf(`layers[${i}].activation`, l.activation, ACTIVATIONS);
       if (activation === "softmax" && i !== config.layers.length - 1) {
         throw new ArgumentError(`layers[${i}].activation "softmax" is only supported on the last layer`);
@@ -169,6 +192,7 @@ export class Sequential {
   }
 
   async fit(x: InputData, y: LabelData, options: FitOptions = {}): Promise<History> {
+    knownKeys("fit()", options, FIT_OPTIONS);
     const opt = this.compiled();
     const epochs = integerAtLeast("epochs", options.epochs ?? FIT.epochs, 1);
     const batchSize = integerAtLeast("batchSize", options.batchSize ?? FIT.batchSize, 1);
@@ -315,6 +339,7 @@ export class Sequential {
 
   /** Mean categorical cross-entropy and accuracy over all samples. */
   evaluate(x: InputData, y: LabelData, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    knownKeys("evaluate()", options, ["batchSize"]);
     const batchSize = integerAtLeast("batchSize", options.batchSize ?? EVALUATE.batchSize, 1);
     const n = rowsOf(this.k, this.inputSize, x, "x");
     checkLabels(this.k, this.outputSize, y, n, "y");
@@ -341,6 +366,7 @@ export class Sequential {
    * RecycleOptions); per hidden layer, which units it recycled.
    */
   recycleDormant(x: InputData, options: { tau?: number } = {}): RecycledUnits[] {
+    knownKeys("recycleDormant()", options, ["tau"]);
     const tau = nonNegative("tau", options.tau ?? DEFAULT_TAU);
     const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.live();
@@ -370,6 +396,7 @@ export class Sequential {
   private recycleOptions(r: RecycleOptions, batchSize: number, nTrain: number): Required<RecycleOptions> {
     if (r === null || typeof r !== "object")
       throw new ArgumentError(`recycle must be { every, tau?, probe? }, got ${show(r)}`);
+    knownKeys("recycle", r, ["every", "tau", "probe"]);
     const every = integerAtLeast("recycle.every", r.every, 1);
     const tau = nonNegative("recycle.tau", r.tau ?? DEFAULT_TAU);
     const probe = integerAtLeast("recycle.probe", r.probe ?? batchSize, 1);
@@ -385,11 +412,13 @@ export class Sequential {
    * `nearlyDeadThreshold` of the samples) and the τ-dormant ones (Sokar et al. 2023).
    */
   deadUnits(x: InputData, options: DeadUnitsOptions = {}): DeadUnits[] {
+    knownKeys("deadUnits()", options, DEAD_UNITS_OPTIONS);
     return this.probe(x, options).deadUnits;
   }
 
   /** deadUnits and deadMask from one pass over x, for callers that want both (e.g. every epoch). */
   probe(x: InputData, options: DeadUnitsOptions = {}): { deadUnits: DeadUnits[]; masks: Uint8Array[] } {
+    knownKeys("probe()", options, DEAD_UNITS_OPTIONS);
     const threshold = options.nearlyDeadThreshold ?? DEFAULT_NEARLY_DEAD_THRESHOLD;
     if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
       throw new ArgumentError(`nearlyDeadThreshold must be a number in [0, 1], got ${show(threshold)}`);
