@@ -71,7 +71,7 @@ export const OPTIMIZER_OPTIONS = {
     takenBy: ["sgd", "rmsprop"],
     type: "number",
     flag: "momentum",
-    help: "sgd's and rmsprop's momentum, in [0, 1] [0]",
+    help: `sgd's and rmsprop's momentum, in [0, 1] [${SGD.momentum}]`,
   },
   nesterov: { takenBy: ["sgd"], type: "boolean", flag: "nesterov", help: "sgd with Nesterov momentum" },
   centered: {
@@ -97,26 +97,26 @@ export const OPTIMIZER_OPTIONS = {
     takenBy: "all",
     type: "number",
     flag: "weight-decay",
-    help: "decoupled weight decay, w −= w·F·lr before each step [adamw 0.004, else 0]",
+    help: `decoupled weight decay, w −= w·F·lr before each step [adamw ${ADAMW.weightDecay}, else 0]`,
   },
-  rho: { takenBy: ["rmsprop"], type: "number", flag: "rho", help: "rmsprop's decay [0.9]" },
+  rho: { takenBy: ["rmsprop"], type: "number", flag: "rho", help: `rmsprop's decay [${RMSPROP.rho}]` },
   beta1: {
     takenBy: ["adam", "adamw"],
     type: "number",
     flag: "beta1",
-    help: "adam's and adamw's first-moment decay [0.9]",
+    help: `adam's and adamw's first-moment decay [${ADAM.beta1}]`,
   },
   beta2: {
     takenBy: ["adam", "adamw"],
     type: "number",
     flag: "beta2",
-    help: "adam's and adamw's second-moment decay [0.999]",
+    help: `adam's and adamw's second-moment decay [${ADAM.beta2}]`,
   },
   epsilon: {
     takenBy: ["adam", "adamw", "rmsprop"],
     type: "number",
     flag: "epsilon",
-    help: "adam's, adamw's and rmsprop's ε [1e-7]",
+    help: `adam's, adamw's and rmsprop's ε [${ADAM.epsilon}]`,
   },
 } as const satisfies Record<string, OptimizerOption>;
 
