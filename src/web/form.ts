@@ -61,23 +61,6 @@ const PLACEHOLDERS: Partial<Record<Param, string>> = {
   redo: "never",
   redotau: "0.025",
 };
-/** The settings the remedies group holds; the rest are the notebook's experiment. */
-export const REMEDY_PARAMS: readonly Param[] = [
-  "act",
-  "alpha",
-  "init",
-  "opt",
-  "momentum",
-  "nesterov",
-  "centered",
-  "clipnorm",
-  "clipvalue",
-  "gclipnorm",
-  "wd",
-  "warmup",
-  "redo",
-  "redotau",
-];
 export const CHOICES: Partial<Record<Param, readonly string[]>> = {
   engine: BACKEND_CHOICES,
   init: INITIALIZERS,

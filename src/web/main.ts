@@ -3,14 +3,13 @@
 // The wiring lives here (start and stop, the worker's messages, the event handlers, start-up); the
 // form's parts are in form.ts, the charts in charts.ts, the grids, status and table in render.ts.
 import { checkFromWorker, type StartMessage } from "./protocol.js";
-import { DEFAULTS, PARAM_NAMES, formatParam, parseSettings, toQuery, type Param } from "./settings.js";
+import { DEFAULTS, PARAM_NAMES, REMEDY_PARAMS, formatParam, parseSettings, toQuery, type Param } from "./settings.js";
 import { resultsJson, studyConfig } from "./study-config.js";
 import { applyMessage, finishedRuns, initialState, stopState } from "./state.js";
 import { fromUrl, pageErrors, setSettings, setState, settings, state, support } from "./page.js";
 import {
   CHOICES,
   FIELD_HELP,
-  REMEDY_PARAMS,
   activationsControl,
   checkboxControl,
   controls,

@@ -108,9 +108,8 @@ export const PARAMS = {
 } as const satisfies Record<string, keyof LabConfig>;
 export type Param = keyof typeof PARAMS;
 export const PARAM_NAMES = Object.keys(PARAMS) as Param[];
-/** Settings written to links only when they differ from the defaults (so older links stay as they were). */
-const OPTIONAL: readonly Param[] = [
-  "subset",
+/** The settings the remedies group holds; the rest are the notebook's experiment. */
+export const REMEDY_PARAMS: readonly Param[] = [
   "act",
   "alpha",
   "init",
@@ -126,6 +125,8 @@ const OPTIONAL: readonly Param[] = [
   "redo",
   "redotau",
 ];
+/** Settings written to links only when they differ from the defaults (so older links stay as they were). */
+const OPTIONAL: readonly Param[] = ["subset", ...REMEDY_PARAMS];
 
 export interface FieldError {
   /** The URL parameter (and form field) at fault; "" for the settings as a whole. */
