@@ -14,14 +14,15 @@
 // (see gemm.ts), so blow-ups diverge exactly as on wasm; rounding every operation
 // always would make training about 1.5× slower.
 //
-// The files beside this one mirror assembly/ one family each; createJsKernels below keeps the
-// memory, the allocator and everything that reads its views (the functions of
-// assembly/model.ts, dead.ts and recycle.ts, and the gather).
+// The files beside this one mirror assembly/ one family each, and heap.ts holds the memory and
+// its allocator; createJsKernels below keeps the models and assembly/model.ts's functions.
 import type { Kernels } from "../abi.js";
 import { activate, activationGrad } from "./activations.js";
+import { deadAccumulateRows, deadCount, deadReset, recycle } from "./dead.js";
 import { BYTE_SCALE } from "./gather.js";
+import { Heap } from "./heap.js";
 import { gemmRows, NR, sumRows, transpose, weightGrad } from "./gemm.js";
-import { initKernel, initUnit } from "./init.js";
+import { initKernel } from "./init.js";
 import type { Layer, Model } from "./model.js";
 import { adam, clipByGlobalNorm, clipByNorm, clipByValue, rmsprop, sgd, weightDecay } from "./optimizers.js";
 import { rngBelow, rngSeed } from "./prng.js";
@@ -38,92 +39,31 @@ import {
 } from "../codes.js";
 
 const ALIGN = 16;
-const PAGE = 65536;
 
 /** A fresh engine instance: its own memory, allocator and models, behind the wasm Kernels type. */
 export function createJsKernels(): Kernels {
-  const memory = new WebAssembly.Memory({ initial: 1 });
-  let buffer = memory.buffer;
-  let F = new Float32Array(buffer);
-  let I = new Int32Array(buffer);
-  let U = new Uint32Array(buffer);
-  let B = new Uint8Array(buffer);
+  const heap = new Heap();
+  const memory = heap.memory;
+  let { F, I, U, B } = heap;
 
-  /** Re-creates the views after memory.grow detached the old buffer. */
+  /** Picks up the heap's views again after an allocation grew (and so detached) the memory. */
   function views(): void {
-    if (memory.buffer === buffer) return;
-    buffer = memory.buffer;
-    F = new Float32Array(buffer);
-    I = new Int32Array(buffer);
-    U = new Uint32Array(buffer);
-    B = new Uint8Array(buffer);
+    ({ F, I, U, B } = heap);
   }
-
-  // First-fit allocator: 16-byte blocks handed out from `top` upwards; freed blocks go to an
-  // address-sorted free list, merged with free neighbours, and a free block that reaches `top`
-  // lowers it. Pointer 0 stays unused, so 0 means "none" as in the wasm interface.
-  let top = ALIGN;
-  const sizes = new Map<number, number>(); // live block → its size
-  const freeAt: number[] = []; // free blocks, sorted by address
-  const freeSize: number[] = [];
 
   function alloc(bytes: number): number {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    for (let i = 0; i < freeAt.length; i++) {
-      if (freeSize[i] < size) continue;
-      const p = freeAt[i];
-      if (freeSize[i] === size) {
-        freeAt.splice(i, 1);
-        freeSize.splice(i, 1);
-      } else {
-        freeAt[i] += size;
-        freeSize[i] -= size;
-      }
-      sizes.set(p, size);
-      return p;
-    }
-    const p = top;
-    top += size;
-    if (top > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((top - memory.buffer.byteLength) / PAGE));
-      views();
-    }
-    sizes.set(p, size);
+    const p = heap.alloc(bytes);
+    views();
     return p;
-  }
-
-  function free(ptr: number): void {
-    const size = sizes.get(ptr);
-    if (size === undefined) return;
-    sizes.delete(ptr);
-    let lo = 0;
-    let hi = freeAt.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (freeAt[mid] < ptr) lo = mid + 1;
-      else hi = mid;
-    }
-    let start = ptr;
-    let end = ptr + size;
-    let first = lo; // free-list entries [first, last) merge into this block
-    let last = lo;
-    if (first > 0 && freeAt[first - 1] + freeSize[first - 1] === start) start = freeAt[--first];
-    if (last < freeAt.length && freeAt[last] === end) end += freeSize[last++];
-    if (end === top) {
-      top = start;
-      freeAt.splice(first, last - first);
-      freeSize.splice(first, last - first);
-    } else {
-      freeAt.splice(first, last - first, start);
-      freeSize.splice(first, last - first, end - start);
-    }
   }
 
   function allocZeroed(bytes: number): number {
-    const p = alloc(bytes);
-    B.fill(0, p, p + bytes);
+    const p = heap.allocZeroed(bytes);
+    views();
     return p;
   }
+
+  const free = (ptr: number): void => heap.free(ptr);
 
   const models = new Map<number, Model>();
 
@@ -574,20 +514,6 @@ export function createJsKernels(): Kernels {
     }
   }
 
-  function deadReset(m: number): void {
-    views();
-    for (const ly of model(m).layers) {
-      I.fill(0, ly.alive >> 2, (ly.alive >> 2) + ly.width);
-      I.fill(0, ly.active >> 2, (ly.active >> 2) + ly.width);
-      F.fill(0, ly.absSum >> 2, (ly.absSum >> 2) + ly.width);
-    }
-  }
-
-  /**
-   * ORs "fired" (output != 0) into each unit's flag over the probe rows, counts the rows with
-   * output > 0 and sums |output| in f32 row by row, as assembly/dead.ts (bit for bit, given the
-   * same outputs).
-   */
   function deadAccumulate(m: number, data: number, isU8: number, idx: number, start: number, rows: number): void {
     views();
     const md = model(m);
@@ -595,70 +521,8 @@ export function createJsKernels(): Kernels {
       const n = Math.min(md.capacity, rows - s);
       gather(md, data, isU8, 0, idx, start + s, n);
       forward(md, n);
-      for (const ly of md.layers) {
-        const alive = ly.alive >> 2;
-        const active = ly.active >> 2;
-        const absSum = ly.absSum >> 2;
-        const a = ly.a >> 2;
-        const width = ly.width;
-        const relu = ly.activation === ACT_RELU; // others: "fired" means positive
-        for (let r = 0; r < n; r++) {
-          const row = a + r * width;
-          if (relu) {
-            for (let j = 0; j < width; j++) if (F[row + j] !== 0) I[alive + j] = -1;
-          } else {
-            for (let j = 0; j < width; j++) if (F[row + j] > 0) I[alive + j] = -1;
-          }
-          for (let j = 0; j < width; j++) {
-            const v = F[row + j];
-            if (v > 0) I[active + j]++;
-            F[absSum + j] += Math.abs(v); // the Float32Array store rounds to f32, as f32x4.add
-          }
-        }
-      }
+      deadAccumulateRows(F, I, md, n);
     }
-  }
-
-  /** assembly/recycle.ts's modelRecycle (ReDo), draw for draw. */
-  function modelRecycle(m: number, tau: number, inits: number, flags: number): number {
-    views();
-    const md = model(m);
-    let recycled = 0;
-    let flag = flags >> 2;
-    for (let l = 0; l < md.layers.length - 1; l++) {
-      const ly = md.layers[l];
-      const next = md.layers[l + 1];
-      const units = ly.units;
-      const absSum = ly.absSum >> 2;
-      let total = 0;
-      for (let j = 0; j < units; j++) total += F[absSum + j];
-      const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
-      for (let j = 0; j < units; j++) {
-        const dormant = !(total > 0) || (F[absSum + j] * units) / total <= tau;
-        I[flag + j] = dormant ? 1 : 0;
-        if (!dormant) continue;
-        recycled++;
-        initUnit(F, md.rng, ly.w >> 2, ly.b >> 2, j, fanIn, units, ly.width, I[(inits >> 2) + l]);
-        const outRow = (next.w >> 2) + j * next.width;
-        F.fill(0, outRow, outRow + next.width);
-        for (const arena of [md.m, md.v, md.ag]) {
-          const shift = (arena - md.params) >> 2;
-          for (let i = 0; i < ly.inDim; i++) F[shift + (ly.w >> 2) + i * ly.width + j] = 0;
-          F[shift + (ly.b >> 2) + j] = 0;
-          F.fill(0, shift + outRow, shift + outRow + next.width);
-        }
-      }
-      flag += units;
-    }
-    return recycled;
-  }
-
-  function deadCount(m: number, l: number): number {
-    views();
-    const ly = layer(m, l);
-    let dead = 0;
-    for (let j = 0; j < ly.units; j++) if (I[(ly.alive >> 2) + j] === 0) dead++;
-    return dead;
   }
 
   return {
@@ -693,9 +557,19 @@ export function createJsKernels(): Kernels {
     layerSetAlpha: (m, l, alpha) => {
       layer(m, l).alpha = Math.fround(alpha);
     },
-    deadReset,
+    deadReset: (m) => {
+      views();
+      deadReset(F, I, model(m));
+    },
     deadAccumulate,
-    deadCount,
-    modelRecycle,
+    deadCount: (m, l) => {
+      layer(m, l);
+      views();
+      return deadCount(I, model(m), l);
+    },
+    modelRecycle: (m, tau, inits, flags) => {
+      views();
+      return recycle(F, I, model(m), tau, inits, flags);
+    },
   };
 }
