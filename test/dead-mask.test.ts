@@ -80,17 +80,19 @@ describe("runStudy's onEpochEnd hook", () => {
     const seen: { lr: number; index: number; epoch: number; loss: number; dead: number[] }[] = [];
     const batchCalls: number[] = [];
     const runs = await runStudy(engine, data, config, {
-      callbacks: (lr) => ({ onEpochEnd: () => void batchCalls.push(lr) }),
-      onEpochEnd: ({ learningRate, index, epoch, logs, model, probe }) => {
-        expect(probe.length).toBe(50 * 784);
-        seen.push({
-          lr: learningRate,
-          index,
-          epoch,
-          loss: logs.loss,
-          dead: model.deadMask(probe).map((m) => m.reduce((s, v) => s + v, 0)),
-        });
-      },
+      run: (index, { learningRate }) => ({
+        callbacks: { onEpochEnd: () => void batchCalls.push(learningRate) },
+        onEpochEnd: ({ epoch, logs, model, probe }) => {
+          expect(probe.length).toBe(50 * 784);
+          seen.push({
+            lr: learningRate,
+            index,
+            epoch,
+            loss: logs.loss,
+            dead: model.deadMask(probe).map((m) => m.reduce((s, v) => s + v, 0)),
+          });
+        },
+      }),
     });
     expect(seen.map((s) => [s.lr, s.index, s.epoch])).toEqual([
       [0.5, 0, 0],
@@ -114,10 +116,12 @@ describe("runStudy's onEpochEnd hook", () => {
       data,
       { ...config, epochs: 3 },
       {
-        onEpochEnd: ({ index, model, probe, deadUnits }) => {
-          masks[index].push(model.deadMask(probe));
-          entries[index].push(deadUnits);
-        },
+        run: (index) => ({
+          onEpochEnd: ({ model, probe, deadUnits }) => {
+            masks[index].push(model.deadMask(probe));
+            entries[index].push(deadUnits);
+          },
+        }),
       },
     );
     runs.forEach((run, i) => {
@@ -237,7 +241,7 @@ describe("runStudy's onEpochEnd hook", () => {
 
   it("leaves a study without the hook unchanged", async () => {
     const a = await runStudy(engine, data, config);
-    const b = await runStudy(engine, data, config, { onEpochEnd: () => {} });
+    const b = await runStudy(engine, data, config, { run: () => ({ onEpochEnd: () => {} }) });
     expect(b.map((r) => r.history)).toEqual(a.map((r) => r.history));
     expect(b.map((r) => r.deadUnits)).toEqual(a.map((r) => r.deadUnits));
   });

@@ -7,10 +7,11 @@ import {
   checkFromWorker,
   checkToWorker,
   engineErrorMessage,
-  throttle,
   type FromWorker,
   type StartMessage,
 } from "../src/web/protocol.js";
+import { throttle } from "../src/study/events.js";
+import type { Cell } from "../src/study/grid.js";
 import { applyMessage, initialState, finishedRuns } from "../src/web/state.js";
 import { DEFAULTS, type LabConfig } from "../src/web/settings.js";
 import { studyConfig, resultsJson } from "../src/web/study-config.js";
@@ -27,23 +28,40 @@ const run = {
   diverged: null,
   seconds: 1,
 };
+const cell = (learningRate: number, activation: Cell["activation"]): Cell => ({
+  learningRate,
+  activation,
+  kernelInitializer: "glorot_uniform",
+  seed: 1,
+});
 const valid: FromWorker[] = [
   { type: "data-progress", loaded: 10, total: null },
   { type: "data-progress", loaded: 10, total: 20 },
   { type: "data-ready", train: 60000, test: 10000, seconds: 2 },
   { type: "engine", backend: "wasm-simd", threads: 2, threadsNote: null },
   { type: "engine", backend: "wasm-simd", threads: 1, threadsNote: "the page is not cross-origin isolated" },
-  { type: "run-start", index: 0, learningRate: 0.1, activation: "leaky_relu", steps: 188 },
-  { type: "before-training", index: 0, dead: run.deadUnits, masks: [Uint8Array.of(0, 0, 0, 0, 0, 0, 1, 1)] },
-  { type: "batch", index: 0, epoch: 0, step: 5, steps: 188, loss: 1, accuracy: 0.5, msPerStep: 3 },
+  { type: "run-start", index: 0, cell: cell(0.1, "leaky_relu"), steps: 188 },
+  { type: "train-begin", index: 0, deadUnits: run.deadUnits, masks: [Uint8Array.of(0, 0, 0, 0, 0, 0, 1, 1)] },
+  { type: "batch", index: 0, epoch: 0, step: 5, steps: 188, logs: { loss: 1, accuracy: 0.5 }, elapsedMs: 18 },
   {
-    type: "epoch",
+    type: "epoch-end",
     index: 0,
     epoch: 0,
     logs,
-    dead: run.deadUnits,
+    elapsedMs: 30,
+    trainMs: 25,
+    steps: 188,
+    deadUnits: run.deadUnits,
     masks: [Uint8Array.of(1, 1, 0, 0, 0, 0, 0, 0)],
-    msPerStep: 3,
+  },
+  { type: "epoch-end", index: 1, epoch: 0, logs, elapsedMs: 30, trainMs: 25, steps: 188 },
+  { type: "epoch-begin", index: 0, epoch: 1 },
+  {
+    type: "run-error",
+    index: 2,
+    name: "ArgumentError",
+    dyingRelu: true,
+    message: "bad",
   },
   { type: "run-end", index: 0, run },
   { type: "done", seconds: 12 },
@@ -63,17 +81,27 @@ describe("worker → page messages", () => {
     ["progress without numbers", { type: "data-progress", loaded: "10", total: null }],
     ["an engine on no threads", { type: "engine", backend: "wasm-simd", threads: 0, threadsNote: null }],
     ["an engine without its threads note", { type: "engine", backend: "wasm-simd", threads: 1 }],
-    ["a negative run index", { type: "run-start", index: -1, learningRate: 0.1, activation: "relu", steps: 3 }],
+    ["a negative run index", { type: "run-start", index: -1, cell: cell(0.1, "relu"), steps: 3 }],
     [
       "a run of an unknown activation",
-      { type: "run-start", index: 0, learningRate: 0.1, activation: "swish", steps: 3 },
+      { type: "run-start", index: 0, cell: { ...cell(0.1, "relu"), activation: "swish" }, steps: 3 },
     ],
-    ["a before-training probe without masks", { type: "before-training", index: 0, dead: [] }],
+    ["a train-begin probe without masks", { type: "train-begin", index: 0, deadUnits: [] }],
+    ["a fractional step", { type: "batch", index: 0, epoch: 0, step: 1.5, steps: 3, logs, elapsedMs: 1 }],
     [
-      "a fractional step",
-      { type: "batch", index: 0, epoch: 0, step: 1.5, steps: 3, loss: 1, accuracy: 1, msPerStep: 1 },
+      "masks that are not bytes",
+      {
+        type: "epoch-end",
+        index: 0,
+        epoch: 0,
+        logs,
+        elapsedMs: 1,
+        trainMs: 1,
+        steps: 1,
+        deadUnits: [],
+        masks: [[1, 0]],
+      },
     ],
-    ["masks that are not bytes", { type: "epoch", index: 0, epoch: 0, logs, dead: [], masks: [[1, 0]], msPerStep: 1 }],
     ["a run without dead units", { type: "run-end", index: 0, run: { learningRate: 0.1 } }],
     ["an error with an unknown stage", { type: "error", stage: "moon", message: "x" }],
   ])("rejects %s", (_, msg) => {
@@ -196,18 +224,18 @@ describe.runIf(needs("the built lab site's data", existsSync(join(site, "data"))
       expect(
         msgs
           .filter((m) => m!.type === "run-start")
-          .map((m) => m as { learningRate: number; activation: string })
-          .map((m) => [m.learningRate, m.activation]),
+          .map((m) => (m as { cell: { learningRate: number; activation: string } }).cell)
+          .map((c) => [c.learningRate, c.activation]),
       ).toEqual([
         [0.5, "relu"],
         [0.5, "leaky_relu"],
         [0.01, "relu"],
         [0.01, "leaky_relu"],
       ]);
-      expect(types.filter((t) => t === "epoch")).toHaveLength(8);
+      expect(types.filter((t) => t === "epoch-end")).toHaveLength(8);
       expect(types.filter((t) => t === "run-end")).toHaveLength(4);
-      const runTypes = types.filter((t) => ["run-start", "before-training", "epoch"].includes(t));
-      expect(runTypes).toEqual(Array(4).fill(["run-start", "before-training", "epoch", "epoch"]).flat());
+      const runTypes = types.filter((t) => ["run-start", "train-begin", "epoch-end"].includes(t));
+      expect(runTypes).toEqual(Array(4).fill(["run-start", "train-begin", "epoch-end", "epoch-end"]).flat());
       expect(types.at(-1)).toBe("done");
       expect(types.indexOf("data-ready")).toBeLessThan(types.indexOf("engine"));
       const progress = msgs.filter((m) => m!.type === "data-progress").at(-1) as { loaded: number; total: number };

@@ -17,6 +17,7 @@ import { batchChart, deadFractions, overallProgress, tableRows, trainAndVal } fr
 import type { FromWorker } from "../src/web/protocol.js";
 import { NOTEBOOK } from "../src/study/config.js";
 import type { Run } from "../src/study/schema.js";
+import type { Cell } from "../src/study/grid.js";
 import { HIDDEN_ACTIVATIONS } from "../src/engine/activations.js";
 import { INITIALIZERS } from "../src/engine/initializers.js";
 import { OPTIMIZERS } from "../src/engine/optimizer.js";
@@ -392,34 +393,43 @@ const run = (learningRate: number, dead: number[], valAccuracy: number[], diverg
   seconds: 4.25,
 });
 
+const cell = (learningRate: number, activation: Cell["activation"]): Cell => ({
+  learningRate,
+  activation,
+  kernelInitializer: "glorot_uniform",
+  seed: 1,
+});
+
 /** The messages of a two-rate, two-epoch study with 3 steps per epoch. */
 function studyMessages(): FromWorker[] {
   const masks = (dead: number[]) =>
     UNITS.map((u, l) => Uint8Array.from({ length: u }, (_, i) => (i < dead[l] ? 1 : 0)));
   const epoch = (index: number, e: number, dead: number[]): FromWorker => ({
-    type: "epoch",
+    type: "epoch-end",
     index,
     epoch: e,
     logs: { loss: 2 - e, accuracy: 0.5 + e / 10, val_loss: 2.1 - e, val_accuracy: 0.45 + e / 10 },
-    dead: dead.map((d, l) => entry(d, l, e + 1)),
+    elapsedMs: 9,
+    trainMs: 7.5,
+    steps: 3,
+    deadUnits: dead.map((d, l) => entry(d, l, e + 1)),
     masks: masks(dead),
-    msPerStep: 2.5,
   });
   return [
     { type: "data-progress", loaded: 0, total: null },
     { type: "data-progress", loaded: 5e6, total: 11e6 },
     { type: "data-ready", train: 60000, test: 10000, seconds: 1.5 },
     { type: "engine", backend: "wasm-relaxed", threads: 2, threadsNote: null },
-    { type: "run-start", index: 0, learningRate: 0.5, activation: "relu", steps: 3 },
-    { type: "before-training", index: 0, dead: [0, 2, 4].map((d, l) => entry(d, l)), masks: masks([0, 2, 4]) },
-    { type: "batch", index: 0, epoch: 0, step: 0, steps: 3, loss: 3, accuracy: 0.1, msPerStep: 2 },
-    { type: "batch", index: 0, epoch: 0, step: 2, steps: 3, loss: 2, accuracy: 0.2, msPerStep: 2.2 },
+    { type: "run-start", index: 0, cell: cell(0.5, "relu"), steps: 3 },
+    { type: "train-begin", index: 0, deadUnits: [0, 2, 4].map((d, l) => entry(d, l)), masks: masks([0, 2, 4]) },
+    { type: "batch", index: 0, epoch: 0, step: 0, steps: 3, logs: { loss: 3, accuracy: 0.1 }, elapsedMs: 2 },
+    { type: "batch", index: 0, epoch: 0, step: 2, steps: 3, logs: { loss: 2, accuracy: 0.2 }, elapsedMs: 6.6 },
     epoch(0, 0, [100, 30, 20]),
-    { type: "batch", index: 0, epoch: 1, step: 2, steps: 3, loss: 9, accuracy: 0.1, msPerStep: 2.1 },
+    { type: "batch", index: 0, epoch: 1, step: 2, steps: 3, logs: { loss: 9, accuracy: 0.1 }, elapsedMs: 6.3 },
     epoch(0, 1, [124, 45, 32]),
     { type: "run-end", index: 0, run: run(0.5, [124, 45, 32], [0.1, 0.0989]) },
-    { type: "run-start", index: 1, learningRate: 0.01, activation: "relu", steps: 3 },
-    { type: "batch", index: 1, epoch: 0, step: 1, steps: 3, loss: 0.5, accuracy: 0.8, msPerStep: 2 },
+    { type: "run-start", index: 1, cell: cell(0.01, "relu"), steps: 3 },
+    { type: "batch", index: 1, epoch: 0, step: 1, steps: 3, logs: { loss: 0.5, accuracy: 0.8 }, elapsedMs: 4 },
   ];
 }
 
@@ -502,7 +512,7 @@ describe("page state from worker messages", () => {
 
   it("turns a diverged run into a notice and a marked row", () => {
     const state = initialState(config, "training");
-    applyMessage(state, { type: "run-start", index: 0, learningRate: 0.5, activation: "relu", steps: 3 });
+    applyMessage(state, { type: "run-start", index: 0, cell: cell(0.5, "relu"), steps: 3 });
     applyMessage(state, { type: "run-end", index: 0, run: run(0.5, [128, 64, 32], [], { epoch: 1, step: 7 }) });
     expect(state.runs[0].status).toBe("diverged");
     expect(state.notices).toEqual([

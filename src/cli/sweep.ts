@@ -10,8 +10,7 @@ import { createEngine } from "../engine/engine.js";
 import { chooseBackend, type BackendChoice } from "../engine/wasm.js";
 import { MAX_THREADS } from "../engine/threads/work.js";
 import { loadMnist, defaultMnistDir } from "../data/mnist-node.js";
-import { trainCount } from "../keras-defaults.js";
-import { NOTEBOOK, checkStudy, type StudyConfig } from "../study/config.js";
+import { NOTEBOOK, checkStudy, stepsPerEpoch, type StudyConfig } from "../study/config.js";
 import { runStudy } from "../study/run.js";
 import type { Run } from "../study/schema.js";
 import { runStudyParallel } from "../study/parallel.js";
@@ -383,9 +382,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const engineName = engine?.backend ?? backend;
   const used = engine?.threads ?? threads;
 
-  const nTrain =
-    config.validationData === "test" ? data.train.count : trainCount(data.train.count, config.validationSplit);
-  const steps = Math.ceil(nTrain / config.batchSize);
+  const steps = stepsPerEpoch(config, data.train.count);
   const inputSize = data.train.rows * data.train.cols;
   out.write(
     `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} (${backendNote}) · MLP ${[inputSize, ...config.layers, 10].join("-")} · ${config.compile ? describeOptimizer(config.compile) : "Adam"}` +
@@ -416,15 +413,17 @@ export async function sweep(args: string[], out: Output): Promise<void> {
       data,
       config,
       {
-        onRunStart: (_rate, i) => {
+        onRunStart: (i) => {
           if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
         },
-        callbacks: () => (opts.quiet ? {} : kerasProgress(out, config.epochs, steps)),
-        onModel: opts.save
-          ? (m, i) => {
-              models[i] = m.save();
-            }
-          : undefined,
+        run: (i) => ({
+          callbacks: opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
+          onModel: opts.save
+            ? (m) => {
+                models[i] = m.save();
+              }
+            : undefined,
+        }),
         onRunEnd: (run, i) => {
           saveModel(i, models[i]);
           out.write(runReport(run));

@@ -76,12 +76,21 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
   }
   if (config.compile !== undefined) oneOf("optimizer", config.compile.optimizer, OPTIMIZERS);
   const n = data.train.count;
-  const nTrain = config.validationData === "test" ? n : trainCount(n, config.validationSplit);
+  const nTrain = trainingImages(config, n);
   if (config.batchSize > nTrain) {
     throw new ArgumentError(`batch size must be at most the ${nTrain} training images, got ${config.batchSize}`);
   }
   if (config.probe > n) throw new ArgumentError(`probe must be at most the ${n} training images, got ${config.probe}`);
 }
+
+/** How many of `samples` training images a run trains on (the rest validate, unless it validates on the test set). */
+export function trainingImages(config: StudyConfig, samples: number): number {
+  return config.validationData === "test" ? samples : trainCount(samples, config.validationSplit);
+}
+
+/** Training steps per epoch on `samples` training images. */
+export const stepsPerEpoch = (config: StudyConfig, samples: number): number =>
+  Math.ceil(trainingImages(config, samples) / config.batchSize);
 
 /** The cells a config trains by itself: its learning rates, each with its activation, initialiser and seed. */
 export function studyCells(config: StudyConfig): Cell[] {

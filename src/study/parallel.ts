@@ -7,6 +7,7 @@
 import { Worker } from "node:worker_threads";
 import { ArgumentError, DataError, DyingReluError } from "../errors.js";
 import { checkStudy, type StudyConfig } from "./config.js";
+import { checkRunEvent } from "./events.js";
 import type { Run } from "./schema.js";
 import { isDefaultCell, type Cell } from "./grid.js";
 import { integerAtLeast } from "../validate.js";
@@ -38,14 +39,6 @@ export interface RunRequest {
   kernelInitializer: Cell["kernelInitializer"];
   seed: number;
 }
-
-/** A run worker's messages; `index` is the run's position in config.learningRates. */
-export type RunWorkerEvent =
-  | { type: "epochBegin"; index: number; epoch: number }
-  | { type: "batch"; index: number; step: number; logs: Logs; elapsedMs: number }
-  | { type: "epochEnd"; index: number; epoch: number; logs: Logs; elapsedMs: number }
-  | { type: "runEnd"; index: number; run: Run; model?: ModelFile }
-  | { type: "error"; index: number; name: string; dyingRelu: boolean; message: string };
 
 export interface ParallelHooks {
   onRunStart?: (learningRate: number, index: number) => void;
@@ -166,20 +159,22 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
       hooks.onRunStart?.(cells[index].learningRate, index);
       w.postMessage({ index, ...cells[index] } satisfies RunRequest);
     };
-    const handle = (w: Worker, e: RunWorkerEvent) => {
+    const handle = (w: Worker, message: unknown) => {
+      const e = checkRunEvent(message);
+      if (e === null) return fail(w, "a message from its worker thread that is not a run event");
       switch (e.type) {
-        case "epochBegin":
+        case "epoch-begin":
           return hooks.onEpochBegin?.(e.index, e.epoch);
         case "batch":
           return hooks.onBatchEnd?.(e.index, e.step, e.logs, e.elapsedMs);
-        case "epochEnd":
+        case "epoch-end":
           return hooks.onEpochEnd?.(e.index, e.epoch, e.logs, e.elapsedMs);
-        case "runEnd":
+        case "run-end":
           runs[e.index] = e.run;
           finished++;
           hooks.onRunEnd?.(e.run, e.index, e.model);
           return dispatch(w);
-        case "error": {
+        case "run-error": {
           const message = `${name(e.index)}: ${e.message.split("\n")[0]}`;
           return settle(e.dyingRelu ? new (ERRORS[e.name] ?? DyingReluError)(message) : new Error(message));
         }
@@ -191,7 +186,7 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
         const w = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: init });
         workers.push(w);
         exited.push(new Promise((done) => w.once("exit", () => done())));
-        w.on("message", (e: RunWorkerEvent) => {
+        w.on("message", (e: unknown) => {
           if (settled) return;
           try {
             handle(w, e);

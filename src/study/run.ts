@@ -19,27 +19,20 @@ export interface RunHooks {
   /** The untrained model's dead units and masks on the probe, before the first epoch. */
   onTrainBegin?: (begin: TrainBegin) => void;
   /** After each completed epoch (and the callbacks' onEpochEnd), with the live model and the probe. */
-  onEpochEnd?: (end: Omit<EpochEnd, "learningRate" | "index">) => void | Promise<void>;
+  onEpochEnd?: (end: EpochEnd) => void | Promise<void>;
   /** The trained model, before it is disposed, e.g. to save it. */
   onModel?: (model: Sequential) => void;
 }
 
-/** runStudy's hooks: a run's hooks, each told which run (its position in the cells) it is. */
+/** runStudy's hooks: each run's own hooks, made for it from its position in the cells. */
 export interface StudyHooks {
-  onRunStart?: (learningRate: number, index: number, cell: Cell) => void;
-  /** Keras-style callbacks for the run's fit(), e.g. a progress bar. */
-  callbacks?: (learningRate: number, index: number, cell: Cell) => Callbacks;
+  onRunStart?: (index: number, cell: Cell) => void;
+  /** The hooks of run `index` (e.g. eventHooks from events.ts, or a progress bar's callbacks). */
+  run?: (index: number, cell: Cell) => RunHooks;
   onRunEnd?: (run: Run, index: number) => void;
-  onTrainBegin?: (begin: TrainBegin, index: number) => void;
-  /** After each completed epoch (and the callbacks' onEpochEnd), with the live model and the probe. */
-  onEpochEnd?: (end: EpochEnd) => void | Promise<void>;
-  onModel?: (model: Sequential, index: number) => void;
 }
 
 export interface EpochEnd {
-  learningRate: number;
-  /** The run's position in the cells (by default, in config.learningRates). */
-  index: number;
   /** 0-based, as in Keras callbacks. */
   epoch: number;
   logs: Logs;
@@ -69,14 +62,8 @@ export async function runStudy(
   for (const cell of cells) checkStudy(cellConfig(config, cell), data);
   const runs: Run[] = [];
   for (const [i, cell] of cells.entries()) {
-    hooks.onRunStart?.(cell.learningRate, i, cell);
-    const { onEpochEnd, onTrainBegin, onModel } = hooks;
-    const run = await runOne(engine, data, config, cell, {
-      callbacks: hooks.callbacks?.(cell.learningRate, i, cell),
-      onEpochEnd: onEpochEnd && ((end) => onEpochEnd({ learningRate: cell.learningRate, index: i, ...end })),
-      onTrainBegin: onTrainBegin && ((begin) => onTrainBegin(begin, i)),
-      onModel: onModel && ((model) => onModel(model, i)),
-    });
+    hooks.onRunStart?.(i, cell);
+    const run = await runOne(engine, data, config, cell, hooks.run?.(i, cell));
     runs.push(run);
     hooks.onRunEnd?.(run, i);
   }

@@ -1,10 +1,9 @@
-// The messages between the lab page and its training worker. The page sends one "start"; the
-// worker answers with progress until "done" or "error". Stopping is the page terminating the
-// worker. Everything is structured-clone data (no classes), checked on arrival by the page.
-import type { Run } from "../study/schema.js";
+// The messages between the lab page and the lab worker. The page sends one "start"; the worker
+// answers with the data's and the engine's progress, each run's RunEvents, then "done" or "error".
+// Stopping is the page terminating the worker. Everything is structured-clone data (no classes),
+// checked on arrival by the page.
+import { checkRunEvent, type RunEvent } from "../study/events.js";
 import type { StudyConfig } from "../study/config.js";
-import type { Logs } from "../engine/types.js";
-import type { DeadUnits } from "../engine/dead-units.js";
 import type { BackendChoice } from "../engine/wasm.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../engine/activations.js";
 
@@ -24,6 +23,7 @@ export type ToWorker = StartMessage;
 
 export type ErrorStage = "data" | "engine" | "config" | "training";
 
+/** The lab worker's messages: the data's and the engine's, and each run's RunEvents. */
 export type FromWorker =
   | { type: "data-progress"; loaded: number; total: number | null }
   | { type: "data-ready"; train: number; test: number; seconds: number }
@@ -32,29 +32,7 @@ export type FromWorker =
    * isolated) and, on one thread, why (engine.threadsNote).
    */
   | { type: "engine"; backend: string; threads: number; threadsNote: string | null }
-  | { type: "run-start"; index: number; learningRate: number; activation: HiddenActivation; steps: number }
-  /** The untrained model's probe, before the first epoch. */
-  | { type: "before-training"; index: number; dead: DeadUnits[]; masks: Uint8Array[] }
-  | {
-      type: "batch";
-      index: number;
-      epoch: number;
-      step: number;
-      steps: number;
-      loss: number;
-      accuracy: number;
-      msPerStep: number;
-    }
-  | {
-      type: "epoch";
-      index: number;
-      epoch: number;
-      logs: Logs;
-      dead: DeadUnits[];
-      masks: Uint8Array[];
-      msPerStep: number;
-    }
-  | { type: "run-end"; index: number; run: Run }
+  | RunEvent
   | { type: "done"; seconds: number }
   | { type: "error"; stage: ErrorStage; message: string };
 
@@ -62,7 +40,6 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object
 const isNum = (v: unknown): v is number => typeof v === "number";
 const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const nums = (o: Record<string, unknown>, keys: string[]) => keys.every((k) => isNum(o[k]));
-const isMasks = (v: unknown) => Array.isArray(v) && v.every((x) => x instanceof Uint8Array);
 const isActivation = (v: unknown): v is HiddenActivation => HIDDEN_ACTIVATIONS.includes(v as HiddenActivation);
 
 /** The message if it is a well-formed FromWorker, else null (the page reports it as a bug). */
@@ -81,32 +58,6 @@ export function checkFromWorker(msg: unknown): FromWorker | null {
         (m.threadsNote === null || typeof m.threadsNote === "string")
         ? (m as FromWorker)
         : null;
-    case "run-start":
-      return isIndex(m.index) && nums(m, ["learningRate", "steps"]) && isActivation(m.activation)
-        ? (m as FromWorker)
-        : null;
-    case "before-training":
-      return isIndex(m.index) && Array.isArray(m.dead) && isMasks(m.masks) ? (m as FromWorker) : null;
-    case "batch":
-      return isIndex(m.index) &&
-        isIndex(m.epoch) &&
-        isIndex(m.step) &&
-        nums(m, ["steps", "loss", "accuracy", "msPerStep"])
-        ? (m as FromWorker)
-        : null;
-    case "epoch":
-      return isIndex(m.index) &&
-        isIndex(m.epoch) &&
-        isObj(m.logs) &&
-        Array.isArray(m.dead) &&
-        isMasks(m.masks) &&
-        isNum(m.msPerStep)
-        ? (m as FromWorker)
-        : null;
-    case "run-end":
-      return isIndex(m.index) && isObj(m.run) && isNum(m.run.learningRate) && Array.isArray(m.run.deadUnits)
-        ? (m as FromWorker)
-        : null;
     case "done":
       return isNum(m.seconds) ? (m as FromWorker) : null;
     case "error":
@@ -114,7 +65,7 @@ export function checkFromWorker(msg: unknown): FromWorker | null {
         ? (m as FromWorker)
         : null;
     default:
-      return null;
+      return checkRunEvent(m);
   }
 }
 
@@ -128,20 +79,6 @@ export function checkToWorker(msg: unknown): ToWorker | null {
   if (typeof msg.engine !== "string" || typeof msg.dataUrl !== "string") return null;
   if (!(msg.subset === null || isIndex(msg.subset))) return null;
   return msg as unknown as ToWorker;
-}
-
-/**
- * Sends batch progress at most every `intervalMs` (and always the last step of an epoch), so that
- * a fast engine does not flood the page with messages.
- */
-export function throttle(intervalMs: number, now: () => number = () => performance.now()) {
-  let last = -Infinity;
-  return (force: boolean): boolean => {
-    const t = now();
-    if (!force && t - last < intervalMs) return false;
-    last = t;
-    return true;
-  };
 }
 
 /** A one-line explanation of why the engine could not start, for the page. */

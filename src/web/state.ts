@@ -121,26 +121,27 @@ export function applyMessage(state: LabState, msg: FromWorker): LabState {
       }
       state.steps = msg.steps;
       break;
-    case "before-training":
+    case "train-begin":
       if (run) {
-        run.before = msg.dead;
+        run.before = msg.deadUnits;
         run.masks = msg.masks;
       }
       break;
     case "batch":
       if (run) {
-        run.progress = { epoch: msg.epoch, step: msg.step, steps: msg.steps, loss: msg.loss, accuracy: msg.accuracy };
+        const { loss, accuracy } = msg.logs;
+        run.progress = { epoch: msg.epoch, step: msg.step, steps: msg.steps, loss, accuracy };
         const at = msg.epoch * msg.steps + msg.step;
-        if (at < run.batchLoss.length) run.batchLoss[at] = msg.loss;
+        if (at < run.batchLoss.length) run.batchLoss[at] = loss;
       }
-      state.msPerStep = msg.msPerStep;
+      state.msPerStep = msg.elapsedMs / (msg.step + 1);
       break;
-    case "epoch":
-      if (run) {
-        run.epochs[msg.epoch] = { logs: msg.logs, dead: msg.dead };
+    case "epoch-end":
+      if (run && msg.deadUnits && msg.masks) {
+        run.epochs[msg.epoch] = { logs: msg.logs, dead: msg.deadUnits };
         run.masks = msg.masks;
       }
-      state.msPerStep = msg.msPerStep;
+      state.msPerStep = msg.trainMs / Math.max(1, msg.steps);
       break;
     case "run-end":
       if (run) {

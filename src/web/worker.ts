@@ -11,15 +11,12 @@ import {
 } from "../index.js";
 import { runStudy } from "../study/run.js";
 import { expandGrid } from "../study/grid.js";
-import {
-  checkToWorker,
-  engineErrorMessage,
-  throttle,
-  type ErrorStage,
-  type FromWorker,
-  type StartMessage,
-} from "./protocol.js";
+import { stepsPerEpoch } from "../study/config.js";
+import { eventHooks, throttle } from "../study/events.js";
+import { checkToWorker, engineErrorMessage, type ErrorStage, type FromWorker, type StartMessage } from "./protocol.js";
 import { simdSupported } from "./support.js";
+
+const BATCH_EVERY_MS = 50;
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
 const fail = (stage: ErrorStage, e: unknown) =>
@@ -84,16 +81,8 @@ async function start(msg: StartMessage): Promise<void> {
   post({ type: "engine", backend: engine.backend, threads: engine.threads, threadsNote: engine.threadsNote });
 
   const { study } = msg;
-  const nTrain = Math.floor(mnist.train.count * (1 - study.validationSplit));
-  const steps = Math.ceil(nTrain / study.batchSize);
+  const steps = stepsPerEpoch(study, mnist.train.count);
   const started = performance.now();
-  // The run in progress, and the current epoch's step timing.
-  let index = 0;
-  let epoch = 0;
-  let epochStarted = 0;
-  let lastStep = 0;
-  let stepsDone = 0;
-  const msPerStep = () => (lastStep - epochStarted) / Math.max(1, stepsDone);
   // The page's runs, in labRuns() order: every learning rate × hidden activation.
   const cells = expandGrid(study.learningRates, study.seed, 1, {
     activations: msg.activations,
@@ -105,53 +94,9 @@ async function start(msg: StartMessage): Promise<void> {
       mnist,
       study,
       {
-        onRunStart: (learningRate, i, cell) => {
-          index = i;
-          post({ type: "run-start", index, learningRate, activation: cell.activation, steps });
-        },
-        callbacks: () => {
-          const tick = throttle(50);
-          return {
-            onEpochBegin: (e: number) => {
-              epoch = e;
-              epochStarted = lastStep = performance.now();
-              stepsDone = 0;
-            },
-            onBatchEnd: (step: number, logs: { loss: number; accuracy: number }) => {
-              lastStep = performance.now();
-              stepsDone = step + 1;
-              if (tick(step === steps - 1)) {
-                post({
-                  type: "batch",
-                  index,
-                  epoch,
-                  step,
-                  steps,
-                  loss: logs.loss,
-                  accuracy: logs.accuracy,
-                  msPerStep: msPerStep(),
-                });
-              }
-            },
-          };
-        },
-        // Copies of the masks: the study keeps its own to count the next epoch's revivals, and
-        // posting transfers (detaches) the buffers.
-        onTrainBegin: ({ deadUnits, masks: studyMasks }, i) => {
-          const masks = studyMasks.map((m) => m.slice());
-          post(
-            { type: "before-training", index: i, dead: deadUnits, masks },
-            masks.map((m) => m.buffer),
-          );
-        },
-        onEpochEnd: ({ index: i, epoch, logs, masks: studyMasks, deadUnits }) => {
-          const masks = studyMasks.map((m) => m.slice());
-          post(
-            { type: "epoch", index: i, epoch, logs, dead: deadUnits, masks, msPerStep: msPerStep() },
-            masks.map((m) => m.buffer),
-          );
-        },
-        onRunEnd: (run, i) => post({ type: "run-end", index: i, run }),
+        onRunStart: (index, cell) => post({ type: "run-start", index, cell, steps }),
+        run: (index) => eventHooks(index, post, { steps, batchEveryMs: BATCH_EVERY_MS, probes: true }),
+        onRunEnd: (run, index) => post({ type: "run-end", index, run }),
       },
       cells,
     );
