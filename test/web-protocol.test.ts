@@ -16,6 +16,7 @@ import { applyMessage, initialState, finishedRuns } from "../src/web/state.js";
 import { DEFAULTS, type LabConfig } from "../src/web/settings.js";
 import { studyConfig, resultsJson } from "../src/web/study-config.js";
 import { needs } from "./support/needs.js";
+import { checkReport } from "../src/study/check-report.js";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
 
 const logs = { loss: 1, accuracy: 0.5, val_loss: 1.2, val_accuracy: 0.4 };
@@ -266,6 +267,8 @@ describe.runIf(needs("the built lab site's data", existsSync(join(site, "data"))
       // The engine says how many threads each run was split over, and the download records it.
       expect(state.engine?.threads).toBeGreaterThanOrEqual(1);
       const json = resultsJson(config, state.engine!, finishedRuns(state));
+      // The download is a results file as the sweep writes them: it passes the same schema.
+      expect(checkReport(JSON.parse(JSON.stringify(json)), "download")).toEqual(json);
       expect(json.config.threads).toBe(state.engine!.threads);
       expect(json.runs.map((r) => [r.learningRate, r.activation])).toEqual([
         [0.5, "relu"],

@@ -8,7 +8,10 @@ import type { Report } from "../study/schema.js";
 import type { Run } from "../study/schema.js";
 import { describeOptimizer } from "../engine/optimizer.js";
 
-/** Escapes text for HTML element content and attribute values. */
+/**
+ * Escapes text for HTML element content and attribute values. Every value from a report goes
+ * through it (or through scriptJson), even those the schema already types as numbers.
+ */
 export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -181,7 +184,7 @@ function unitGrids(run: Run): string {
   const title = `lr ${run.learningRate} · ${run.activation ?? "relu"} · ${run.kernelInitializer ?? "glorot_uniform"} · seed ${run.seed}`;
   const layers = run.deadUnits.map((d, l) => {
     const mask = run.deadMasks?.[l];
-    const head = `<small>${escapeHtml(d.layer)}: ${d.dead}/${d.units} dead${d.definition ? ` (${DEFINITION[d.definition]})` : ""}</small>`;
+    const head = `<small>${escapeHtml(`${d.layer}: ${d.dead}/${d.units} dead${d.definition ? ` (${DEFINITION[d.definition]})` : ""}`)}</small>`;
     if (mask === undefined) return `<div class="layer">${head}<small>no per-unit mask in this run's file</small></div>`;
     const cells = Array.from(mask, (c) => (c === "1" ? "<b></b>" : "<i></i>")).join("");
     return `<div class="layer">${head}<div class="cells" style="--cols:${d.units > 64 ? 16 : 8}" data-layer="${escapeHtml(d.layer)}" data-mask="${escapeHtml(mask)}" role="img" aria-label="${escapeHtml(`${d.layer}: ${d.dead} of ${d.units} units dead`)}">${cells}</div></div>`;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The dying-relu command: argument errors and bad data become one line on stderr and exit code 2.
-import { DyingReluError } from "../errors.js";
+import { DyingReluError, printable } from "../errors.js";
 import { sweep } from "./sweep.js";
 import { merge } from "./merge.js";
 import { evaluate } from "./evaluate.js";
@@ -78,7 +78,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const { message, code } = describe(error);
-    process.stderr.write(`dying-relu: ${message}\n`);
+    process.stderr.write(`dying-relu: ${printable(message, 1000)}\n`);
     process.exitCode = code;
   },
 );

@@ -1,7 +1,8 @@
 // `dying-relu merge`: joins the --json files of a sharded sweep (--shard K/N) into one report.
 import { parseArgs } from "node:util";
-import { readFile } from "node:fs/promises";
-import { ArgumentError, DataError } from "../errors.js";
+import { readFile, stat } from "node:fs/promises";
+import { ArgumentError, DataError, printable, show } from "../errors.js";
+import { checkReport } from "../study/check-report.js";
 import { DEFAULT_AXES, expandGrid, isDefaultCell, shardPositions, type Shard } from "../study/grid.js";
 import type { Run } from "../study/schema.js";
 import type { Output } from "./progress.js";
@@ -38,33 +39,37 @@ const FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
+// Config values have passed the schema (bounded in size and depth), so their JSON is safe to cut and print.
+const showField = (v: unknown) => (v === undefined ? "nothing" : printable(JSON.stringify(v), 120));
 const shardName = (s: Shard | null) => (s ? `${s.index}/${s.count}` : "the whole grid");
 
+/** Results files above this size are refused before reading (the largest real one is a few MB). */
+const MAX_FILE_BYTES = 256 * 2 ** 20;
+
 async function readReport(file: string): Promise<Report> {
-  const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new ArgumentError(`${file}: cannot be read (${e.code ?? e.message})`);
-  });
-  let report: Report;
+  const cannot = (e: NodeJS.ErrnoException) => {
+    throw new ArgumentError(`${printable(file)}: cannot be read (${e.code ?? e.message})`);
+  };
+  const { size } = await stat(file).catch(cannot);
+  if (size > MAX_FILE_BYTES) {
+    throw new DataError(`${printable(file)}: ${size} bytes, more than a results file's ${MAX_FILE_BYTES} (256 MiB)`);
+  }
+  const text = await readFile(file, "utf8").catch(cannot);
+  let data: unknown;
   try {
-    report = JSON.parse(text);
+    data = JSON.parse(text);
   } catch (e) {
-    throw new DataError(`${file}: not JSON (${String((e as Error).message).split("\n")[0]})`);
+    throw new DataError(`${printable(file)}: not JSON (${printable(String((e as Error).message).split("\n")[0])})`);
   }
-  if (
-    report === null ||
-    typeof report !== "object" ||
-    typeof report.config !== "object" ||
-    !Array.isArray(report.runs)
-  ) {
-    throw new DataError(`${file}: not a dying-relu sweep --json report ({ schemaVersion, config, runs })`);
-  }
-  if (report.schemaVersion !== SCHEMA_VERSION) {
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  // A results file of another schema (schema 1 had none) gets its own message, not the schema's.
+  const results = typeof data === "object" && data !== null && ("schemaVersion" in data || "runs" in data);
+  if (results && version !== SCHEMA_VERSION) {
     throw new DataError(
-      `${file}: schemaVersion ${show(report.schemaVersion)}, but merge reads schema ${SCHEMA_VERSION} reports (rerun the sweep with this version)`,
+      `${printable(file)}: schemaVersion ${version === undefined ? "nothing" : show(version)}, but merge reads schema ${SCHEMA_VERSION} reports (rerun the sweep with this version)`,
     );
   }
-  return report;
+  return checkReport(data, printable(file));
 }
 
 /** Joins shard reports into the whole grid's report; throws a one-line error if they do not fit together. */
@@ -81,7 +86,7 @@ export function mergeReports(files: string[], reports: Report[]): Report {
       ];
       if (JSON.stringify(a) !== JSON.stringify(b)) {
         throw new ArgumentError(
-          `config field "${key}" differs: ${files[0]} has ${show(a)}, ${files[j + 1]} has ${show(b)}; only "shard" may differ`,
+          `config field "${key}" differs: ${files[0]} has ${showField(a)}, ${files[j + 1]} has ${showField(b)}; only "shard" may differ`,
         );
       }
     }

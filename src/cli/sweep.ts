@@ -37,6 +37,7 @@ import {
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, type Report } from "../study/schema.js";
+import { checkReport } from "../study/check-report.js";
 import { checkOutputFile, runsCsv } from "./results.js";
 import { htmlReport } from "./html-report.js";
 
@@ -333,8 +334,14 @@ export async function writeResults(
   out: Output,
   html?: string,
 ) {
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  try {
+    checkReport(JSON.parse(text), "the results");
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (a fault of dying-relu's; nothing was written)`); // exit 1, not 2
+  }
   const files = [
-    [json, () => `${JSON.stringify(report, null, 2)}\n`],
+    [json, () => text],
     [csv, () => runsCsv(report.runs)],
     [html, () => htmlReport(report)],
   ] as const;

@@ -68,6 +68,8 @@ export interface ReportConfig extends StudyConfig {
   initializers?: Initializer[];
   /** Threads each run was split over (added later; results depend on it, so merge compares it). */
   threads?: number;
+  /** The lab's downloads: the runs trained on the first `subset` training images only. */
+  subset?: number;
 }
 
 /**

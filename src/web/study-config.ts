@@ -96,11 +96,7 @@ export function cliGaps(config: LabConfig): string[] {
  * The CLI's --json report (schema 2) for the finished runs, so that `dying-relu merge FILE
  * --report out.html` turns it into the HTML report. The lab's own settings are added to the config.
  */
-export function resultsJson(
-  config: LabConfig,
-  engine: { backend: string; threads: number },
-  runs: Run[],
-): Report & { config: { subset?: number } } {
+export function resultsJson(config: LabConfig, engine: { backend: string; threads: number }, runs: Run[]): Report {
   return {
     schemaVersion: 2,
     config: {
