@@ -14,6 +14,8 @@ export class ArgumentError extends DyingReluError {}
 /** A data file or buffer that is not what it claims to be (IDX format, counts, truncation). */
 export class DataError extends DyingReluError {}
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const SHOWN_CHARS = 60;
 const SHOWN_ITEMS = 5;
 
@@ -36,10 +38,6 @@ export function show(value: unknown, depth = 0): string {
 
 /** `text` with control characters escaped (\u001b…) and cut to `max` characters. */
 export function printable(text: string, max = 200): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  const escaped = text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  const escaped = text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }
