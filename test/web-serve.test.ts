@@ -1,11 +1,13 @@
 // The lab's static server: content types, cross-origin isolation headers, caching, and no way out
 // of its folder.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { request, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
 
 let dir: string;
@@ -21,6 +23,7 @@ beforeAll(async () => {
   writeFileSync(join(site, "engine.wasm"), Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0));
   writeFileSync(join(site, "data", "train-labels-idx1-ubyte.gz"), gz);
   writeFileSync(join(dir, "secret.txt"), "outside the site");
+  writeFileSync(join(site, "data", "big.bin"), Buffer.alloc(32 * 2 ** 20)); // more than any socket buffers
   server = await serveStatic({ root: site });
 });
 afterAll(async () => {
@@ -43,7 +46,46 @@ function get(path: string, method = "GET", headers: Record<string, string> = {})
   );
 }
 
+/** The server's open file descriptors that point at `name` (Linux: /proc/self/fd). */
+function openFiles(name: string): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).endsWith(name);
+    } catch {
+      return false; // closed while we looked
+    }
+  }).length;
+}
+
+/** Starts a download of `path` and cuts the connection as soon as the headers arrive. */
+function abortedDownload(path: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const req = request({ host: "127.0.0.1", port: server.port, path }, (res) => {
+      res.socket.destroy();
+      done();
+    });
+    req.on("error", fail);
+    req.end();
+  });
+}
+
 describe("serveStatic", () => {
+  it("closes the file of every download the client aborts", async () => {
+    let closed = 0;
+    const onRequest = (_: unknown, res: ServerResponse) => res.on("close", () => closed++);
+    server.server.on("request", onRequest);
+    const n = 100;
+    for (let i = 0; i < n; i++) await abortedDownload("/data/big.bin");
+    // Wait (in event-loop turns, not time) until the server has seen every connection close and
+    // the file streams have had their chance to close.
+    for (let turn = 0; turn < 10_000 && (closed < n || openFiles("big.bin") > 0); turn++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    server.server.off("request", onRequest);
+    expect(closed).toBe(n);
+    expect(openFiles("big.bin")).toBe(0);
+  });
+
   it("listens on localhost and gives its URL", () => {
     expect(server.url).toBe(`http://localhost:${server.port}/`);
   });
@@ -84,5 +126,32 @@ describe("serveStatic", () => {
     }
     expect((await get("/nope.js")).status).toBe(404);
     expect((await get("/", "POST")).status).toBe(405);
+  });
+});
+
+describe("npm run serve's command line", () => {
+  const SERVE = new URL("../dist/web/serve.js", import.meta.url).pathname;
+  const run = async (...args: string[]) => {
+    try {
+      await promisify(execFile)(process.execPath, [SERVE, ...args], { timeout: 60_000 });
+      return { code: 0, stderr: "" };
+    } catch (e) {
+      const err = e as { code: number; stderr: string };
+      return { code: err.code, stderr: err.stderr };
+    }
+  };
+
+  it.each([
+    [["--port", "-1"], /--port' argument is ambiguous; give a value that starts with "-" as --port=VALUE/],
+    [["--port=-1"], /--port must be a whole number from 0 to 65535, got "-1"/],
+    [["--port", "65536"], /--port must be a whole number from 0 to 65535, got "65536"/],
+    [["--port", "8o8o"], /--port must be a whole number from 0 to 65535, got "8o8o"/],
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["/nonexistent-lab-folder"], /nonexistent-lab-folder\/index\.html is missing/],
+  ])("%j: one line, exit code 2, no stack trace", async (args, message) => {
+    const { code, stderr } = await run(...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
   });
 });

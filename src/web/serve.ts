@@ -2,12 +2,16 @@
 // Localhost only. It sends the cross-origin isolation headers (COOP/COEP) that SharedArrayBuffer
 // and wasm threads will need, serves .wasm as application/wasm (for compileStreaming) and the
 // MNIST .gz files as application/gzip without Content-Encoding (the page decompresses them).
+// Hand-written rather than sirv because sirv's send() pipes each file with a bare pipe(), which
+// keeps a file open for good whenever a client aborts a download.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { printable, show } from "../errors.js";
 import { parseArgs } from "node:util";
+import { pipeline } from "node:stream";
 
 export const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -80,9 +84,9 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
   }
   res.writeHead(200, { ...headers, "Content-Length": String(info.size) });
   if (req.method === "HEAD") return void res.end();
-  createReadStream(file)
-    .on("error", () => res.destroy())
-    .pipe(res);
+  // pipeline, not pipe: when the client goes away mid-download it destroys the file stream too,
+  // which closes its descriptor (a bare pipe leaves it open for good).
+  pipeline(createReadStream(file), res, () => {});
 }
 
 /** Serves `root` on localhost; port 0 picks a free one. */
@@ -115,11 +119,31 @@ export function serveStatic(options: { root?: string; port?: number; host?: stri
   });
 }
 
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
+const parseServeArgs = (args: string[]) =>
+  parseArgs({
+    args,
     options: { port: { type: "string", short: "p" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
     allowPositionals: true,
+    strict: true,
   });
+
+/** A bad command line: one line on stderr and exit code 2, as the CLI does. */
+function usageError(message: string): never {
+  console.error(`dying-relu serve: ${message} (see npm run serve -- --help)`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseServeArgs>;
+  try {
+    parsed = parseServeArgs(process.argv.slice(2));
+  } catch (e) {
+    const first = String((e as Error).message)
+      .split("\n")[0]
+      .replace(/\.$/, "");
+    usageError(/ambiguous/.test(first) ? `${first}; give a value that starts with "-" as --port=VALUE` : first);
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     console.log(
       "Usage: npm run serve [-- --port N] [-- DIR]\nServes the dying-ReLU lab (dist/site/, or DIR) on localhost (default port 8080, or PORT).",
@@ -128,14 +152,16 @@ async function main(): Promise<void> {
   }
   const root = resolve(positionals[0] ?? DEFAULT_ROOT);
   if (!(await stat(join(root, "index.html")).catch(() => null))) {
-    console.error(`${join(root, "index.html")} is missing: run "npm run build" first.`);
-    process.exit(2);
+    usageError(
+      `${printable(join(root, "index.html"))} is missing: run "npm run build" first, or give the folder of a built lab`,
+    );
   }
-  const wanted = Number(values.port ?? process.env.PORT ?? 8080);
-  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
-    console.error(`--port must be a port number, got "${values.port ?? process.env.PORT}"`);
-    process.exit(2);
+  const portText = (values.port ?? process.env.PORT ?? "8080").trim();
+  const wanted = Number(portText);
+  if (!/^\d+$/.test(portText) || wanted > 65535) {
+    usageError(`--port must be a whole number from 0 to 65535, got ${show(values.port ?? process.env.PORT)}`);
   }
+  if (positionals.length > 1) usageError(`serve takes one folder, got ${positionals.length}`);
   // Take the next free port when the wanted one is busy (unless it was asked for explicitly).
   for (let port = wanted, tries = 0; ; port++, tries++) {
     try {
@@ -152,4 +178,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) void main();
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(`dying-relu serve: ${printable(String((e as Error)?.message ?? e))}`);
+    process.exit(1);
+  });
+}
