@@ -9,6 +9,13 @@ export function integerAtLeast(name: string, value: unknown, min: number): numbe
   return value;
 }
 
+export function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ArgumentError(`${name} must be an integer in [${min}, ${max}], got ${show(value)}`);
+  }
+  return value;
+}
+
 export function positiveFinite(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     throw new ArgumentError(`${name} must be a positive finite number, got ${show(value)}`);

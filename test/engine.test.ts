@@ -315,7 +315,7 @@ describe("bad arguments", () => {
     [
       "zero units",
       () => engine.sequential({ inputSize: 2, layers: [{ units: 0, activation: "softmax" }] }),
-      /layers\[0\].units must be an integer ≥ 1, got 0/,
+      /layers\[0\].units must be an integer in \[1, 16777216\], got 0/,
     ],
     [
       "a kernel of the wrong size",

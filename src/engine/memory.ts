@@ -1,6 +1,7 @@
 // Host-side access to the engine's linear memory. Views are made on demand because any
 // allocation may grow the memory and detach earlier views.
 import type { Kernels } from "./abi.js";
+import { allocating, checkFits } from "./sizes.js";
 
 export type Inputs = Float32Array | Uint8Array;
 /** Class indices, one per sample. */
@@ -19,7 +20,9 @@ export class WasmMemory {
 
   /** A 16-byte-aligned copy of `src` in wasm memory; the caller frees it. */
   upload(src: Float32Array | Uint8Array | Int32Array | Uint32Array): number {
-    const ptr = this.k.alloc(Math.max(src.byteLength, 16));
+    const bytes = src.byteLength;
+    checkFits(`an array of ${src.length} values`, bytes, 1);
+    const ptr = allocating(`an array of ${src.length} values`, bytes, () => this.k.alloc(Math.max(bytes, 16)));
     new Uint8Array(this.k.memory.buffer, ptr, src.byteLength).set(
       new Uint8Array(src.buffer, src.byteOffset, src.byteLength),
     );

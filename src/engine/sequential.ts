@@ -2,35 +2,32 @@
 // the model's arena pointer, checks arguments, moves data in and out of wasm memory and runs
 // the epoch loop; it does no arithmetic on the data itself.
 import { ArgumentError, show } from "../errors.js";
-import { DENSE, EVALUATE, FIT, L2, denseName, trainCount } from "../keras-defaults.js";
-import { fraction, integerAtLeast, knownKeys, nonNegative, oneOf } from "../validate.js";
+import { DENSE, EVALUATE, FIT, trainCount } from "../keras-defaults.js";
+import { fraction, integerAtLeast, integerIn, knownKeys, nonNegative } from "../validate.js";
 import type { Kernels } from "./abi.js";
 import { WasmMemory } from "./memory.js";
 import {
-  ACTIVATIONS,
   ACTIVATION_SPECS,
-  ALPHA_ACTIVATIONS,
   HIDDEN_ACTIVATIONS,
   deadDefinition,
-  defaultAlpha,
-  takesAlpha,
   type Activation,
   type HiddenActivation,
 } from "./activations.js";
+import { resolveLayers, type Layer } from "./layers.js";
+import { MAX_UNITS, allocating, batchBytes, checkFits, modelBytes } from "./sizes.js";
 import {
   DEFAULT_SEED,
   type FitOptions,
   type History,
   type InputData,
   type LabelData,
-  type LayerConfig,
   type RecycleOptions,
   type RecycledUnits,
   type LayerWeights,
   type Logs,
   type SequentialConfig,
 } from "./types.js";
-import { INITIALIZERS, INITIALIZER_CODES, type Initializer } from "./initializers.js";
+import { INITIALIZER_CODES } from "./initializers.js";
 import { ResidentInputs, ResidentLabels } from "./dataset.js";
 import { SerialRunner, type Runner, type Update } from "./runner.js";
 import { resolveOptimizer, type CompileConfig, type Optimizer } from "./optimizer.js";
@@ -56,26 +53,7 @@ const FIT_OPTIONS = [
   "callbacks",
   "recycle",
 ] as const satisfies readonly (keyof FitOptions)[];
-const LAYER_OPTIONS = [
-  "units",
-  "activation",
-  "alpha",
-  "kernelInitializer",
-  "kernelRegularizer",
-  "name",
-] as const satisfies readonly (keyof LayerConfig)[];
 const DEAD_UNITS_OPTIONS = ["nearlyDeadThreshold", "tau"] as const satisfies readonly (keyof DeadUnitsOptions)[];
-
-/** A layer as the model keeps it: its config resolved, defaults filled in. */
-interface Layer {
-  name: string;
-  inputs: number;
-  units: number;
-  activation: Activation;
-  alpha: number;
-  kernelInitializer: Initializer;
-  l2: number;
-}
 
 /** Whether deadUnits/deadMask report a layer's units: those of hidden activations. */
 const isHidden = (a: Activation): a is HiddenActivation => (HIDDEN_ACTIVATIONS as readonly Activation[]).includes(a);
@@ -103,61 +81,19 @@ export class Sequential {
     if (config === null || typeof config !== "object")
       throw new ArgumentError(`sequential() needs a config object, got ${show(config)}`);
     knownKeys("sequential()", config, ["inputSize", "layers", "seed"]);
-    this.inputSize = integerAtLeast("inputSize", config.inputSize, 1);
+    this.inputSize = integerIn("inputSize", config.inputSize, 1, MAX_UNITS);
     this.seed = config.seed === undefined ? DEFAULT_SEED : integerAtLeast("seed", config.seed, 0);
     if (this.seed > 0xffffffff) throw new ArgumentError(`seed must be an integer in [0, 2^32), got ${this.seed}`);
-    if (!Array.isArray(config.layers) || config.layers.length === 0) {
-      throw new ArgumentError(`layers must be a non-empty array of { units, activation }, got ${show(config.layers)}`);
-    }
-    let inputs = this.inputSize;
-    this.layers = config.layers.map((l, i) => {
-      const units = integerAtLeast(`layers[${i}].units`, l?.units, 1);
-      knownKeys(`layers[${i}]`, l, LAYER_OPTIONS);
-      const activation = oneOf(`layers[${i}].activation`, l.activation, ACTIVATIONS);
-      if (activation === "softmax" && i !== config.layers.length - 1) {
-        throw new ArgumentError(`layers[${i}].activation "softmax" is only supported on the last layer`);
-      }
-      let alpha = 0;
-      if (takesAlpha(activation)) {
-        alpha = nonNegative(`layers[${i}].alpha`, l.alpha ?? defaultAlpha(activation));
-      } else if (l.alpha !== undefined) {
-        const which = ALPHA_ACTIVATIONS.map((a) => `"${a}"`).join(" and ");
-        throw new ArgumentError(`layers[${i}].alpha only applies to ${which}, not ${show(activation)}`);
-      }
-      const kernelInitializer = oneOf(
-        `layers[${i}].kernelInitializer`,
-        l.kernelInitializer ?? DENSE.kernelInitializer,
-        INITIALIZERS,
-      );
-      let l2 = 0;
-      if (l.kernelRegularizer !== undefined) {
-        const reg = l.kernelRegularizer;
-        if (reg === null || typeof reg !== "object" || Object.keys(reg).some((key) => key !== "l2")) {
-          throw new ArgumentError(`layers[${i}].kernelRegularizer must be { l2?: number }, got ${show(reg)}`);
-        }
-        l2 = nonNegative(`layers[${i}].kernelRegularizer.l2`, reg.l2 ?? L2.l2);
-      }
-      const layer = { name: l.name ?? denseName(i), inputs, units, activation, alpha, kernelInitializer, l2 };
-      inputs = units;
-      return layer;
-    });
-    const last = this.layers[this.layers.length - 1];
-    if (last.activation !== "softmax") {
-      throw new ArgumentError(
-        `the last layer must use activation "softmax" (categorical cross-entropy), got ${show(last.activation)}`,
-      );
-    }
-    const names = new Set<string>();
-    for (const l of this.layers) {
-      if (names.has(l.name)) throw new ArgumentError(`layer names must be unique, "${l.name}" appears twice`);
-      names.add(l.name);
-    }
+    this.layers = resolveLayers(this.inputSize, config.layers);
+    const bytes = modelBytes(this.inputSize, this.units, runner.threads);
+    checkFits("this model", bytes, runner.threads);
     this.handle = this.mem.with(
       [
         Int32Array.from(this.layers, (l) => l.units),
         Int32Array.from(this.layers, (l) => ACTIVATION_SPECS[l.activation].code),
       ],
-      ([units, acts]) => k.modelNew(this.inputSize, this.layers.length, units, acts, this.seed),
+      ([units, acts]) =>
+        allocating("this model", bytes, () => k.modelNew(this.inputSize, this.layers.length, units, acts, this.seed)),
     );
     this.layers.forEach((l, i) => {
       if (l.alpha !== 0) k.layerSetAlpha(this.handle, i, l.alpha);
@@ -169,6 +105,18 @@ export class Sequential {
         k.modelInitialize(this.handle, inits, this.seed),
       );
     }
+  }
+
+  private get units(): number[] {
+    return this.layers.map((l) => l.units);
+  }
+
+  /** Makes room for batches of `rows` rows, or refuses a batch that the engine cannot hold. */
+  private reserve(m: number, rows: number): void {
+    const threads = this.runner.threads;
+    const bytes = batchBytes(rows, this.inputSize, this.units, threads);
+    checkFits(`a batch of ${rows} rows`, bytes, threads);
+    allocating(`a batch of ${rows} rows`, bytes, () => this.runner.reserve(m, rows));
   }
 
   get outputSize(): number {
@@ -226,7 +174,7 @@ export class Sequential {
     }
 
     const m = this.live();
-    this.runner.reserve(m, Math.max(batchSize, CHUNK_ROWS));
+    this.reserve(m, Math.max(batchSize, CHUNK_ROWS));
     const history: History = {
       epoch: [],
       history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] },
@@ -323,7 +271,7 @@ export class Sequential {
     const n = rowsOf(this.k, this.inputSize, x, "x");
     checkLabels(this.k, this.outputSize, y, n, "y");
     const m = this.live();
-    this.runner.reserve(m, n);
+    this.reserve(m, n);
     return this.withData(x, y, (data, isU8, labels) => {
       const { loss, hits } = this.runner.step(m, this.updateAt(opt, this.k.modelStep(m)), {
         data,
@@ -343,7 +291,7 @@ export class Sequential {
     const batchSize = integerAtLeast("batchSize", options.batchSize ?? EVALUATE.batchSize, 1);
     const n = rowsOf(this.k, this.inputSize, x, "x");
     checkLabels(this.k, this.outputSize, y, n, "y");
-    this.runner.reserve(this.live(), Math.max(batchSize, CHUNK_ROWS));
+    this.reserve(this.live(), Math.max(batchSize, CHUNK_ROWS));
     return this.withData(x, y, (data, isU8, labels) => this.evaluateRows(data, isU8, labels, 0, n));
   }
 
@@ -351,7 +299,7 @@ export class Sequential {
   predict(x: InputData): Float32Array {
     const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.live();
-    this.runner.reserve(m, CHUNK_ROWS);
+    this.reserve(m, CHUNK_ROWS);
     const units = this.outputSize;
     return this.withData(x, null, (data, isU8) =>
       this.mem.with([new Float32Array(n * units)], ([out]) => {
@@ -370,7 +318,7 @@ export class Sequential {
     const tau = nonNegative("tau", options.tau ?? DEFAULT_TAU);
     const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.live();
-    this.runner.reserve(m, CHUNK_ROWS);
+    this.reserve(m, CHUNK_ROWS);
     return this.withData(x, null, (data, isU8) => this.recycleProbe(m, data, isU8, 0, n, tau));
   }
 
@@ -474,7 +422,7 @@ export class Sequential {
   private probeDead(x: InputData): number {
     const n = rowsOf(this.k, this.inputSize, x, "x");
     const m = this.live();
-    this.runner.reserve(m, CHUNK_ROWS);
+    this.reserve(m, CHUNK_ROWS);
     this.withData(x, null, (data, isU8) => this.runner.probe(m, { data, isU8, labels: 0, idx: 0, start: 0, rows: n }));
     return this.live();
   }
@@ -503,7 +451,7 @@ export class Sequential {
     const n = rowsOf(this.k, this.inputSize, x, "x");
     checkLabels(this.k, this.outputSize, y, n, "y");
     const m = this.live();
-    this.runner.reserve(m, n);
+    this.reserve(m, n);
     const { loss } = this.withData(x, y, (data, isU8, labels) =>
       this.runner.gradients(m, { data, isU8, labels, idx: 0, start: 0, rows: n }),
     );

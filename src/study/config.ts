@@ -2,7 +2,8 @@
 // against the data it will run on, which every front end (library, CLI, run workers, lab) uses.
 import { ArgumentError } from "../errors.js";
 import { trainCount } from "../keras-defaults.js";
-import { fraction, integerAtLeast, nonNegative, oneOf, positiveFinite } from "../validate.js";
+import { MAX_UNITS, checkFits, modelBytes } from "../engine/sizes.js";
+import { fraction, integerAtLeast, integerIn, nonNegative, oneOf, positiveFinite } from "../validate.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../engine/activations.js";
 import type { Cell } from "./grid.js";
 import { DENSE } from "../keras-defaults.js";
@@ -62,7 +63,7 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
   integerAtLeast("batch size", config.batchSize, 1);
   fraction("validation split", config.validationSplit);
   if (config.layers.length === 0) throw new ArgumentError("layers: give at least one hidden layer width");
-  config.layers.forEach((u) => integerAtLeast("layer width", u, 1));
+  config.layers.forEach((u) => integerIn("layer width", u, 1, MAX_UNITS));
   integerAtLeast("probe", config.probe, 1);
   integerAtLeast("seed", config.seed, 0);
   if (config.activation !== undefined) oneOf("activation", config.activation, HIDDEN_ACTIVATIONS);
@@ -76,6 +77,12 @@ export function checkStudy(config: StudyConfig, data: Mnist): void {
   }
   if (config.compile !== undefined) oneOf("optimizer", config.compile.optimizer, OPTIMIZERS);
   const n = data.train.count;
+  const inputSize = data.train.rows * data.train.cols;
+  checkFits(
+    `an MLP ${[inputSize, ...config.layers, 10].join("-")}`,
+    modelBytes(inputSize, [...config.layers, 10], 1),
+    1,
+  );
   const nTrain = trainingImages(config, n);
   if (config.batchSize > nTrain) {
     throw new ArgumentError(`batch size must be at most the ${nTrain} training images, got ${config.batchSize}`);

@@ -6,7 +6,7 @@ const ALIGN = 16;
 const PAGE = 65536;
 
 export class Heap {
-  readonly memory = new WebAssembly.Memory({ initial: 1 });
+  readonly memory = new WebAssembly.Memory({ initial: 1, maximum: 32768 }); // 2 GiB, as the wasm builds
   F = new Float32Array(this.memory.buffer);
   I = new Int32Array(this.memory.buffer);
   U = new Uint32Array(this.memory.buffer);
@@ -46,12 +46,12 @@ export class Heap {
       return p;
     }
     const p = this.top;
-    this.top += size;
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) {
-      this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (p + size > have) {
+      this.memory.grow(Math.ceil((p + size - have) / PAGE)); // throws a RangeError, changing nothing, if it cannot
       this.views();
     }
+    this.top = p + size;
     this.sizes.set(p, size);
     return p;
   }
