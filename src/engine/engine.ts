@@ -116,7 +116,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     pool = await ThreadPool.start(loaded.kernels, loaded.module, threads, timeout);
     runner = new ThreadedRunner(loaded.kernels, pool);
   }
-  const model = (config: SequentialConfig) => new Sequential(kernels, config, runner);
+  const open = (call: string) => {
+    if (runner.disposed)
+      throw new ArgumentError(`${call}: this engine was disposed; create another with createEngine()`);
+  };
+  const model = (config: SequentialConfig) => {
+    open("sequential()");
+    return new Sequential(kernels, config, runner);
+  };
   return {
     backend,
     backendNote,
@@ -124,6 +131,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     threadsNote: note,
     sequential: model,
     loadModel: (json) => {
+      open("loadModel()");
       const { config, weights } = decodeModel(json);
       let m: Sequential;
       try {
@@ -135,7 +143,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       m.setWeights(weights);
       return m;
     },
-    dataset: ((x: Inputs, y?: Labels) => makeDataset(kernels, x, y)) as Engine["dataset"],
-    dispose: () => pool?.terminate(),
+    dataset: ((x: Inputs, y?: Labels) => {
+      open("dataset()");
+      return makeDataset(kernels, x, y);
+    }) as Engine["dataset"],
+    dispose: () => runner.dispose(),
   };
 }

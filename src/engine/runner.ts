@@ -53,6 +53,10 @@ export interface Runner {
   settle(): void;
   /** Frees what the runner added to the model (before modelFree). */
   release(m: number): void;
+  /** True once the engine was disposed: its models refuse every call. */
+  readonly disposed: boolean;
+  /** Stops the runner for good (engine.dispose). */
+  dispose(): void;
 }
 
 const plainAdam = (u: Update) =>
@@ -113,6 +117,12 @@ export class SerialRunner implements Runner {
   settle(): void {}
 
   release(): void {}
+
+  disposed = false;
+
+  dispose(): void {
+    this.disposed = true;
+  }
 }
 
 /** A model's replicas, one per worker thread, and their pointer table in wasm memory. */
@@ -186,6 +196,13 @@ export class ThreadedRunner implements Runner {
 
   settle(): void {
     this.pool.settle();
+  }
+
+  disposed = false;
+
+  dispose(): void {
+    this.disposed = true;
+    this.pool.terminate();
   }
 
   release(m: number): void {

@@ -70,6 +70,8 @@ export class Sequential {
   private optimizer: Optimizer | null = null;
   /** Set from a callback to end fit() after the current batch, as in Keras. */
   stopTraining = false;
+  /** True while a fit() runs: a second one, or dispose(), is refused. */
+  private fitting = false;
 
   /** `runner` executes the batch work: on this thread by default, or on the engine's threads. */
   constructor(
@@ -140,6 +142,9 @@ export class Sequential {
   }
 
   async fit(x: InputData, y: LabelData, options: FitOptions = {}): Promise<History> {
+    if (this.fitting) {
+      throw new ArgumentError("fit() is already running on this model; await it before calling fit() again");
+    }
     knownKeys("fit()", options, FIT_OPTIONS);
     const opt = this.compiled();
     const epochs = integerAtLeast("epochs", options.epochs ?? FIT.epochs, 1);
@@ -189,11 +194,14 @@ export class Sequential {
       return p;
     };
     this.stopTraining = false;
+    this.fitting = true;
     try {
       const data = this.inputsAt(x, keep);
       const labels = this.labelsAt(y, keep);
-      // A callback may dispose a dataset being trained on: refuse it rather than read freed memory.
+      // A callback may dispose a dataset being trained on, or the engine: refuse to go on rather
+      // than read freed memory.
       const stillThere = () => {
+        if (this.runner.disposed) throw new ArgumentError("this model's engine was disposed during fit()");
         if (x instanceof ResidentInputs) x.pointer(this.k, "x");
         if (y instanceof ResidentLabels) y.pointer(this.k, "y");
       };
@@ -261,7 +269,8 @@ export class Sequential {
       await cb.onTrainEnd?.(history);
       return history;
     } finally {
-      for (const p of ptrs) this.k.free(p);
+      this.fitting = false;
+      if (!this.runner.disposed) for (const p of ptrs) this.k.free(p);
     }
   }
 
@@ -504,9 +513,14 @@ export class Sequential {
     printSummary(this.layers, print);
   }
 
-  /** Frees the model's wasm memory; the model cannot be used afterwards. */
+  /** Frees the model's wasm memory; the model cannot be used afterwards. Refused while fit() runs. */
   dispose(): void {
-    if (this.handle) {
+    if (this.fitting) {
+      throw new ArgumentError(
+        "cannot dispose of this model while fit() runs; set model.stopTraining = true and dispose of it once fit() resolves",
+      );
+    }
+    if (this.handle && !this.runner.disposed) {
       this.runner.release(this.handle);
       this.k.modelFree(this.handle);
     }
@@ -520,6 +534,7 @@ export class Sequential {
 
   /** The model's handle, once no thread is still working on it. */
   private live(): number {
+    if (this.runner.disposed) throw new ArgumentError("this model's engine was disposed");
     if (!this.handle) throw new ArgumentError("this model was disposed");
     this.runner.settle();
     return this.handle;
