@@ -14,6 +14,17 @@ export class ArgumentError extends DyingReluError {}
 /** A data file or buffer that is not what it claims to be (IDX format, counts, truncation). */
 export class DataError extends DyingReluError {}
 
+/**
+ * The system refused what the input asked for (a full disk, a file size limit): a real fault,
+ * exit code 1, but one line that says so rather than an internal error.
+ */
+export class SystemError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SystemError";
+  }
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const SHOWN_CHARS = 60;

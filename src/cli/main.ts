@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The dying-relu command: argument errors and bad data become one line on stderr and exit code 2.
-import { DyingReluError, printable } from "../errors.js";
+import { DyingReluError, SystemError, printable } from "../errors.js";
 import { sweep } from "./sweep.js";
 import { merge } from "./merge.js";
 import { evaluate } from "./evaluate.js";
@@ -47,6 +47,7 @@ const helpFor = (command: string | undefined) => (command === "merge" || command
 
 function describe(error: unknown): { message: string; code: number } {
   if (error instanceof DyingReluError) return { message: error.message, code: 2 };
+  if (error instanceof SystemError) return { message: error.message, code: 1 };
   const code = (error as { code?: unknown })?.code;
   if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
     // node:util parseArgs writes several sentences on several lines: keep the first, and its

@@ -8,8 +8,8 @@ import type { Run } from "../study/schema.js";
 import type { Output } from "./progress.js";
 import { seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, type Report } from "../study/schema.js";
-import { checkOutputFile } from "./results.js";
-import { writeResults } from "./sweep.js";
+import { checkOutputs } from "./outputs.js";
+import { outputFiles, writeResults } from "./sweep.js";
 
 export const MERGE_HELP = `Usage: dying-relu merge FILE... [flags]
 
@@ -155,9 +155,7 @@ export async function merge(args: string[], out: Output): Promise<void> {
   const force = values.force ?? false;
   if (positionals.length === 0)
     throw new ArgumentError("merge needs the --json files of the shards (see dying-relu merge --help)");
-  if (values.json) await checkOutputFile("json", values.json, force);
-  if (values.csv) await checkOutputFile("csv", values.csv, force);
-  if (values.report) await checkOutputFile("report", values.report, force);
+  await checkOutputs(outputFiles(values), force, positionals);
   const reports = await Promise.all(positionals.map(readReport));
   const report = mergeReports(positionals, reports);
   const { config, runs } = report;

