@@ -47,6 +47,9 @@ export function show(value: unknown, depth = 0): string {
   return printable(String(value), SHOWN_CHARS);
 }
 
+/** True when `text` holds a control character (a terminal escape, say). */
+export const hasControl = (text: string): boolean => new RegExp(CONTROL.source).test(text);
+
 /** `text` with control characters escaped (\u001b…) and cut to `max` characters. */
 export function printable(text: string, max = 200): string {
   const escaped = text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -559,7 +559,7 @@ describe("dying-relu sweep --save and evaluate", () => {
       },
       /small\.json: the model takes 4 inputs per image, the data's images have 784 pixels/,
     ],
-    ["a missing model file", () => ["evaluate", join(dir, "none.json")], /none\.json cannot be read \(ENOENT\)/],
+    ["a missing model file", () => ["evaluate", join(dir, "none.json")], /none\.json: cannot be read \(ENOENT\)/],
     ["no model file", () => ["evaluate"], /evaluate takes one model file, got 0/],
   ];
   it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {

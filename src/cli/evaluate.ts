@@ -1,7 +1,7 @@
 // `dying-relu evaluate MODEL.json`: the test accuracy and the dead units of a saved model.
 import { parseArgs } from "node:util";
-import { readFile } from "node:fs/promises";
-import { ArgumentError } from "../errors.js";
+import { readBoundedText } from "./inputs.js";
+import { ArgumentError, printable } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { ModelFileError } from "../engine/model-file.js";
 import type { BackendChoice } from "../engine/wasm.js";
@@ -52,15 +52,14 @@ export async function evaluate(args: string[], out: Output): Promise<void> {
       throw new ArgumentError(`--probe expects a whole number ≥ 1, got "${values.probe}"`);
     probe = Number(values.probe);
   }
-  const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new ArgumentError(`${file} cannot be read (${e.code ?? e.message})`);
-  });
+  // A model of the largest size an engine holds, as base64, is under 1 GiB.
+  const text = await readBoundedText(file, 1024 * 2 ** 20, "a model file");
   const engine = await createEngine({ backend: (values.backend ?? "auto") as BackendChoice });
   const model = (() => {
     try {
       return engine.loadModel(text);
     } catch (e) {
-      if (e instanceof ModelFileError) throw new ModelFileError(`${file}: ${e.message}`);
+      if (e instanceof ModelFileError) throw new ModelFileError(`${printable(file)}: ${e.message}`);
       throw e;
     }
   })();

@@ -1,6 +1,5 @@
 // `dying-relu merge`: joins the --json files of a sharded sweep (--shard K/N) into one report.
 import { parseArgs } from "node:util";
-import { readFile, stat } from "node:fs/promises";
 import { ArgumentError, DataError, printable, show } from "../errors.js";
 import { checkReport } from "../study/check-report.js";
 import { DEFAULT_AXES, expandGrid, isDefaultCell, shardPositions, type Shard } from "../study/grid.js";
@@ -8,6 +7,7 @@ import type { Run } from "../study/schema.js";
 import type { Output } from "./progress.js";
 import { seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
 import { SCHEMA_VERSION, type Report } from "../study/schema.js";
+import { readBoundedText } from "./inputs.js";
 import { checkOutputs } from "./outputs.js";
 import { outputFiles, writeResults } from "./sweep.js";
 
@@ -47,14 +47,7 @@ const shardName = (s: Shard | null) => (s ? `${s.index}/${s.count}` : "the whole
 const MAX_FILE_BYTES = 256 * 2 ** 20;
 
 async function readReport(file: string): Promise<Report> {
-  const cannot = (e: NodeJS.ErrnoException) => {
-    throw new ArgumentError(`${printable(file)}: cannot be read (${e.code ?? e.message})`);
-  };
-  const { size } = await stat(file).catch(cannot);
-  if (size > MAX_FILE_BYTES) {
-    throw new DataError(`${printable(file)}: ${size} bytes, more than a results file's ${MAX_FILE_BYTES} (256 MiB)`);
-  }
-  const text = await readFile(file, "utf8").catch(cannot);
+  const text = await readBoundedText(file, MAX_FILE_BYTES, "a results file");
   let data: unknown;
   try {
     data = JSON.parse(text);

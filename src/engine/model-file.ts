@@ -15,7 +15,7 @@
 // "encoding": "float32-le-base64" (what save() writes) each array is the base64 of its float32
 // values, little-endian — exact, and NaN/Inf of a diverged run survive; without "encoding" (or
 // "json") each is a plain array of numbers, handy for hand-written files.
-import { DataError } from "../errors.js";
+import { DataError, hasControl, show } from "../errors.js";
 import { takesAlpha, type Activation } from "./activations.js";
 import type { LayerWeights, SequentialConfig } from "./types.js";
 
@@ -74,6 +74,10 @@ export function encodeModel(
   };
 }
 
+const MAX_LAYERS = 1000;
+const MAX_NAME = 200;
+/** Layer names are printed, so they may hold no control characters. */
+const isName = (v: unknown) => typeof v === "string" && v.length <= MAX_NAME && !hasControl(v);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const wholeAtLeast1 = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1;
 
@@ -93,30 +97,30 @@ export function decodeModel(json: unknown): { config: SequentialConfig; weights:
   }
   if (!isObject(file) || file.format !== MODEL_FORMAT) {
     throw new ModelFileError(
-      `not a dying-relu model file: expected "format": "${MODEL_FORMAT}", got ${isObject(file) ? (JSON.stringify(file.format) ?? "none") : typeof file}`,
+      `not a dying-relu model file: expected "format": "${MODEL_FORMAT}", got ${isObject(file) ? (file.format === undefined ? "none" : show(file.format)) : typeof file}`,
     );
   }
   if (file.version !== MODEL_VERSION) {
     throw new ModelFileError(
-      `model file version ${JSON.stringify(file.version) ?? "missing"} is not supported (this engine reads version ${MODEL_VERSION})`,
+      `model file version ${file.version === undefined ? "missing" : show(file.version)} is not supported (this engine reads version ${MODEL_VERSION})`,
     );
   }
   if (!wholeAtLeast1(file.inputSize))
-    throw new ModelFileError(`model file: inputSize must be a whole number ≥ 1, got ${JSON.stringify(file.inputSize)}`);
+    throw new ModelFileError(`model file: inputSize must be a whole number ≥ 1, got ${show(file.inputSize)}`);
   const { layers, weights, encoding } = file;
-  if (!Array.isArray(layers) || layers.length === 0)
-    throw new ModelFileError("model file: layers must be a non-empty array of { name, units, activation }");
+  if (!Array.isArray(layers) || layers.length === 0 || layers.length > MAX_LAYERS)
+    throw new ModelFileError(
+      `model file: layers must be an array of 1 to ${MAX_LAYERS} { name, units, activation }, got ${show(layers)}`,
+    );
   layers.forEach((l, i) => {
-    if (!isObject(l) || typeof l.name !== "string" || !wholeAtLeast1(l.units) || typeof l.activation !== "string") {
+    if (!isObject(l) || !isName(l.name) || !wholeAtLeast1(l.units) || typeof l.activation !== "string") {
       throw new ModelFileError(
-        `model file: layers[${i}] must be { name: string, units: whole number ≥ 1, activation: string }, got ${JSON.stringify(l)}`,
+        `model file: layers[${i}] must be { name: up to ${MAX_NAME} printable characters, units: whole number ≥ 1, activation: string }, got ${isObject(l) ? `one with name ${show(l.name)}, units ${show(l.units)}` : show(l)}`,
       );
     }
   });
   if (encoding !== undefined && encoding !== "json" && encoding !== "float32-le-base64") {
-    throw new ModelFileError(
-      `model file: unknown encoding ${JSON.stringify(encoding)} (expected "float32-le-base64" or "json")`,
-    );
+    throw new ModelFileError(`model file: unknown encoding ${show(encoding)} (expected "float32-le-base64" or "json")`);
   }
   if (!Array.isArray(weights) || weights.length !== layers.length) {
     throw new ModelFileError(
