@@ -1,7 +1,7 @@
 // `dying-relu evaluate MODEL.json`: the test accuracy and the dead units of a saved model.
 import { parseArgs } from "node:util";
 import { readBoundedText } from "./inputs.js";
-import { ArgumentError, printable } from "../errors.js";
+import { ArgumentError, printable, show } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { ModelFileError } from "../engine/model-file.js";
 import type { BackendChoice } from "../engine/wasm.js";
@@ -49,7 +49,7 @@ export async function evaluate(args: string[], out: Output): Promise<void> {
   let probe = NOTEBOOK.probe;
   if (values.probe !== undefined) {
     if (!/^\s*\d+\s*$/.test(values.probe) || Number(values.probe) < 1)
-      throw new ArgumentError(`--probe expects a whole number ≥ 1, got "${values.probe}"`);
+      throw new ArgumentError(`--probe expects a whole number ≥ 1, got ${show(values.probe)}`);
     probe = Number(values.probe);
   }
   // A model of the largest size an engine holds, as base64, is under 1 GiB.

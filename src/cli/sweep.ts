@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelFile } from "../engine/model-file.js";
-import { ArgumentError, printable } from "../errors.js";
+import { ArgumentError, printable, show } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import { chooseBackend, type BackendChoice } from "../engine/wasm.js";
 import { MAX_THREADS } from "../engine/threads/work.js";
@@ -156,12 +156,12 @@ const FLAGS = {
 
 function number(flag: string, text: string): number {
   const v = text.trim() === "" ? NaN : Number(text);
-  if (!Number.isFinite(v)) throw new ArgumentError(`--${flag} expects a number, got "${text}"`);
+  if (!Number.isFinite(v)) throw new ArgumentError(`--${flag} expects a number, got ${show(text)}`);
   return v;
 }
 
 function integer(flag: string, text: string): number {
-  if (!/^\s*\d+\s*$/.test(text)) throw new ArgumentError(`--${flag} expects a whole number, got "${text}"`);
+  if (!/^\s*\d+\s*$/.test(text)) throw new ArgumentError(`--${flag} expects a whole number, got ${show(text)}`);
   return Number(text);
 }
 
@@ -173,10 +173,11 @@ function list<T>(flag: string, text: string, parse: (flag: string, item: string)
 function names<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
   const items = text.split(",").map((t) => t.trim());
   for (const item of items) {
-    if (!allowed.includes(item as T)) throw new ArgumentError(`--${flag} accepts ${allowed.join(", ")}; got "${item}"`);
+    if (!allowed.includes(item as T))
+      throw new ArgumentError(`--${flag} accepts ${allowed.join(", ")}; got ${show(item)}`);
   }
   const twice = items.find((item, i) => items.indexOf(item) !== i);
-  if (twice !== undefined) throw new ArgumentError(`--${flag} lists "${twice}" twice`);
+  if (twice !== undefined) throw new ArgumentError(`--${flag} lists ${show(twice)} twice`);
   return items as T[];
 }
 
@@ -226,7 +227,7 @@ function optimizerOptions(values: Record<string, string | boolean | undefined>):
 export function parseSweepArgs(args: string[]) {
   const { values, positionals } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true });
   if (positionals.length)
-    throw new ArgumentError(`sweep takes no arguments, got "${positionals[0]}" (see dying-relu sweep --help)`);
+    throw new ArgumentError(`sweep takes no arguments, got ${show(positionals[0])} (see dying-relu sweep --help)`);
   const config: StudyConfig = { ...NOTEBOOK };
   if (values.lr !== undefined) config.learningRates = list("lr", values.lr, number);
   if (values.epochs !== undefined) config.epochs = integer("epochs", values.epochs);
@@ -235,7 +236,7 @@ export function parseSweepArgs(args: string[]) {
     config.validationSplit = number("validation-split", values["validation-split"]);
   if (values["validation-data"] !== undefined) {
     if (values["validation-data"] !== "test")
-      throw new ArgumentError(`--validation-data accepts only "test", got "${values["validation-data"]}"`);
+      throw new ArgumentError(`--validation-data accepts only "test", got ${show(values["validation-data"])}`);
     if (values["validation-split"] !== undefined)
       throw new ArgumentError("give either --validation-split or --validation-data, not both");
     config.validationData = "test";

@@ -2,7 +2,7 @@
 // fixed order, and its shards — the K-th of N slices, dealt round-robin — so that separate
 // processes (a Slurm array, a k8s indexed Job, a CI matrix) can each train a part and
 // `dying-relu merge` can join them.
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, show } from "../errors.js";
 import type { HiddenActivation } from "../engine/activations.js";
 import type { Initializer } from "../engine/initializers.js";
 
@@ -57,7 +57,7 @@ export function shardPositions(size: number, shard: Shard | null): number[] {
 /** Parses "K/N" (1 ≤ K ≤ N); throws a one-line ArgumentError otherwise. */
 export function parseShard(text: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new ArgumentError(`--shard expects K/N with whole numbers 1 ≤ K ≤ N, e.g. 2/4, got "${text}"`);
+  if (!m) throw new ArgumentError(`--shard expects K/N with whole numbers 1 ≤ K ≤ N, e.g. 2/4, got ${show(text)}`);
   const [index, count] = [Number(m[1]), Number(m[2])];
   if (count < 1 || index < 1 || index > count) {
     throw new ArgumentError(`--shard ${text}: K must be between 1 and N (and N ≥ 1), e.g. 2/4`);

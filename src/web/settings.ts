@@ -1,5 +1,6 @@
 // The lab's settings as URL query parameters and form fields: their defaults and limits, parsing
 // with one-line messages, checks across fields, and the query string. Apart so the rest need only LabConfig.
+import { show } from "../errors.js";
 import { NOTEBOOK } from "../study/config.js";
 import { INITIALIZERS, type Initializer } from "../engine/initializers.js";
 import { BACKEND_CHOICES, type BackendChoice } from "../engine/wasm.js";
@@ -139,7 +140,7 @@ const numberRe = /^[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function parseInteger(label: string, text: string, min: number, max: number): number {
   const t = text.trim();
-  if (!integerRe.test(t)) throw new Error(`${label} must be a whole number, got "${text}"`);
+  if (!integerRe.test(t)) throw new Error(`${label} must be a whole number, got ${show(text)}`);
   const v = Number(t);
   if (v < min || v > max) throw new Error(`${label} must be between ${min} and ${max}, got ${v}`);
   return v;
@@ -155,7 +156,7 @@ function parseList<T>(label: string, text: string, max: number, item: (t: string
 function parseRate(t: string): number {
   const v = Number(t);
   if (!numberRe.test(t) || !Number.isFinite(v) || v <= 0)
-    throw new Error(`learning rates must be positive numbers, got "${t}"`);
+    throw new Error(`learning rates must be positive numbers, got ${show(t)}`);
   return v;
 }
 
@@ -171,14 +172,14 @@ function parseOptionalNumber(label: string, text: string, rule: { positive?: boo
   if (!ok) {
     const range =
       rule.max !== undefined ? `between 0 and ${rule.max}` : rule.positive ? "a positive number" : "a number ≥ 0";
-    throw new Error(`${label} must be ${rule.max !== undefined ? `a number ${range}` : range}, got "${text}"`);
+    throw new Error(`${label} must be ${rule.max !== undefined ? `a number ${range}` : range}, got ${show(text)}`);
   }
   return v;
 }
 
 function parseChoice<T extends string>(label: string, text: string, choices: readonly T[]): T {
   const t = text.trim();
-  if (!choices.includes(t as T)) throw new Error(`${label} must be one of ${choices.join(", ")}, got "${text}"`);
+  if (!choices.includes(t as T)) throw new Error(`${label} must be one of ${choices.join(", ")}, got ${show(text)}`);
   return t as T;
 }
 
@@ -222,7 +223,7 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
     case "nesterov":
     case "centered": {
       const t = text.trim();
-      if (!["", "0", "1", "true", "false"].includes(t)) throw new Error(`${param} must be 1 or 0, got "${text}"`);
+      if (!["", "0", "1", "true", "false"].includes(t)) throw new Error(`${param} must be 1 or 0, got ${show(text)}`);
       return t === "1" || t === "true";
     }
     case "clipnorm":
@@ -344,7 +345,7 @@ export function parseQuery(search: string): { config: LabConfig; errors: FieldEr
   for (const [key, value] of query) {
     if (key === "autostart") {
       if (!["", "0", "1", "true", "false"].includes(value))
-        unknown.push({ param: "autostart", message: `autostart must be 1 or 0, got "${value}"` });
+        unknown.push({ param: "autostart", message: `autostart must be 1 or 0, got ${show(value)}` });
       autostart = value === "" || value === "1" || value === "true";
     } else if ((PARAM_NAMES as string[]).includes(key)) {
       values[key as Param] = value;
