@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArgumentError, createEngine, type Engine, type SequentialConfig } from "../src/index.js";
 import { batchBytes, modelBytes } from "../src/engine/sizes.js";
 import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
+import { cli } from "./support/cli.js";
 
 let engines: Record<Backend, Engine>;
 let threaded: Engine;
@@ -102,5 +103,28 @@ describe("the size arithmetic", () => {
     const perRow = 4 * (784 + 1 + 2 * 128 + 2 * (128 + 64 + 32 + 16));
     expect(batchBytes(256, 784, [128, 64, 32, 10], 1)).toBe(256 * perRow);
     expect(batchBytes(256, 784, [128, 64, 32, 10], 2)).toBe((256 + 128) * perRow);
+  });
+});
+
+describe("sizes through the CLI", () => {
+  it.each([
+    [
+      ["--layers", "100000,100000"],
+      /^dying-relu: an MLP 784-100000-100000-10 needs 225\.0 GiB of engine memory, more than the 2\.0 GiB/,
+    ],
+    [["--layers", "4294967312"], /^dying-relu: layer width must be an integer in \[1, 16777216\], got 4294967312$/],
+    [
+      ["--layers", "4000", "--batch-size", "48000", "--workers", "1", "--threads", "1"],
+      /^dying-relu: a batch of 48000 rows needs 3\.0 GiB/,
+    ],
+    [
+      ["--layers", "4000", "--batch-size", "48000", "--workers", "2", "--threads", "1"],
+      /^dying-relu: learning rate 0\.5 \(seed 42\): a batch of 48000 rows needs 3\.0 GiB/,
+    ],
+  ])("sweep %j: one line, exit code 2", async (flags, message) => {
+    const { code, stderr } = await cli("sweep", "--epochs", "1", "--quiet", ...flags);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toMatch(message);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
   });
 });
