@@ -9,7 +9,7 @@ import { OPT_ADAM, OPT_RMSPROP, OPT_RMSPROP_CENTERED, OPT_SGD } from "./codes.js
 export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
 export const OPTIMIZERS: readonly OptimizerName[] = ["adam", "adamw", "sgd", "rmsprop"];
 
-/** Keras 3's optimizer arguments, camel-cased; each optimizer takes only its own (see README). */
+/** Keras 3's optimizer arguments, camel-cased; each optimizer takes only its own (docs/remedies.md). */
 export interface CompileConfig {
   optimizer: OptimizerName;
   learningRate?: number;
