@@ -133,6 +133,13 @@ describe("dying-relu sweep", () => {
     expect(a.history.loss).not.toEqual(c.history.loss);
   });
 
+  it.each(["--version", "-V"])("%s prints the package's version", async (flag) => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    const { code, stdout } = await cli(flag);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`dying-relu ${version}\n`);
+  });
+
   it("prints help listing every flag with its default", async () => {
     const { code, stdout } = await cli("sweep", "--help");
     expect(code).toBe(0);

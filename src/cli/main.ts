@@ -4,6 +4,7 @@ import { DyingReluError, SystemError, printable } from "../errors.js";
 import { sweep } from "./sweep.js";
 import { merge } from "./merge.js";
 import { evaluate } from "./evaluate.js";
+import { VERSION } from "../version.js";
 
 const HELP = `Usage: dying-relu <command> [flags]
 
@@ -14,7 +15,8 @@ Commands:
   evaluate  test accuracy and dead units per layer of a model saved with sweep --save
 
 Flags:
-  -h, --help  show this help
+  -h, --help     show this help
+  -V, --version  print the version
 
 Example:
   dying-relu sweep --lr 0.5,0.01 --epochs 2
@@ -27,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
     (command === undefined ? process.stderr : process.stdout).write(HELP);
     return command === undefined ? 2 : 0;
+  }
+  if (command === "--version" || command === "-V" || command === "version") {
+    process.stdout.write(`dying-relu ${VERSION}\n`);
+    return 0;
   }
   if (command === "sweep") {
     await sweep(rest, process.stdout);

@@ -26,7 +26,7 @@ export interface EngineOptions {
    * unless this is false, in which case "auto" runs plain SIMD there. Default true.
    */
   setV8Flag?: boolean;
-  /** Where the .wasm files are served from; defaults to the package's build/ folder. */
+  /** Where the .wasm files are served from; defaults to the package's dist/browser/ folder. */
   wasmBase?: string | URL;
   /**
    * Threads each training step, evaluation, prediction and probe is split over (data-parallel,

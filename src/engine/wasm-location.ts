@@ -4,8 +4,10 @@
 // wasm.ts does the rest.
 import { setFlagsFromString } from "node:v8";
 
-// Both src/engine/ and dist/engine/ sit two levels below the package root, beside build/.
-const BASE = new URL("../../build/", import.meta.url);
+// Both src/engine/ and dist/engine/ sit two levels below the package root. The build copies the
+// .wasm files into dist/browser/ for the browser bundle; Node loads that one copy too, so the
+// package ships each .wasm once.
+const BASE = new URL("../../dist/browser/", import.meta.url);
 
 export function defaultWasmUrl(file: string): URL {
   return new URL(file, BASE);

@@ -1,0 +1,4 @@
+// The package's version, read from its package.json once (one home: the manifest itself).
+import { readFileSync } from "node:fs";
+
+export const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
