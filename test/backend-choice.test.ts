@@ -71,7 +71,6 @@ describe("relaxed SIMD without command-line flags", () => {
       "0.99",
       "--workers",
       "1",
-      "--quiet",
     );
     expect(stderr).not.toMatch(/bad option|unrecognized flag/);
     expect(code).toBe(0);

@@ -27,7 +27,6 @@ const SWEEP = () => [
   "32,16",
   "--probe",
   "100",
-  "--quiet",
 ];
 const read = (file: string) => JSON.parse(readFileSync(join(dir, file), "utf8"));
 const noSeconds = (runs: { seconds: number }[]) => runs.map(({ seconds: _, ...rest }) => rest);
@@ -229,7 +228,6 @@ describe("dying-relu sweep --activation and --init", () => {
     "16,8",
     "--probe",
     "100",
-    "--quiet",
   ];
   let grid: { code: number; stdout: string; stderr: string };
   beforeAll(async () => {
@@ -406,7 +404,6 @@ describe("dying-relu sweep --activation and --init", () => {
       "16,8",
       "--probe",
       "100",
-      "--quiet",
       "--workers",
       "2",
       "--save",
@@ -463,7 +460,6 @@ describe("dying-relu sweep --save and evaluate", () => {
       "100",
       "--validation-data",
       "test",
-      "--quiet",
       "--workers",
       "2",
       "--save",
@@ -503,7 +499,6 @@ describe("dying-relu sweep --save and evaluate", () => {
         "0.01",
         "--epochs",
         "1",
-        "--quiet",
         "--save",
         models,
         "--seed",

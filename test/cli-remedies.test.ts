@@ -33,7 +33,6 @@ const BASE = [
   "100",
   "--seed",
   "3",
-  "--quiet",
   "--workers",
   "1",
   "--backend",

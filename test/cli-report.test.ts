@@ -28,7 +28,6 @@ const SWEEP = () => [
   "16,8",
   "--probe",
   "100",
-  "--quiet",
   "--workers",
   "1",
 ];

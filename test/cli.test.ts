@@ -121,7 +121,6 @@ describe("dying-relu sweep", () => {
         "100",
         "--seed",
         seed,
-        "--quiet",
         "--json",
         out,
       );
@@ -131,6 +130,20 @@ describe("dying-relu sweep", () => {
     const [a, b, c] = [await run("3"), await run("3"), await run("4")];
     expect(a).toEqual(b);
     expect(a.history.loss).not.toEqual(c.history.loss);
+  });
+
+  it("--quiet prints the summary table only, even with --json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dying-relu-quiet-"));
+    const args = ["--lr", "0.1,0.01", "--epochs", "1", "--layers", "8", "--probe", "20", "--threads", "1"];
+    const { code, stdout, stderr } = await cli("sweep", ...args, "--quiet", "--json", join(dir, "r.json"));
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^Summary: dead ReLU units \(on 20 probe images\)/);
+    expect(lines[1]).toMatch(/^learning rate +dense_1 dead +val_accuracy +time$/);
+    expect(lines.slice(3).map((l) => l.split(/\s+/)[0])).toEqual(["0.1", "0.01"]);
+    expect(lines).toHaveLength(5);
+    expect(existsSync(join(dir, "r.json"))).toBe(true);
   });
 
   it.each(["--version", "-V"])("%s prints the package's version", async (flag) => {
@@ -153,7 +166,6 @@ describe("dying-relu sweep", () => {
       "--probe",
       "--seed",
       "--json",
-      "--quiet",
       "--data",
       "--force",
       "--workers",
@@ -257,7 +269,6 @@ describe("dying-relu sweep --workers", () => {
         workers,
         "--threads",
         "2",
-        "--quiet",
         "--json",
         join(dir, `t${workers}.json`),
       );
@@ -394,19 +405,7 @@ describe("bad input: one line on stderr, exit code 2", () => {
     expect(stderr).toMatch(/mine\.json already exists; pass --force to overwrite it/);
     expect(stdout).not.toContain("Epoch");
     expect(readFileSync(file, "utf8")).toBe("precious");
-    const forced = await cli(
-      "sweep",
-      "--data",
-      data,
-      "--lr",
-      "0.01",
-      "--epochs",
-      "1",
-      "--quiet",
-      "--json",
-      file,
-      "--force",
-    );
+    const forced = await cli("sweep", "--data", data, "--lr", "0.01", "--epochs", "1", "--json", file, "--force");
     expect(forced.code).toBe(0);
     expect(JSON.parse(readFileSync(file, "utf8")).runs).toHaveLength(1);
   });

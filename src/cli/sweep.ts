@@ -104,7 +104,7 @@ ${optimizerHelp()}
                             FILE.partial beside --json FILE as it completes; rerun the same
                             command with --resume to train only the missing runs (the results
                             are those of an uninterrupted sweep, bit for bit apart from seconds)
-  --quiet                   no per-epoch progress, only the tables
+  --quiet                   print the summary table only
   -h, --help                show this help
 
 Examples:
@@ -370,6 +370,8 @@ export async function sweep(args: string[], out: Output): Promise<void> {
     out.write(SWEEP_HELP);
     return;
   }
+  // With --quiet only the summary table (and errors) is printed.
+  const info: Output = opts.quiet ? { write: () => true, isTTY: false } : out;
   const { backend, note: backendNote } = chooseBackend(opts.backend);
   await checkOutputs(outputFiles(opts), opts.force || opts.resume);
   if (opts.resume && !opts.json) {
@@ -411,7 +413,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
 
   const steps = stepsPerEpoch(config, data.train.count);
   const inputSize = data.train.rows * data.train.cols;
-  out.write(
+  info.write(
     `dying-relu sweep · ${seeds > 1 ? `seeds ${config.seed}–${config.seed + seeds - 1}` : `seed ${config.seed}`} · engine ${engineName} (${backendNote}) · MLP ${[inputSize, ...config.layers, 10].join("-")} · ${config.compile ? describeOptimizer(config.compile) : "Adam"}` +
       (config.warmupSteps ? ` (warmup ${config.warmupSteps} steps)` : "") +
       (config.recycle ? ` · ReDo every ${config.recycle.every} steps (τ ${config.recycle.tau ?? DEFAULT_TAU})` : "") +
@@ -448,7 +450,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const todo = cells.flatMap((_, p) => (finished.has(p) ? [] : [p]));
   const train = todo.map((p) => cells[p]);
   if (opts.resume) {
-    out.write(
+    info.write(
       finished.size
         ? `resuming: ${finished.size} of ${cells.length} runs from ${printable(journalFile!)}, ${train.length} to train\n`
         : `resuming: no ${printable(journalFile!)} to resume from, so every run trains\n`,
@@ -485,7 +487,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
         }),
         onRunEnd: (run, i) => {
           finish(i, run, models[i]);
-          out.write(runReport(run));
+          info.write(runReport(run));
         },
       },
       train,
@@ -501,7 +503,7 @@ export async function sweep(args: string[], out: Output): Promise<void> {
           config.learningRates,
           train.map((c) => `[lr ${c.learningRate}${cellName(c, " ")}${several ? ` seed ${c.seed}` : ""}]`),
         );
-    const print = progress ? progress.print : (text: string) => out.write(text);
+    const print = progress ? progress.print : (text: string) => info.write(text);
     const done: Run[] = [];
     let reported = 0;
     trained = await runStudyParallel(data, config, {
@@ -528,15 +530,15 @@ export async function sweep(args: string[], out: Output): Promise<void> {
   const runs = cells.map((_, p) => finished.get(p) ?? trained[todo.indexOf(p)]);
   const total = (performance.now() - started) / 1000;
   out.write(
-    `\n${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
+    `${opts.quiet ? "" : "\n"}${summaryTitle(runs, config.probe, named ? "learning rate, activation and init" : "learning rate")}` +
       (seeds > 1 ? `, mean ± std (min–max) over ${shard ? "this shard's" : `${seeds}`} seeds\n` : "\n"),
   );
   out.write(seeds > 1 ? seedSummaryTable(runs) : summaryTable(runs));
-  out.write(
+  info.write(
     `\n${runs.length} run${runs.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${(total / (runs.length * config.epochs)).toFixed(2)} s per epoch, engine ${engineName}).\n`,
   );
   const report: Report = { schemaVersion: SCHEMA_VERSION, config: reportConfig, runs };
-  await writeResults(report, opts.json, opts.csv, opts.force || opts.resume, out, opts.report);
+  await writeResults(report, opts.json, opts.csv, opts.force || opts.resume, info, opts.report);
   journal?.remove();
-  if (opts.save) out.write(`Saved ${cells.length} model${cells.length === 1 ? "" : "s"} in ${opts.save}\n`);
+  if (opts.save) info.write(`Saved ${cells.length} model${cells.length === 1 ? "" : "s"} in ${opts.save}\n`);
 }
