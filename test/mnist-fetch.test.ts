@@ -81,3 +81,67 @@ describe("fetchMnist options", () => {
     expect(data.train.labels).toEqual(Uint8Array.of(5, 0, 4));
   });
 });
+
+describe("fetchMnist behind dev servers", () => {
+  /** A server that answers every missing file with its index.html, as Vite's dev server does. */
+  const spa = (served: Record<string, Uint8Array>, log: string[]): typeof fetch =>
+    (async (input: RequestInfo | URL) => {
+      const url = String(input);
+      log.push(url);
+      const body = served[url.slice(base.length)];
+      if (!body) return new Response("<!doctype html><html></html>", { headers: { "content-type": "text/html" } });
+      return new Response(body, { headers: { "content-type": "application/octet-stream" } });
+    }) as typeof fetch;
+
+  it("treats an HTML page for a missing file as missing, and takes the .gz", async () => {
+    const log: string[] = [];
+    const data = await fetchMnist(base, spa(gzipped(), log));
+    expect(data.train.count).toBe(3);
+    expect(log.filter((u) => u.endsWith(".gz"))).toHaveLength(4);
+  });
+
+  it("says it got an HTML page when neither name is there", async () => {
+    await expect(fetchMnist(base, spa({}, []))).rejects.toThrow(
+      /^cannot fetch https:\/\/data\.example\/mnist\/[a-z0-9-]+: an HTML page instead of the file \(and .*\.gz: an HTML page instead of the file\)$/,
+    );
+  });
+
+  it("reports no total when the server re-encodes the files, so progress never passes it", async () => {
+    const served = gzipped();
+    const progress: { loaded: number; total: number | null }[] = [];
+    // Content-Encoding: gzip with the encoded length, and the decoded bytes in the body.
+    const reencoding = (async (input: RequestInfo | URL) => {
+      const body = served[String(input).slice(base.length)];
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(body);
+          c.close();
+        },
+      });
+      return new Response(stream, {
+        headers: { "content-encoding": "gzip", "content-length": String(Math.ceil(body.length / 4)) },
+      });
+    }) as typeof fetch;
+    await fetchMnist(base, { fetch: reencoding, gzip: true, onProgress: (p) => progress.push(p) });
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress) expect(p.total === null || p.loaded <= p.total).toBe(true);
+    expect(progress.at(-1)?.total).toBeNull();
+  });
+
+  it("drops the total when a body runs past its Content-Length", async () => {
+    const served = gzipped();
+    const progress: { loaded: number; total: number | null }[] = [];
+    const lying = (async (input: RequestInfo | URL) => {
+      const body = served[String(input).slice(base.length)];
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < body.length; i += 3) c.enqueue(body.slice(i, i + 3));
+          c.close();
+        },
+      });
+      return new Response(stream, { headers: { "content-length": "4" } });
+    }) as typeof fetch;
+    await fetchMnist(base, { fetch: lying, gzip: true, onProgress: (p) => progress.push(p) });
+    for (const p of progress) expect(p.total === null || p.loaded <= p.total).toBe(true);
+  });
+});

@@ -111,7 +111,8 @@ export async function fetchMnist(
     opts.onProgress({ loaded: done, total });
   };
   const readBody = async (res: Response, name: string): Promise<Uint8Array<ArrayBuffer>> => {
-    const length = Number(res.headers.get("content-length") ?? NaN);
+    // With Content-Encoding the length is the encoded size, not that of the bytes read: unknown.
+    const length = res.headers.get("content-encoding") ? NaN : Number(res.headers.get("content-length") ?? NaN);
     sizes.set(name, Number.isFinite(length) ? length : null);
     if (!opts.onProgress || !res.body) {
       const body = new Uint8Array(await res.arrayBuffer());
@@ -128,6 +129,8 @@ export async function fetchMnist(
       chunks.push(value);
       size += value.length;
       loaded.set(name, size);
+      const expected = sizes.get(name);
+      if (expected != null && size > expected) sizes.set(name, null); // a wrong length: no total
       report();
     }
     const body = new Uint8Array(size);
@@ -139,11 +142,18 @@ export async function fetchMnist(
     return body;
   };
 
-  // The body, or the HTTP status when the server answers with an error.
-  const download = async (url: URL, name: string): Promise<Uint8Array<ArrayBuffer> | number> => {
+  // The body, or why there is none: the HTTP status of an error, or the HTML page that dev servers
+  // (Vite, say) answer for a missing file.
+  const download = async (url: URL, name: string): Promise<Uint8Array<ArrayBuffer> | string> => {
     try {
       const res = await fetchFn(url);
-      return res.ok ? await readBody(res, name) : res.status;
+      if (!res.ok) return `HTTP ${res.status}`;
+      const type = res.headers.get("content-type") ?? "";
+      if (/^text\/html\b/i.test(type)) {
+        await res.body?.cancel();
+        return "an HTML page instead of the file";
+      }
+      return await readBody(res, name);
     } catch (e) {
       throw new DataError(`cannot fetch ${url}: ${(e as Error)?.message ?? String(e)}`);
     }
@@ -153,12 +163,11 @@ export async function fetchMnist(
     const zippedUrl = new URL(`${name}.gz`, folder);
     let url = gzip === true ? zippedUrl : plain;
     let body = await download(url, name);
-    if (typeof body === "number") {
-      if (gzip !== "auto") throw new DataError(`cannot fetch ${url}: HTTP ${body}`);
+    if (typeof body === "string") {
+      if (gzip !== "auto") throw new DataError(`cannot fetch ${url}: ${body}`);
       url = zippedUrl;
       const zipped = await download(url, name);
-      if (typeof zipped === "number")
-        throw new DataError(`cannot fetch ${plain}: HTTP ${body} (and ${url}: HTTP ${zipped})`);
+      if (typeof zipped === "string") throw new DataError(`cannot fetch ${plain}: ${body} (and ${url}: ${zipped})`);
       body = zipped;
     }
     if (!isGzip(body)) return body;
