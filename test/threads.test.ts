@@ -11,6 +11,7 @@ import { ThreadPool } from "../src/engine/threads/pool.js";
 import { DONE, type ThreadWorker } from "../src/engine/threads/work.js";
 import { spawnThreadWorker } from "../src/engine/threads/spawn.js";
 import { ThreadedRunner } from "../src/engine/runner.js";
+import { startThreads } from "../src/engine/engine.js";
 import { mnistSlice } from "./support/idx-files.js";
 import { exitedAll, spawned } from "./support/workers.js";
 
@@ -232,6 +233,21 @@ describe("failures", () => {
       /^thread workers 1, 2 failed to start: .*nope/,
     );
     expect(await exitedAll(spawned.slice(before))).toEqual([true, true]);
+  });
+
+  it("an engine whose thread workers cannot start runs on one thread and says why, naming the script", async () => {
+    const url = "https://lab.example/assets/dying-relu.thread.js";
+    const unloadable = (): ThreadWorker => ({
+      start: async () => ({ ready: false, error: `the worker script ${url} failed to load` }),
+      terminate: () => {},
+    });
+    const started = await startThreads("wasm-simd", undefined, 2, 5000, unloadable);
+    expect(started).toEqual({
+      note: `thread worker 1 failed to start: the worker script ${url} failed to load; running on one thread`,
+    });
+    const working = await startThreads("wasm-simd", undefined, 2, 5000);
+    expect("runner" in working && working.runner.threads).toBe(2);
+    if ("runner" in working) working.runner.dispose();
   });
 
   it("rejects bad thread options with one line", async () => {

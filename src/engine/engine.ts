@@ -1,7 +1,14 @@
 // createEngine(): one wasm instance (one linear memory) that models are created in, or the
 // engine's pure-TypeScript twin over a memory of its own (backend "js"). With threads > 1 the
 // memory is shared and threads − 1 workers run instances of their own over it (threads/pool.ts).
-import { chooseBackend, loadKernels, loadThreadedKernels, type Backend, type BackendChoice } from "./wasm.js";
+import {
+  chooseBackend,
+  loadKernels,
+  loadThreadedKernels,
+  type Backend,
+  type BackendChoice,
+  type WasmBackend,
+} from "./wasm.js";
 import type { Kernels } from "./abi.js";
 import { Sequential } from "./sequential.js";
 import type { Labels, SequentialConfig } from "./types.js";
@@ -9,9 +16,9 @@ import { makeDataset, type Dataset, type ResidentLabels } from "./dataset.js";
 import type { Inputs } from "./memory.js";
 import { ModelFileError, decodeModel } from "./model-file.js";
 import { SerialRunner, ThreadedRunner, type Runner } from "./runner.js";
-import { ThreadPool } from "./threads/pool.js";
-import { MAX_THREADS } from "./threads/work.js";
-import { defaultThreads, threadsUnavailable } from "./threads/spawn.js";
+import { ThreadError, ThreadPool } from "./threads/pool.js";
+import { MAX_THREADS, type ThreadWorker } from "./threads/work.js";
+import { defaultThreads, spawnThreadWorker, threadsUnavailable } from "./threads/spawn.js";
 import { ArgumentError, show } from "../errors.js";
 import { integerAtLeast, knownKeys } from "../validate.js";
 
@@ -26,7 +33,10 @@ export interface EngineOptions {
    * unless this is false, in which case "auto" runs plain SIMD there. Default true.
    */
   setV8Flag?: boolean;
-  /** Where the .wasm files are served from; defaults to the package's dist/browser/ folder. */
+  /**
+   * Where the engine's files are served from: the four .wasm builds and, in a browser, the thread
+   * script dying-relu.thread.js. Default: beside the module (the package's dist/browser/ folder).
+   */
   wasmBase?: string | URL;
   /**
    * Threads each training step, evaluation, prediction and probe is split over (data-parallel,
@@ -79,6 +89,28 @@ function threadCount(backend: Backend, asked: number | undefined): { threads: nu
   return { threads: wanted, note: null };
 }
 
+/**
+ * The threaded build on `threads` threads, or, when its workers cannot start (in a page, say,
+ * whose thread script is not where the engine looks), why not: the engine then runs on one
+ * thread and says so in its threadsNote rather than failing.
+ */
+export async function startThreads(
+  backend: WasmBackend,
+  wasmBase: string | URL | undefined,
+  threads: number,
+  timeoutMs: number,
+  spawn: () => ThreadWorker = () => spawnThreadWorker(wasmBase),
+): Promise<{ kernels: Kernels; runner: Runner } | { note: string }> {
+  const loaded = await loadThreadedKernels(backend, wasmBase);
+  try {
+    const pool = await ThreadPool.start(loaded.kernels, loaded.module, threads, timeoutMs, { spawn });
+    return { kernels: loaded.kernels, runner: new ThreadedRunner(loaded.kernels, pool) };
+  } catch (e) {
+    if (!(e instanceof ThreadError)) throw e;
+    return { note: `${e.message}; running on one thread` };
+  }
+}
+
 const ENGINE_OPTIONS = [
   "backend",
   "setV8Flag",
@@ -99,22 +131,23 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       `threadTimeoutMs must be a positive number of milliseconds, got ${show(options.threadTimeoutMs)}`,
     );
   }
-  const { threads, note } = threadCount(backend, options.threads);
+  const wanted = threadCount(backend, options.threads);
   let kernels: Kernels;
   let runner: Runner;
-  let pool: ThreadPool | null = null;
+  let { threads, note } = wanted;
   if (backend === "js") {
     // Loaded on demand: most users never pick the twin, and the browser bundle stays small.
     kernels = (await import("./js/index.js")).createJsKernels();
     runner = new SerialRunner(kernels);
-  } else if (threads === 1) {
-    kernels = await loadKernels(backend, options.wasmBase);
-    runner = new SerialRunner(kernels);
   } else {
-    const loaded = await loadThreadedKernels(backend, options.wasmBase);
-    kernels = loaded.kernels;
-    pool = await ThreadPool.start(loaded.kernels, loaded.module, threads, timeout);
-    runner = new ThreadedRunner(loaded.kernels, pool);
+    const started = threads > 1 ? await startThreads(backend, options.wasmBase, threads, timeout) : null;
+    if (started && "runner" in started) {
+      ({ kernels, runner } = started);
+    } else {
+      if (started) ({ threads, note } = { threads: 1, note: started.note });
+      kernels = await loadKernels(backend, options.wasmBase);
+      runner = new SerialRunner(kernels);
+    }
   }
   const open = (call: string) => {
     if (runner.disposed)

@@ -3,10 +3,15 @@
 // a literal `new URL("./file", import.meta.url)` so that bundlers following it copy the file.
 import { handshake, type ThreadWorker, type ThreadReply } from "./work.js";
 
-export function spawnThreadWorker(): ThreadWorker {
-  const w = new Worker(new URL("./dying-relu.thread.js", import.meta.url), { type: "module" });
+/** A thread worker running dying-relu.thread.js from `base` (createEngine's wasmBase), or from beside the bundle. */
+export function spawnThreadWorker(base?: string | URL): ThreadWorker {
+  const url =
+    base === undefined
+      ? new URL("./dying-relu.thread.js", import.meta.url)
+      : new URL("dying-relu.thread.js", new URL(base, globalThis.location?.href));
+  const w = new Worker(url, { type: "module" });
   const { answer, start } = handshake((init) => w.postMessage(init));
-  w.onerror = (e) => answer({ ready: false, error: e.message || "the worker script failed to load" });
+  w.onerror = (e) => answer({ ready: false, error: e.message || `the worker script ${url} failed to load` });
   w.onmessage = (e: MessageEvent<ThreadReply>) => answer(e.data);
   return { start, terminate: () => w.terminate() };
 }

@@ -8,7 +8,8 @@ import { handshake, type ThreadWorker, type ThreadReply } from "./work.js";
 // compiled entry serves both (the tests run the sources).
 const ENTRY = new URL("../../../dist/engine/threads/entry.js", import.meta.url);
 
-export function spawnThreadWorker(): ThreadWorker {
+/** A thread worker; `_base`, where a page's thread script is, has no meaning in Node. */
+export function spawnThreadWorker(_base?: string | URL): ThreadWorker {
   const w = new Worker(ENTRY);
   w.unref(); // an idle engine must not keep the process alive
   const { answer, start } = handshake((init) => w.postMessage(init));
