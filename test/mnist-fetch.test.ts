@@ -90,7 +90,9 @@ describe("fetchMnist behind dev servers", () => {
       log.push(url);
       const body = served[url.slice(base.length)];
       if (!body) return new Response("<!doctype html><html></html>", { headers: { "content-type": "text/html" } });
-      return new Response(new Blob([body as Uint8Array<ArrayBuffer>]), { headers: { "content-type": "application/octet-stream" } });
+      return new Response(new Blob([body as Uint8Array<ArrayBuffer>]), {
+        headers: { "content-type": "application/octet-stream" },
+      });
     }) as typeof fetch;
 
   it("treats an HTML page for a missing file as missing, and takes the .gz", async () => {
