@@ -358,22 +358,22 @@ describe("dying-relu sweep --activation and --init", () => {
     [
       "--activation tanh",
       ["--activation", "tanh"],
-      /^dying-relu: --activation accepts relu, leaky_relu, elu, gelu; got "tanh"/,
+      /^dying-relu: --activation must be one of relu, leaky_relu, elu, gelu, got "tanh"/,
     ],
     [
       "--init foo",
       ["--init", "foo"],
-      /^dying-relu: --init accepts glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform, randomized_asymmetric; got "foo"/,
+      /^dying-relu: --init must be one of glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_normal, lecun_uniform, randomized_asymmetric, got "foo"/,
     ],
-    ["an activation twice", ["--activation", "relu,elu,relu"], /--activation lists "relu" twice/],
+    ["an activation twice", ["--activation", "relu,elu,relu"], /--activation: "relu" is given twice/],
     [
       "softmax as a hidden activation",
       ["--activation", "softmax"],
-      /--activation accepts relu, leaky_relu, elu, gelu; got "softmax"/,
+      /--activation must be one of relu, leaky_relu, elu, gelu, got "softmax"/,
     ],
     ["--alpha without leaky_relu or elu", ["--alpha", "0.1"], /--alpha applies only to leaky_relu and elu/],
-    ["a negative --alpha", ["--activation", "leaky_relu", "--alpha=-0.1"], /--alpha must be at least 0/],
-    ["a non-numeric --alpha", ["--activation", "elu", "--alpha", "x"], /--alpha expects a number, got "x"/],
+    ["a negative --alpha", ["--activation", "leaky_relu", "--alpha=-0.1"], /--alpha must be a number ≥ 0, got "-0.1"/],
+    ["a non-numeric --alpha", ["--activation", "elu", "--alpha", "x"], /--alpha must be a number ≥ 0, got "x"/],
   ];
   it.each(bad)("%s: one line on stderr, exit code 2", async (_name, args, message) => {
     const { code, stderr, stdout } = await cli(...SWEEP(), ...args);

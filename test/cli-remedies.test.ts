@@ -144,11 +144,11 @@ describe("dying-relu sweep remedies", () => {
   const bad: [string, string[], RegExp][] = [
     ["--probe-every 0", ["--probe-every", "0"], /--probe-every must be at least 1, got 0/],
     ["--probe-every 1.5", ["--probe-every", "1.5"], /--probe-every expects a whole number, got "1.5"/],
-    ["--redo-every 0", ["--redo-every", "0"], /--redo-every must be at least 1, got 0/],
+    ["--redo-every 0", ["--redo-every", "0"], /--redo-every must be between 1 and 9007199254740992, got 0/],
     ["--redo-tau without --redo-every", ["--redo-tau", "0.1"], /--redo-tau needs --redo-every/],
-    ["a negative --redo-tau", ["--redo-every", "2", "--redo-tau=-1"], /--redo-tau must be at least 0, got -1/],
-    ["--warmup x", ["--warmup", "x"], /--warmup expects a whole number, got "x"/],
-    ["--warmup -3", ["--warmup=-3"], /--warmup expects a whole number, got "-3"/],
+    ["a negative --redo-tau", ["--redo-every", "2", "--redo-tau=-1"], /--redo-tau must be a number ≥ 0, got "-1"/],
+    ["--warmup x", ["--warmup", "x"], /--warmup must be a whole number, got "x"/],
+    ["--warmup -3", ["--warmup=-3"], /--warmup must be a whole number, got "-3"/],
     [
       "an unknown --optimizer",
       ["--optimizer", "lion"],

@@ -24,6 +24,7 @@ import {
   type Shard,
 } from "../study/grid.js";
 import { ALPHA_ACTIVATIONS, HIDDEN_ACTIVATIONS, defaultAlpha, takesAlpha } from "../engine/activations.js";
+import { STUDY_SETTINGS, parseSetting, type SettingKey } from "../study/settings.js";
 import { INITIALIZERS } from "../engine/initializers.js";
 import { DEFAULT_TAU } from "../engine/dead-units.js";
 import {
@@ -165,22 +166,6 @@ function integer(flag: string, text: string): number {
   return Number(text);
 }
 
-function list<T>(flag: string, text: string, parse: (flag: string, item: string) => T): T[] {
-  return text.split(",").map((item) => parse(flag, item));
-}
-
-/** A comma-separated list of distinct names, each one of `allowed`. */
-function names<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
-  const items = text.split(",").map((t) => t.trim());
-  for (const item of items) {
-    if (!allowed.includes(item as T))
-      throw new ArgumentError(`--${flag} accepts ${allowed.join(", ")}; got ${show(item)}`);
-  }
-  const twice = items.find((item, i) => items.indexOf(item) !== i);
-  if (twice !== undefined) throw new ArgumentError(`--${flag} lists ${show(twice)} twice`);
-  return items as T[];
-}
-
 // The optimizer flags and compile()'s option each sets (the rate comes from --lr), from the
 // registry of compile()'s options.
 const OPTIMIZER_FLAGS: Record<string, string> = Object.fromEntries(
@@ -229,9 +214,14 @@ export function parseSweepArgs(args: string[]) {
   if (positionals.length)
     throw new ArgumentError(`sweep takes no arguments, got ${show(positionals[0])} (see dying-relu sweep --help)`);
   const config: StudyConfig = { ...NOTEBOOK };
-  if (values.lr !== undefined) config.learningRates = list("lr", values.lr, number);
-  if (values.epochs !== undefined) config.epochs = integer("epochs", values.epochs);
-  if (values["batch-size"] !== undefined) config.batchSize = integer("batch-size", values["batch-size"]);
+  // The settings the lab takes too, parsed as the lab parses them (study/settings.ts).
+  const setting = <T>(key: SettingKey): T | undefined => {
+    const text = values[STUDY_SETTINGS[key].flag as keyof typeof values];
+    return typeof text === "string" ? (parseSetting(key, text, `--${STUDY_SETTINGS[key].flag}`) as T) : undefined;
+  };
+  config.learningRates = setting<number[]>("learningRates") ?? config.learningRates;
+  config.epochs = setting<number>("epochs") ?? config.epochs;
+  config.batchSize = setting<number>("batchSize") ?? config.batchSize;
   if (values["validation-split"] !== undefined)
     config.validationSplit = number("validation-split", values["validation-split"]);
   if (values["validation-data"] !== undefined) {
@@ -241,16 +231,13 @@ export function parseSweepArgs(args: string[]) {
       throw new ArgumentError("give either --validation-split or --validation-data, not both");
     config.validationData = "test";
   }
-  if (values.layers !== undefined) config.layers = list("layers", values.layers, integer);
-  if (values.probe !== undefined) config.probe = integer("probe", values.probe);
+  config.layers = setting<number[]>("layers") ?? config.layers;
+  config.probe = setting<number>("probe") ?? config.probe;
   if (values["probe-every"] !== undefined) {
     config.probeEvery = integer("probe-every", values["probe-every"]);
     if (config.probeEvery < 1) throw new ArgumentError(`--probe-every must be at least 1, got ${config.probeEvery}`);
   }
-  if (values.seed !== undefined) {
-    config.seed = integer("seed", values.seed);
-    if (config.seed > 0xffffffff) throw new ArgumentError(`--seed must be below 2^32, got ${config.seed}`);
-  }
+  config.seed = setting<number>("seed") ?? config.seed;
   let seeds = 1;
   if (values.seeds !== undefined) {
     seeds = integer("seeds", values.seeds);
@@ -259,27 +246,24 @@ export function parseSweepArgs(args: string[]) {
       throw new ArgumentError(`--seed + --seeds − 1 must be below 2^32, got ${config.seed + seeds - 1}`);
   }
   const axes: Axes = { ...DEFAULT_AXES };
-  if (values.activation !== undefined) axes.activations = names("activation", values.activation, HIDDEN_ACTIVATIONS);
-  if (values.init !== undefined) axes.initializers = names("init", values.init, INITIALIZERS);
-  if (values.alpha !== undefined) {
-    config.alpha = number("alpha", values.alpha);
-    if (config.alpha < 0) throw new ArgumentError(`--alpha must be at least 0, got ${values.alpha}`);
+  axes.activations = setting<Axes["activations"]>("activations") ?? axes.activations;
+  axes.initializers = setting<Axes["initializers"]>("initializers") ?? axes.initializers;
+  const alpha = setting<number>("alpha");
+  if (alpha !== undefined) {
+    config.alpha = alpha;
     if (!axes.activations.some(takesAlpha)) {
       throw new ArgumentError(
         `--alpha applies only to ${ALPHA_ACTIVATIONS.join(" and ")}, and --activation is ${axes.activations.join(",")}`,
       );
     }
   }
-  if (values.warmup !== undefined) config.warmupSteps = integer("warmup", values.warmup);
-  if (values["redo-every"] !== undefined) {
-    const every = integer("redo-every", values["redo-every"]);
-    if (every < 1) throw new ArgumentError(`--redo-every must be at least 1, got ${every}`);
-    config.recycle = { every };
-    if (values["redo-tau"] !== undefined) {
-      config.recycle.tau = number("redo-tau", values["redo-tau"]);
-      if (config.recycle.tau < 0) throw new ArgumentError(`--redo-tau must be at least 0, got ${values["redo-tau"]}`);
-    }
-  } else if (values["redo-tau"] !== undefined) {
+  const warmup = setting<number>("warmupSteps");
+  if (warmup !== undefined) config.warmupSteps = warmup;
+  const every = setting<number>("redoEvery");
+  const tau = setting<number>("redoTau");
+  if (every !== undefined) {
+    config.recycle = { every, ...(tau !== undefined && { tau }) };
+  } else if (tau !== undefined) {
     throw new ArgumentError("--redo-tau needs --redo-every");
   }
   config.compile = optimizerOptions(values);

@@ -2,17 +2,17 @@
 // with one-line messages, checks across fields, and the query string. Apart so the rest need only LabConfig.
 import { show } from "../errors.js";
 import { NOTEBOOK } from "../study/config.js";
-import { INITIALIZERS, type Initializer } from "../engine/initializers.js";
+import { STUDY_SETTINGS, parseSetting, type Limits, type SettingKey } from "../study/settings.js";
+import type { Initializer } from "../engine/initializers.js";
 import { BACKEND_CHOICES, type BackendChoice } from "../engine/wasm.js";
 import {
-  OPTIMIZERS,
   OPTIMIZER_OPTIONS,
   OPTIMIZER_OPTION_NAMES,
   takesOption,
   type OptimizerName,
   type OptimizerOption,
 } from "../engine/optimizer.js";
-import { ALPHA_ACTIVATIONS, HIDDEN_ACTIVATIONS, takesAlpha, type HiddenActivation } from "../engine/activations.js";
+import { ALPHA_ACTIVATIONS, takesAlpha, type HiddenActivation } from "../engine/activations.js";
 
 /** The lab's settings: the notebook's study plus the engine and an optional training subset. */
 export interface LabConfig {
@@ -146,20 +146,6 @@ function parseInteger(label: string, text: string, min: number, max: number): nu
   return v;
 }
 
-function parseList<T>(label: string, text: string, max: number, item: (t: string) => T): T[] {
-  const items = text.split(",").map((s) => s.trim());
-  if (items.length === 1 && items[0] === "") throw new Error(`${label}: give at least one value`);
-  if (items.length > max) throw new Error(`${label}: at most ${max} values, got ${items.length}`);
-  return items.map(item);
-}
-
-function parseRate(t: string): number {
-  const v = Number(t);
-  if (!numberRe.test(t) || !Number.isFinite(v) || v <= 0)
-    throw new Error(`learning rates must be positive numbers, got ${show(t)}`);
-  return v;
-}
-
 /** Warmup and ReDo intervals in steps: at most every step of the longest run the lab allows. */
 const MAX_STEPS = LIMITS.epochs * MNIST_TRAIN_IMAGES;
 
@@ -185,44 +171,39 @@ function parseChoice<T extends string>(label: string, text: string, choices: rea
 
 /** Parses one setting from its text (a URL value or a form field); throws an Error with a one-line message. */
 export function parseParam(param: Param, text: string): LabConfig[keyof LabConfig] {
+  const t = text.trim();
+  // The settings the sweep takes too go through the study's one parser, with the page's limits.
+  const shared = (key: SettingKey, limits: Limits = {}) => parseSetting(key, text, STUDY_SETTINGS[key].label, limits);
+  const optional = (key: SettingKey, limits: Limits = {}) => (t === "" ? null : shared(key, limits));
   switch (param) {
     case "lr":
-      return parseList("learning rates", text, LIMITS.rates, parseRate);
+      return shared("learningRates", { items: LIMITS.rates }) as number[];
     case "epochs":
-      return parseInteger("epochs", text, 1, LIMITS.epochs);
+      return shared("epochs", { max: LIMITS.epochs }) as number;
     case "batch":
-      return parseInteger("batch size", text, 1, MNIST_TRAIN_IMAGES);
+      return shared("batchSize", { max: MNIST_TRAIN_IMAGES }) as number;
     case "layers":
-      return parseList("layers", text, LIMITS.layers, (t) => parseInteger("layer widths", t, 1, LIMITS.width));
+      return shared("layers", { items: LIMITS.layers, max: LIMITS.width }) as number[];
     case "probe":
-      return parseInteger("probe", text, 1, MNIST_TRAIN_IMAGES);
+      return shared("probe", { max: MNIST_TRAIN_IMAGES }) as number;
     case "seed":
-      return parseInteger("seed", text, 0, 0xffffffff);
+      return shared("seed") as number;
     case "engine":
       return parseChoice("engine", text, BACKEND_CHOICES);
-    case "subset": {
-      const t = text.trim();
+    case "subset":
       return t === "" || t === "all" ? null : parseInteger("subset", t, 10, MNIST_TRAIN_IMAGES);
-    }
-    case "act": {
-      const list = parseList("activations", text, HIDDEN_ACTIVATIONS.length, (t) =>
-        parseChoice("activations", t, HIDDEN_ACTIVATIONS),
-      );
-      const twice = list.find((a, i) => list.indexOf(a) !== i);
-      if (twice) throw new Error(`activations: "${twice}" is given twice`);
-      return list;
-    }
+    case "act":
+      return shared("activations") as HiddenActivation[];
     case "alpha":
-      return parseOptionalNumber("alpha", text, {});
+      return optional("alpha") as number | null;
     case "init":
-      return parseChoice("kernel initializer", text, INITIALIZERS);
+      return (parseSetting("initializers", text, "kernel initializer", { items: 1 }) as Initializer[])[0];
     case "opt":
-      return parseChoice("optimizer", text, OPTIMIZERS);
+      return shared("optimizer") as OptimizerName;
     case "momentum":
       return parseOptionalNumber("momentum", text, { max: 1 });
     case "nesterov":
     case "centered": {
-      const t = text.trim();
       if (!["", "0", "1", "true", "false"].includes(t)) throw new Error(`${param} must be 1 or 0, got ${show(text)}`);
       return t === "1" || t === "true";
     }
@@ -234,16 +215,12 @@ export function parseParam(param: Param, text: string): LabConfig[keyof LabConfi
       return parseOptionalNumber("global clipnorm", text, { positive: true });
     case "wd":
       return parseOptionalNumber("weight decay", text, {});
-    case "warmup": {
-      const t = text.trim();
-      return t === "" ? null : parseInteger("warmup steps", t, 1, MAX_STEPS);
-    }
-    case "redo": {
-      const t = text.trim();
-      return t === "" ? null : parseInteger("ReDo every", t, 1, MAX_STEPS);
-    }
+    case "warmup":
+      return optional("warmupSteps", { max: MAX_STEPS }) as number | null;
+    case "redo":
+      return optional("redoEvery", { max: MAX_STEPS }) as number | null;
     case "redotau":
-      return parseOptionalNumber("ReDo τ", text, {});
+      return optional("redoTau") as number | null;
   }
 }
 
