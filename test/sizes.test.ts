@@ -112,7 +112,7 @@ describe("sizes through the CLI", () => {
       ["--layers", "100000,100000"],
       /^dying-relu: an MLP 784-100000-100000-10 needs 225\.0 GiB of engine memory, more than the 2\.0 GiB/,
     ],
-    [["--layers", "4294967312"], /^dying-relu: layer width must be an integer in \[1, 16777216\], got 4294967312$/],
+    [["--layers", "4294967312"], /^dying-relu: --layers must be between 1 and 16777216, got 4294967312$/],
     [
       ["--layers", "4000", "--batch-size", "48000", "--workers", "1", "--threads", "1"],
       /^dying-relu: a batch of 48000 rows needs 3\.0 GiB/,
