@@ -224,7 +224,7 @@ describe.runIf(haveChromium)("the lab page in headless Chromium", () => {
   it("shows bad URL values in the page and does not start", async () => {
     const { page, problems } = await open("?lr=0.5,fast&epochs=0&autostart=1");
     const errors = await page.textContent("#errors");
-    expect(errors).toContain('learning rates must be positive numbers, got "fast"');
+    expect(errors).toContain('learning rates must be a positive number, got "fast"');
     expect(errors).toContain("epochs must be between 1 and 100, got 0");
     expect(errors).toContain("autostart=1 was ignored");
     expect(await page.isDisabled("#start")).toBe(true);
