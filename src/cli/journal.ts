@@ -4,7 +4,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { ArgumentError, DataError, printable } from "../errors.js";
 import { checkReport } from "../study/check-report.js";
-import type { Cell } from "../study/grid.js";
+import { isRunOf, type Cell } from "../study/grid.js";
 import { SCHEMA_VERSION, type ReportConfig, type Run } from "../study/schema.js";
 import { writeAtomic } from "./outputs.js";
 
@@ -18,12 +18,6 @@ interface JournalFile {
 }
 
 export const journalPath = (json: string) => `${json}.partial`;
-
-const sameCell = (run: Run, cell: Cell) =>
-  run.learningRate === cell.learningRate &&
-  run.seed === cell.seed &&
-  (run.activation ?? "relu") === cell.activation &&
-  (run.kernelInitializer ?? "glorot_uniform") === cell.kernelInitializer;
 
 /**
  * The finished runs in the journal at `path`, by position in `cells`; refuses (one line) a
@@ -51,7 +45,7 @@ export function readJournal(path: string, config: ReportConfig, cells: Cell[]): 
     if (!Number.isInteger(position) || position < 0 || position >= cells.length || done.has(position)) {
       throw new DataError(`${name}: done[${k}].position is not the position of a run this sweep has not seen yet`);
     }
-    if (!sameCell(runs[k], cells[position])) throw new DataError(`${name}: done[${k}] is not the run of its position`);
+    if (!isRunOf(runs[k], cells[position])) throw new DataError(`${name}: done[${k}] is not the run of its position`);
     done.set(position, runs[k]);
   }
   return done;

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { ArgumentError, DataError, printable, show } from "../errors.js";
 import { checkReport } from "../study/check-report.js";
-import { DEFAULT_AXES, expandGrid, isDefaultCell, shardPositions, type Shard } from "../study/grid.js";
+import { DEFAULT_AXES, expandGrid, isDefaultCell, isRunOf, shardPositions, type Shard } from "../study/grid.js";
 import type { Run } from "../study/schema.js";
 import type { Output } from "./progress.js";
 import { seedSummaryTable, summaryTable, summaryTitle } from "./report.js";
@@ -120,15 +120,7 @@ export function mergeReports(files: string[], reports: Report[]): Report {
   const runs: Run[] = new Array(grid.length);
   for (const [j, r] of reports.entries()) {
     const positions = shardPositions(grid.length, r.config.shard);
-    const fits =
-      r.runs.length === positions.length &&
-      positions.every(
-        (p, k) =>
-          r.runs[k]?.learningRate === grid[p].learningRate &&
-          r.runs[k]?.seed === grid[p].seed &&
-          (r.runs[k].activation ?? "relu") === grid[p].activation &&
-          (r.runs[k].kernelInitializer ?? "glorot_uniform") === grid[p].kernelInitializer,
-      );
+    const fits = r.runs.length === positions.length && positions.every((p, k) => isRunOf(r.runs[k], grid[p]));
     if (!fits) {
       throw new DataError(
         `${files[j]}: its runs are not those of shard ${shardName(r.config.shard)} of its config (expected ${positions.length} runs in grid order)`,

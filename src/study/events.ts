@@ -134,9 +134,10 @@ export function throttle(intervalMs: number, now: () => number = () => performan
   };
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-const isNum = (v: unknown): v is number => typeof v === "number";
-const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+// Guards for structured-clone messages, shared with the lab's protocol.
+export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+export const isNum = (v: unknown): v is number => typeof v === "number";
+export const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isLogs = (v: unknown) => isObj(v) && Object.values(v).every(isNum);
 const isMasks = (v: unknown) => Array.isArray(v) && v.every((x) => x instanceof Uint8Array);
 const isCell = (c: unknown) =>

@@ -26,6 +26,16 @@ export interface Cell {
 export const isDefaultCell = (c: { activation?: string; kernelInitializer?: string }) =>
   (c.activation ?? "relu") === "relu" && (c.kernelInitializer ?? "glorot_uniform") === "glorot_uniform";
 
+/** Whether a run's record is that of `cell` (a file's runs may predate activation and initialiser). */
+export const isRunOf = (
+  run: { learningRate: number; seed: number; activation?: string; kernelInitializer?: string } | undefined,
+  cell: Cell,
+) =>
+  run?.learningRate === cell.learningRate &&
+  run.seed === cell.seed &&
+  (run.activation ?? "relu") === cell.activation &&
+  (run.kernelInitializer ?? "glorot_uniform") === cell.kernelInitializer;
+
 /** A slice of the grid: the index-th (1-based) of count. */
 export interface Shard {
   index: number;

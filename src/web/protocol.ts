@@ -2,7 +2,7 @@
 // answers with the data's and the engine's progress, each run's RunEvents, then "done" or "error".
 // Stopping is the page terminating the worker. Everything is structured-clone data (no classes),
 // checked on arrival by the page.
-import { checkRunEvent, type RunEvent } from "../study/events.js";
+import { checkRunEvent, isIndex, isNum, isObj, type RunEvent } from "../study/events.js";
 import type { StudyConfig } from "../study/config.js";
 import type { BackendChoice } from "../engine/wasm.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../engine/activations.js";
@@ -36,9 +36,6 @@ export type FromWorker =
   | { type: "done"; seconds: number }
   | { type: "error"; stage: ErrorStage; message: string };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-const isNum = (v: unknown): v is number => typeof v === "number";
-const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const nums = (o: Record<string, unknown>, keys: string[]) => keys.every((k) => isNum(o[k]));
 const isActivation = (v: unknown): v is HiddenActivation => HIDDEN_ACTIVATIONS.includes(v as HiddenActivation);
 
