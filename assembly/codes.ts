@@ -31,3 +31,20 @@ export const EPI_NONE = 0;
 export const EPI_RELU = 1;
 export const EPI_MASK = 2;
 export const EPI_LEAKY = 3;
+
+// The optimizer descriptor: one block of f64 fields per model (modelOptimizer), written by the
+// host and read by modelUpdate, modelUpdateRange and modelTrainBatch (assembly/model.ts).
+// Fields an optimizer does not take are ignored; booleans are 0 or 1.
+export const OPTF_KIND = 0; // one of the OPT_* kinds above
+export const OPTF_LEARNING_RATE = 1;
+export const OPTF_BETA1 = 2; // adam
+export const OPTF_BETA2 = 3; // adam
+export const OPTF_EPSILON = 4; // adam, rmsprop
+export const OPTF_MOMENTUM = 5; // sgd, rmsprop
+export const OPTF_NESTEROV = 6; // sgd
+export const OPTF_RHO = 7; // rmsprop
+export const OPTF_WEIGHT_DECAY = 8; // decoupled, all kinds
+export const OPTF_CLIPNORM = 9;
+export const OPTF_CLIPVALUE = 10;
+export const OPTF_GLOBAL_CLIPNORM = 11;
+export const OPT_FIELDS = 12;

@@ -18,6 +18,7 @@ export {
   layerSetL2,
   modelInitialize,
   modelUpdate,
+  modelOptimizer,
   modelReplica,
   modelGradientsPart,
   modelUpdateRange,

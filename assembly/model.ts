@@ -9,7 +9,11 @@ import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform, initKernel } from "./init";
 import { rngSeed, shuffleIndices, RNG_STATE_BYTES } from "./prng";
-import { OPT_ADAM, OPT_SGD, OPT_RMSPROP, OPT_RMSPROP_CENTERED } from "./codes";
+import {
+  OPT_ADAM, OPT_SGD, OPT_RMSPROP, OPT_RMSPROP_CENTERED, OPT_FIELDS, OPTF_KIND, OPTF_LEARNING_RATE, OPTF_BETA1, OPTF_BETA2,
+  OPTF_EPSILON, OPTF_MOMENTUM, OPTF_NESTEROV, OPTF_RHO, OPTF_WEIGHT_DECAY, OPTF_CLIPNORM, OPTF_CLIPVALUE,
+  OPTF_GLOBAL_CLIPNORM,
+} from "./codes";
 export { OPT_ADAM, OPT_SGD, OPT_RMSPROP, OPT_RMSPROP_CENTERED };
 
 export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
@@ -42,6 +46,7 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   m: usize = 0;
   v: usize = 0;
   ag: usize = 0; // centered RMSprop's average gradient
+  opt: usize = 0; // the optimizer descriptor: OPT_FIELDS f64s (assembly/codes.ts), set by the host
   capacity: i32 = 0;
   x: usize = 0; // input batch [capacity, inputSize]
   y: usize = 0; // labels [capacity]
@@ -100,6 +105,7 @@ export function modelNew(inputSize: i32, nLayers: i32, units: usize, activations
   m.m = allocZeroed(bytes);
   m.v = allocZeroed(bytes);
   m.ag = allocZeroed(bytes);
+  m.opt = allocZeroed(OPT_FIELDS << 3);
   m.wtFloats = max(wtSize, 1);
   m.wt = heap.alloc(<usize>m.wtFloats << 2);
   m.rng = heap.alloc(RNG_STATE_BYTES);
@@ -138,6 +144,7 @@ export function modelReplica(m: Model): Model {
   r.m = m.m;
   r.v = m.v;
   r.ag = m.ag;
+  r.opt = m.opt;
   r.rng = m.rng;
   r.grads = allocZeroed(<usize>m.nParams << 2);
   r.wtFloats = m.wtFloats;
@@ -215,6 +222,7 @@ export function modelFree(m: Model): void {
     heap.free(m.m);
     heap.free(m.v);
     heap.free(m.ag);
+    heap.free(m.opt);
     heap.free(m.rng);
   }
   heap.free(changetype<usize>(m));
@@ -322,25 +330,25 @@ function penalty(m: Model): f64 {
   return p;
 }
 
-/** One Adam step with the gradients in the arena (Adam's t advances by one). */
-export function modelApplyAdam(m: Model, lr: f64, beta1: f64, beta2: f64, epsilon: f64): void {
-  updateRange(m, m.step + 1, OPT_ADAM, lr, beta1, beta2, epsilon, 0, 0, 0, m.nParams);
-  m.step++;
+/** The model's optimizer descriptor: OPT_FIELDS f64s, laid out as assembly/codes.ts' OPTF_* fields. */
+export function modelOptimizer(m: Model): usize {
+  return m.opt;
 }
 
+@inline function opt(m: Model, field: i32): f64 {
+  return load<f64>(m.opt + (<usize>field << 3));
+}
 
 /**
- * One optimizer step with the gradients in the arena, in Keras 3's order: clip the gradients
- * (clipnorm > 0: each kernel and bias by its own norm; else globalClipnorm > 0: all by their
- * joint norm; else clipvalue > 0), decoupled weight decay (w −= w·wd·lr, weightDecay > 0), then
- * the update, t += 1. Parameters by kind: adam (beta1, beta2, epsilon), sgd (momentum,
- * nesterov = p2 != 0), rmsprop and centered rmsprop (rho, momentum, epsilon). The moment arenas
- * hold adam's m and v, sgd's momentum (m), rmsprop's velocity (v), momentum (m) and centered
- * average gradient (ag).
+ * One optimizer step with the gradients in the arena, as the model's descriptor says, in Keras 3's
+ * order: clip the gradients (clipnorm > 0: each kernel and bias by its own norm; else
+ * globalClipnorm > 0: all by their joint norm; else clipvalue > 0), decoupled weight decay
+ * (w −= w·wd·lr, weightDecay > 0), then the update, t += 1. The moment arenas hold adam's m and v,
+ * sgd's momentum (m), rmsprop's velocity (v), momentum (m) and centered average gradient (ag).
  */
-export function modelUpdate(
-  m: Model, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipnorm: f64, clipvalue: f64, globalClipnorm: f64,
-): void {
+export function modelUpdate(m: Model): void {
+  const clipnorm = opt(m, OPTF_CLIPNORM);
+  const globalClipnorm = opt(m, OPTF_GLOBAL_CLIPNORM);
   if (clipnorm > 0) {
     for (let l = 0; l < m.nLayers; l++) {
       const layer = layerAt(m, l);
@@ -350,7 +358,7 @@ export function modelUpdate(
   } else if (globalClipnorm > 0) {
     clipByGlobalNorm(m.grads, m.nParams, <f32>globalClipnorm); // padding gradients are 0
   }
-  updateRange(m, m.step + 1, kind, lr, p1, p2, p3, wd, clipvalue, 0, m.nParams);
+  updateRange(m, m.step + 1, 0, m.nParams);
   m.step++;
 }
 
@@ -358,28 +366,34 @@ export function modelUpdate(
  * modelUpdate's element-wise part (clipvalue, weight decay, the update at step t) on parameters
  * [from, to), multiples of 4; threads update disjoint ranges of one step in parallel.
  */
-export function modelUpdateRange(
-  m: Model, t: i32, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipvalue: f64, from: i32, to: i32,
-): void {
-  updateRange(m, t, kind, lr, p1, p2, p3, wd, clipvalue, from, to);
+export function modelUpdateRange(m: Model, t: i32, from: i32, to: i32): void {
+  updateRange(m, t, from, to);
 }
 
-@inline function updateRange(
-  m: Model, t: i32, kind: i32, lr: f64, p1: f64, p2: f64, p3: f64, wd: f64, clipvalue: f64, from: i32, to: i32,
-): void {
+@inline function updateRange(m: Model, t: i32, from: i32, to: i32): void {
   const off = <usize>from << 2;
   const n = to - from;
   const w = m.params + off;
   const g = m.grads + off;
+  const kind = <i32>opt(m, OPTF_KIND);
+  const lr = opt(m, OPTF_LEARNING_RATE);
+  const clipvalue = opt(m, OPTF_CLIPVALUE);
+  const wd = opt(m, OPTF_WEIGHT_DECAY);
   if (clipvalue > 0) clipByValue(g, n, <f32>clipvalue);
   if (wd > 0) weightDecay(w, n, <f32>wd, <f32>lr);
   if (kind == OPT_ADAM) {
-    const alpha = lr * Math.sqrt(1 - Math.pow(p2, <f64>t)) / (1 - Math.pow(p1, <f64>t));
-    adam(w, g, m.m + off, m.v + off, n, <f32>alpha, <f32>(1 - p1), <f32>(1 - p2), <f32>p3);
+    const beta1 = opt(m, OPTF_BETA1);
+    const beta2 = opt(m, OPTF_BETA2);
+    const alpha = lr * Math.sqrt(1 - Math.pow(beta2, <f64>t)) / (1 - Math.pow(beta1, <f64>t));
+    adam(w, g, m.m + off, m.v + off, n, <f32>alpha, <f32>(1 - beta1), <f32>(1 - beta2), <f32>opt(m, OPTF_EPSILON));
   } else if (kind == OPT_SGD) {
-    sgd(w, g, m.m + off, n, <f32>lr, <f32>p1, p2 != 0);
+    sgd(w, g, m.m + off, n, <f32>lr, <f32>opt(m, OPTF_MOMENTUM), opt(m, OPTF_NESTEROV) != 0);
   } else {
-    rmsprop(w, g, m.v + off, m.m + off, m.ag + off, n, <f32>lr, <f32>p1, <f32>(1 - p1), <f32>p2, <f32>p3, kind == OPT_RMSPROP_CENTERED);
+    const rho = opt(m, OPTF_RHO);
+    rmsprop(
+      w, g, m.v + off, m.m + off, m.ag + off, n, <f32>lr, <f32>rho, <f32>(1 - rho), <f32>opt(m, OPTF_MOMENTUM),
+      <f32>opt(m, OPTF_EPSILON), kind == OPT_RMSPROP_CENTERED,
+    );
   }
 }
 
@@ -407,12 +421,9 @@ export function modelReduce(m: Model, replicas: usize, n: i32, from: i32, to: i3
  * One training step. Returns the summed loss of the batch before the update (Keras' training
  * metrics); a non-finite loss skips the update so the caller can report the divergence.
  */
-export function modelTrainBatch(
-  m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32,
-  lr: f64, beta1: f64, beta2: f64, epsilon: f64,
-): f64 {
+export function modelTrainBatch(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): f64 {
   const loss = modelGradients(m, data, isU8, labels, idx, start, rows);
-  if (isFinite(loss)) modelApplyAdam(m, lr, beta1, beta2, epsilon);
+  if (isFinite(loss)) modelUpdate(m);
   return loss;
 }
 

@@ -10,6 +10,8 @@ import { TINY, randomWeights, tinyBatch } from "./support/tiny.js";
 import { createJsKernels } from "../src/engine/js/index.js";
 import { loadKernels } from "../src/engine/wasm.js";
 import type { Kernels } from "../src/engine/abi.js";
+import { writeUpdate, type Update } from "../src/engine/runner.js";
+import { OPT_ADAM, OPT_RMSPROP, OPT_RMSPROP_CENTERED, OPT_SGD } from "../src/engine/codes.js";
 import { rng } from "./support/mlp64.js";
 import { BACKENDS, allEngines, type Backend } from "./support/engines.js";
 
@@ -300,16 +302,39 @@ describe("bad optimizer options", () => {
 describe("modelUpdate is bit-exact between the js twin and both wasm builds", () => {
   // The same weights and the same gradients written straight into each engine's arenas, then
   // five updates: every optimizer and option is exact f32 arithmetic in both.
+  const none: Update = {
+    kind: OPT_ADAM,
+    learningRate: 0.01,
+    beta1: 0,
+    beta2: 0,
+    epsilon: 0,
+    momentum: 0,
+    nesterov: false,
+    rho: 0,
+    weightDecay: 0,
+    clipnorm: 0,
+    clipvalue: 0,
+    globalClipnorm: 0,
+  };
+  const adam = { kind: OPT_ADAM, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+  const rmsprop = { kind: OPT_RMSPROP, rho: 0.8, epsilon: 1e-7 };
   it.each([
-    ["adam + clipnorm + weight decay", 0, 0.01, 0.9, 0.999, 1e-7, 0.004, 0.05, 0, 0],
-    ["adam + globalClipnorm", 0, 0.01, 0.9, 0.999, 1e-7, 0, 0, 0, 0.3],
-    ["sgd", 1, 0.1, 0, 0, 0, 0, 0, 0, 0],
-    ["sgd momentum + clipvalue", 1, 0.1, 0.9, 0, 0, 0, 0, 0.01, 0],
-    ["sgd nesterov + weight decay", 1, 0.1, 0.9, 1, 0, 0.1, 0, 0, 0],
-    ["rmsprop", 2, 0.01, 0.9, 0, 1e-7, 0, 0, 0, 0],
-    ["rmsprop momentum + clipnorm", 2, 0.01, 0.8, 0.5, 1e-7, 0, 0.02, 0, 0],
-    ["rmsprop centered + momentum + globalClipnorm", 3, 0.01, 0.8, 0.5, 1e-7, 0, 0, 0, 0.5],
-  ] as const)("%s", async (_, kind, lr, p1, p2, p3, wd, clipnorm, clipvalue, globalClipnorm) => {
+    ["adam + clipnorm + weight decay", { ...adam, weightDecay: 0.004, clipnorm: 0.05 }],
+    ["adam + globalClipnorm", { ...adam, globalClipnorm: 0.3 }],
+    ["sgd", { kind: OPT_SGD, learningRate: 0.1 }],
+    ["sgd momentum + clipvalue", { kind: OPT_SGD, learningRate: 0.1, momentum: 0.9, clipvalue: 0.01 }],
+    [
+      "sgd nesterov + weight decay",
+      { kind: OPT_SGD, learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.1 },
+    ],
+    ["rmsprop", { ...rmsprop, rho: 0.9 }],
+    ["rmsprop momentum + clipnorm", { ...rmsprop, momentum: 0.5, clipnorm: 0.02 }],
+    [
+      "rmsprop centered + momentum + globalClipnorm",
+      { ...rmsprop, kind: OPT_RMSPROP_CENTERED, momentum: 0.5, globalClipnorm: 0.5 },
+    ],
+  ] as [string, Partial<Update>][])("%s", async (_, fields) => {
+    const update = { ...none, ...fields };
     const all: Kernels[] = [createJsKernels(), await loadKernels("wasm-simd"), await loadKernels("wasm-relaxed")];
     const results = all.map((k) => {
       const args = k.alloc(16);
@@ -330,7 +355,8 @@ describe("modelUpdate is bit-exact between the js twin and both wasm builds", ()
           const view = new Float32Array(k.memory.buffer, g, n);
           for (let i = 0; i < n; i++) view[i] = (r() - 0.5) * 0.2;
         }
-        k.modelUpdate(m, kind, lr, p1, p2, p3, wd, clipnorm, clipvalue, globalClipnorm);
+        writeUpdate(k, m, update);
+        k.modelUpdate(m);
       }
       for (const [w, , n] of arenas) out.push(...new Float32Array(k.memory.buffer, w, n));
       k.modelFree(m);

@@ -15,6 +15,7 @@ import {
   layerAt,
   OPT_ADAM,
 } from "../model";
+import { OPTF_KIND, OPTF_LEARNING_RATE, OPTF_BETA1, OPTF_BETA2, OPTF_EPSILON } from "../codes";
 import { ld32, rnd, seedLcg, reluMlp } from "./support";
 
 // 5 inputs → Dense(9, relu) → Dense(6, relu) → Dense(3, softmax): widths 16, 8, 8, so every
@@ -28,8 +29,15 @@ const B1: f64 = 0.9;
 const B2: f64 = 0.999;
 const EPS: f64 = 1e-7;
 
+/** A model whose optimizer descriptor is Keras' Adam at LR (the other fields stay 0). */
 function newModel(seed: u32, capacity: i32): Model {
-  return reluMlp(IN, UNITS, seed, capacity);
+  const m = reluMlp(IN, UNITS, seed, capacity);
+  store<f64>(m.opt + (OPTF_KIND << 3), OPT_ADAM);
+  store<f64>(m.opt + (OPTF_LEARNING_RATE << 3), LR);
+  store<f64>(m.opt + (OPTF_BETA1 << 3), B1);
+  store<f64>(m.opt + (OPTF_BETA2 << 3), B2);
+  store<f64>(m.opt + (OPTF_EPSILON << 3), EPS);
+  return m;
 }
 
 /** Inputs in [−1, 1): zero-centred, so most ReLU units are active on some rows and not others. */
@@ -220,7 +228,7 @@ describe("model", () => {
       g[i] = ld32(m.grads, i);
     }
     expect<i32>(modelStep(m)).toBe(0);
-    modelTrainBatch(m, data, false, labels, 0, 0, ROWS, LR, B1, B2, EPS);
+    modelTrainBatch(m, data, false, labels, 0, 0, ROWS);
     expect<i32>(modelStep(m)).toBe(1);
     // t = 1: m = (1−β1)g, v = (1−β2)g², α = lr·√(1−β2)/(1−β1) ⇒ Δw = −lr·g/(|g| + ε/√(1−β2)).
     for (let i = 0; i < n; i++) {
@@ -231,7 +239,7 @@ describe("model", () => {
     // t = 2: w2 = w1 − α2·m2/(√v2 + ε), α2 = lr·√(1−β2²)/(1−β1²), moments read back from the arena.
     const w1 = new StaticArray<f32>(n);
     for (let i = 0; i < n; i++) w1[i] = ld32(m.params, i);
-    modelTrainBatch(m, data, false, labels, 0, 0, ROWS, LR, B1, B2, EPS);
+    modelTrainBatch(m, data, false, labels, 0, 0, ROWS);
     expect<i32>(modelStep(m)).toBe(2);
     const a2 = (LR * Math.sqrt(1 - B2 * B2)) / (1 - B1 * B1);
     for (let i = 0; i < n; i++) {
@@ -254,7 +262,7 @@ describe("model", () => {
     let prev: f64 = Infinity;
     let increases = 0;
     for (let s = 0; s < 40; s++) {
-      const loss = modelTrainBatch(m, data, false, labels, 0, 0, ROWS, LR, B1, B2, EPS);
+      const loss = modelTrainBatch(m, data, false, labels, 0, 0, ROWS);
       expect<bool>(isFinite(loss)).toBe(true);
       if (s == 0) first = loss;
       if (loss > prev) increases++;
@@ -294,10 +302,10 @@ describe("model", () => {
     }
     // The update split in two ranges is the whole update, bit for bit.
     memory.copy(m.grads, whole.grads, (<usize>m.nParams) << 2);
-    modelUpdate(whole, OPT_ADAM, LR, B1, B2, EPS, 0, 0, 0, 0);
+    modelUpdate(whole);
     const half = (m.nParams / 16) * 8;
-    modelUpdateRange(m, 1, OPT_ADAM, LR, B1, B2, EPS, 0, 0, 0, half);
-    modelUpdateRange(m, 1, OPT_ADAM, LR, B1, B2, EPS, 0, 0, half, m.nParams);
+    modelUpdateRange(m, 1, 0, half);
+    modelUpdateRange(m, 1, half, m.nParams);
     for (let i = 0; i < m.nParams; i++) {
       expect<f32>(ld32(m.params, i)).toBe(ld32(whole.params, i), "parameter " + i.toString());
       expect<f32>(ld32(m.v, i)).toBe(ld32(whole.v, i), "second moment " + i.toString());
@@ -323,7 +331,7 @@ describe("model", () => {
       const ref = refLossAndGradients(a, data, labels);
       expect<i32>(hitsA).toBe(refHits);
       expect<i32>(b.correct).toBe(refHits);
-      const lossA = modelTrainBatch(a, data, false, labels, 0, 0, ROWS, LR, B1, B2, EPS);
+      const lossA = modelTrainBatch(a, data, false, labels, 0, 0, ROWS);
       expect<f64>(lossA).toBe(evalA);
       near(evalB, evalA, 1e-12 * evalA, "chunked evaluate");
       near(evalA, ref, 1e-5 * ref, "evaluate vs reference");

@@ -17,6 +17,7 @@ export type Kernels = {
   modelReserve(m: number, rows: number): void;
   modelResetOptimizer(m: number): void;
   modelShuffle(m: number, idx: number, n: number): void;
+  /** modelGradients, then (if the loss is finite) modelUpdate: one training step. */
   modelTrainBatch(
     m: number,
     data: number,
@@ -25,10 +26,6 @@ export type Kernels = {
     idx: number,
     start: number,
     rows: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
   ): number;
   modelGradients(
     m: number,
@@ -40,23 +37,15 @@ export type Kernels = {
     rows: number,
   ): number;
   /**
-   * One optimizer step on the gradients of the last modelGradients: kind 0 adam (p1 β1, p2 β2,
-   * p3 ε), 1 sgd (p1 momentum, p2 nesterov 0/1), 2 rmsprop and 3 centered rmsprop (p1 ρ, p2
-   * momentum, p3 ε); clipnorm (per variable), globalClipnorm (all gradients jointly) or
-   * clipvalue when > 0, then decoupled weight decay wd when > 0.
+   * The model's optimizer descriptor: codes.ts' OPT_FIELDS f64s (kind, learning rate, each
+   * optimizer's options, weight decay, clipping), which the host writes before an update.
    */
-  modelUpdate(
-    m: number,
-    kind: number,
-    lr: number,
-    p1: number,
-    p2: number,
-    p3: number,
-    wd: number,
-    clipnorm: number,
-    clipvalue: number,
-    globalClipnorm: number,
-  ): void;
+  modelOptimizer(m: number): number;
+  /**
+   * One optimizer step on the gradients of the last modelGradients, as the descriptor says:
+   * clipping, decoupled weight decay, then adam, sgd, rmsprop or centered rmsprop.
+   */
+  modelUpdate(m: number): void;
   modelEvaluate(
     m: number,
     data: number,
@@ -110,19 +99,8 @@ export type ThreadKernels = Kernels & {
     rows: number,
     batchRows: number,
   ): number;
-  modelUpdateRange(
-    m: number,
-    t: number,
-    kind: number,
-    lr: number,
-    p1: number,
-    p2: number,
-    p3: number,
-    wd: number,
-    clipvalue: number,
-    from: number,
-    to: number,
-  ): void;
+  /** modelUpdate's element-wise part at step t on parameters [from, to). */
+  modelUpdateRange(m: number, t: number, from: number, to: number): void;
   modelSetStep(m: number, t: number): void;
   modelReduce(m: number, replicas: number, n: number, from: number, to: number): void;
   deadMerge(m: number, replica: number): void;
@@ -143,6 +121,7 @@ export const KERNEL_NAMES = [
   "modelShuffle",
   "modelTrainBatch",
   "modelGradients",
+  "modelOptimizer",
   "modelUpdate",
   "modelEvaluate",
   "modelPredict",

@@ -170,14 +170,28 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
     throw new ArgumentError("give only one of clipnorm, clipvalue and globalClipnorm (as Keras)");
   }
   const warmupSteps = integerAtLeast("warmupSteps", config.warmupSteps ?? 0, 0);
-  const common = { config, learningRate, weightDecay, clipnorm, clipvalue, globalClipnorm, warmupSteps };
+  const common = {
+    config,
+    learningRate,
+    weightDecay,
+    clipnorm,
+    clipvalue,
+    globalClipnorm,
+    warmupSteps,
+    beta1: 0,
+    beta2: 0,
+    epsilon: 0,
+    momentum: 0,
+    nesterov: false,
+    rho: 0,
+  };
   if (name === "adam" || name === "adamw") {
     return {
       ...common,
       kind: OPT_ADAM,
-      p1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
-      p2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
-      p3: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
+      beta1: openUnit("beta1", config.beta1 ?? ADAM.beta1),
+      beta2: openUnit("beta2", config.beta2 ?? ADAM.beta2),
+      epsilon: positiveFinite("epsilon", config.epsilon ?? ADAM.epsilon),
     };
   }
   const momentum = nonNegative("momentum", config.momentum ?? (name === "sgd" ? SGD.momentum : RMSPROP.momentum));
@@ -185,7 +199,7 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
   if (name === "sgd") {
     const nesterov = config.nesterov ?? SGD.nesterov;
     if (typeof nesterov !== "boolean") throw new ArgumentError(`nesterov must be true or false, got ${show(nesterov)}`);
-    return { ...common, kind: OPT_SGD, p1: momentum, p2: nesterov ? 1 : 0, p3: 0 };
+    return { ...common, kind: OPT_SGD, momentum, nesterov };
   }
   const centered = config.centered ?? RMSPROP.centered;
   if (typeof centered !== "boolean") throw new ArgumentError(`centered must be true or false, got ${show(centered)}`);
@@ -195,8 +209,8 @@ export function resolveOptimizer(config: CompileConfig): Optimizer {
   return {
     ...common,
     kind: centered ? OPT_RMSPROP_CENTERED : OPT_RMSPROP,
-    p1: rho,
-    p2: momentum,
-    p3: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon),
+    rho,
+    momentum,
+    epsilon: positiveFinite("epsilon", config.epsilon ?? RMSPROP.epsilon),
   };
 }

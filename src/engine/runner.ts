@@ -5,19 +5,57 @@ import type { Kernels } from "./abi.js";
 import { A, Cmd, MAX_THREADS } from "./threads/work.js";
 import type { ThreadKernels } from "./abi.js";
 import type { ThreadPool } from "./threads/pool.js";
-import { OPT_ADAM } from "./codes.js";
+import {
+  OPT_FIELDS,
+  OPTF_BETA1,
+  OPTF_BETA2,
+  OPTF_CLIPNORM,
+  OPTF_CLIPVALUE,
+  OPTF_EPSILON,
+  OPTF_GLOBAL_CLIPNORM,
+  OPTF_KIND,
+  OPTF_LEARNING_RATE,
+  OPTF_MOMENTUM,
+  OPTF_NESTEROV,
+  OPTF_RHO,
+  OPTF_WEIGHT_DECAY,
+} from "./codes.js";
 
-/** An optimizer step as the engine takes it (modelUpdate): kind is one of assembly/codes.ts' OPT_* codes. */
+/**
+ * An optimizer step as the engine takes it: the fields of the model's optimizer descriptor
+ * (assembly/codes.ts' OPTF_*); kind is one of the OPT_* codes, and the options an optimizer does
+ * not take are 0.
+ */
 export interface Update {
   kind: number;
   learningRate: number;
-  p1: number;
-  p2: number;
-  p3: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  momentum: number;
+  nesterov: boolean;
+  rho: number;
   weightDecay: number;
   clipnorm: number;
   clipvalue: number;
   globalClipnorm: number;
+}
+
+/** Writes the step into the model's descriptor, where modelUpdate (and its range form) reads it. */
+export function writeUpdate(k: Kernels, m: number, u: Update): void {
+  const d = new Float64Array(k.memory.buffer, k.modelOptimizer(m), OPT_FIELDS);
+  d[OPTF_KIND] = u.kind;
+  d[OPTF_LEARNING_RATE] = u.learningRate;
+  d[OPTF_BETA1] = u.beta1;
+  d[OPTF_BETA2] = u.beta2;
+  d[OPTF_EPSILON] = u.epsilon;
+  d[OPTF_MOMENTUM] = u.momentum;
+  d[OPTF_NESTEROV] = u.nesterov ? 1 : 0;
+  d[OPTF_RHO] = u.rho;
+  d[OPTF_WEIGHT_DECAY] = u.weightDecay;
+  d[OPTF_CLIPNORM] = u.clipnorm;
+  d[OPTF_CLIPVALUE] = u.clipvalue;
+  d[OPTF_GLOBAL_CLIPNORM] = u.globalClipnorm;
 }
 
 /** Rows of data (u8 pixels or f32), labels and an optional index permutation, in wasm memory. */
@@ -59,9 +97,6 @@ export interface Runner {
   dispose(): void;
 }
 
-const plainAdam = (u: Update) =>
-  u.kind === OPT_ADAM && u.weightDecay === 0 && u.clipnorm === 0 && u.clipvalue === 0 && u.globalClipnorm === 0;
-
 export class SerialRunner implements Runner {
   readonly threads = 1;
 
@@ -73,25 +108,8 @@ export class SerialRunner implements Runner {
 
   step(m: number, u: Update, r: Rows): Sums {
     const k = this.k;
-    let loss: number;
-    if (plainAdam(u)) {
-      loss = k.modelTrainBatch(m, r.data, r.isU8, r.labels, r.idx, r.start, r.rows, u.learningRate, u.p1, u.p2, u.p3);
-    } else {
-      loss = k.modelGradients(m, r.data, r.isU8, r.labels, r.idx, r.start, r.rows);
-      if (Number.isFinite(loss))
-        k.modelUpdate(
-          m,
-          u.kind,
-          u.learningRate,
-          u.p1,
-          u.p2,
-          u.p3,
-          u.weightDecay,
-          u.clipnorm,
-          u.clipvalue,
-          u.globalClipnorm,
-        );
-    }
+    writeUpdate(k, m, u);
+    const loss = k.modelTrainBatch(m, r.data, r.isU8, r.labels, r.idx, r.start, r.rows);
     return { loss, hits: k.modelCorrect(m) };
   }
 
@@ -159,15 +177,7 @@ export class ThreadedRunner implements Runner {
     const set = this.of(m);
     const t = this.k.modelStep(m) + 1;
     return this.run(Cmd.Step, set, r, (a) => {
-      a[A.kind] = u.kind;
-      a[A.lr] = u.learningRate;
-      a[A.p1] = u.p1;
-      a[A.p2] = u.p2;
-      a[A.p3] = u.p3;
-      a[A.wd] = u.weightDecay;
-      a[A.clipnorm] = u.clipnorm;
-      a[A.clipvalue] = u.clipvalue;
-      a[A.globalClipnorm] = u.globalClipnorm;
+      writeUpdate(this.k, m, u); // run() has settled: no thread still reads the last step's
       a[A.t] = t;
     });
   }

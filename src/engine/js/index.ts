@@ -34,8 +34,21 @@ import {
   ACT_SOFTMAX,
   INIT_GLOROT_UNIFORM,
   OPT_ADAM,
+  OPT_FIELDS,
   OPT_RMSPROP_CENTERED,
   OPT_SGD,
+  OPTF_BETA1,
+  OPTF_BETA2,
+  OPTF_CLIPNORM,
+  OPTF_CLIPVALUE,
+  OPTF_EPSILON,
+  OPTF_GLOBAL_CLIPNORM,
+  OPTF_KIND,
+  OPTF_LEARNING_RATE,
+  OPTF_MOMENTUM,
+  OPTF_NESTEROV,
+  OPTF_RHO,
+  OPTF_WEIGHT_DECAY,
 } from "../codes.js";
 
 const ALIGN = 16;
@@ -121,6 +134,7 @@ export function createJsKernels(): Kernels {
       m: allocZeroed(bytes),
       v: allocZeroed(bytes),
       ag: allocZeroed(bytes),
+      opt: allocZeroed(OPT_FIELDS * 8),
       capacity: 0,
       x: 0,
       y: 0,
@@ -208,6 +222,7 @@ export function createJsKernels(): Kernels {
     free(md.m);
     free(md.v);
     free(md.ag);
+    free(md.opt);
     free(md.wt);
     models.delete(m);
     free(m);
@@ -371,48 +386,26 @@ export function createJsKernels(): Kernels {
     idx: number,
     start: number,
     rows: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
   ): number {
     views();
-    const md = model(m);
-    const loss = gradients(md, data, isU8, labels, idx, start, rows);
-    if (!Number.isFinite(loss)) return loss;
-    md.step++;
-    const t = md.step;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
-    adam(
-      F,
-      md.params >> 2,
-      md.grads >> 2,
-      md.m >> 2,
-      md.v >> 2,
-      md.nParams,
-      Math.fround(alpha),
-      Math.fround(1 - beta1),
-      Math.fround(1 - beta2),
-      Math.fround(epsilon),
-    );
+    const loss = gradients(model(m), data, isU8, labels, idx, start, rows);
+    if (Number.isFinite(loss)) modelUpdate(m);
     return loss;
   }
 
+  const modelOptimizer = (m: number): number => model(m).opt;
+
   /** assembly/model.ts's modelUpdate: clip, decoupled weight decay, then adam, sgd or rmsprop (plain or centered). */
-  function modelUpdate(
-    m: number,
-    kind: number,
-    lr: number,
-    p1: number,
-    p2: number,
-    p3: number,
-    wd: number,
-    clipnorm: number,
-    clipvalue: number,
-    globalClipnorm: number,
-  ): void {
+  function modelUpdate(m: number): void {
     views();
     const md = model(m);
+    const d = new Float64Array(memory.buffer, md.opt, OPT_FIELDS);
+    const kind = d[OPTF_KIND];
+    const lr = d[OPTF_LEARNING_RATE];
+    const clipnorm = d[OPTF_CLIPNORM];
+    const clipvalue = d[OPTF_CLIPVALUE];
+    const globalClipnorm = d[OPTF_GLOBAL_CLIPNORM];
+    const wd = d[OPTF_WEIGHT_DECAY];
     const fr = Math.fround;
     if (clipnorm > 0) {
       for (const ly of md.layers) {
@@ -428,7 +421,9 @@ export function createJsKernels(): Kernels {
     md.step++;
     if (kind === OPT_ADAM) {
       const t = md.step;
-      const alpha = (lr * Math.sqrt(1 - Math.pow(p2, t))) / (1 - Math.pow(p1, t));
+      const beta1 = d[OPTF_BETA1];
+      const beta2 = d[OPTF_BETA2];
+      const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
       adam(
         F,
         md.params >> 2,
@@ -437,13 +432,23 @@ export function createJsKernels(): Kernels {
         md.v >> 2,
         md.nParams,
         fr(alpha),
-        fr(1 - p1),
-        fr(1 - p2),
-        fr(p3),
+        fr(1 - beta1),
+        fr(1 - beta2),
+        fr(d[OPTF_EPSILON]),
       );
     } else if (kind === OPT_SGD) {
-      sgd(F, md.params >> 2, md.grads >> 2, md.m >> 2, md.nParams, fr(lr), fr(p1), p2 !== 0);
+      sgd(
+        F,
+        md.params >> 2,
+        md.grads >> 2,
+        md.m >> 2,
+        md.nParams,
+        fr(lr),
+        fr(d[OPTF_MOMENTUM]),
+        d[OPTF_NESTEROV] !== 0,
+      );
     } else {
+      const rho = d[OPTF_RHO];
       rmsprop(
         F,
         md.params >> 2,
@@ -453,10 +458,10 @@ export function createJsKernels(): Kernels {
         md.ag >> 2,
         md.nParams,
         fr(lr),
-        fr(p1),
-        fr(1 - p1),
-        fr(p2),
-        fr(p3),
+        fr(rho),
+        fr(1 - rho),
+        fr(d[OPTF_MOMENTUM]),
+        fr(d[OPTF_EPSILON]),
         kind === OPT_RMSPROP_CENTERED,
       );
     }
@@ -537,6 +542,7 @@ export function createJsKernels(): Kernels {
     modelShuffle,
     modelTrainBatch,
     modelGradients,
+    modelOptimizer,
     modelUpdate,
     modelEvaluate,
     modelPredict,

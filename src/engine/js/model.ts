@@ -28,6 +28,7 @@ export interface Model {
   m: number;
   v: number;
   ag: number; // centered RMSprop's average gradient
+  opt: number; // the optimizer descriptor: OPT_FIELDS f64s (codes.ts)
   capacity: number;
   x: number;
   y: number;

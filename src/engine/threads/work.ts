@@ -9,6 +9,7 @@
 //                             and, for a step, updates that range
 //   evaluate, predict, probe: phase 1 on the slice; phase 2 merges on thread 0 (probe only).
 import type { ThreadKernels } from "../abi.js";
+import { OPT_FIELDS, OPTF_CLIPNORM, OPTF_GLOBAL_CLIPNORM } from "../codes.js";
 
 export enum Cmd {
   Step = 1,
@@ -98,17 +99,8 @@ export const A = {
   table: 6,
   out: 7,
   outUnits: 8,
-  kind: 9,
-  lr: 10,
-  p1: 11,
-  p2: 12,
-  p3: 13,
-  wd: 14,
-  clipnorm: 15,
-  clipvalue: 16,
-  t: 17,
-  nParams: 18,
-  globalClipnorm: 19,
+  t: 9,
+  nParams: 10,
 } as const;
 
 export class Control {
@@ -224,22 +216,12 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
     let loss = 0;
     for (let r = 0; r < n; r++) loss += c.results[2 * r];
     if (!Number.isFinite(loss)) return; // diverged: no update, as single-threaded
-    if (a[A.clipnorm] > 0 || a[A.globalClipnorm] > 0) {
+    const d = new Float64Array(k.memory.buffer, k.modelOptimizer(primary), OPT_FIELDS);
+    if (d[OPTF_CLIPNORM] > 0 || d[OPTF_GLOBAL_CLIPNORM] > 0) {
       // Clipping by norm needs every variable's (or all) whole gradients: thread 0 updates alone.
       if (t === 0) {
         k.modelReduce(primary, a[A.table], n - 1, 0, a[A.nParams]);
-        k.modelUpdate(
-          primary,
-          a[A.kind],
-          a[A.lr],
-          a[A.p1],
-          a[A.p2],
-          a[A.p3],
-          a[A.wd],
-          a[A.clipnorm],
-          a[A.clipvalue],
-          a[A.globalClipnorm],
-        );
+        k.modelUpdate(primary);
       }
       return;
     }
@@ -247,19 +229,7 @@ export function work(k: ThreadKernels, c: Control, t: number, n: number, phase: 
   const { from, to } = paramRange(a[A.nParams], t, n);
   k.modelReduce(primary, a[A.table], n - 1, from, to);
   if (cmd === Cmd.Step) {
-    k.modelUpdateRange(
-      primary,
-      a[A.t],
-      a[A.kind],
-      a[A.lr],
-      a[A.p1],
-      a[A.p2],
-      a[A.p3],
-      a[A.wd],
-      a[A.clipvalue],
-      from,
-      to,
-    );
+    k.modelUpdateRange(primary, a[A.t], from, to);
     if (t === 0) k.modelSetStep(primary, a[A.t]);
   }
 }
