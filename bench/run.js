@@ -1,8 +1,9 @@
 // npm run bench: how fast dying-relu trains the seed workload against plain JS and TF.js, all
 // measured in one run on this machine, as a table and bench/results.json.
-//   node bench/run.js [--quick] [--out FILE]
+//   node bench/run.js [--quick] [--out FILE] [--doc FILE]
 // --quick runs every section on a few batches only (the tests run it so the script cannot rot);
-// its numbers mean nothing. --out writes the JSON elsewhere than bench/results.json.
+// its numbers mean nothing. --out writes the JSON elsewhere than bench/results.json. A full run
+// also adds its tables to docs/performance.md (or --doc FILE, which --quick writes only if given).
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { statSync, writeFileSync } from "node:fs";
@@ -13,13 +14,20 @@ import { buildBenchKernels } from "./build.js";
 import { measureKernels } from "./kernels.js";
 import { TRAIN, macsPerSample, ourEpoch, tfjsEpoch } from "./workload.js";
 import { measureSweep } from "./sweep.js";
+import { BENCH_RUNS, recordRun } from "./record.js";
 
-const { values: opts } = parseArgs({ options: { quick: { type: "boolean" }, out: { type: "string" } } });
+const { values: opts } = parseArgs({
+  options: { quick: { type: "boolean" }, out: { type: "string" }, doc: { type: "string" } },
+});
 const quick = opts.quick ?? false;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const samples = quick ? 2_048 : TRAIN;
 const SEED_SIZES = [784, 128, 64, 32, 10];
-const log = (line = "") => process.stdout.write(`${line}\n`);
+const printed = [];
+const log = (line = "") => {
+  process.stdout.write(`${line}\n`);
+  printed.push(...line.split("\n"));
+};
 const fmt = (v, digits = 2) => v.toFixed(digits);
 
 function table(header, rows) {
@@ -237,3 +245,10 @@ log(
 const out = opts.out ?? `${root}bench/results.json`;
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote ${out}`);
+const doc = opts.doc ?? (quick ? undefined : `${root}docs/performance.md`);
+if (doc) {
+  const day = results.date.slice(0, 10);
+  const heading = `${day}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${quick ? " (--quick)" : ""}`;
+  recordRun(doc, BENCH_RUNS, heading, printed.slice(2, -1)); // not the title, machine or "wrote" lines
+  process.stdout.write(`added this run to ${doc}\n`);
+}

@@ -2,18 +2,29 @@
 // cannot rot. Its timings are not checked (this machine is shared and noisy).
 import { it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BENCH_RUNS } from "../bench/record.js";
 
 it("npm run bench --quick writes every section of the report", () => {
-  const out = join(mkdtempSync(join(tmpdir(), "dying-relu-bench-")), "results.json");
+  const dir = mkdtempSync(join(tmpdir(), "dying-relu-bench-"));
+  const out = join(dir, "results.json");
+  const doc = join(dir, "performance.md");
+  writeFileSync(doc, `# Performance\n\n${BENCH_RUNS}\n\n## an earlier run\n`);
   const script = new URL("../bench/run.js", import.meta.url).pathname;
-  const stdout = execFileSync(process.execPath, [script, "--quick", "--out", out], {
+  const stdout = execFileSync(process.execPath, [script, "--quick", "--out", out, "--doc", doc], {
     encoding: "utf8",
     maxBuffer: 1 << 24,
   });
   expect(stdout).toContain("## One epoch of the seed workload");
+  // The run's own tables, under a heading with its date and machine, above the earlier runs.
+  const page = readFileSync(doc, "utf8");
+  const heading = `## ${new Date().toISOString().slice(0, 10)}: `;
+  expect(page.indexOf(heading)).toBeGreaterThan(page.indexOf(BENCH_RUNS));
+  expect(page.indexOf("### One epoch of the seed workload")).toBeGreaterThan(page.indexOf(heading));
+  expect(page.indexOf("## an earlier run")).toBeGreaterThan(page.indexOf("### The default sweep"));
+  expect(page).toContain(`Node ${process.version} (--quick)`);
   const r = JSON.parse(readFileSync(out, "utf8"));
   expect(r.quick).toBe(true);
   expect(r.machine.node).toBe(process.version);

@@ -6,23 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { serveStatic, type StaticServer } from "../src/web/serve.js";
-import { needs } from "./support/needs.js";
+import { chromiumPath as executablePath, haveChromium } from "./support/chromium.js";
 
-const CANDIDATES = [
-  process.env.CHROMIUM_PATH,
-  "/usr/bin/chromium",
-  "/usr/bin/chromium-browser",
-  "/usr/bin/google-chrome",
-];
-const executablePath = CANDIDATES.find((p): p is string => !!p && existsSync(p));
 const site = join(import.meta.dirname, "..", "dist", "site");
 const artifacts = join(import.meta.dirname, "artifacts");
-
-const haveChromium = needs(
-  "Chromium",
-  executablePath !== undefined,
-  `looked for ${CANDIDATES.filter(Boolean).join(", ")}; install it with "apt-get install -y chromium" or set CHROMIUM_PATH`,
-);
 
 describe.runIf(haveChromium)("the lab page in headless Chromium", () => {
   let server: StaticServer;
