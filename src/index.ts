@@ -1,6 +1,12 @@
 // The library API: Keras/TF.js names over the wasm engine.
 export { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
-export { relaxedSimdSupported, type WasmBackend, type BackendChoice } from "./engine/wasm.js";
+export {
+  relaxedSimdSupported,
+  type Backend,
+  type WasmBackend,
+  type BackendChoice,
+  type RelaxedRuntime,
+} from "./engine/wasm.js";
 export { Sequential } from "./engine/sequential.js";
 export { ACTIVATIONS, HIDDEN_ACTIVATIONS, type Activation, type HiddenActivation } from "./engine/activations.js";
 export { INITIALIZERS, type Initializer } from "./engine/initializers.js";
@@ -43,6 +49,6 @@ export {
   type FetchMnistOptions,
 } from "./data/mnist.js";
 export { checkStudy, studyCells, NOTEBOOK, type StudyConfig } from "./study/config.js";
-export { expandGrid, type Cell } from "./study/grid.js";
+export { expandGrid, type Axes, type Cell, type Shard } from "./study/grid.js";
 export { runOne, runStudy, type RunHooks, type StudyHooks, type EpochEnd, type TrainBegin } from "./study/run.js";
-export type { Run, Report } from "./study/schema.js";
+export type { Run, Report, ReportConfig } from "./study/schema.js";

@@ -24,9 +24,9 @@ export const FIT = { epochs: 1, batchSize: 32, shuffle: true, validationSplit: 0
 /** Model.evaluate and Model.predict */
 export const EVALUATE = { batchSize: 32 } as const;
 
-/** Dense layers are named dense, dense_1, dense_2, … in creation order within a model. */
+/** Dense layers are named dense_1, dense_2, … in order within a model (as Keras 2 counts them). */
 export function denseName(index: number): string {
-  return index === 0 ? "dense" : `dense_${index}`;
+  return `dense_${index + 1}`;
 }
 
 /**

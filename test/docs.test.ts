@@ -1,6 +1,7 @@
-// The documentation: the README stays short, and every relative link in it and in docs/ points at
-// a file (and, with #anchor, a heading) that exists.
+// The documentation: the README stays short, docs/cli.md holds the CLI's own --help, and every
+// relative link in README and docs/ points at a file (and, with #anchor, a heading) that exists.
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -18,6 +19,12 @@ const anchor = (heading: string) =>
     .replace(/ /g, "-");
 
 describe("documentation", () => {
+  it("docs/cli.md holds each command's --help as the built CLI prints it", () => {
+    const script = join(ROOT, "scripts", "cli-doc.mjs");
+    expect(() => execFileSync(process.execPath, [script, "--check"], { stdio: "pipe" })).not.toThrow();
+    expect(readFileSync(join(ROOT, "docs", "cli.md"), "utf8")).toContain("  --weight-decay F");
+  });
+
   it("README is at most 150 lines", () => {
     expect(readFileSync(join(ROOT, "README.md"), "utf8").trimEnd().split("\n").length).toBeLessThanOrEqual(150);
   });

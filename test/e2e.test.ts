@@ -117,7 +117,10 @@ describe.runIf(haveChromium)("the lab page in headless Chromium", () => {
 
     await page.screenshot({ path: join(artifacts, "lab-1280.png"), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(300); // let the charts follow the new width
+    // The charts follow the new width before the picture is taken.
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll(".chart canvas")).every((c) => c.getBoundingClientRect().width <= 390),
+    );
     await page.screenshot({ path: join(artifacts, "lab-390.png"), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();

@@ -20,9 +20,9 @@ describe("model.save() and engine.loadModel()", () => {
     const file = model.save();
     expect(file).toMatchObject({ format: "dying-relu-model", version: 1, inputSize: 7, encoding: "float32-le-base64" });
     expect(file.layers).toEqual([
-      { name: "dense", units: 5, activation: "relu" },
-      { name: "dense_1", units: 6, activation: "relu" },
-      { name: "dense_2", units: 3, activation: "softmax" },
+      { name: "dense_1", units: 5, activation: "relu" },
+      { name: "dense_2", units: 6, activation: "relu" },
+      { name: "dense_3", units: 3, activation: "softmax" },
     ]);
     const loaded = engine.loadModel(JSON.stringify(file));
     expect(loaded.predict(x)).toEqual(model.predict(x));
@@ -86,7 +86,7 @@ describe("model.save() and engine.loadModel()", () => {
           f.weights[1].kernel = "@@not base64@@";
           return f;
         },
-        /layer dense_1 kernel is not valid base64/,
+        /layer dense_2 kernel is not valid base64/,
       ],
       [
         "a truncated kernel",
@@ -95,7 +95,7 @@ describe("model.save() and engine.loadModel()", () => {
           f.weights[0].kernel = f.weights[0].kernel.slice(0, 40);
           return f;
         },
-        /layer dense kernel holds \d+ (values|bytes)/,
+        /layer dense_1 kernel holds \d+ (values|bytes)/,
       ],
       [
         "weights of another shape",
@@ -104,7 +104,7 @@ describe("model.save() and engine.loadModel()", () => {
           f.layers[1].units = 7;
           return f;
         },
-        /layer dense_1 kernel holds 30 values, but its layer's shape needs 35/,
+        /layer dense_2 kernel holds 30 values, but its layer's shape needs 35/,
       ],
       [
         "a missing layer's weights",

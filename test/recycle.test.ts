@@ -81,7 +81,7 @@ describe.each(BACKENDS)("%s: recycleDormant", (backend) => {
       expect(expected[1]).toContain(4);
       const before = model.getWeights();
       const result = model.recycleDormant(PROBE, { tau: TAU });
-      expect(result.map((r) => r.layer)).toEqual(["dense", "dense_1"]);
+      expect(result.map((r) => r.layer)).toEqual(["dense_1", "dense_2"]);
       expect(result.map((r) => ones(r.units))).toEqual(expected);
       expect(result.map((r) => r.recycled)).toEqual(expected.map((e) => e.length));
       const after = model.getWeights();

@@ -17,7 +17,10 @@ abstract class Resident {
     this.ptr = new WasmMemory(k).upload(src);
   }
 
-  /** Its address in k's memory; refuses another engine's data and disposed data. */
+  /**
+   * Its address in k's memory; refuses another engine's data and disposed data.
+   * @internal
+   */
   pointer(k: Kernels, name: string): number {
     if (this.ptr === null) throw new ArgumentError(`${name} belongs to a dataset that was disposed`);
     if (k !== this.k)

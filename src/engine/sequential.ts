@@ -29,7 +29,7 @@ import {
 } from "./types.js";
 import { INITIALIZER_CODES } from "./initializers.js";
 import { ResidentInputs, ResidentLabels } from "./dataset.js";
-import { SerialRunner, type Runner, type Update } from "./runner.js";
+import { SerialRunner, writeUpdate, type Runner, type Update } from "./runner.js";
 import { resolveOptimizer, type CompileConfig, type Optimizer } from "./optimizer.js";
 import {
   DEFAULT_NEARLY_DEAD_THRESHOLD,
@@ -73,7 +73,11 @@ export class Sequential {
   /** True while a fit() runs: a second one, or dispose(), is refused. */
   private fitting = false;
 
-  /** `runner` executes the batch work: on this thread by default, or on the engine's threads. */
+  /**
+   * Made by `engine.sequential(config)`. `runner` executes the batch work: on this thread by
+   * default, or on the engine's threads.
+   * @internal
+   */
   constructor(
     private readonly k: Kernels,
     config: SequentialConfig,
@@ -530,6 +534,23 @@ export class Sequential {
   private evaluateRows(data: number, isU8: number, labels: number, start: number, rows: number) {
     const { loss, hits } = this.runner.evaluate(this.live(), { data, isU8, labels, idx: 0, start, rows });
     return { loss: loss / rows, accuracy: hits / rows };
+  }
+
+  /**
+   * For this package's code that drives the kernels itself (the online learner): the kernels and
+   * the live model, with room for `rows` rows and the compiled optimizer in its descriptor.
+   * @internal
+   */
+  kernelAccess(rows: number): { k: Kernels; m: number } {
+    const m = this.live();
+    writeUpdate(this.k, m, this.compiled());
+    this.reserve(m, rows);
+    return { k: this.k, m };
+  }
+
+  /** The resolved layers (names, sizes, activations, initialisers), copied. @internal */
+  layerConfigs(): Layer[] {
+    return this.layers.map((l) => ({ ...l }));
   }
 
   /** The model's handle, once no thread is still working on it. */

@@ -1,7 +1,7 @@
 // One run of the study (a fresh model for one cell of the grid, trained, then its dead units on
 // the probe) and the loop over cells that the library, the CLI and the lab all use; the sweep's
 // run workers call runOne() for the cells they are handed.
-import { DENSE } from "../keras-defaults.js";
+import { DENSE, denseName } from "../keras-defaults.js";
 import { takesAlpha } from "../engine/activations.js";
 import type { Engine } from "../engine/engine.js";
 import type { Sequential } from "../engine/sequential.js";
@@ -90,7 +90,7 @@ export async function runOne(
   const probe = train.images.subarray(0, config.probe * inputSize);
   const activation = config.activation ?? "relu";
   const kernelInitializer = config.kernelInitializer ?? DENSE.kernelInitializer;
-  const hiddenNames = config.layers.map((_, l) => `dense_${l + 1}`);
+  const hiddenNames = config.layers.map((_, l) => denseName(l));
   const alpha = config.alpha !== undefined && takesAlpha(activation) ? { alpha: config.alpha } : {};
   const model = engine.sequential({
     inputSize,

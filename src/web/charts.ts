@@ -3,6 +3,7 @@
 import uPlot from "uplot";
 import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU } from "../engine/dead-units.js";
 import { runLabel } from "./state.js";
+import { denseName } from "../keras-defaults.js";
 import {
   DEAD_METRICS,
   batchChart,
@@ -187,7 +188,7 @@ export function buildCharts(): void {
       : "";
   config.layers.forEach((units, l) => {
     addChart(host, {
-      title: `${text.title} in dense_${l + 1}`,
+      title: `${text.title} in ${denseName(l)}`,
       note: `${units} units: ${text.note}; epoch 0 is before training${activations}`,
       xLabel: "epoch",
       yLabel: deadMetric === "revived" ? "revived" : "dead",

@@ -7,6 +7,7 @@ import { color, label } from "./charts.js";
 import { pageErrors, settings, state, support } from "./page.js";
 import { $, h } from "./dom.js";
 import type { Param } from "./settings.js";
+import { denseName } from "../keras-defaults.js";
 
 // ── Unit grids ──────────────────────────────────────────────────────────────────────────────
 
@@ -22,7 +23,7 @@ export function buildGrids(): void {
       const cells = Array.from({ length: units }, () => h("i"));
       const grid = h(
         "div",
-        { class: "cells", style: `--cols:${cols}`, role: "img", "aria-label": `dense_${l + 1}: not measured yet` },
+        { class: "cells", style: `--cols:${cols}`, role: "img", "aria-label": `${denseName(l)}: not measured yet` },
         ...cells,
       );
       return { grid, cells, l, units };
@@ -54,7 +55,7 @@ export function buildGrids(): void {
               h(
                 "div",
                 { class: "layer-head" },
-                h("span", {}, `dense_${l + 1}`),
+                h("span", {}, `${denseName(l)}`),
                 h("small", { class: "layer-count" }, `–/${units} dead`),
               ),
               grid,
@@ -91,7 +92,7 @@ export function renderGrids(): void {
         if (cells[u]) cells[u].className = m ? "dead" : "alive";
       });
       counts[l].textContent = `${dead}/${mask.length} dead`;
-      grids[l].setAttribute("aria-label", `dense_${l + 1}: ${dead} of ${mask.length} units dead`);
+      grids[l].setAttribute("aria-label", `${denseName(l)}: ${dead} of ${mask.length} units dead`);
     });
   });
 }
