@@ -27,6 +27,16 @@ export {
 } from "./model";
 export { deadReset, deadAccumulate, deadCount, deadMerge } from "./dead";
 export { modelRecycle } from "./recycle";
+export {
+  modelSetPermutation,
+  permutationOf,
+  modelTrainOnline,
+  modelSetNoise,
+  modelCbpInit,
+  layerCbpReplaced,
+  layerCbpUtility,
+  layerGramAccumulate,
+} from "./continual";
 
 export function alloc(bytes: usize): usize {
   return heap.alloc(bytes);

@@ -5,7 +5,7 @@
 import { gemm, gemmSetScratch, gemmScratchBytes, sumRows, transpose, setLeakyAlpha, NR, EPI_NONE, EPI_RELU, EPI_MASK, EPI_LEAKY } from "./kernels/gemm";
 import { softmaxXent, softmaxRows, correct } from "./kernels/softmax_xent";
 import { adam, sgd, rmsprop, weightDecay, clipByValue, clipByNorm, clipByGlobalNorm, l2Grad, sumSquares } from "./kernels/optimizers";
-import { gatherU8, gatherF32, gatherLabels } from "./kernels/gather";
+import { gatherU8, gatherF32, gatherLabels, gatherPermuted } from "./kernels/gather";
 import { activate, activationGrad, ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU } from "./kernels/activations";
 import { glorotUniform, initKernel } from "./init";
 import { rngSeed, shuffleIndices, RNG_STATE_BYTES } from "./prng";
@@ -34,6 +34,16 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   alive: usize = 0; // dead-unit probe: per unit, all ones once it has fired
   active: usize = 0; // dead-unit probe: per unit, the u32 count of probe samples with output > 0
   absSum: usize = 0; // dead-unit probe: per unit, the f32 sum of |output| over the probe samples
+  // Continual backprop (assembly/continual.ts), hidden layers only, 0 until modelCbpInit.
+  init: i32 = 0; // the initialiser code a replaced unit's input weights are drawn with
+  cbpAge: usize = 0; // per unit: i32 steps since its last replacement
+  cbpUtil: usize = 0; // per unit: f64 running utility
+  cbpMean: usize = 0; // per unit: f64 running mean of the output
+  cbpScore: usize = 0; // per unit: f64 bias-corrected utility of this step (NaN: not a candidate)
+  cbpPick: usize = 0; // i32 units to replace this step, cbpPicks of them
+  cbpPicks: i32 = 0;
+  cbpAccum: f64 = 0; // replacements due but not yet made (fractions carried over)
+  cbpReplaced: i32 = 0;
 }
 
 @unmanaged export class Model {
@@ -59,6 +69,12 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   rng: usize = 0;
   step: i32 = 0; // Adam's t
   correct: i32 = 0;
+  perm: usize = 0; // a task's pixel permutation (u32 per input) that the gather applies, or 0
+  noiseSigma: f64 = 0; // Shrink and Perturb's σ after each online step (assembly/continual.ts)
+  noiseTable: usize = 0;
+  cbpRate: f64 = 0; // continual backprop's replacement rate ρ (0: off), decay η and maturity
+  cbpDecay: f64 = 0;
+  cbpMaturity: i32 = 0;
   // A thread's replica (modelReplica): shares the parameters and optimizer state of the model
   // it was made from; owns its gradients, batch buffers, probe flags and scratch.
   replica: bool = false;
@@ -212,8 +228,16 @@ export function modelFree(m: Model): void {
     heap.free(layer.alive);
     heap.free(layer.active);
     heap.free(layer.absSum);
+    if (layer.cbpAge) {
+      heap.free(layer.cbpAge);
+      heap.free(layer.cbpUtil);
+      heap.free(layer.cbpMean);
+      heap.free(layer.cbpScore);
+      heap.free(layer.cbpPick);
+    }
     heap.free(changetype<usize>(layer));
   }
+  if (m.noiseTable) heap.free(m.noiseTable);
   heap.free(m.layers);
   heap.free(m.grads);
   heap.free(m.wt);
@@ -242,8 +266,9 @@ export function modelShuffle(m: Model, idx: usize, n: i32): void {
 }
 
 /** Copies `rows` inputs (u8 pixels or f32) and, when labels != 0, their labels into the batch buffers. */
-function gather(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): void {
-  if (isU8) gatherU8(m.x, data, m.inputSize, idx, start, rows);
+export function gather(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): void {
+  if (m.perm) gatherPermuted(m.x, data, isU8, m.inputSize, idx, start, rows, m.perm);
+  else if (isU8) gatherU8(m.x, data, m.inputSize, idx, start, rows);
   else gatherF32(m.x, data, m.inputSize, idx, start, rows);
   if (labels) gatherLabels(m.y, labels, idx, start, rows);
 }

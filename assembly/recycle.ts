@@ -45,7 +45,16 @@ export function modelRecycle(m: Model, tau: f64, inits: usize, flags: usize): i3
 }
 
 /** Zeroes, in every moment arena, unit j's column of w and b[j], and its outgoing row. */
-function resetMoments(m: Model, w: usize, b: usize, j: i32, rows: i32, ld: i32, outRow: usize, outWidth: i32): void {
+export function resetMoments(
+  m: Model,
+  w: usize,
+  b: usize,
+  j: i32,
+  rows: i32,
+  ld: i32,
+  outRow: usize,
+  outWidth: i32,
+): void {
   zeroUnit(m.m - m.params, w, b, j, rows, ld, outRow, outWidth);
   zeroUnit(m.v - m.params, w, b, j, rows, ld, outRow, outWidth);
   zeroUnit(m.ag - m.params, w, b, j, rows, ld, outRow, outWidth);

@@ -34,6 +34,19 @@ export function gatherF32(dst: usize, src: usize, dim: i32, idx: usize, start: i
   }
 }
 
+/** As gatherU8 (isU8) or gatherF32, with the inputs permuted: x[r, j] = row[perm[j]]. */
+export function gatherPermuted(dst: usize, src: usize, isU8: bool, dim: i32, idx: usize, start: i32, rows: i32, perm: usize): void {
+  const d = <usize>dim;
+  for (let r = 0; r < rows; r++) {
+    const o = dst + ((<usize>r * d) << 2);
+    const row = rowOf(idx, start, r) * d;
+    for (let j: usize = 0; j < d; j++) {
+      const from = row + <usize>load<u32>(perm + (j << 2));
+      store<f32>(o + (j << 2), isU8 ? <f32>load<u8>(src + from) / 255 : load<f32>(src + (from << 2)));
+    }
+  }
+}
+
 export function gatherLabels(dst: usize, labels: usize, idx: usize, start: i32, rows: i32): void {
   for (let r = 0; r < rows; r++) {
     store<i32>(dst + (<usize>r << 2), load<i32>(labels + (rowOf(idx, start, r) << 2)));

@@ -4,6 +4,7 @@ import { DyingReluError, SystemError, printable } from "../errors.js";
 import { sweep } from "./sweep.js";
 import { merge } from "./merge.js";
 import { evaluate } from "./evaluate.js";
+import { continual } from "./continual.js";
 import { VERSION } from "../version.js";
 
 const HELP = `Usage: dying-relu <command> [flags]
@@ -13,6 +14,8 @@ Commands:
             (the seed notebook's study; run "dying-relu sweep --help" for its flags)
   merge     join the --json files of a sharded sweep (sweep --shard K/N) into one report
   evaluate  test accuracy and dead units per layer of a model saved with sweep --save
+  continual loss of plasticity on Online Permuted MNIST: online accuracy, dead units and ranks
+            task after task, backprop against its remedies (see "dying-relu continual --help")
 
 Flags:
   -h, --help     show this help
@@ -22,6 +25,7 @@ Example:
   dying-relu sweep --lr 0.5,0.01 --epochs 2
   dying-relu merge part1.json part2.json --json all.json
   dying-relu evaluate models/model-lr0.01-seed42.json
+  dying-relu continual --tasks 10 --per-task 10000 --method bp,cbp
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -46,10 +50,17 @@ async function main(argv: string[]): Promise<number> {
     await evaluate(rest, process.stdout);
     return 0;
   }
-  throw new DyingReluError(`unknown command "${command}" (commands: sweep, merge, evaluate; see dying-relu --help)`);
+  if (command === "continual") {
+    await continual(rest, process.stdout);
+    return 0;
+  }
+  throw new DyingReluError(
+    `unknown command "${command}" (commands: sweep, merge, evaluate, continual; see dying-relu --help)`,
+  );
 }
 
-const helpFor = (command: string | undefined) => (command === "merge" || command === "evaluate" ? command : "sweep");
+const helpFor = (command: string | undefined) =>
+  command === "merge" || command === "evaluate" || command === "continual" ? command : "sweep";
 
 function describe(error: unknown): { message: string; code: number } {
   if (error instanceof DyingReluError) return { message: error.message, code: 2 };

@@ -84,6 +84,29 @@ export type Kernels = {
   layerSetL2(m: number, l: number, l2: number): void;
   /** Sets layer l's leaky_relu negative slope or elu α (stored as f32). */
   layerSetAlpha(m: number, l: number, alpha: number): void;
+  // Continual learning (assembly/continual.ts).
+  /** The task's pixel permutation (u32 per input) every later gather applies, or 0 for none. */
+  modelSetPermutation(m: number, perm: number): void;
+  /** Writes a permutation of 0 … n−1 (u32s at out) drawn from a generator seeded with seed. */
+  permutationOf(out: number, n: number, seed: number): void;
+  /** Predict-then-train on each of `rows` rows in turn; returns the summed loss, hits in modelCorrect. */
+  modelTrainOnline(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number;
+  /** Shrink and Perturb: N(0, σ²) on every weight and bias after each online step (σ = 0: off). */
+  modelSetNoise(m: number, sigma: number): void;
+  /** Continual backprop on every hidden layer: rate ρ, decay η, maturity, initialiser codes (i32s at inits). */
+  modelCbpInit(m: number, rate: number, decay: number, maturity: number, inits: number): void;
+  layerCbpReplaced(m: number, l: number): number;
+  layerCbpUtility(m: number, l: number, i: number): number;
+  /** Adds hidden layer l's Gram matrix over the last forward's rows into out (f64, units × units). */
+  layerGramAccumulate(m: number, l: number, rows: number, out: number): void;
 };
 
 /** The module's exports that only the threaded engine uses (assembly/model.ts, dead.ts). */
@@ -142,6 +165,14 @@ export const KERNEL_NAMES = [
   "modelRecycle",
   "layerSetL2",
   "layerSetAlpha",
+  "modelSetPermutation",
+  "permutationOf",
+  "modelTrainOnline",
+  "modelSetNoise",
+  "modelCbpInit",
+  "layerCbpReplaced",
+  "layerCbpUtility",
+  "layerGramAccumulate",
 ] as const satisfies readonly (keyof Kernels)[];
 
 export const THREAD_NAMES = [

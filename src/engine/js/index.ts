@@ -24,6 +24,7 @@ import { Heap } from "./heap.js";
 import { gemmRows, NR, sumRows, transpose, weightGrad } from "./gemm.js";
 import { initKernel } from "./init.js";
 import type { Layer, Model } from "./model.js";
+import { continualKernels } from "./continual.js";
 import { adam, clipByGlobalNorm, clipByNorm, clipByValue, rmsprop, sgd, weightDecay } from "./optimizers.js";
 import { rngBelow, rngSeed } from "./prng.js";
 import { softmaxRows, softmaxXent } from "./softmax_xent.js";
@@ -145,6 +146,12 @@ export function createJsKernels(): Kernels {
       rng: new Uint32Array(4),
       step: 0,
       correct: 0,
+      perm: 0,
+      noiseSigma: 0,
+      noiseTable: null,
+      cbpRate: 0,
+      cbpDecay: 0,
+      cbpMaturity: 0,
     };
     rngSeed(md.rng, seed);
     let off = 0;
@@ -263,10 +270,14 @@ export function createJsKernels(): Kernels {
     const dim = md.inputSize;
     const x = md.x >> 2;
     const ix = idx >> 2;
+    const perm = md.perm >> 2;
     for (let r = 0; r < rows; r++) {
       const row = idx ? U[ix + start + r] : start + r;
       const dst = x + r * dim;
-      if (isU8) {
+      if (perm) {
+        for (let j = 0; j < dim; j++)
+          F[dst + j] = isU8 ? BYTE_SCALE[B[data + row * dim + U[perm + j]]] : F[(data >> 2) + row * dim + U[perm + j]];
+      } else if (isU8) {
         const src = data + row * dim;
         for (let j = 0; j < dim; j++) F[dst + j] = BYTE_SCALE[B[src + j]];
       } else {
@@ -577,5 +588,19 @@ export function createJsKernels(): Kernels {
       views();
       return recycle(F, I, model(m), tau, inits, flags);
     },
+    ...continualKernels({
+      heap,
+      model,
+      layer,
+      gradients: (md, data, isU8, labels, idx, start, rows) => {
+        views();
+        return gradients(md, data, isU8, labels, idx, start, rows);
+      },
+      gather: (md, data, isU8, labels, idx, start, rows) => {
+        views();
+        gather(md, data, isU8, labels, idx, start, rows);
+      },
+      modelUpdate,
+    }),
   };
 }

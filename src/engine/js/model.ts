@@ -17,6 +17,19 @@ export interface Layer {
   alive: number; // dead-unit probe flags, one u32 per unit of the width
   active: number; // dead-unit probe: per unit, u32 count of probe samples with output > 0
   absSum: number; // dead-unit probe: per unit, f32 sum of |output| over the probe samples
+  cbp?: Cbp; // continual backprop's state, hidden layers only (continual.ts)
+}
+
+/** A hidden layer's continual-backprop state, as assembly/model.ts's cbp* fields. */
+export interface Cbp {
+  age: Int32Array;
+  util: Float64Array;
+  mean: Float64Array;
+  score: Float64Array;
+  picks: number[];
+  accum: number;
+  replaced: number;
+  init: number;
 }
 
 export interface Model {
@@ -39,4 +52,10 @@ export interface Model {
   rng: Uint32Array; // xoshiro128** state
   step: number;
   correct: number;
+  perm: number; // the task's pixel permutation (u32 per input), or 0
+  noiseSigma: number; // Shrink and Perturb (continual.ts)
+  noiseTable: Float32Array | null;
+  cbpRate: number; // continual backprop: 0 when off
+  cbpDecay: number;
+  cbpMaturity: number;
 }

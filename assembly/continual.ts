@@ -1,0 +1,334 @@
+// Continual learning on a stream of tasks (Online Permuted MNIST): the online step (predict, then
+// one update per example), the pixel permutation a task applies in the gather, Shrink and
+// Perturb's noise, continual backprop's unit utilities and replacement (Dohare et al. 2024, "Loss
+// of plasticity in deep continual learning"), and the activation statistics behind the ranks.
+import { Model, Layer, layerAt, modelGradients, modelUpdate, gather, ACT_RELU, ACT_SOFTMAX } from "./model";
+import { softmaxXent, correct } from "./kernels/softmax_xent";
+import { OPT_SGD, OPTF_KIND, OPTF_LEARNING_RATE, OPTF_MOMENTUM, OPTF_WEIGHT_DECAY, OPTF_CLIPNORM, OPTF_CLIPVALUE, OPTF_GLOBAL_CLIPNORM } from "./codes";
+import { initUnit, rngNormal } from "./init";
+import { rngSeed, rngNext, shuffleIndices, RNG_STATE_BYTES } from "./prng";
+import { resetMoments } from "./recycle";
+
+/** The pixel permutation every later gather applies (x[j] = row[perm[j]]), or 0 for none. */
+export function modelSetPermutation(m: Model, perm: usize): void {
+  m.perm = perm;
+}
+
+/** Writes a permutation of 0 … n−1 drawn from its own generator seeded with `seed`. */
+export function permutationOf(out: usize, n: i32, seed: u32): void {
+  for (let i = 0; i < n; i++) store<u32>(out + (<usize>i << 2), <u32>i);
+  const rng = heap.alloc(RNG_STATE_BYTES);
+  rngSeed(rng, seed);
+  shuffleIndices(rng, out, <u32>n);
+  heap.free(rng);
+}
+
+/**
+ * One online pass over `rows` examples: each is predicted (its loss and hit counted) and then
+ * trained on alone, followed by the perturbation and replacement that are switched on. Returns the
+ * summed loss; m.correct gets the hits. A non-finite loss stops the pass where it happened.
+ */
+export function modelTrainOnline(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32, rows: i32): f64 {
+  let loss: f64 = 0;
+  let hits = 0;
+  const fast = fastPath(m);
+  for (let s = 0; s < rows; s++) {
+    let l: f64;
+    if (fast) {
+      gather(m, data, isU8, labels, idx, start + s, 1);
+      l = fastForward(m);
+      m.correct = correct;
+    } else l = modelGradients(m, data, isU8, labels, idx, start + s, 1);
+    hits += m.correct;
+    loss += l;
+    if (!isFinite(l)) break;
+    if (fast) fastUpdate(m);
+    else modelUpdate(m);
+    if (m.noiseSigma > 0) perturb(m);
+    if (m.cbpRate > 0) cbpStep(m);
+  }
+  m.correct = hits;
+  return loss;
+}
+
+// The fast online step: for plain SGD (no momentum, no clipping; decoupled weight decay allowed)
+// on ReLU layers under a softmax, one example's forward pass is a sum of the weight rows of its
+// nonzero inputs, and its backward pass and update take each weight row once: the row's share of
+// the previous layer's delta (with the old weights) and its update in the same sweep, skipping the
+// rows whose input is 0 (most of MNIST's pixels and of a ReLU layer's outputs).
+
+@inline function desc(m: Model, field: i32): f64 {
+  return load<f64>(m.opt + (<usize>field << 3));
+}
+
+function fastPath(m: Model): bool {
+  if (<i32>desc(m, OPTF_KIND) != OPT_SGD || desc(m, OPTF_MOMENTUM) != 0) return false;
+  if (desc(m, OPTF_CLIPNORM) > 0 || desc(m, OPTF_CLIPVALUE) > 0 || desc(m, OPTF_GLOBAL_CLIPNORM) > 0) return false;
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    if (layer.l2 > 0 || layer.activation != (l < m.nLayers - 1 ? ACT_RELU : ACT_SOFTMAX)) return false;
+  }
+  return true;
+}
+
+/** The forward pass of the gathered example (row 0), its loss; dlogits go to m.d0. */
+function fastForward(m: Model): f64 {
+  let input = m.x;
+  let inN = m.inputSize;
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    const width = <usize>layer.width;
+    const a = layer.a;
+    memory.fill(a, 0, width << 2);
+    for (let i = 0; i < inN; i++) {
+      const xi = load<f32>(input + (<usize>i << 2));
+      if (xi == 0) continue;
+      const vx = f32x4.splat(xi);
+      const row = layer.w + ((<usize>i * width) << 2);
+      for (let j: usize = 0; j < width << 2; j += 16) v128.store(a + j, f32x4.add(v128.load(a + j), f32x4.mul(vx, v128.load(row + j))));
+    }
+    const zero = f32x4.splat(0);
+    for (let j: usize = 0; j < width << 2; j += 16) {
+      const z = f32x4.add(v128.load(a + j), v128.load(layer.b + j));
+      v128.store(a + j, l < m.nLayers - 1 ? f32x4.max(z, zero) : z);
+    }
+    input = a;
+    inN = layer.units;
+  }
+  const out = layerAt(m, m.nLayers - 1);
+  return softmaxXent(out.a, out.width, out.units, 1, m.y, m.d0, 1);
+}
+
+/** Backward pass and SGD update of the example fastForward saw, last layer first. */
+function fastUpdate(m: Model): void {
+  const lr = <f32>desc(m, OPTF_LEARNING_RATE);
+  const wd = <f32>desc(m, OPTF_WEIGHT_DECAY);
+  const vlr = f32x4.splat(lr);
+  const vwd = f32x4.splat(wd);
+  let delta = m.d0;
+  let below = m.d1;
+  for (let l = m.nLayers - 1; l >= 0; l--) {
+    const layer = layerAt(m, l);
+    const width = <usize>layer.width;
+    const prev = l > 0 ? layerAt(m, l - 1).a : m.x;
+    const inN = l > 0 ? layerAt(m, l - 1).units : m.inputSize;
+    for (let i = 0; i < inN; i++) {
+      const ai = load<f32>(prev + (<usize>i << 2));
+      const row = layer.w + ((<usize>i * width) << 2);
+      if (l > 0) {
+        let s = f32x4.splat(0);
+        if (ai > 0) for (let j: usize = 0; j < width << 2; j += 16) s = f32x4.add(s, f32x4.mul(v128.load(row + j), v128.load(delta + j)));
+        store<f32>(below + (<usize>i << 2), f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)));
+      }
+      if (ai == 0 && wd == 0) continue;
+      const va = f32x4.splat(ai);
+      for (let j: usize = 0; j < width << 2; j += 16) {
+        let w = v128.load(row + j);
+        if (wd > 0) w = f32x4.sub(w, f32x4.mul(f32x4.mul(w, vwd), vlr));
+        v128.store(row + j, f32x4.sub(w, f32x4.mul(f32x4.mul(va, v128.load(delta + j)), vlr)));
+      }
+    }
+    for (let j: usize = 0; j < width << 2; j += 16) {
+      let b = v128.load(layer.b + j);
+      if (wd > 0) b = f32x4.sub(b, f32x4.mul(f32x4.mul(b, vwd), vlr));
+      v128.store(layer.b + j, f32x4.sub(b, f32x4.mul(v128.load(delta + j), vlr)));
+    }
+    if (l > 0) {
+      const prevWidth = <usize>layerAt(m, l - 1).width;
+      memory.fill(below + (<usize>inN << 2), 0, (prevWidth - <usize>inN) << 2); // padding deltas 0
+      const t = delta;
+      delta = below;
+      below = t;
+    }
+  }
+  m.step++;
+}
+
+// Shrink and Perturb's noise: N(0, σ²) on every real weight and bias after each step. A full
+// draw per parameter and step would cost more than the step itself, so the deviates come from a
+// table of NOISE_TABLE standard normals drawn once from the model's generator, picked by the
+// generator 16 bits at a time.
+const NOISE_TABLE = 65536;
+
+/** Switches the perturbation on (σ > 0) or off (σ = 0). */
+export function modelSetNoise(m: Model, sigma: f64): void {
+  m.noiseSigma = sigma;
+  if (sigma > 0 && m.noiseTable == 0) {
+    m.noiseTable = heap.alloc(NOISE_TABLE << 2);
+    for (let i = 0; i < NOISE_TABLE; i++) store<f32>(m.noiseTable + (<usize>i << 2), <f32>rngNormal(m.rng));
+  }
+}
+
+function perturb(m: Model): void {
+  const sigma = <f32>m.noiseSigma;
+  const table = m.noiseTable;
+  let fanIn = m.inputSize;
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    for (let i = 0; i <= fanIn; i++) {
+      // rows 0 … fanIn−1 of the kernel, then the bias as row fanIn
+      const row = i < fanIn ? layer.w + ((<usize>i * layer.width) << 2) : layer.b;
+      for (let j = 0; j < layer.units; j += 2) {
+        const r = rngNext(m.rng);
+        const p = row + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) + sigma * load<f32>(table + (<usize>(r & 0xffff) << 2)));
+        if (j + 1 < layer.units) store<f32>(p, load<f32>(p, 4) + sigma * load<f32>(table + (<usize>(r >>> 16) << 2)), 4);
+      }
+    }
+    fanIn = layer.units;
+  }
+}
+
+/**
+ * Switches continual backprop on for every hidden layer: replacement rate ρ, utility decay η,
+ * maturity (steps before a unit may be replaced), and each hidden layer's initialiser code (i32s
+ * at inits) for the fresh input weights.
+ */
+export function modelCbpInit(m: Model, rate: f64, decay: f64, maturity: i32, inits: usize): void {
+  m.cbpRate = rate;
+  m.cbpDecay = decay;
+  m.cbpMaturity = maturity;
+  for (let l = 0; l < m.nLayers - 1; l++) {
+    const layer = layerAt(m, l);
+    const n = <usize>layer.units;
+    if (layer.cbpAge == 0) {
+      layer.cbpAge = heap.alloc(n << 2);
+      layer.cbpUtil = heap.alloc(n << 3);
+      layer.cbpMean = heap.alloc(n << 3);
+      layer.cbpScore = heap.alloc(n << 3);
+      layer.cbpPick = heap.alloc(n << 2);
+    }
+    memory.fill(layer.cbpAge, 0, n << 2);
+    memory.fill(layer.cbpUtil, 0, n << 3);
+    memory.fill(layer.cbpMean, 0, n << 3);
+    layer.cbpAccum = 0;
+    layer.cbpPicks = 0;
+    layer.cbpReplaced = 0;
+    layer.init = load<i32>(inits + (<usize>l << 2));
+  }
+}
+
+/** Units replaced in hidden layer l since continual backprop was switched on. */
+export function layerCbpReplaced(m: Model, l: i32): i32 {
+  return layerAt(m, l).cbpReplaced;
+}
+
+/** Unit i's running utility (f64, not bias-corrected) in hidden layer l, for the tests. */
+export function layerCbpUtility(m: Model, l: i32, i: i32): f64 {
+  return load<f64>(layerAt(m, l).cbpUtil + (<usize>i << 3));
+}
+
+/**
+ * One step of continual backprop on the last example's activations, as the authors' generate-
+ * and-test: every layer's ages and utilities first, then the replacements. With ĥ the running
+ * mean of h and both corrected by 1 − η^age, unit i's new utility is
+ * mean_k |W_out[i, k]| · |h_i − ĥ_i| / mean_j |W_in[j, i]|. Of the units older than the maturity,
+ * ρ per step (fractions carried over) with the lowest corrected utility are replaced.
+ */
+function cbpStep(m: Model): void {
+  const eta = m.cbpDecay;
+  for (let l = 0; l < m.nLayers - 1; l++) {
+    const layer = layerAt(m, l);
+    const next = layerAt(m, l + 1);
+    const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
+    let eligible = 0;
+    for (let i = 0; i < layer.units; i++) {
+      const pa = layer.cbpAge + (<usize>i << 2);
+      const age = load<i32>(pa) + 1;
+      store<i32>(pa, age);
+      const correction = 1 - Math.pow(eta, <f64>age);
+      const h = <f64>load<f32>(layer.a + (<usize>i << 2));
+      const pm = layer.cbpMean + (<usize>i << 3);
+      const mean = eta * load<f64>(pm) + (1 - eta) * h;
+      store<f64>(pm, mean);
+      const outMag = meanAbs(next.w + ((<usize>i * next.width) << 2), next.units, 1);
+      const inMag = meanAbs(layer.w + (<usize>i << 2), fanIn, layer.width);
+      const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
+      const pu = layer.cbpUtil + (<usize>i << 3);
+      const util = eta * load<f64>(pu) + (1 - eta) * fresh;
+      store<f64>(pu, util);
+      const mature = age > m.cbpMaturity;
+      if (mature) eligible++;
+      store<f64>(layer.cbpScore + (<usize>i << 3), mature ? util / correction : NaN); // NaN: not a candidate
+    }
+    layer.cbpPicks = 0;
+    if (eligible == 0) continue;
+    layer.cbpAccum += m.cbpRate * <f64>eligible;
+    const due = <i32>Math.floor(layer.cbpAccum);
+    layer.cbpAccum -= <f64>due;
+    // The `due` lowest scores, lowest index first among equals; due is almost always 0 or 1.
+    const n = min(due, eligible);
+    for (let k = 0; k < n; k++) {
+      let pick = -1;
+      let lowest: f64 = Infinity;
+      for (let i = 0; i < layer.units; i++) {
+        const score = load<f64>(layer.cbpScore + (<usize>i << 3));
+        if (!isNaN(score) && (pick < 0 || score < lowest)) {
+          lowest = score;
+          pick = i;
+        }
+      }
+      store<f64>(layer.cbpScore + (<usize>pick << 3), NaN);
+      store<i32>(layer.cbpPick + (<usize>k << 2), pick);
+    }
+    layer.cbpPicks = n;
+  }
+  for (let l = 0; l < m.nLayers - 1; l++) {
+    const layer = layerAt(m, l);
+    for (let k = 0; k < layer.cbpPicks; k++) replace(m, l, layer, load<i32>(layer.cbpPick + (<usize>k << 2)));
+  }
+}
+
+/** Σ|x| / n over n f32s `stride` floats apart, in f64. */
+@inline function meanAbs(p: usize, n: i32, stride: i32): f64 {
+  let s: f64 = 0;
+  const step = <usize>stride << 2;
+  for (let k = 0; k < n; k++) s += <f64>Math.abs(load<f32>(p + <usize>k * step));
+  return s / <f64>n;
+}
+
+/**
+ * Gives unit i fresh input weights from its initialiser and bias 0, moves its mean contribution
+ * into the next layer's bias (b_next += W_out[i, :]·ĥ_i), zeroes its outgoing weights, its
+ * optimizer moments, age, utility and mean.
+ */
+function replace(m: Model, l: i32, layer: Layer, i: i32): void {
+  const next = layerAt(m, l + 1);
+  const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
+  const age = load<i32>(layer.cbpAge + (<usize>i << 2));
+  const mean = load<f64>(layer.cbpMean + (<usize>i << 3)) / (1 - Math.pow(m.cbpDecay, <f64>age));
+  const outRow = next.w + ((<usize>i * next.width) << 2);
+  for (let k = 0; k < next.units; k++) {
+    const pb = next.b + (<usize>k << 2);
+    store<f32>(pb, load<f32>(pb) + <f32>(<f64>load<f32>(outRow + (<usize>k << 2)) * mean));
+  }
+  memory.fill(outRow, 0, (<usize>next.width) << 2);
+  initUnit(m.rng, layer.w, layer.b, i, fanIn, layer.units, layer.width, layer.init);
+  resetMoments(m, layer.w, layer.b, i, layer.inDim, layer.width, outRow, next.width);
+  store<i32>(layer.cbpAge + (<usize>i << 2), 0);
+  store<f64>(layer.cbpUtil + (<usize>i << 3), 0);
+  store<f64>(layer.cbpMean + (<usize>i << 3), 0);
+  layer.cbpReplaced++;
+}
+
+/**
+ * Adds layer l's Gram matrix over the last forward's `rows` outputs, G[i][j] += Σ_r h_ri·h_rj
+ * (f64, units × units, row-major at out): the singular values of the activation matrix are the
+ * square roots of its eigenvalues.
+ */
+export function layerGramAccumulate(m: Model, l: i32, rows: i32, out: usize): void {
+  const layer = layerAt(m, l);
+  const n = layer.units;
+  for (let r = 0; r < rows; r++) {
+    const a = layer.a + ((<usize>r * layer.width) << 2);
+    for (let i = 0; i < n; i++) {
+      const hi = <f64>load<f32>(a + (<usize>i << 2));
+      if (hi == 0) continue; // ReLU outputs are mostly zero
+      const row = out + ((<usize>i * n) << 3);
+      for (let j = 0; j < n; j++) {
+        const p = row + (<usize>j << 3);
+        store<f64>(p, load<f64>(p) + hi * <f64>load<f32>(a + (<usize>j << 2)));
+      }
+    }
+  }
+}

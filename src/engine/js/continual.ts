@@ -1,0 +1,320 @@
+// The js twin of assembly/continual.ts: the online pass, the task permutation, Shrink and
+// Perturb's noise, continual backprop's utilities and replacement, and the Gram matrices behind
+// the ranks, with the same order of operations (the noise bit for bit; the utilities, kept in
+// f64, up to the last bits of Math.pow).
+import type { Heap } from "./heap.js";
+import type { Layer, Model } from "./model.js";
+import { initUnit, rngNormal } from "./init.js";
+import { rngBelow, rngNext, rngSeed } from "./prng.js";
+import { softmaxXent } from "./softmax_xent.js";
+import {
+  ACT_RELU,
+  ACT_SOFTMAX,
+  OPT_FIELDS,
+  OPT_SGD,
+  OPTF_CLIPNORM,
+  OPTF_CLIPVALUE,
+  OPTF_GLOBAL_CLIPNORM,
+  OPTF_KIND,
+  OPTF_LEARNING_RATE,
+  OPTF_MOMENTUM,
+  OPTF_WEIGHT_DECAY,
+} from "../codes.js";
+
+const NOISE_TABLE = 65536;
+
+/** What the continual functions need of the engine around them (createJsKernels). */
+export interface Engine {
+  heap: Heap;
+  model(m: number): Model;
+  layer(m: number, l: number): Layer;
+  /** modelGradients on a Model. */
+  gradients(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): number;
+  /** The batch gather into md.x and md.y. */
+  gather(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): void;
+  modelUpdate(m: number): void;
+}
+
+export function continualKernels(e: Engine) {
+  const { heap } = e;
+
+  function permutationOf(out: number, n: number, seed: number): void {
+    const U = heap.U;
+    const base = out >> 2;
+    for (let i = 0; i < n; i++) U[base + i] = i;
+    const rng = new Uint32Array(4);
+    rngSeed(rng, seed);
+    for (let i = n >>> 0; i > 1; i--) {
+      const j = rngBelow(rng, i);
+      const t = U[base + i - 1];
+      U[base + i - 1] = U[base + j];
+      U[base + j] = t;
+    }
+  }
+
+  function modelTrainOnline(
+    m: number,
+    data: number,
+    isU8: number,
+    labels: number,
+    idx: number,
+    start: number,
+    rows: number,
+  ): number {
+    const md = e.model(m);
+    let loss = 0;
+    let hits = 0;
+    const fast = fastPath(md);
+    for (let s = 0; s < rows; s++) {
+      let l: number;
+      if (fast) {
+        e.gather(md, data, isU8, labels, idx, start + s, 1);
+        l = fastForward(md);
+      } else l = e.gradients(md, data, isU8, labels, idx, start + s, 1);
+      hits += md.correct;
+      loss += l;
+      if (!Number.isFinite(l)) break;
+      if (fast) fastUpdate(md);
+      else e.modelUpdate(m);
+      if (md.noiseSigma > 0) perturb(md);
+      if (md.cbpRate > 0) cbpStep(md);
+    }
+    md.correct = hits;
+    return loss;
+  }
+
+  function fastPath(md: Model): boolean {
+    const d = new Float64Array(heap.memory.buffer, md.opt, OPT_FIELDS);
+    if (d[OPTF_KIND] !== OPT_SGD || d[OPTF_MOMENTUM] !== 0) return false;
+    if (d[OPTF_CLIPNORM] > 0 || d[OPTF_CLIPVALUE] > 0 || d[OPTF_GLOBAL_CLIPNORM] > 0) return false;
+    return md.layers.every(
+      (ly, l) => ly.l2 === 0 && ly.activation === (l < md.layers.length - 1 ? ACT_RELU : ACT_SOFTMAX),
+    );
+  }
+
+  /** assembly/continual.ts's fastForward, lane for lane. */
+  function fastForward(md: Model): number {
+    const F = heap.F;
+    const fr = Math.fround;
+    let input = md.x >> 2;
+    let inN = md.inputSize;
+    md.layers.forEach((ly, l) => {
+      const a = ly.a >> 2;
+      F.fill(0, a, a + ly.width);
+      for (let i = 0; i < inN; i++) {
+        const xi = F[input + i];
+        if (xi === 0) continue;
+        const row = (ly.w >> 2) + i * ly.width;
+        for (let j = 0; j < ly.width; j++) F[a + j] += fr(xi * F[row + j]);
+      }
+      const hidden = l < md.layers.length - 1;
+      for (let j = 0; j < ly.width; j++) {
+        const z = fr(F[a + j] + F[(ly.b >> 2) + j]);
+        F[a + j] = hidden ? Math.max(z, 0) : z;
+      }
+      input = a;
+      inN = ly.units;
+    });
+    const out = md.layers[md.layers.length - 1];
+    return softmaxXent(F, heap.I, out.a >> 2, out.width, out.units, 1, md.y >> 2, md.d0 >> 2, 1, md);
+  }
+
+  /** assembly/continual.ts's fastUpdate, lane for lane. */
+  function fastUpdate(md: Model): void {
+    const F = heap.F;
+    const fr = Math.fround;
+    const d = new Float64Array(heap.memory.buffer, md.opt, OPT_FIELDS);
+    const lr = fr(d[OPTF_LEARNING_RATE]);
+    const wd = fr(d[OPTF_WEIGHT_DECAY]);
+    let delta = md.d0 >> 2;
+    let below = md.d1 >> 2;
+    const lanes = [0, 0, 0, 0];
+    for (let l = md.layers.length - 1; l >= 0; l--) {
+      const ly = md.layers[l];
+      const prev = l > 0 ? md.layers[l - 1].a >> 2 : md.x >> 2;
+      const inN = l > 0 ? md.layers[l - 1].units : md.inputSize;
+      for (let i = 0; i < inN; i++) {
+        const ai = F[prev + i];
+        const row = (ly.w >> 2) + i * ly.width;
+        if (l > 0) {
+          lanes.fill(0);
+          if (ai > 0)
+            for (let j = 0; j < ly.width; j++) lanes[j & 3] = fr(lanes[j & 3] + fr(F[row + j] * F[delta + j]));
+          F[below + i] = fr(fr(lanes[0] + lanes[1]) + fr(lanes[2] + lanes[3]));
+        }
+        if (ai === 0 && wd === 0) continue;
+        for (let j = 0; j < ly.width; j++) {
+          let w = F[row + j];
+          if (wd > 0) w = fr(w - fr(fr(w * wd) * lr));
+          F[row + j] = fr(w - fr(fr(ai * F[delta + j]) * lr));
+        }
+      }
+      const b = ly.b >> 2;
+      for (let j = 0; j < ly.width; j++) {
+        let v = F[b + j];
+        if (wd > 0) v = fr(v - fr(fr(v * wd) * lr));
+        F[b + j] = fr(v - fr(F[delta + j] * lr));
+      }
+      if (l > 0) {
+        F.fill(0, below + inN, below + md.layers[l - 1].width);
+        [delta, below] = [below, delta];
+      }
+    }
+    md.step++;
+  }
+
+  function modelSetNoise(m: number, sigma: number): void {
+    const md = e.model(m);
+    md.noiseSigma = sigma;
+    if (sigma > 0 && md.noiseTable === null) {
+      md.noiseTable = Float32Array.from({ length: NOISE_TABLE }, () => rngNormal(md.rng));
+    }
+  }
+
+  function perturb(md: Model): void {
+    const F = heap.F;
+    const sigma = Math.fround(md.noiseSigma);
+    const table = md.noiseTable as Float32Array;
+    let fanIn = md.inputSize;
+    for (const ly of md.layers) {
+      for (let i = 0; i <= fanIn; i++) {
+        const row = i < fanIn ? (ly.w >> 2) + i * ly.width : ly.b >> 2;
+        for (let j = 0; j < ly.units; j += 2) {
+          const r = rngNext(md.rng);
+          F[row + j] += Math.fround(sigma * table[r & 0xffff]);
+          if (j + 1 < ly.units) F[row + j + 1] += Math.fround(sigma * table[r >>> 16]);
+        }
+      }
+      fanIn = ly.units;
+    }
+  }
+
+  function modelCbpInit(m: number, rate: number, decay: number, maturity: number, inits: number): void {
+    const md = e.model(m);
+    md.cbpRate = rate;
+    md.cbpDecay = decay;
+    md.cbpMaturity = maturity;
+    md.layers.slice(0, -1).forEach((ly, l) => {
+      ly.cbp = {
+        age: new Int32Array(ly.units),
+        util: new Float64Array(ly.units),
+        mean: new Float64Array(ly.units),
+        score: new Float64Array(ly.units),
+        picks: [],
+        accum: 0,
+        replaced: 0,
+        init: heap.I[(inits >> 2) + l],
+      };
+    });
+  }
+
+  const meanAbs = (F: Float32Array, p: number, n: number, stride: number) => {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += Math.abs(F[p + k * stride]);
+    return s / n;
+  };
+
+  function cbpStep(md: Model): void {
+    const F = heap.F;
+    const eta = md.cbpDecay;
+    const hidden = md.layers.length - 1;
+    for (let l = 0; l < hidden; l++) {
+      const ly = md.layers[l];
+      const next = md.layers[l + 1];
+      const c = cbpOf(ly);
+      const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
+      let eligible = 0;
+      for (let i = 0; i < ly.units; i++) {
+        const age = ++c.age[i];
+        const correction = 1 - eta ** age;
+        const h = F[(ly.a >> 2) + i];
+        const mean = eta * c.mean[i] + (1 - eta) * h;
+        c.mean[i] = mean;
+        const outMag = meanAbs(F, (next.w >> 2) + i * next.width, next.units, 1);
+        const inMag = meanAbs(F, (ly.w >> 2) + i, fanIn, ly.width);
+        const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
+        const util = eta * c.util[i] + (1 - eta) * fresh;
+        c.util[i] = util;
+        const mature = age > md.cbpMaturity;
+        if (mature) eligible++;
+        c.score[i] = mature ? util / correction : Number.NaN;
+      }
+      c.picks = [];
+      if (eligible === 0) continue;
+      c.accum += md.cbpRate * eligible;
+      const due = Math.floor(c.accum);
+      c.accum -= due;
+      for (let k = 0; k < Math.min(due, eligible); k++) {
+        let pick = -1;
+        let lowest = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < ly.units; i++) {
+          const score = c.score[i];
+          if (!Number.isNaN(score) && (pick < 0 || score < lowest)) {
+            lowest = score;
+            pick = i;
+          }
+        }
+        c.score[pick] = Number.NaN;
+        c.picks.push(pick);
+      }
+    }
+    for (let l = 0; l < hidden; l++) for (const i of cbpOf(md.layers[l]).picks) replace(md, l, i);
+  }
+
+  function replace(md: Model, l: number, i: number): void {
+    const F = heap.F;
+    const ly = md.layers[l];
+    const next = md.layers[l + 1];
+    const c = cbpOf(ly);
+    const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
+    const mean = c.mean[i] / (1 - md.cbpDecay ** c.age[i]);
+    const outRow = (next.w >> 2) + i * next.width;
+    for (let k = 0; k < next.units; k++) F[(next.b >> 2) + k] += Math.fround(F[outRow + k] * mean);
+    F.fill(0, outRow, outRow + next.width);
+    initUnit(F, md.rng, ly.w >> 2, ly.b >> 2, i, fanIn, ly.units, ly.width, c.init);
+    for (const arena of [md.m, md.v, md.ag]) {
+      const shift = (arena - md.params) >> 2;
+      for (let r = 0; r < ly.inDim; r++) F[shift + (ly.w >> 2) + r * ly.width + i] = 0;
+      F[shift + (ly.b >> 2) + i] = 0;
+      F.fill(0, shift + outRow, shift + outRow + next.width);
+    }
+    c.age[i] = 0;
+    c.util[i] = 0;
+    c.mean[i] = 0;
+    c.replaced++;
+  }
+
+  function layerGramAccumulate(m: number, l: number, rows: number, out: number): void {
+    const ly = e.layer(m, l);
+    const F = heap.F;
+    const D = new Float64Array(heap.memory.buffer);
+    const n = ly.units;
+    const o = out >> 3;
+    for (let r = 0; r < rows; r++) {
+      const a = (ly.a >> 2) + r * ly.width;
+      for (let i = 0; i < n; i++) {
+        const hi = F[a + i];
+        if (hi === 0) continue;
+        for (let j = 0; j < n; j++) D[o + i * n + j] += hi * F[a + j];
+      }
+    }
+  }
+
+  return {
+    modelSetPermutation: (m: number, perm: number) => {
+      e.model(m).perm = perm;
+    },
+    permutationOf,
+    modelTrainOnline,
+    modelSetNoise,
+    modelCbpInit,
+    layerCbpReplaced: (m: number, l: number) => cbpOf(e.layer(m, l)).replaced,
+    layerCbpUtility: (m: number, l: number, i: number) => cbpOf(e.layer(m, l)).util[i],
+    layerGramAccumulate,
+  };
+}
+
+function cbpOf(ly: Layer): NonNullable<Layer["cbp"]> {
+  if (!ly.cbp) throw new Error("js engine: continual backprop is not on for this layer");
+  return ly.cbp;
+}
