@@ -197,6 +197,7 @@ export function modelCbpInit(m: Model, rate: f64, decay: f64, maturity: i32, ini
       layer.cbpMean = heap.alloc(n << 3);
       layer.cbpScore = heap.alloc(n << 3);
       layer.cbpPick = heap.alloc(n << 2);
+      layer.cbpInMag = heap.alloc(<usize>layer.width << 2);
     }
     memory.fill(layer.cbpAge, 0, n << 2);
     memory.fill(layer.cbpUtil, 0, n << 3);
@@ -231,6 +232,7 @@ function cbpStep(m: Model): void {
     const layer = layerAt(m, l);
     const next = layerAt(m, l + 1);
     const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
+    columnAbsSums(layer.w, fanIn, layer.width, layer.cbpInMag);
     let eligible = 0;
     for (let i = 0; i < layer.units; i++) {
       const pa = layer.cbpAge + (<usize>i << 2);
@@ -242,7 +244,7 @@ function cbpStep(m: Model): void {
       const mean = eta * load<f64>(pm) + (1 - eta) * h;
       store<f64>(pm, mean);
       const outMag = meanAbs(next.w + ((<usize>i * next.width) << 2), next.units, 1);
-      const inMag = meanAbs(layer.w + (<usize>i << 2), fanIn, layer.width);
+      const inMag = <f64>load<f32>(layer.cbpInMag + (<usize>i << 2)) / <f64>fanIn;
       const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
       const pu = layer.cbpUtil + (<usize>i << 3);
       const util = eta * load<f64>(pu) + (1 - eta) * fresh;
@@ -276,6 +278,16 @@ function cbpStep(m: Model): void {
   for (let l = 0; l < m.nLayers - 1; l++) {
     const layer = layerAt(m, l);
     for (let k = 0; k < layer.cbpPicks; k++) replace(m, l, layer, load<i32>(layer.cbpPick + (<usize>k << 2)));
+  }
+}
+
+/** out[j] = Σ_i |w[i, j]| over `rows` rows of width floats, in f32, row by row (one SIMD pass). */
+function columnAbsSums(w: usize, rows: i32, width: i32, out: usize): void {
+  const bytes = <usize>width << 2;
+  memory.fill(out, 0, bytes);
+  for (let i = 0; i < rows; i++) {
+    const row = w + <usize>i * bytes;
+    for (let j: usize = 0; j < bytes; j += 16) v128.store(out + j, f32x4.add(v128.load(out + j), f32x4.abs(v128.load(row + j))));
   }
 }
 

@@ -42,6 +42,7 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   cbpScore: usize = 0; // per unit: f64 bias-corrected utility of this step (NaN: not a candidate)
   cbpPick: usize = 0; // i32 units to replace this step, cbpPicks of them
   cbpPicks: i32 = 0;
+  cbpInMag: usize = 0; // per unit (padded width): f32 Σ_j |W_in[j, i]| of this step
   cbpAccum: f64 = 0; // replacements due but not yet made (fractions carried over)
   cbpReplaced: i32 = 0;
 }
@@ -234,6 +235,7 @@ export function modelFree(m: Model): void {
       heap.free(layer.cbpMean);
       heap.free(layer.cbpScore);
       heap.free(layer.cbpPick);
+      heap.free(layer.cbpInMag);
     }
     heap.free(changetype<usize>(layer));
   }

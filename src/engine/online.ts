@@ -167,6 +167,14 @@ export class OnlineLearner {
     }
   }
 
+  /** Continual backprop's running utility of every unit (not bias-corrected), per hidden layer. */
+  utilities(): number[][] {
+    const { k, m } = this.model.kernelAccess(PROBE_CHUNK);
+    return this.hidden.map((h, l) =>
+      Array.from({ length: h.units }, (_, i) => (this.cbp ? k.layerCbpUtility(m, l, i) : 0)),
+    );
+  }
+
   /** Units continual backprop has replaced so far, per hidden layer. */
   replaced(): number[] {
     const { k, m } = this.model.kernelAccess(PROBE_CHUNK);

@@ -223,6 +223,11 @@ export function continualKernels(e: Engine) {
       const next = md.layers[l + 1];
       const c = cbpOf(ly);
       const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
+      const inSums = new Float32Array(ly.width); // as columnAbsSums: f32, row by row
+      for (let r = 0; r < fanIn; r++) {
+        const row = (ly.w >> 2) + r * ly.width;
+        for (let j = 0; j < ly.width; j++) inSums[j] += Math.abs(F[row + j]);
+      }
       let eligible = 0;
       for (let i = 0; i < ly.units; i++) {
         const age = ++c.age[i];
@@ -231,7 +236,7 @@ export function continualKernels(e: Engine) {
         const mean = eta * c.mean[i] + (1 - eta) * h;
         c.mean[i] = mean;
         const outMag = meanAbs(F, (next.w >> 2) + i * next.width, next.units, 1);
-        const inMag = meanAbs(F, (ly.w >> 2) + i, fanIn, ly.width);
+        const inMag = inSums[i] / fanIn;
         const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
         const util = eta * c.util[i] + (1 - eta) * fresh;
         c.util[i] = util;
