@@ -14,6 +14,7 @@ import { buildBenchKernels } from "./build.js";
 import { measureKernels } from "./kernels.js";
 import { TRAIN, macsPerSample, ourEpoch, tfjsEpoch } from "./workload.js";
 import { measureSweep } from "./sweep.js";
+import { ourOnline, tfjsOnline } from "./online.js";
 import { BENCH_RUNS, recordRun } from "./record.js";
 
 const { values: opts } = parseArgs({
@@ -214,7 +215,33 @@ log(
   ),
 );
 
-// 5. The default sweep as a user runs it: wall time and peak memory, 1 and all workers.
+// 5. The continual study's online regime: batch 1, SGD, the authors' small net.
+const ONLINE_STEPS = quick ? 500 : 60_000;
+results.online = [];
+for (const backend of [...wasmBackends, "js"]) {
+  const steps = backend === "js" ? ONLINE_STEPS / 10 : ONLINE_STEPS;
+  results.online.push({ engine: `dying-relu ${backend}`, stepsPerSecond: await ourOnline(backend, mnist, steps) });
+}
+for (const backend of ["wasm", "cpu"]) {
+  const steps = quick ? 50 : 2_000;
+  results.online.push({
+    engine: `TF.js 4.22 ${backend} (trainOnBatch)`,
+    stepsPerSecond: await tfjsOnline(backend, mnist, steps),
+  });
+}
+log("\n## Online steps (batch 1: predict, then one SGD step; 784-100-100-100-10), single thread\n");
+log(
+  table(
+    ["engine", "steps/s", "× faster than TF.js wasm"],
+    results.online.map((r) => [
+      r.engine,
+      Math.round(r.stepsPerSecond),
+      fmt(r.stepsPerSecond / results.online.find((o) => o.engine.startsWith("TF.js 4.22 wasm")).stepsPerSecond, 1),
+    ]),
+  ),
+);
+
+// 6. The default sweep as a user runs it: wall time and peak memory, 1 and all workers.
 results.sweep = [];
 for (const workers of [...new Set([1, machine.cores])])
   results.sweep.push({ workers, ...(await measureSweep(workers, { quick })) });

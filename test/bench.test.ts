@@ -43,6 +43,15 @@ it("npm run bench --quick writes every section of the report", () => {
     "TF.js 4.22 cpu",
   ]);
   for (const e of r.epochs) expect(e.seconds).toBeGreaterThan(0);
+  expect(r.online.map((o: { engine: string }) => o.engine)).toEqual([
+    "dying-relu wasm-relaxed",
+    "dying-relu wasm-simd",
+    "dying-relu js",
+    "TF.js 4.22 wasm (trainOnBatch)",
+    "TF.js 4.22 cpu (trainOnBatch)",
+  ]);
+  for (const o of r.online) expect(o.stepsPerSecond).toBeGreaterThan(0);
+  expect(stdout).toContain("## Online steps");
   // The threaded rows: every wasm build at batch 128 and 256 on all cores, against one thread.
   if (r.machine.cores > 1) {
     expect(r.threads.map((t: { backend: string; batch: number }) => `${t.backend} ${t.batch}`)).toEqual([

@@ -11,6 +11,9 @@ import { approximateRank, effectiveRank, singularValuesFromGram } from "../src/s
 import { runContinual, taskSeeds } from "../src/study/continual.js";
 import { checkContinual } from "../src/study/continual-config.js";
 import { cli } from "./support/cli.js";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** HᵀH for H = U·diag(σ)·Vᵀ with V a product of Givens rotations (U any orthonormal columns). */
 function gramOf(sigma: number[]): Float64Array {
@@ -168,6 +171,51 @@ describe("runContinual", () => {
       expect(r.tasks[1].onlineAccuracy).toBeGreaterThan(0.12); // 400 examples: above chance
       expect(r.tasks[0].effectiveRank[0]).toBeGreaterThan(1);
     }
+  }, 60_000);
+
+  it("dying-relu continual gives the same runs in 2 run workers as in one thread", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dying-relu-continual-"));
+    const flags = [
+      "--tasks",
+      "2",
+      "--per-task",
+      "300",
+      "--layers",
+      "16",
+      "--probe",
+      "100",
+      "--method",
+      "bp,cbp",
+      "--seeds",
+      "2",
+    ];
+    const runs = [];
+    for (const workers of ["1", "2"]) {
+      const file = join(dir, `w${workers}.json`);
+      const r = await cli(
+        "continual",
+        ...flags,
+        "--workers",
+        workers,
+        "--backend",
+        "wasm-simd",
+        "--json",
+        file,
+        "--quiet",
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(file, "utf8"));
+      expect(report).toMatchObject({ schemaVersion: 1, kind: "continual", config: { tasks: 2, perTask: 300 } });
+      runs.push(report.runs.map(({ seconds, stepsPerSecond, ...rest }: Record<string, unknown>) => rest));
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0].map((r: { method: string; seed: number }) => `${r.method} ${r.seed}`)).toEqual([
+      "bp 42",
+      "bp 43",
+      "cbp 42",
+      "cbp 43",
+    ]);
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it("refuses bad settings with an ArgumentError naming them", () => {

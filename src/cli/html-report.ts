@@ -16,14 +16,14 @@ export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** JSON safe inside <script>: no "</script", "<!--" or U+2028/9 can end or confuse the block. */
-const scriptJson = (v: unknown) =>
+export const scriptJson = (v: unknown) =>
   JSON.stringify(v)
     .replace(/</g, "\\u003c")
     .replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
 
 /** uPlot's minified script and stylesheet, read from the installed package (a dependency). */
-function uplotAssets(): { js: string; css: string } {
+export function uplotAssets(): { js: string; css: string } {
   const require = createRequire(import.meta.url);
   const dir = require.resolve("uplot/package.json").replace(/package\.json$/, "dist/");
   return { js: readFileSync(`${dir}uPlot.iife.min.js`, "utf8"), css: readFileSync(`${dir}uPlot.min.css`, "utf8") };
@@ -91,7 +91,7 @@ function summaryRows(report: Report): { header: string[]; rows: string[][] } {
   };
 }
 
-const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+export const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}th{background:#f3f3f3}
 td:nth-child(-n+3),th:nth-child(-n+3),table.config td,table.config th{text-align:left}.note{color:#555}.charts{display:flex;flex-wrap:wrap;gap:1em}

@@ -1,0 +1,67 @@
+// The continual study's online regime: steps per second at batch 1 (predict, then one SGD step
+// at 0.003 on one example) on the authors' small net 784-100-100-100-10, for our engines (the
+// online pass of dying-relu continual, plain backprop) and for TF.js's trainOnBatch on one example.
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { createEngine } from "../dist/index.js";
+import { OnlineLearner } from "../dist/engine/online.js";
+
+const HIDDEN = [100, 100, 100];
+
+/** Steps per second of `steps` online steps on one thread of `backend`. */
+export async function ourOnline(backend, mnist, steps) {
+  const engine = await createEngine({ backend, threads: 1 });
+  const ds = engine.dataset(mnist.train.images, mnist.train.labels);
+  const model = engine.sequential({
+    inputSize: 784,
+    layers: [
+      ...HIDDEN.map((units) => ({ units, activation: "relu", kernelInitializer: "he_uniform" })),
+      { units: 10, activation: "softmax", kernelInitializer: "lecun_uniform" },
+    ],
+    seed: 1,
+  });
+  model.compile({ optimizer: "sgd", learningRate: 0.003 });
+  const online = new OnlineLearner(model, ds);
+  online.startTask(1, 2);
+  online.train(0, Math.min(1000, steps)); // warm-up
+  const t0 = performance.now();
+  online.train(0, steps);
+  const seconds = (performance.now() - t0) / 1000;
+  online.dispose();
+  model.dispose();
+  ds.dispose();
+  engine.dispose();
+  return steps / seconds;
+}
+
+/** Steps per second of TF.js's model.trainOnBatch on one example at a time. */
+export async function tfjsOnline(backend, mnist, steps) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: HIDDEN[0], activation: "relu", inputShape: [784], kernelInitializer: "heUniform" }),
+      ...HIDDEN.slice(1).map((units) => tf.layers.dense({ units, activation: "relu", kernelInitializer: "heUniform" })),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.sgd(0.003), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  const xs = [];
+  const ys = [];
+  for (let i = 0; i < 64; i++) {
+    xs.push(
+      tf.tensor2d(
+        Float32Array.from(mnist.train.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255),
+        [1, 784],
+      ),
+    );
+    ys.push(tf.oneHot(tf.tensor1d([mnist.train.labels[i]], "int32"), 10));
+  }
+  for (let s = 0; s < 20; s++) await model.trainOnBatch(xs[s % 64], ys[s % 64]); // warm-up
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) await model.trainOnBatch(xs[s % 64], ys[s % 64]);
+  const seconds = (performance.now() - t0) / 1000;
+  tf.dispose([...xs, ...ys]);
+  model.dispose();
+  return steps / seconds;
+}

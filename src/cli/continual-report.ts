@@ -1,0 +1,87 @@
+// `continual --report FILE`: one self-contained HTML page (inline CSS, JS and uPlot, no network)
+// with the study's settings, the summary table, and four charts against the task — online
+// accuracy, dead share, the first hidden layer's effective rank and the weight magnitude — one
+// line per method (the mean over its seeds).
+import { CSS, escapeHtml, scriptJson, uplotAssets } from "./html-report.js";
+import type { ContinualConfig } from "../study/continual-config.js";
+import type { ContinualRun } from "../study/continual.js";
+import { summaryRows } from "./continual-summary.js";
+
+export interface ContinualReport {
+  schemaVersion: 1;
+  kind: "continual";
+  generator: string;
+  backend: string;
+  config: ContinualConfig;
+  seconds: number;
+  runs: ContinualRun[];
+}
+
+// Draws the charts from the embedded report; runs in the page.
+const SCRIPT = `(() => {
+const report = JSON.parse(document.getElementById("report-data").textContent);
+const runs = report.runs, colors = ["#1f77b4","#d62728","#2ca02c","#ff7f0e","#9467bd","#8c564b"];
+const methods = [...new Set(runs.map((r) => r.method))];
+const tasks = Array.from({ length: Math.max(...runs.map((r) => r.tasks.length)) }, (_, t) => t + 1);
+const mean = (xs) => { xs = xs.filter((x) => Number.isFinite(x)); return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null; };
+const dead = (t) => t.deadUnits.reduce((s, d) => s + d.dead, 0) / t.deadUnits.reduce((s, d) => s + d.units, 0);
+const width = () => Math.min(520, document.body.clientWidth - 20);
+function chart(title, yLabel, value, percent) {
+  const el = document.createElement("div"); document.getElementById("charts").appendChild(el);
+  const series = methods.map((m, i) => ({ label: m, stroke: colors[i % colors.length], width: 2 }));
+  const data = methods.map((m) => tasks.map((t) => mean(runs.filter((r) => r.method === m).map((r) => r.tasks[t - 1] ? value(r.tasks[t - 1]) : NaN))));
+  new uPlot({ title, width: width(), height: 300, scales: { x: { time: false } },
+    axes: [{ label: "task" }, { label: yLabel, values: percent ? (u, v) => v.map((x) => (x * 100).toFixed(0) + "%") : undefined }],
+    series: [{ label: "task" }, ...series] }, [tasks, ...data], el);
+}
+chart("Online accuracy", "accuracy", (t) => t.onlineAccuracy, true);
+chart("Dead units (all hidden layers), at the task's start", "dead", dead, true);
+chart("Effective rank of the first hidden layer", "effective rank", (t) => t.effectiveRank[0], false);
+chart("Weight magnitude (mean |w|)", "mean |w|", (t) => t.weightMagnitude, false);
+})();`;
+
+export function htmlContinualReport(report: ContinualReport): string {
+  const { js, css } = uplotAssets();
+  const c = report.config;
+  const { header, rows } = summaryRows(report.runs);
+  const tr = (cells: string[], tag: "td" | "th") =>
+    `<tr>${cells.map((x) => `<${tag}>${escapeHtml(x)}</${tag}>`).join("")}</tr>`;
+  const settings: [string, string][] = [
+    ["stream", `${c.tasks} tasks × ${c.perTask} examples of permuted MNIST, batch ${c.batchSize}`],
+    ["network", `MLP ${[784, ...c.layers, 10].join("-")}, ReLU, ${c.optimizer} at ${c.learningRate}`],
+    ["methods", c.methods.join(", ")],
+    [
+      "remedy settings",
+      `λ ${c.weightDecay}, σ ${c.noise}, ρ ${c.replacementRate}, maturity ${c.maturity}, η ${c.decay}, τ ${c.redoTau}`,
+    ],
+    ["seeds", `${c.seeds} from ${c.seed}`],
+    ["engine", `${report.backend}, ${report.generator}`],
+  ];
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>dying-relu continual report</title>
+<style>${css}</style>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>dying-relu continual report: Online Permuted MNIST</h1>
+<table class="config">${settings.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n")}</table>
+<h2>Summary</h2>
+<table class="summary">
+<thead>${tr(header, "th")}</thead>
+<tbody>
+${rows.map((r) => tr(r, "td")).join("\n")}
+</tbody>
+</table>
+<h2>Against the task</h2>
+<p class="note">One line per method, the mean over its seeds. Online accuracy is over the task's examples, each predicted before it is trained on; dead units, rank and weight magnitude are measured at the task's start.</p>
+<div id="charts" class="charts"></div>
+<script type="application/json" id="report-data">${scriptJson(report)}</script>
+<script>${js}</script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
