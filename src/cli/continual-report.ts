@@ -5,6 +5,7 @@
 import { CSS, escapeHtml, scriptJson, uplotAssets } from "./html-report.js";
 import type { ContinualConfig } from "../study/continual-config.js";
 import type { ContinualRun } from "../study/continual.js";
+import type { Shard } from "../study/grid.js";
 import { summaryRows } from "./continual-summary.js";
 
 export interface ContinualReport {
@@ -13,6 +14,8 @@ export interface ContinualReport {
   generator: string;
   backend: string;
   config: ContinualConfig;
+  /** The slice of the runs this file holds, or null for all of them. */
+  shard: Shard | null;
   seconds: number;
   runs: ContinualRun[];
 }

@@ -6,7 +6,8 @@ import { createEngine } from "../engine/engine.js";
 import type { BackendChoice } from "../engine/wasm.js";
 import { defaultMnistDir, loadMnist } from "../data/mnist-node.js";
 import { CONTINUAL, METHODS, METHOD_SPECS, type ContinualConfig, type Method } from "../study/continual-config.js";
-import { runContinual, type ContinualHooks } from "../study/continual.js";
+import { continualJobs, runContinual, type ContinualHooks } from "../study/continual.js";
+import { parseShard, shardPositions } from "../study/grid.js";
 import { runContinualParallel } from "../study/continual-parallel.js";
 import { availableParallelism } from "node:os";
 import { checkContinual } from "../study/continual-config.js";
@@ -45,6 +46,8 @@ ${METHODS.map((m) => `                              ${m}: ${METHOD_SPECS[m].help
   --backend NAME            auto, wasm-relaxed, wasm-simd or js [auto]
   --workers N               train up to N runs (methods × seeds) at once in run workers; 1 trains
                             them one after another in this thread [one per CPU, at most one per run]
+  --shard K/N               run only the K-th of N slices of the runs (methods × seeds, dealt
+                            round-robin); join the slices' --json files with dying-relu merge
   --json FILE               write the runs to FILE [none]
   --report FILE             write a self-contained HTML page with the charts against the task [none]
   --force                   let --json and --report overwrite existing files
@@ -75,6 +78,7 @@ const OPTIONS = {
   data: { type: "string" },
   backend: { type: "string" },
   workers: { type: "string" },
+  shard: { type: "string" },
   json: { type: "string" },
   report: { type: "string" },
   force: { type: "boolean" },
@@ -149,7 +153,12 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   const data = await loadMnist(values.data as string | undefined);
   const full = checkContinual(config, data.train.labels.length);
   const engine = await createEngine({ backend: backend as BackendChoice, threads: 1 });
-  const jobs = full.methods.length * full.seeds;
+  const shard = values.shard === undefined ? null : parseShard(values.shard as string);
+  const all = continualJobs(full);
+  const mine = shardPositions(all.length, shard).map((p) => all[p]);
+  const jobs = mine.length;
+  if (jobs === 0)
+    throw new ArgumentError(`--shard ${shard?.index}/${shard?.count} holds no runs: there are only ${all.length}`);
   const workers = num("workers", values.workers as string | undefined) ?? Math.min(availableParallelism(), jobs);
   if (!Number.isInteger(workers) || workers < 1)
     throw new ArgumentError(`--workers must be a whole number ≥ 1, got ${workers}`);
@@ -172,8 +181,8 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   };
   const runs =
     workers > 1 && jobs > 1
-      ? await runContinualParallel(data, full, { workers, backend: engine.backend, hooks })
-      : await runContinual(engine, data, full, hooks);
+      ? await runContinualParallel(data, full, { workers, backend: engine.backend, hooks, jobs: mine })
+      : await runContinual(engine, data, full, hooks, mine);
   engine.dispose();
   out.write(`${summaryTable(runs)}\n`);
   const report: ContinualReport = {
@@ -182,6 +191,7 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
     generator: `dying-relu ${VERSION}`,
     backend: engine.backend,
     config: full,
+    shard,
     seconds: (performance.now() - t0) / 1000,
     runs,
   };

@@ -10,11 +10,13 @@ import { SCHEMA_VERSION, type Report } from "../study/schema.js";
 import { readBoundedText } from "./inputs.js";
 import { checkOutputs } from "./outputs.js";
 import { outputFiles, writeResults } from "./sweep.js";
+import { isContinualFile, mergeContinualFiles } from "./continual-merge.js";
 
 export const MERGE_HELP = `Usage: dying-relu merge FILE... [flags]
 
 Joins the --json files written by "dying-relu sweep --shard K/N" (one per shard, any order) into
-one report and prints the sweep's summary table. The files must come from the same sweep: every
+one report and prints the sweep's summary table; the files of "dying-relu continual --shard K/N"
+join the same way. The files must come from the same sweep: every
 config field but "shard" must be equal, each shard 1/N … N/N must be there exactly once, and each
 file must hold exactly its shard's runs. Anything else is refused with one line naming the problem.
 
@@ -46,14 +48,16 @@ const shardName = (s: Shard | null) => (s ? `${s.index}/${s.count}` : "the whole
 /** Results files above this size are refused before reading (the largest real one is a few MB). */
 const MAX_FILE_BYTES = 256 * 2 ** 20;
 
-async function readReport(file: string): Promise<Report> {
+async function readJson(file: string): Promise<unknown> {
   const text = await readBoundedText(file, MAX_FILE_BYTES, "a results file");
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new DataError(`${printable(file)}: not JSON (${printable(String((e as Error).message).split("\n")[0])})`);
   }
+}
+
+function readReport(data: unknown, file: string): Report {
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
   // A results file of another schema (schema 1 had none) gets its own message, not the schema's.
   const results = typeof data === "object" && data !== null && ("schemaVersion" in data || "runs" in data);
@@ -141,7 +145,19 @@ export async function merge(args: string[], out: Output): Promise<void> {
   if (positionals.length === 0)
     throw new ArgumentError("merge needs the --json files of the shards (see dying-relu merge --help)");
   await checkOutputs(outputFiles(values), force, positionals);
-  const reports = await Promise.all(positionals.map(readReport));
+  const data = await Promise.all(positionals.map(readJson));
+  const continual = data.map(isContinualFile);
+  if (continual.some(Boolean)) {
+    const other = continual.indexOf(false);
+    if (other >= 0)
+      throw new ArgumentError(
+        `${printable(positionals[other])} is not a continual results file, but ${printable(positionals[continual.indexOf(true)])} is: merge one kind at a time`,
+      );
+    if (values.csv) throw new ArgumentError("--csv is for sweep results; continual files merge to --json and --report");
+    await mergeContinualFiles(positionals, data, values, out);
+    return;
+  }
+  const reports = data.map((d, i) => readReport(d, positionals[i]));
   const report = mergeReports(positionals, reports);
   const { config, runs } = report;
   out.write(

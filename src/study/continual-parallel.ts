@@ -7,7 +7,13 @@ import type { Backend } from "../engine/wasm.js";
 import type { Mnist } from "../data/mnist.js";
 import { integerAtLeast } from "../validate.js";
 import { checkContinual, type ContinualConfig, type Method } from "./continual-config.js";
-import type { ContinualHooks, ContinualRun, TaskRecord } from "./continual.js";
+import {
+  continualJobs,
+  type ContinualHooks,
+  type ContinualJob,
+  type ContinualRun,
+  type TaskRecord,
+} from "./continual.js";
 import { shareMnist } from "./parallel.js";
 
 export interface ContinualWorkerInit {
@@ -32,11 +38,11 @@ const ERRORS: Record<string, new (message: string) => DyingReluError> = { Argume
 export async function runContinualParallel(
   data: Mnist,
   config: Partial<ContinualConfig>,
-  options: { workers: number; backend: Backend; hooks?: ContinualHooks },
+  options: { workers: number; backend: Backend; hooks?: ContinualHooks; jobs?: ContinualJob[] },
 ): Promise<ContinualRun[]> {
   const c = checkContinual(config, data.train.labels.length);
   integerAtLeast("workers", options.workers, 1);
-  const jobs = c.methods.flatMap((method) => Array.from({ length: c.seeds }, (_, s) => ({ method, seed: c.seed + s })));
+  const jobs = options.jobs ?? continualJobs(c);
   const hooks = options.hooks ?? {};
   const init: ContinualWorkerInit = { backend: options.backend, config: c, data: shareMnist(data) };
   const runs: ContinualRun[] = new Array(jobs.length);

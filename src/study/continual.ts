@@ -65,17 +65,29 @@ export function taskSeeds(seed: number, task: number): { pixels: number; order: 
   return { pixels: mix(seed * 2 + 1 + task * 0x9e3779b1), order: mix(seed * 2 + 2 + task * 0x85ebca6b) };
 }
 
-/** Every method × seed of the config, one after another on this engine. */
+/** A run of the study: one method on one seed. */
+export interface ContinualJob {
+  method: Method;
+  seed: number;
+}
+
+/** The study's runs in their fixed order, methods as given, each with seed, seed + 1, …; shards deal them out. */
+export function continualJobs(c: ContinualConfig): ContinualJob[] {
+  return c.methods.flatMap((method) => Array.from({ length: c.seeds }, (_, s) => ({ method, seed: c.seed + s })));
+}
+
+/** Every method × seed of the config (or the given jobs of it), one after another on this engine. */
 export async function runContinual(
   engine: Engine,
   data: Mnist,
   config: Partial<ContinualConfig> = {},
   hooks: ContinualHooks = {},
+  jobs?: ContinualJob[],
 ): Promise<ContinualRun[]> {
   const c = checkContinual(config, data.train.labels.length);
   const runs: ContinualRun[] = [];
-  for (const method of c.methods)
-    for (let s = 0; s < c.seeds; s++) runs.push(await runContinualOne(engine, data, c, method, c.seed + s, hooks));
+  for (const { method, seed } of jobs ?? continualJobs(c))
+    runs.push(await runContinualOne(engine, data, c, method, seed, hooks));
   return runs;
 }
 

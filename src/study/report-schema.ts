@@ -21,21 +21,21 @@ export const REPORT_LIMITS = {
 } as const;
 
 const L = REPORT_LIMITS;
-const int = (minimum: number, maximum: number) => ({ type: "integer", minimum, maximum });
+export const int = (minimum: number, maximum: number) => ({ type: "integer", minimum, maximum });
 const num = { type: "number" };
 const positive = { type: "number", exclusiveMinimum: 0 };
 const nonNegative = { type: "number", minimum: 0 };
 /** Any text a file may hold: bounded and without control characters, so it can be printed. */
-const text = { type: "string", maxLength: L.text, pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$" };
-const array = (items: object, maxItems: number) => ({ type: "array", items, maxItems });
-const object = (properties: Record<string, object>, required: string[] = []) => ({
+export const text = { type: "string", maxLength: L.text, pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$" };
+export const array = (items: object, maxItems: number) => ({ type: "array", items, maxItems });
+export const object = (properties: Record<string, object>, required: string[] = []) => ({
   type: "object",
   properties,
   required,
   additionalProperties: false,
 });
 
-const deadUnits = object(
+export const deadUnits = object(
   {
     layer: text,
     units: int(0, L.units),
