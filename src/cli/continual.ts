@@ -172,9 +172,9 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   );
   const t0 = performance.now();
   const hooks: ContinualHooks = {
-    onTaskEnd: (method, seed, r) =>
+    onTaskEnd: (method, seed, r, stepsPerSecond) =>
       say(
-        `[${method} seed ${seed}] task ${r.task}/${full.tasks}  online accuracy ${pct(r.onlineAccuracy)}  dead ${pct(deadShare(r))}  effective rank ${r.effectiveRank.map((x) => x.toFixed(1)).join("/")}  |w| ${r.weightMagnitude.toFixed(4)}`,
+        `[${method} seed ${seed}] task ${r.task}/${full.tasks}  online accuracy ${pct(r.onlineAccuracy)}  dead ${pct(deadShare(r))}  effective rank ${r.effectiveRank.map((x) => x.toFixed(1)).join("/")}  |w| ${r.weightMagnitude.toFixed(4)}  ${Math.round(stepsPerSecond)} steps/s`,
       ),
     onRunEnd: (r) =>
       say(`[${r.method} seed ${r.seed}] ${Math.round(r.stepsPerSecond)} steps/s, ${r.seconds.toFixed(1)} s\n`),

@@ -27,7 +27,7 @@ export interface ContinualRequest {
   seed: number;
 }
 export type ContinualMessage =
-  | { type: "task"; index: number; record: TaskRecord }
+  | { type: "task"; index: number; record: TaskRecord; stepsPerSecond: number }
   | { type: "run-end"; index: number; run: ContinualRun }
   | { type: "run-error"; index: number; name: string; message: string };
 
@@ -72,7 +72,8 @@ export async function runContinualParallel(
       w.on("message", (m: ContinualMessage) => {
         if (settled) return;
         try {
-          if (m.type === "task") hooks.onTaskEnd?.(jobs[m.index].method, jobs[m.index].seed, m.record);
+          if (m.type === "task")
+            hooks.onTaskEnd?.(jobs[m.index].method, jobs[m.index].seed, m.record, m.stepsPerSecond);
           else if (m.type === "run-end") {
             runs[m.index] = m.run;
             finished++;

@@ -14,7 +14,7 @@ engine.catch(() => {}); // reported by the first run that awaits it
 port.on("message", async ({ index, method, seed }: ContinualRequest) => {
   try {
     const run = await runContinualOne(await engine, data, config, method, seed, {
-      onTaskEnd: (_m, _s, record) => post({ type: "task", index, record }),
+      onTaskEnd: (_m, _s, record, stepsPerSecond) => post({ type: "task", index, record, stepsPerSecond }),
     });
     post({ type: "run-end", index, run });
   } catch (e) {

@@ -48,7 +48,8 @@ export interface ContinualHooks {
     hits: number;
     stepsPerSecond: number;
   }): void;
-  onTaskEnd?(method: Method, seed: number, record: TaskRecord): void;
+  /** After each task, with the run's steps per second so far. */
+  onTaskEnd?(method: Method, seed: number, record: TaskRecord, stepsPerSecond: number): void;
   onRunEnd?(run: ContinualRun): void;
 }
 
@@ -175,7 +176,7 @@ export async function runContinualOne(
         replaced: recycled ?? after.map((a, l) => a - before[l]),
       };
       tasks.push(record);
-      hooks.onTaskEnd?.(method, seed, record);
+      hooks.onTaskEnd?.(method, seed, record, busy > 0 ? steps / busy : 0);
     }
   } finally {
     learner.dispose();
