@@ -122,10 +122,17 @@ function fastUpdate(m: Model): void {
       }
       if (ai == 0 && wd == 0) continue;
       const va = f32x4.splat(ai);
-      for (let j: usize = 0; j < width << 2; j += 16) {
-        let w = v128.load(row + j);
-        if (wd > 0) w = f32x4.sub(w, f32x4.mul(f32x4.mul(w, vwd), vlr));
-        v128.store(row + j, f32x4.sub(w, f32x4.mul(f32x4.mul(va, v128.load(delta + j)), vlr)));
+      const end = width << 2;
+      if (wd > 0) {
+        for (let j: usize = 0; j < end; j += 16) {
+          const w = v128.load(row + j);
+          const decayed = f32x4.sub(w, f32x4.mul(f32x4.mul(w, vwd), vlr));
+          v128.store(row + j, f32x4.sub(decayed, f32x4.mul(f32x4.mul(va, v128.load(delta + j)), vlr)));
+        }
+      } else {
+        for (let j: usize = 0; j < end; j += 16) {
+          v128.store(row + j, f32x4.sub(v128.load(row + j), f32x4.mul(f32x4.mul(va, v128.load(delta + j)), vlr)));
+        }
       }
     }
     for (let j: usize = 0; j < width << 2; j += 16) {

@@ -53,8 +53,11 @@ export interface ContinualHooks {
   onRunEnd?(run: ContinualRun): void;
 }
 
-/** Examples per engine call between progress reports. */
-const CHUNK = 10_000;
+/**
+ * Examples per engine call. Small, because a wasm engine (V8) moves a function to its optimising
+ * compiler only between calls: one long call would run a whole task in the baseline code.
+ */
+const CHUNK = 1_000;
 
 /** The seeds of task t's pixel permutation and example order: the same for every method. */
 export function taskSeeds(seed: number, task: number): { pixels: number; order: number } {
