@@ -47,3 +47,38 @@ export function summaryTable(runs: ContinualRun[]): string {
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
+
+/** One row per run and task: the task's figures, per hidden layer where they are per layer. */
+export function continualCsv(runs: ContinualRun[]): string {
+  const layers = runs[0]?.tasks[0]?.deadUnits.map((d) => d.layer) ?? [];
+  const perLayer = (name: string) => layers.map((l) => `${name}_${l}`);
+  const header = [
+    "method",
+    "seed",
+    "task",
+    "online_accuracy",
+    "loss",
+    ...perLayer("dead_fraction"),
+    ...perLayer("effective_rank"),
+    ...perLayer("approximate_rank"),
+    "weight_magnitude",
+    ...perLayer("replaced"),
+  ];
+  const rows = runs.flatMap((r) =>
+    r.tasks.map((t) =>
+      [
+        r.method,
+        r.seed,
+        t.task,
+        t.onlineAccuracy,
+        t.loss,
+        ...t.deadUnits.map((d) => d.fraction),
+        ...t.effectiveRank,
+        ...t.approximateRank,
+        t.weightMagnitude,
+        ...t.replaced,
+      ].join(","),
+    ),
+  );
+  return `${[header.join(","), ...rows].join("\n")}\n`;
+}

@@ -12,7 +12,7 @@ import { runContinualParallel } from "../study/continual-parallel.js";
 import { availableParallelism } from "node:os";
 import { checkContinual } from "../study/continual-config.js";
 import { checkOutputs, writeAtomic } from "./outputs.js";
-import { deadShare, pct, summaryTable } from "./continual-summary.js";
+import { continualCsv, deadShare, pct, summaryTable } from "./continual-summary.js";
 import { htmlContinualReport, type ContinualReport } from "./continual-report.js";
 import { VERSION } from "../version.js";
 
@@ -49,8 +49,9 @@ ${METHODS.map((m) => `                              ${m}: ${METHOD_SPECS[m].help
   --shard K/N               run only the K-th of N slices of the runs (methods × seeds, dealt
                             round-robin); join the slices' --json files with dying-relu merge
   --json FILE               write the runs to FILE [none]
+  --csv FILE                write one row per run and task to FILE [none]
   --report FILE             write a self-contained HTML page with the charts against the task [none]
-  --force                   let --json and --report overwrite existing files
+  --force                   let --json, --csv and --report overwrite existing files
   --quiet                   print the summary table only
   -h, --help                show this help
 
@@ -81,6 +82,7 @@ const OPTIONS = {
   shard: { type: "string" },
   json: { type: "string" },
   report: { type: "string" },
+  csv: { type: "string" },
   force: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -146,8 +148,13 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   const json = values.json as string | undefined;
   const force = Boolean(values.force);
   const html = values.report as string | undefined;
+  const csv = values.csv as string | undefined;
   await checkOutputs(
-    [...(json ? [{ flag: "json", file: json }] : []), ...(html ? [{ flag: "report", file: html }] : [])],
+    [
+      ...(json ? [{ flag: "json", file: json }] : []),
+      ...(csv ? [{ flag: "csv", file: csv }] : []),
+      ...(html ? [{ flag: "report", file: html }] : []),
+    ],
     force,
   );
   const data = await loadMnist(values.data as string | undefined);
@@ -198,6 +205,10 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   if (json) {
     writeAtomic(json, `${JSON.stringify(report, null, 2)}\n`, force);
     say(`\nWrote ${json}`);
+  }
+  if (csv) {
+    writeAtomic(csv, continualCsv(report.runs), force);
+    say(`Wrote ${csv}`);
   }
   if (html) {
     writeAtomic(html, htmlContinualReport(report), force);
