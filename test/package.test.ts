@@ -109,7 +109,7 @@ describe("the packed tarball in a blank project", () => {
     expect(Number(/^0\.01 .*\s(\d+\.\d+)%\s+[\d.]+s$/m.exec(table)?.[1])).toBeGreaterThan(85);
   });
 
-  it("runs the library, as ESM and through require", () => {
+  it("runs the library (and dying-relu/continual), as ESM and through require", () => {
     const esm = `import { createEngine } from "dying-relu";
 import { loadMnist } from "dying-relu/node";
 const { train, test } = await loadMnist();
@@ -117,6 +117,9 @@ const engine = await createEngine({ threads: 1 });
 const model = engine.sequential({ inputSize: 784, layers: [{ units: 32, activation: "relu" }, { units: 10, activation: "softmax" }], seed: 3 });
 model.compile({ optimizer: "adam", learningRate: 0.005 });
 await model.fit(train.images.subarray(0, 6000 * 784), train.labels.subarray(0, 6000), { epochs: 2, batchSize: 64 });
+const { runContinual } = await import("dying-relu/continual");
+const [run] = await runContinual(engine, { train, test }, { tasks: 1, perTask: 300, layers: [8], probe: 50, methods: ["cbp"] });
+if (run.tasks.length !== 1 || run.method !== "cbp") throw new Error("dying-relu/continual did not run");
 console.log(JSON.stringify(model.evaluate(test.images, test.labels)));
 `;
     writeFileSync(join(project, "library.mjs"), esm);
