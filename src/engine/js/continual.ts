@@ -5,7 +5,7 @@
 import type { Heap } from "./heap.js";
 import type { Layer, Model } from "./model.js";
 import { initUnit, rngNormal } from "./init.js";
-import { rngBelow, rngNext, rngSeed } from "./prng.js";
+import { rngNext, rngSeed, shuffleIndices } from "./prng.js";
 import { softmaxXent } from "./softmax_xent.js";
 import {
   ACT_RELU,
@@ -44,12 +44,7 @@ export function continualKernels(e: Engine) {
     for (let i = 0; i < n; i++) U[base + i] = i;
     const rng = new Uint32Array(4);
     rngSeed(rng, seed);
-    for (let i = n >>> 0; i > 1; i--) {
-      const j = rngBelow(rng, i);
-      const t = U[base + i - 1];
-      U[base + i - 1] = U[base + j];
-      U[base + j] = t;
-    }
+    shuffleIndices(rng, U, base, n);
   }
 
   function modelTrainOnline(

@@ -26,7 +26,7 @@ import { initKernel } from "./init.js";
 import type { Layer, Model } from "./model.js";
 import { continualKernels } from "./continual.js";
 import { updateModel } from "./update.js";
-import { rngBelow, rngSeed } from "./prng.js";
+import { rngSeed, shuffleIndices } from "./prng.js";
 import { softmaxRows, softmaxXent } from "./softmax_xent.js";
 import { ACT_GELU, ACT_LEAKY_RELU, ACT_RELU, ACT_SOFTMAX, INIT_GLOROT_UNIFORM, OPT_FIELDS } from "../codes.js";
 
@@ -222,17 +222,9 @@ export function createJsKernels(): Kernels {
     md.step = 0;
   }
 
-  /** Fisher–Yates over n u32 indices, as shuffleIndices. */
   function modelShuffle(m: number, idx: number, n: number): void {
     views();
-    const rng = model(m).rng;
-    const base = idx >> 2;
-    for (let i = n >>> 0; i > 1; i--) {
-      const j = rngBelow(rng, i);
-      const t = U[base + i - 1];
-      U[base + i - 1] = U[base + j];
-      U[base + j] = t;
-    }
+    shuffleIndices(model(m).rng, U, idx >> 2, n);
   }
 
   /** Copies `rows` inputs (and labels when labels != 0) into the batch buffers, through idx when != 0. */

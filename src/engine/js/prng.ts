@@ -63,3 +63,13 @@ export function rngBelow(s: Uint32Array, n: number): number {
   }
   return mulHigh(x, n);
 }
+
+/** Fisher–Yates shuffle of n u32s of U from index base, as shuffleIndices. */
+export function shuffleIndices(s: Uint32Array, U: Uint32Array, base: number, n: number): void {
+  for (let i = n >>> 0; i > 1; i--) {
+    const j = rngBelow(s, i);
+    const t = U[base + i - 1];
+    U[base + i - 1] = U[base + j];
+    U[base + j] = t;
+  }
+}
