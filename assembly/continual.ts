@@ -2,9 +2,9 @@
 // one update per example), the pixel permutation a task applies in the gather, Shrink and
 // Perturb's noise, continual backprop's unit utilities and replacement (Dohare et al. 2024, "Loss
 // of plasticity in deep continual learning"), and the activation statistics behind the ranks.
-import { Model, Layer, layerAt, modelGradients, modelUpdate, gather, ACT_RELU, ACT_SOFTMAX } from "./model";
-import { softmaxXent, correct } from "./kernels/softmax_xent";
-import { OPT_SGD, OPTF_KIND, OPTF_LEARNING_RATE, OPTF_MOMENTUM, OPTF_WEIGHT_DECAY, OPTF_CLIPNORM, OPTF_CLIPVALUE, OPTF_GLOBAL_CLIPNORM } from "./codes";
+import { Model, Layer, layerAt, modelGradients, modelUpdate } from "./model";
+import { fastPath, fastGather, fastForward, fastUpdate } from "./online-step";
+import { correct } from "./kernels/softmax_xent";
 import { initUnit, rngNormal } from "./init";
 import { rngSeed, rngNext, shuffleIndices, RNG_STATE_BYTES } from "./prng";
 import { resetMoments } from "./recycle";
@@ -35,7 +35,7 @@ export function modelTrainOnline(m: Model, data: usize, isU8: bool, labels: usiz
   for (let s = 0; s < rows; s++) {
     let l: f64;
     if (fast) {
-      gather(m, data, isU8, labels, idx, start + s, 1);
+      fastGather(m, data, isU8, labels, idx, start + s);
       l = fastForward(m);
       m.correct = correct;
     } else l = modelGradients(m, data, isU8, labels, idx, start + s, 1);
@@ -49,106 +49,6 @@ export function modelTrainOnline(m: Model, data: usize, isU8: bool, labels: usiz
   }
   m.correct = hits;
   return loss;
-}
-
-// The fast online step: for plain SGD (no momentum, no clipping; decoupled weight decay allowed)
-// on ReLU layers under a softmax, one example's forward pass is a sum of the weight rows of its
-// nonzero inputs, and its backward pass and update take each weight row once: the row's share of
-// the previous layer's delta (with the old weights) and its update in the same sweep, skipping the
-// rows whose input is 0 (most of MNIST's pixels and of a ReLU layer's outputs).
-
-@inline function desc(m: Model, field: i32): f64 {
-  return load<f64>(m.opt + (<usize>field << 3));
-}
-
-function fastPath(m: Model): bool {
-  if (<i32>desc(m, OPTF_KIND) != OPT_SGD || desc(m, OPTF_MOMENTUM) != 0) return false;
-  if (desc(m, OPTF_CLIPNORM) > 0 || desc(m, OPTF_CLIPVALUE) > 0 || desc(m, OPTF_GLOBAL_CLIPNORM) > 0) return false;
-  for (let l = 0; l < m.nLayers; l++) {
-    const layer = layerAt(m, l);
-    if (layer.l2 > 0 || layer.activation != (l < m.nLayers - 1 ? ACT_RELU : ACT_SOFTMAX)) return false;
-  }
-  return true;
-}
-
-/** The forward pass of the gathered example (row 0), its loss; dlogits go to m.d0. */
-function fastForward(m: Model): f64 {
-  let input = m.x;
-  let inN = m.inputSize;
-  for (let l = 0; l < m.nLayers; l++) {
-    const layer = layerAt(m, l);
-    const width = <usize>layer.width;
-    const a = layer.a;
-    memory.fill(a, 0, width << 2);
-    for (let i = 0; i < inN; i++) {
-      const xi = load<f32>(input + (<usize>i << 2));
-      if (xi == 0) continue;
-      const vx = f32x4.splat(xi);
-      const row = layer.w + ((<usize>i * width) << 2);
-      for (let j: usize = 0; j < width << 2; j += 16) v128.store(a + j, f32x4.add(v128.load(a + j), f32x4.mul(vx, v128.load(row + j))));
-    }
-    const zero = f32x4.splat(0);
-    for (let j: usize = 0; j < width << 2; j += 16) {
-      const z = f32x4.add(v128.load(a + j), v128.load(layer.b + j));
-      v128.store(a + j, l < m.nLayers - 1 ? f32x4.max(z, zero) : z);
-    }
-    input = a;
-    inN = layer.units;
-  }
-  const out = layerAt(m, m.nLayers - 1);
-  return softmaxXent(out.a, out.width, out.units, 1, m.y, m.d0, 1);
-}
-
-/** Backward pass and SGD update of the example fastForward saw, last layer first. */
-function fastUpdate(m: Model): void {
-  const lr = <f32>desc(m, OPTF_LEARNING_RATE);
-  const wd = <f32>desc(m, OPTF_WEIGHT_DECAY);
-  const vlr = f32x4.splat(lr);
-  const vwd = f32x4.splat(wd);
-  let delta = m.d0;
-  let below = m.d1;
-  for (let l = m.nLayers - 1; l >= 0; l--) {
-    const layer = layerAt(m, l);
-    const width = <usize>layer.width;
-    const prev = l > 0 ? layerAt(m, l - 1).a : m.x;
-    const inN = l > 0 ? layerAt(m, l - 1).units : m.inputSize;
-    for (let i = 0; i < inN; i++) {
-      const ai = load<f32>(prev + (<usize>i << 2));
-      const row = layer.w + ((<usize>i * width) << 2);
-      if (l > 0) {
-        let s = f32x4.splat(0);
-        if (ai > 0) for (let j: usize = 0; j < width << 2; j += 16) s = f32x4.add(s, f32x4.mul(v128.load(row + j), v128.load(delta + j)));
-        store<f32>(below + (<usize>i << 2), f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)));
-      }
-      if (ai == 0 && wd == 0) continue;
-      const va = f32x4.splat(ai);
-      const end = width << 2;
-      if (wd > 0) {
-        for (let j: usize = 0; j < end; j += 16) {
-          const w = v128.load(row + j);
-          const decayed = f32x4.sub(w, f32x4.mul(f32x4.mul(w, vwd), vlr));
-          v128.store(row + j, f32x4.sub(decayed, f32x4.mul(f32x4.mul(va, v128.load(delta + j)), vlr)));
-        }
-      } else {
-        for (let j: usize = 0; j < end; j += 16) {
-          v128.store(row + j, f32x4.sub(v128.load(row + j), f32x4.mul(f32x4.mul(va, v128.load(delta + j)), vlr)));
-        }
-      }
-    }
-    for (let j: usize = 0; j < width << 2; j += 16) {
-      let b = v128.load(layer.b + j);
-      if (wd > 0) b = f32x4.sub(b, f32x4.mul(f32x4.mul(b, vwd), vlr));
-      v128.store(layer.b + j, f32x4.sub(b, f32x4.mul(v128.load(delta + j), vlr)));
-    }
-    if (l > 0) {
-      const prevWidth = <usize>layerAt(m, l - 1).width;
-      memory.fill(below + (<usize>inN << 2), 0, (prevWidth - <usize>inN) << 2); // padding deltas 0
-      const t = delta;
-      delta = below;
-      below = t;
-    }
-  }
-  m.step++;
 }
 
 // Shrink and Perturb's noise: N(0, σ²) on every real weight and bias after each step. A full

@@ -34,6 +34,8 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   alive: usize = 0; // dead-unit probe: per unit, all ones once it has fired
   active: usize = 0; // dead-unit probe: per unit, the u32 count of probe samples with output > 0
   absSum: usize = 0; // dead-unit probe: per unit, the f32 sum of |output| over the probe samples
+  nz: usize = 0; // the fast online step (assembly/online-step.ts): i32 indices of nonzero inputs
+  nzCount: i32 = 0;
   // Continual backprop (assembly/continual.ts), hidden layers only, 0 until modelCbpInit.
   init: i32 = 0; // the initialiser code a replaced unit's input weights are drawn with
   cbpAge: usize = 0; // per unit: i32 steps since its last replacement
@@ -229,6 +231,7 @@ export function modelFree(m: Model): void {
     heap.free(layer.alive);
     heap.free(layer.active);
     heap.free(layer.absSum);
+    if (layer.nz) heap.free(layer.nz);
     if (layer.cbpAge) {
       heap.free(layer.cbpAge);
       heap.free(layer.cbpUtil);

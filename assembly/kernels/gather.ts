@@ -1,7 +1,7 @@
 // Batch assembly: copies the rows a batch needs from the data set into the dense input buffer.
 // idx == 0 means rows start, start+1, …; otherwise row r is idx[start + r] (the epoch's shuffle).
 
-@inline function rowOf(idx: usize, start: i32, r: i32): usize {
+@inline export function rowOf(idx: usize, start: i32, r: i32): usize {
   return idx ? <usize>load<u32>(idx + ((<usize>(start + r)) << 2)) : <usize>(start + r);
 }
 
@@ -37,13 +37,19 @@ export function gatherF32(dst: usize, src: usize, dim: i32, idx: usize, start: i
 // byte / 255 in f32 for every byte, made on first use: the same values as gatherU8's division.
 let byteScale: usize = 0;
 
-/** As gatherU8 (isU8) or gatherF32, with the inputs permuted: x[r, j] = row[perm[j]]. */
-export function gatherPermuted(dst: usize, src: usize, isU8: bool, dim: i32, idx: usize, start: i32, rows: i32, perm: usize): void {
-  const d = <usize>dim;
-  if (isU8 && byteScale == 0) {
+/** The 256 f32s byte / 255. */
+export function byteTable(): usize {
+  if (byteScale == 0) {
     byteScale = heap.alloc(256 << 2);
     for (let b = 0; b < 256; b++) store<f32>(byteScale + (<usize>b << 2), <f32>b / 255);
   }
+  return byteScale;
+}
+
+/** As gatherU8 (isU8) or gatherF32, with the inputs permuted: x[r, j] = row[perm[j]]. */
+export function gatherPermuted(dst: usize, src: usize, isU8: bool, dim: i32, idx: usize, start: i32, rows: i32, perm: usize): void {
+  const d = <usize>dim;
+  const byteScale = isU8 ? byteTable() : 0;
   for (let r = 0; r < rows; r++) {
     const o = dst + ((<usize>r * d) << 2);
     const row = rowOf(idx, start, r) * d;

@@ -40,6 +40,15 @@ export function setLeakyAlpha(alpha: f32): void {
   }
 }
 
+/** c − a·b, fused in the relaxed build as madd is. */
+@inline export function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_nmadd(a, b, c);
+  } else {
+    return f32x4.sub(c, f32x4.mul(a, b));
+  }
+}
+
 @inline function epilogue(acc: v128, epi: i32, mask: usize): v128 {
   if (epi == EPI_RELU) return f32x4.max(acc, f32x4.splat(0));
   if (epi == EPI_MASK) return v128.and(acc, f32x4.gt(v128.load(mask), f32x4.splat(0)));

@@ -87,7 +87,7 @@ export function continualKernels(e: Engine) {
     );
   }
 
-  /** assembly/continual.ts's fastForward, lane for lane. */
+  /** assembly/online-step.ts' fastForward, lane for lane. */
   function fastForward(md: Model): number {
     const F = heap.F;
     const fr = Math.fround;
@@ -114,7 +114,7 @@ export function continualKernels(e: Engine) {
     return softmaxXent(F, heap.I, out.a >> 2, out.width, out.units, 1, md.y >> 2, md.d0 >> 2, 1, md);
   }
 
-  /** assembly/continual.ts's fastUpdate, lane for lane. */
+  /** assembly/online-step.ts' fastUpdate, lane for lane. */
   function fastUpdate(md: Model): void {
     const F = heap.F;
     const fr = Math.fround;
@@ -123,7 +123,7 @@ export function continualKernels(e: Engine) {
     const wd = fr(d[OPTF_WEIGHT_DECAY]);
     let delta = md.d0 >> 2;
     let below = md.d1 >> 2;
-    const lanes = [0, 0, 0, 0];
+    const lanes = [0, 0, 0, 0, 0, 0, 0, 0];
     for (let l = md.layers.length - 1; l >= 0; l--) {
       const ly = md.layers[l];
       const prev = l > 0 ? md.layers[l - 1].a >> 2 : md.x >> 2;
@@ -132,10 +132,12 @@ export function continualKernels(e: Engine) {
         const ai = F[prev + i];
         const row = (ly.w >> 2) + i * ly.width;
         if (l > 0) {
+          // Two accumulators of four lanes: column j goes to lane j mod 8, then lanes k and k + 4 meet.
           lanes.fill(0);
           if (ai > 0)
-            for (let j = 0; j < ly.width; j++) lanes[j & 3] = fr(lanes[j & 3] + fr(F[row + j] * F[delta + j]));
-          F[below + i] = fr(fr(lanes[0] + lanes[1]) + fr(lanes[2] + lanes[3]));
+            for (let j = 0; j < ly.width; j++) lanes[j & 7] = fr(lanes[j & 7] + fr(F[row + j] * F[delta + j]));
+          const s = [0, 1, 2, 3].map((k) => fr(lanes[k] + lanes[k + 4]));
+          F[below + i] = fr(fr(s[0] + s[1]) + fr(s[2] + s[3]));
         }
         if (ai === 0 && wd === 0) continue;
         for (let j = 0; j < ly.width; j++) {

@@ -1,0 +1,209 @@
+// The fast online step: for plain SGD (no momentum, no clipping; decoupled weight decay allowed)
+// on ReLU layers under a softmax, one example's forward pass is a sum of the weight rows of its
+// nonzero inputs, and its backward pass and update take each such row once: the row's share of
+// the previous layer's delta (with the old weights) and its update in the same sweep. Most of
+// MNIST's pixels and of a ReLU layer's outputs are 0, so each layer first lists the indices of
+// its nonzero inputs (without a branch per input, whose outcome no predictor could guess) and
+// both passes walk that list.
+import { Model, Layer, layerAt, gather, ACT_RELU, ACT_SOFTMAX } from "./model";
+import { byteTable, gatherLabels, rowOf } from "./kernels/gather";
+import { softmaxXent } from "./kernels/softmax_xent";
+import { madd, nmadd } from "./kernels/gemm";
+import { OPT_SGD, OPTF_KIND, OPTF_LEARNING_RATE, OPTF_MOMENTUM, OPTF_WEIGHT_DECAY, OPTF_CLIPNORM, OPTF_CLIPVALUE, OPTF_GLOBAL_CLIPNORM } from "./codes";
+
+@inline function desc(m: Model, field: i32): f64 {
+  return load<f64>(m.opt + (<usize>field << 3));
+}
+
+/** Whether the model's optimizer and layers allow the fast step (and its lists are allocated). */
+export function fastPath(m: Model): bool {
+  if (<i32>desc(m, OPTF_KIND) != OPT_SGD || desc(m, OPTF_MOMENTUM) != 0) return false;
+  if (desc(m, OPTF_CLIPNORM) > 0 || desc(m, OPTF_CLIPVALUE) > 0 || desc(m, OPTF_GLOBAL_CLIPNORM) > 0) return false;
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    if (layer.l2 > 0 || layer.activation != (l < m.nLayers - 1 ? ACT_RELU : ACT_SOFTMAX)) return false;
+  }
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    if (layer.nz == 0) layer.nz = heap.alloc(<usize>layer.inDim << 2);
+  }
+  return true;
+}
+
+/** Writes the indices i < n with x[i] ≠ 0 to list, in order; returns how many. */
+@inline function nonzeros(x: usize, n: i32, list: usize): i32 {
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    store<i32>(list + (<usize>count << 2), i); // kept only if x[i] ≠ 0: count ≤ i, so in bounds
+    count += i32(load<f32>(x + (<usize>i << 2)) != 0);
+  }
+  return count;
+}
+
+/**
+ * out = Σ_k x[list[k]] · W[list[k], :] + b, row by row in list order (ReLU'd for hidden layers),
+ * with 8 (then 2) vectors of columns held in registers over the rows. Widths are multiples of
+ * NR = 8 floats, i.e. of 2 vectors.
+ */
+function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: usize, count: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
+  let c: usize = 0;
+  for (; c + 128 <= bytes; c += 128) {
+    let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
+    for (let k = 0; k < count; k++) {
+      const i = <usize>load<i32>(list + (<usize>k << 2));
+      const xi = v128.load32_splat(x + (i << 2));
+      const p = w + i * bytes + c;
+      s0 = madd(xi, v128.load(p), s0);
+      s1 = madd(xi, v128.load(p, 16), s1);
+      s2 = madd(xi, v128.load(p, 32), s2);
+      s3 = madd(xi, v128.load(p, 48), s3);
+      s4 = madd(xi, v128.load(p, 64), s4);
+      s5 = madd(xi, v128.load(p, 80), s5);
+      s6 = madd(xi, v128.load(p, 96), s6);
+      s7 = madd(xi, v128.load(p, 112), s7);
+    }
+    finish(out + c, b + c, s0, relu);
+    finish(out + c + 16, b + c + 16, s1, relu);
+    finish(out + c + 32, b + c + 32, s2, relu);
+    finish(out + c + 48, b + c + 48, s3, relu);
+    finish(out + c + 64, b + c + 64, s4, relu);
+    finish(out + c + 80, b + c + 80, s5, relu);
+    finish(out + c + 96, b + c + 96, s6, relu);
+    finish(out + c + 112, b + c + 112, s7, relu);
+  }
+  for (; c < bytes; c += 32) {
+    let s0 = zero, s1 = zero;
+    for (let k = 0; k < count; k++) {
+      const i = <usize>load<i32>(list + (<usize>k << 2));
+      const xi = v128.load32_splat(x + (i << 2));
+      const p = w + i * bytes + c;
+      s0 = madd(xi, v128.load(p), s0);
+      s1 = madd(xi, v128.load(p, 16), s1);
+    }
+    finish(out + c, b + c, s0, relu);
+    finish(out + c + 16, b + c + 16, s1, relu);
+  }
+}
+
+@inline function finish(out: usize, b: usize, s: v128, relu: bool): void {
+  const z = f32x4.add(s, v128.load(b));
+  v128.store(out, relu ? f32x4.max(z, f32x4.splat(0)) : z);
+}
+
+/**
+ * Gathers example `start` of the order as gather() does, and lists its nonzero inputs; permuted
+ * bytes (the online study's case) in one pass.
+ */
+export function fastGather(m: Model, data: usize, isU8: bool, labels: usize, idx: usize, start: i32): void {
+  const first = layerAt(m, 0);
+  if (!(isU8 && m.perm)) {
+    gather(m, data, isU8, labels, idx, start, 1);
+    first.nzCount = nonzeros(m.x, m.inputSize, first.nz);
+    return;
+  }
+  const table = byteTable();
+  const src = data + rowOf(idx, start, 0) * <usize>m.inputSize;
+  let count = 0;
+  for (let j = 0; j < m.inputSize; j++) {
+    const byte = <usize>load<u8>(src + <usize>load<u32>(m.perm + (<usize>j << 2)));
+    store<f32>(m.x + (<usize>j << 2), load<f32>(table + (byte << 2)));
+    store<i32>(first.nz + (<usize>count << 2), j);
+    count += i32(byte != 0);
+  }
+  first.nzCount = count;
+  if (labels) gatherLabels(m.y, labels, idx, start, 1);
+}
+
+/** The forward pass of the example fastGather took (row 0), its loss; dlogits go to m.d0. */
+export function fastForward(m: Model): f64 {
+  let input = m.x;
+  let inN = m.inputSize;
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    if (l > 0) layer.nzCount = nonzeros(input, inN, layer.nz);
+    rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1);
+    input = layer.a;
+    inN = layer.units;
+  }
+  const out = layerAt(m, m.nLayers - 1);
+  return softmaxXent(out.a, out.width, out.units, 1, m.y, m.d0, 1);
+}
+
+/**
+ * row · delta over `bytes`, with two accumulators (even and odd vectors) so that the additions
+ * overlap; lane k of their sum is the sum over columns j ≡ k (mod 4).
+ */
+@inline function rowDot(row: usize, delta: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  for (let j: usize = 0; j < bytes; j += 32) {
+    s0 = madd(v128.load(row + j), v128.load(delta + j), s0);
+    s1 = madd(v128.load(row + j, 16), v128.load(delta + j, 16), s1);
+  }
+  const s = f32x4.add(s0, s1);
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+}
+
+/** row −= lr · (a · delta), and first row −= lr · (wd · row) when decaying; two vectors a turn. */
+@inline function rowStep(row: usize, delta: usize, bytes: usize, a: f32, lr: f32, wd: f32): void {
+  const va = f32x4.splat(a);
+  const vlr = f32x4.splat(lr);
+  if (wd > 0) {
+    const vwd = f32x4.splat(wd);
+    for (let j: usize = 0; j < bytes; j += 32) {
+      const w0 = v128.load(row + j);
+      const w1 = v128.load(row + j, 16);
+      const d0 = f32x4.sub(w0, f32x4.mul(f32x4.mul(w0, vwd), vlr));
+      const d1 = f32x4.sub(w1, f32x4.mul(f32x4.mul(w1, vwd), vlr));
+      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j)), vlr, d0));
+      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j, 16)), vlr, d1), 16);
+    }
+  } else {
+    for (let j: usize = 0; j < bytes; j += 32) {
+      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j)), vlr, v128.load(row + j)));
+      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j, 16)), vlr, v128.load(row + j, 16)), 16);
+    }
+  }
+}
+
+/** Backward pass and SGD update of the example fastForward saw, last layer first. */
+export function fastUpdate(m: Model): void {
+  const lr = <f32>desc(m, OPTF_LEARNING_RATE);
+  const wd = <f32>desc(m, OPTF_WEIGHT_DECAY);
+  let delta = m.d0;
+  let below = m.d1;
+  for (let l = m.nLayers - 1; l >= 0; l--) {
+    const layer = layerAt(m, l);
+    const bytes = <usize>layer.width << 2;
+    const prev = l > 0 ? layerAt(m, l - 1).a : m.x;
+    // The delta below is 0 wherever the input was 0 (ReLU's gradient) and in the padding.
+    if (l > 0) memory.fill(below, 0, <usize>layerAt(m, l - 1).width << 2);
+    if (wd > 0) {
+      // Decay moves every row, not only those of nonzero inputs.
+      const inN = l > 0 ? layerAt(m, l - 1).units : m.inputSize;
+      for (let i = 0; i < inN; i++) step(layer, l, i, prev, delta, below, bytes, lr, wd);
+    } else {
+      for (let k = 0; k < layer.nzCount; k++) step(layer, l, load<i32>(layer.nz + (<usize>k << 2)), prev, delta, below, bytes, lr, 0);
+    }
+    const vlr = f32x4.splat(lr);
+    const vwd = f32x4.splat(wd);
+    for (let j: usize = 0; j < bytes; j += 16) {
+      let b = v128.load(layer.b + j);
+      if (wd > 0) b = f32x4.sub(b, f32x4.mul(f32x4.mul(b, vwd), vlr));
+      v128.store(layer.b + j, f32x4.sub(b, f32x4.mul(v128.load(delta + j), vlr)));
+    }
+    const t = delta;
+    delta = below;
+    below = t;
+  }
+  m.step++;
+}
+
+/** Input i's row of layer l: its share of the delta below (hidden inputs > 0 only), then its step. */
+@inline function step(layer: Layer, l: i32, i: i32, prev: usize, delta: usize, below: usize, bytes: usize, lr: f32, wd: f32): void {
+  const ai = load<f32>(prev + (<usize>i << 2));
+  const row = layer.w + <usize>i * bytes;
+  if (l > 0 && ai > 0) store<f32>(below + (<usize>i << 2), rowDot(row, delta, bytes));
+  rowStep(row, delta, bytes, ai, lr, wd);
+}

@@ -1,0 +1,60 @@
+// The fast online SGD step (assembly/online-step.ts): the same training as the general step
+// (gradients by GEMM, then the optimizer kernel), and the same numbers in the JS twin, bit for bit.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createEngine, type Engine } from "../src/index.js";
+import { loadMnist } from "../src/node.js";
+import type { Mnist } from "../src/data/mnist.js";
+import { OnlineLearner } from "../src/engine/online.js";
+
+describe("the fast online step", () => {
+  let data: Mnist;
+  const engines: Record<string, Engine> = {};
+  beforeAll(async () => {
+    data = await loadMnist();
+    for (const b of ["wasm-simd", "js"] as const) engines[b] = await createEngine({ backend: b, threads: 1 });
+  });
+
+  /** Weights after `steps` online steps of a 784-24-16-10 net on a permuted task. */
+  function train(backend: string, compile: Record<string, number | string>, steps: number) {
+    const engine = engines[backend];
+    const ds = engine.dataset(data.train.images.subarray(0, 2000 * 784), data.train.labels.subarray(0, 2000));
+    const model = engine.sequential({
+      inputSize: 784,
+      layers: [
+        { units: 24, activation: "relu", kernelInitializer: "he_uniform" },
+        { units: 16, activation: "relu", kernelInitializer: "he_uniform" },
+        { units: 10, activation: "softmax" },
+      ],
+      seed: 9,
+    });
+    model.compile({ optimizer: "sgd", learningRate: 0.05, ...compile });
+    const online = new OnlineLearner(model, ds);
+    online.startTask(4, 5);
+    const { hits } = online.train(0, steps);
+    const weights = model.getWeights().flatMap((l) => [...l.kernel, ...l.bias]);
+    online.dispose();
+    model.dispose();
+    ds.dispose();
+    return { hits, weights };
+  }
+
+  it.each([{}, { weightDecay: 0.02 }])("trains as the general step does (%o)", (options) => {
+    const steps = 300;
+    const fast = train("wasm-simd", options, steps);
+    // A clip no gradient reaches: the same step, taken by the general path.
+    const general = train("wasm-simd", { ...options, clipvalue: 1e30 }, steps);
+    expect(fast.weights).not.toEqual(general.weights); // the paths differ in summation order …
+    let worst = 0;
+    for (const [i, w] of fast.weights.entries()) worst = Math.max(worst, Math.abs(w - general.weights[i]));
+    expect(worst).toBeLessThan(1e-4); // … and only there
+    expect(Math.abs(fast.hits - general.hits)).toBeLessThanOrEqual(2);
+    expect(fast.hits).toBeGreaterThan(steps * 0.25); // it learned: chance is 0.1
+  });
+
+  it.each([{}, { weightDecay: 0.02 }])("takes the same steps in the JS twin, bit for bit (%o)", (options) => {
+    const wasm = train("wasm-simd", options, 200);
+    const js = train("js", options, 200);
+    expect(js.hits).toBe(wasm.hits);
+    expect(js.weights).toEqual(wasm.weights);
+  });
+});
