@@ -86,6 +86,16 @@ function perturb(m: Model): void {
   }
 }
 
+// The bias correction 1 − η^age is looked up rather than computed (a pow per unit and step costs
+// more than the rest of the utility): the table holds Math.pow's own values.
+const CORRECTIONS = 65536;
+
+@inline function cbpCorrection(m: Model, age: i32): f64 {
+  if (age < m.cbpCorrN) return load<f64>(m.cbpCorr + (<usize>age << 3));
+  const last = load<f64>(m.cbpCorr + (<usize>(m.cbpCorrN - 1) << 3));
+  return last == 1 ? 1 : 1 - Math.pow(m.cbpDecay, <f64>age);
+}
+
 /**
  * Switches continual backprop on for every hidden layer: replacement rate ρ, utility decay η,
  * maturity (steps before a unit may be replaced), and each hidden layer's initialiser code (i32s
@@ -95,6 +105,17 @@ export function modelCbpInit(m: Model, rate: f64, decay: f64, maturity: i32, ini
   m.cbpRate = rate;
   m.cbpDecay = decay;
   m.cbpMaturity = maturity;
+  // 1 − η^age for the ages before it reaches 1 in f64 (3,700 or so for η = 0.99), at most CORRECTIONS.
+  if (m.cbpCorr) heap.free(m.cbpCorr);
+  m.cbpCorr = heap.alloc(CORRECTIONS << 3);
+  let n = 0;
+  while (n < CORRECTIONS) {
+    const c = 1 - Math.pow(decay, <f64>n);
+    store<f64>(m.cbpCorr + (<usize>n << 3), c);
+    n++;
+    if (c == 1) break;
+  }
+  m.cbpCorrN = n;
   for (let l = 0; l < m.nLayers - 1; l++) {
     const layer = layerAt(m, l);
     const n = <usize>layer.units;
@@ -145,12 +166,12 @@ function cbpStep(m: Model): void {
       const pa = layer.cbpAge + (<usize>i << 2);
       const age = load<i32>(pa) + 1;
       store<i32>(pa, age);
-      const correction = 1 - Math.pow(eta, <f64>age);
+      const correction = cbpCorrection(m, age);
       const h = <f64>load<f32>(layer.a + (<usize>i << 2));
       const pm = layer.cbpMean + (<usize>i << 3);
       const mean = eta * load<f64>(pm) + (1 - eta) * h;
       store<f64>(pm, mean);
-      const outMag = meanAbs(next.w + ((<usize>i * next.width) << 2), next.units, 1);
+      const outMag = rowMeanAbs(next.w + ((<usize>i * next.width) << 2), next.units, next.width);
       const inMag = <f64>load<f32>(layer.cbpInMag + (<usize>i << 2)) / <f64>fanIn;
       const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
       const pu = layer.cbpUtil + (<usize>i << 3);
@@ -188,22 +209,61 @@ function cbpStep(m: Model): void {
   }
 }
 
-/** out[j] = Σ_i |w[i, j]| over `rows` rows of width floats, in f32, row by row (one SIMD pass). */
+/**
+ * out[j] = Σ_i |w[i, j]| over `rows` rows of width floats, in f32, row by row, with 8 (then 2)
+ * column vectors held in registers over the rows.
+ */
 function columnAbsSums(w: usize, rows: i32, width: i32, out: usize): void {
   const bytes = <usize>width << 2;
-  memory.fill(out, 0, bytes);
-  for (let i = 0; i < rows; i++) {
-    const row = w + <usize>i * bytes;
-    for (let j: usize = 0; j < bytes; j += 16) v128.store(out + j, f32x4.add(v128.load(out + j), f32x4.abs(v128.load(row + j))));
+  const zero = f32x4.splat(0);
+  let c: usize = 0;
+  for (; c + 128 <= bytes; c += 128) {
+    let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
+    for (let i = 0; i < rows; i++) {
+      const p = w + <usize>i * bytes + c;
+      s0 = f32x4.add(s0, f32x4.abs(v128.load(p)));
+      s1 = f32x4.add(s1, f32x4.abs(v128.load(p, 16)));
+      s2 = f32x4.add(s2, f32x4.abs(v128.load(p, 32)));
+      s3 = f32x4.add(s3, f32x4.abs(v128.load(p, 48)));
+      s4 = f32x4.add(s4, f32x4.abs(v128.load(p, 64)));
+      s5 = f32x4.add(s5, f32x4.abs(v128.load(p, 80)));
+      s6 = f32x4.add(s6, f32x4.abs(v128.load(p, 96)));
+      s7 = f32x4.add(s7, f32x4.abs(v128.load(p, 112)));
+    }
+    v128.store(out + c, s0);
+    v128.store(out + c, s1, 16);
+    v128.store(out + c, s2, 32);
+    v128.store(out + c, s3, 48);
+    v128.store(out + c, s4, 64);
+    v128.store(out + c, s5, 80);
+    v128.store(out + c, s6, 96);
+    v128.store(out + c, s7, 112);
+  }
+  for (; c < bytes; c += 32) {
+    let s0 = zero, s1 = zero;
+    for (let i = 0; i < rows; i++) {
+      const p = w + <usize>i * bytes + c;
+      s0 = f32x4.add(s0, f32x4.abs(v128.load(p)));
+      s1 = f32x4.add(s1, f32x4.abs(v128.load(p, 16)));
+    }
+    v128.store(out + c, s0);
+    v128.store(out + c, s1, 16);
   }
 }
 
-/** Σ|x| / n over n f32s `stride` floats apart, in f64. */
-@inline function meanAbs(p: usize, n: i32, stride: i32): f64 {
-  let s: f64 = 0;
-  const step = <usize>stride << 2;
-  for (let k = 0; k < n; k++) s += <f64>Math.abs(load<f32>(p + <usize>k * step));
-  return s / <f64>n;
+/**
+ * Σ|x| / n over a padded row of `width` f32s (its padding 0) whose first n are real, in f64:
+ * four lanes (columns k mod 4), then (l0 + l1) + (l2 + l3).
+ */
+@inline function rowMeanAbs(p: usize, n: i32, width: i32): f64 {
+  let lo = f64x2.splat(0);
+  let hi = lo;
+  for (let j: usize = 0; j < <usize>width << 2; j += 16) {
+    const v = f32x4.abs(v128.load(p + j));
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+    hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+  }
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1))) / <f64>n;
 }
 
 /**
@@ -215,7 +275,7 @@ function replace(m: Model, l: i32, layer: Layer, i: i32): void {
   const next = layerAt(m, l + 1);
   const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
   const age = load<i32>(layer.cbpAge + (<usize>i << 2));
-  const mean = load<f64>(layer.cbpMean + (<usize>i << 3)) / (1 - Math.pow(m.cbpDecay, <f64>age));
+  const mean = load<f64>(layer.cbpMean + (<usize>i << 3)) / cbpCorrection(m, age);
   const outRow = next.w + ((<usize>i * next.width) << 2);
   for (let k = 0; k < next.units; k++) {
     const pb = next.b + (<usize>k << 2);

@@ -78,6 +78,8 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   cbpRate: f64 = 0; // continual backprop's replacement rate ρ (0: off), decay η and maturity
   cbpDecay: f64 = 0;
   cbpMaturity: i32 = 0;
+  cbpCorr: usize = 0; // f64 1 − η^age for ages 0 … cbpCorrN − 1 (assembly/continual.ts)
+  cbpCorrN: i32 = 0;
   // A thread's replica (modelReplica): shares the parameters and optimizer state of the model
   // it was made from; owns its gradients, batch buffers, probe flags and scratch.
   replica: bool = false;
@@ -243,6 +245,7 @@ export function modelFree(m: Model): void {
     heap.free(changetype<usize>(layer));
   }
   if (m.noiseTable) heap.free(m.noiseTable);
+  if (m.cbpCorr) heap.free(m.cbpCorr);
   heap.free(m.layers);
   heap.free(m.grads);
   heap.free(m.wt);

@@ -15,7 +15,7 @@ describe("the fast online step", () => {
   });
 
   /** Weights after `steps` online steps of a 784-24-16-10 net on a permuted task. */
-  function train(backend: string, compile: Record<string, number | string>, steps: number) {
+  function train(backend: string, compile: Record<string, number | string>, steps: number, options = {}) {
     const engine = engines[backend];
     const ds = engine.dataset(data.train.images.subarray(0, 2000 * 784), data.train.labels.subarray(0, 2000));
     const model = engine.sequential({
@@ -28,14 +28,15 @@ describe("the fast online step", () => {
       seed: 9,
     });
     model.compile({ optimizer: "sgd", learningRate: 0.05, ...compile });
-    const online = new OnlineLearner(model, ds);
+    const online = new OnlineLearner(model, ds, options);
     online.startTask(4, 5);
     const { hits } = online.train(0, steps);
+    const replaced = online.replaced();
     const weights = model.getWeights().flatMap((l) => [...l.kernel, ...l.bias]);
     online.dispose();
     model.dispose();
     ds.dispose();
-    return { hits, weights };
+    return { hits, weights, replaced };
   }
 
   it.each([{}, { weightDecay: 0.02 }])("trains as the general step does (%o)", (options) => {
@@ -55,6 +56,15 @@ describe("the fast online step", () => {
     const wasm = train("wasm-simd", options, 200);
     const js = train("js", options, 200);
     expect(js.hits).toBe(wasm.hits);
+    expect(js.weights).toEqual(wasm.weights);
+  });
+
+  it("replaces the same units in the JS twin under continual backprop, bit for bit", () => {
+    const cbp = { cbp: { rate: 0.01, decay: 0.99, maturity: 20 } };
+    const wasm = train("wasm-simd", {}, 300, cbp);
+    const js = train("js", {}, 300, cbp);
+    expect(wasm.replaced[0]).toBeGreaterThan(20);
+    expect(js.replaced).toEqual(wasm.replaced);
     expect(js.weights).toEqual(wasm.weights);
   });
 });

@@ -205,10 +205,11 @@ export function continualKernels(e: Engine) {
     });
   }
 
-  const meanAbs = (F: Float32Array, p: number, n: number, stride: number) => {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += Math.abs(F[p + k * stride]);
-    return s / n;
+  /** assembly/continual.ts' rowMeanAbs: f64 sums of columns k mod 4, then (l0 + l1) + (l2 + l3). */
+  const rowMeanAbs = (F: Float32Array, p: number, n: number, width: number) => {
+    const lanes = [0, 0, 0, 0];
+    for (let k = 0; k < width; k++) lanes[k & 3] += Math.abs(F[p + k]);
+    return (lanes[0] + lanes[1] + (lanes[2] + lanes[3])) / n;
   };
 
   function cbpStep(md: Model): void {
@@ -232,7 +233,7 @@ export function continualKernels(e: Engine) {
         const h = F[(ly.a >> 2) + i];
         const mean = eta * c.mean[i] + (1 - eta) * h;
         c.mean[i] = mean;
-        const outMag = meanAbs(F, (next.w >> 2) + i * next.width, next.units, 1);
+        const outMag = rowMeanAbs(F, (next.w >> 2) + i * next.width, next.units, next.width);
         const inMag = inSums[i] / fanIn;
         const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
         const util = eta * c.util[i] + (1 - eta) * fresh;
