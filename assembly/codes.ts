@@ -48,3 +48,6 @@ export const OPTF_CLIPNORM = 9;
 export const OPTF_CLIPVALUE = 10;
 export const OPTF_GLOBAL_CLIPNORM = 11;
 export const OPT_FIELDS = 12;
+
+// Shrink and Perturb's table of standard normals (assembly/continual.ts): its length, a power of 2.
+export const NOISE_TABLE = 1048576;

@@ -6,6 +6,8 @@ import { Model, Layer, layerAt, modelGradients, modelUpdate } from "./model";
 import { fastPath, fastGather, fastForward, fastUpdate } from "./online-step";
 import { correct } from "./kernels/softmax_xent";
 import { initUnit, rngNormal } from "./init";
+import { madd } from "./kernels/gemm";
+import { NOISE_TABLE } from "./codes";
 import { rngSeed, rngNext, shuffleIndices, RNG_STATE_BYTES } from "./prng";
 import { resetMoments } from "./recycle";
 
@@ -51,38 +53,46 @@ export function modelTrainOnline(m: Model, data: usize, isU8: bool, labels: usiz
   return loss;
 }
 
-// Shrink and Perturb's noise: N(0, σ²) on every real weight and bias after each step. A full
+// Shrink and Perturb's noise: N(0, σ²) on every real weight and bias after each step. A fresh
 // draw per parameter and step would cost more than the step itself, so the deviates come from a
-// table of NOISE_TABLE standard normals drawn once from the model's generator, picked by the
-// generator 16 bits at a time.
-const NOISE_TABLE = 65536;
+// table of NOISE_TABLE standard normals drawn once from the model's generator: every row of every
+// layer takes a run of consecutive entries from a start the generator draws for that row and step.
+// Each deviate is then a uniform pick from the table, independent between steps; within a step,
+// two rows share entries only when their starts fall within a row's width (about 2 in 10,000).
 
 /** Switches the perturbation on (σ > 0) or off (σ = 0). */
 export function modelSetNoise(m: Model, sigma: f64): void {
   m.noiseSigma = sigma;
   if (sigma > 0 && m.noiseTable == 0) {
-    m.noiseTable = heap.alloc(NOISE_TABLE << 2);
+    // maxWidth entries more, repeating the first, so that a run never wraps
+    m.noiseTable = heap.alloc(<usize>(NOISE_TABLE + m.maxWidth) << 2);
     for (let i = 0; i < NOISE_TABLE; i++) store<f32>(m.noiseTable + (<usize>i << 2), <f32>rngNormal(m.rng));
+    memory.copy(m.noiseTable + (<usize>NOISE_TABLE << 2), m.noiseTable, <usize>m.maxWidth << 2);
   }
 }
 
 function perturb(m: Model): void {
   const sigma = <f32>m.noiseSigma;
-  const table = m.noiseTable;
+  const vs = f32x4.splat(sigma);
   let fanIn = m.inputSize;
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
+    const units = layer.units;
     for (let i = 0; i <= fanIn; i++) {
-      // rows 0 … fanIn−1 of the kernel, then the bias as row fanIn
+      // rows 0 … fanIn−1 of the kernel, then the bias as row fanIn; the padding stays 0
       const row = i < fanIn ? layer.w + ((<usize>i * layer.width) << 2) : layer.b;
-      for (let j = 0; j < layer.units; j += 2) {
-        const r = rngNext(m.rng);
+      const run = m.noiseTable + (<usize>(rngNext(m.rng) & (NOISE_TABLE - 1)) << 2);
+      let j = 0;
+      for (; j + 4 <= units; j += 4) {
         const p = row + (<usize>j << 2);
-        store<f32>(p, load<f32>(p) + sigma * load<f32>(table + (<usize>(r & 0xffff) << 2)));
-        if (j + 1 < layer.units) store<f32>(p, load<f32>(p, 4) + sigma * load<f32>(table + (<usize>(r >>> 16) << 2)), 4);
+        v128.store(p, madd(vs, v128.load(run + (<usize>j << 2)), v128.load(p)));
+      }
+      for (; j < units; j++) {
+        const p = row + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) + sigma * load<f32>(run + (<usize>j << 2)));
       }
     }
-    fanIn = layer.units;
+    fanIn = units;
   }
 }
 

@@ -59,6 +59,15 @@ describe("the fast online step", () => {
     expect(js.weights).toEqual(wasm.weights);
   });
 
+  it("perturbs with the same deviates in the JS twin under Shrink and Perturb, bit for bit", () => {
+    const snp = { noise: 1e-3 };
+    const wasm = train("wasm-simd", { weightDecay: 1e-4 }, 100, snp);
+    const plain = train("wasm-simd", { weightDecay: 1e-4 }, 100);
+    const js = train("js", { weightDecay: 1e-4 }, 100, snp);
+    expect(wasm.weights).not.toEqual(plain.weights);
+    expect(js.weights).toEqual(wasm.weights);
+  });
+
   it("replaces the same units in the JS twin under continual backprop, bit for bit", () => {
     const cbp = { cbp: { rate: 0.01, decay: 0.99, maturity: 20 } };
     const wasm = train("wasm-simd", {}, 300, cbp);

@@ -19,9 +19,8 @@ import {
   OPTF_LEARNING_RATE,
   OPTF_MOMENTUM,
   OPTF_WEIGHT_DECAY,
+  NOISE_TABLE,
 } from "../codes.js";
-
-const NOISE_TABLE = 65536;
 
 /** What the continual functions need of the engine around them (createJsKernels). */
 export interface Engine {
@@ -164,10 +163,14 @@ export function continualKernels(e: Engine) {
     const md = e.model(m);
     md.noiseSigma = sigma;
     if (sigma > 0 && md.noiseTable === null) {
-      md.noiseTable = Float32Array.from({ length: NOISE_TABLE }, () => rngNormal(md.rng));
+      const table = new Float32Array(NOISE_TABLE + md.maxWidth);
+      for (let i = 0; i < NOISE_TABLE; i++) table[i] = rngNormal(md.rng);
+      table.copyWithin(NOISE_TABLE, 0, md.maxWidth);
+      md.noiseTable = table;
     }
   }
 
+  /** assembly/continual.ts' perturb: a run of the table per row, from a start drawn per row. */
   function perturb(md: Model): void {
     const F = heap.F;
     const sigma = Math.fround(md.noiseSigma);
@@ -176,11 +179,8 @@ export function continualKernels(e: Engine) {
     for (const ly of md.layers) {
       for (let i = 0; i <= fanIn; i++) {
         const row = i < fanIn ? (ly.w >> 2) + i * ly.width : ly.b >> 2;
-        for (let j = 0; j < ly.units; j += 2) {
-          const r = rngNext(md.rng);
-          F[row + j] += Math.fround(sigma * table[r & 0xffff]);
-          if (j + 1 < ly.units) F[row + j + 1] += Math.fround(sigma * table[r >>> 16]);
-        }
+        const run = rngNext(md.rng) & (NOISE_TABLE - 1);
+        for (let j = 0; j < ly.units; j++) F[row + j] += Math.fround(sigma * table[run + j]);
       }
       fanIn = ly.units;
     }
