@@ -228,7 +228,10 @@ describe("runContinual", () => {
   });
 
   it.each([
-    [["--tasks", "x"], /--tasks must be a number, got x/],
+    [["--tasks", "x"], /--tasks must be a whole number, got "x"/],
+    [["--tasks", "0"], /--tasks must be between 1 and 100000, got 0/],
+    [["--method", "bp,bp"], /--method: "bp" is given twice/],
+    [["--workers", "0"], /--workers must be between 1 and 1024, got 0/],
     [["--method", "bp,foo"], /method must be one of/],
     [["--batch-size", "4"], /batchSize must be 1/],
     [["--bogus"], /Unknown option '--bogus'/],

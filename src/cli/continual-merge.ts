@@ -5,7 +5,7 @@ import { checkContinualReport } from "../study/continual-schema.js";
 import { continualJobs } from "../study/continual.js";
 import { shardPositions, type Shard } from "../study/grid.js";
 import { htmlContinualReport, type ContinualReport } from "./continual-report.js";
-import { summaryTable } from "./continual-summary.js";
+import { summaryTable } from "../study/continual-summary.js";
 import { writeAtomic } from "./outputs.js";
 import type { Output } from "./progress.js";
 

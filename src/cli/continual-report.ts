@@ -6,7 +6,7 @@ import { CSS, escapeHtml, scriptJson, uplotAssets } from "./html-report.js";
 import type { ContinualConfig } from "../study/continual-config.js";
 import type { ContinualRun } from "../study/continual.js";
 import type { Shard } from "../study/grid.js";
-import { summaryRows } from "./continual-summary.js";
+import { summaryRows } from "../study/continual-summary.js";
 
 export interface ContinualReport {
   schemaVersion: 1;

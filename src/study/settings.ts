@@ -126,7 +126,11 @@ function parseOne(rule: Rule, name: string, text: string, limits: Limits): numbe
  * flag or the field). Lists are comma-separated.
  */
 export function parseSetting(key: SettingKey, text: string, name: string, limits: Limits = {}): unknown {
-  const setting: Setting = STUDY_SETTINGS[key];
+  return parseSettingText(STUDY_SETTINGS[key], text, name, limits);
+}
+
+/** parseSetting for a setting of any registry (the continual study's too). */
+export function parseSettingText(setting: Setting, text: string, name: string, limits: Limits = {}): unknown {
   if (!setting.list) return parseOne(setting.rule, name, text, limits);
   const items = text.split(",").map((s) => s.trim());
   if (items.length === 1 && items[0] === "") throw new ArgumentError(`${name}: give at least one value`);

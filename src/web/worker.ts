@@ -1,18 +1,12 @@
 // The lab's training worker (a module worker): fetches MNIST once, creates the engine and runs
 // the study once per learning rate × activation with runOne(), posting progress to the page.
 // The page stops it by terminating it.
-import {
-  createEngine,
-  fetchMnist,
-  relaxedSimdSupported,
-  type BackendChoice,
-  type Engine,
-  type Mnist,
-} from "../index.js";
+import { createEngine, relaxedSimdSupported, type BackendChoice, type Engine, type Mnist } from "../index.js";
 import { runStudy } from "../study/run.js";
 import { expandGrid } from "../study/grid.js";
 import { stepsPerEpoch } from "../study/config.js";
-import { eventHooks, throttle } from "../study/events.js";
+import { eventHooks } from "../study/events.js";
+import { loadData } from "./data.js";
 import { checkToWorker, engineErrorMessage, type ErrorStage, type FromWorker, type StartMessage } from "./protocol.js";
 import { simdSupported } from "./support.js";
 
@@ -21,28 +15,6 @@ const BATCH_EVERY_MS = 50;
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, { transfer });
 const fail = (stage: ErrorStage, e: unknown) =>
   post({ type: "error", stage, message: e instanceof Error ? e.message : String(e) });
-
-let data: { url: string; mnist: Mnist } | null = null;
-
-async function loadData(url: string): Promise<Mnist> {
-  if (data?.url === url) return data.mnist;
-  const started = performance.now();
-  const tick = throttle(100);
-  const mnist = await fetchMnist(url, {
-    gzip: true,
-    onProgress: ({ loaded, total }) => {
-      if (tick(total !== null && loaded === total)) post({ type: "data-progress", loaded, total });
-    },
-  });
-  data = { url, mnist };
-  post({
-    type: "data-ready",
-    train: mnist.train.count,
-    test: mnist.test.count,
-    seconds: (performance.now() - started) / 1000,
-  });
-  return mnist;
-}
 
 /** The first n training images, labels and all (the validation split is taken from these). */
 function subset(mnist: Mnist, n: number | null): Mnist {
@@ -62,7 +34,7 @@ function subset(mnist: Mnist, n: number | null): Mnist {
 async function start(msg: StartMessage): Promise<void> {
   let mnist: Mnist;
   try {
-    mnist = subset(await loadData(msg.dataUrl), msg.subset);
+    mnist = subset(await loadData(msg.dataUrl, post), msg.subset);
   } catch (e) {
     return fail("data", e);
   }

@@ -1,6 +1,6 @@
 // The continual study's summary: per run, the online accuracy of the first, best and last task,
 // and the dead share, first layer's effective rank and weight magnitude at the first and last.
-import type { ContinualRun, TaskRecord } from "../study/continual.js";
+import type { ContinualRun, TaskRecord } from "./continual.js";
 
 export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 

@@ -1,0 +1,167 @@
+// The continual study's settings as text: one registry that the CLI (as --flags) and the lab's
+// Continual mode (as URL parameters and form fields) both read, parsed by the study's one parser.
+// Range checks across fields stay in checkContinual.
+import { OPTIMIZERS } from "../engine/optimizer.js";
+import { MAX_UNITS } from "../engine/sizes.js";
+import { CONTINUAL, METHODS, type ContinualConfig } from "./continual-config.js";
+import { parseSettingText, type Limits, type Setting } from "./settings.js";
+
+export interface ContinualSetting extends Setting {
+  /** The flag's value in --help (N, F, LIST, NAME). */
+  value: string;
+  /** The help line, without the default. */
+  help: string;
+}
+
+const INT_MAX = 2 ** 31 - 1;
+
+export const CONTINUAL_SETTINGS = {
+  tasks: {
+    flag: "tasks",
+    param: "tasks",
+    label: "tasks",
+    value: "N",
+    help: "tasks in the stream",
+    rule: { kind: "integer", min: 1, max: 100_000 },
+  },
+  perTask: {
+    flag: "per-task",
+    param: "per-task",
+    label: "examples per task",
+    value: "N",
+    help: "examples per task, at most 60000",
+    rule: { kind: "integer", min: 1, max: INT_MAX },
+  },
+  layers: {
+    flag: "layers",
+    param: "layers",
+    label: "layers",
+    value: "LIST",
+    help: "hidden widths",
+    rule: { kind: "integer", min: 1, max: MAX_UNITS },
+    list: { item: "layer widths" },
+  },
+  optimizer: {
+    flag: "optimizer",
+    param: "opt",
+    label: "optimizer",
+    value: "NAME",
+    help: OPTIMIZERS.join(", "),
+    rule: { kind: "choice", choices: OPTIMIZERS },
+  },
+  learningRate: {
+    flag: "lr",
+    param: "lr",
+    label: "learning rate",
+    value: "F",
+    help: "learning rate (step size)",
+    rule: { kind: "number", min: 0, positive: true },
+  },
+  batchSize: {
+    flag: "batch-size",
+    param: "batch",
+    label: "batch size",
+    value: "N",
+    help: "examples per step; only 1, the online setting",
+    rule: { kind: "integer", min: 1, max: INT_MAX },
+  },
+  methods: {
+    flag: "method",
+    param: "method",
+    label: "methods",
+    value: "LIST",
+    help: `methods to compare, from ${METHODS.join(", ")}`,
+    rule: { kind: "choice", choices: METHODS },
+    list: { item: "methods", distinct: true },
+  },
+  weightDecay: {
+    flag: "weight-decay",
+    param: "wd",
+    label: "weight decay",
+    value: "F",
+    help: "λ of l2 and snp",
+    rule: { kind: "number", min: 0, positive: true },
+  },
+  noise: {
+    flag: "noise",
+    param: "noise",
+    label: "noise σ",
+    value: "F",
+    help: "σ of snp's noise",
+    rule: { kind: "number", min: 0, positive: true },
+  },
+  replacementRate: {
+    flag: "replacement-rate",
+    param: "rho",
+    label: "replacement rate",
+    value: "F",
+    help: "ρ of cbp",
+    rule: { kind: "number", min: 0, positive: true },
+  },
+  maturity: {
+    flag: "maturity",
+    param: "maturity",
+    label: "maturity",
+    value: "N",
+    help: "steps before cbp may replace a unit",
+    rule: { kind: "integer", min: 0, max: 1e9 },
+  },
+  decay: {
+    flag: "decay",
+    param: "decay",
+    label: "decay",
+    value: "F",
+    help: "η of cbp's running utility",
+    rule: { kind: "number", min: 0, positive: true, max: 1 },
+  },
+  redoTau: {
+    flag: "redo-tau",
+    param: "redotau",
+    label: "ReDo τ",
+    value: "F",
+    help: "τ of redo",
+    rule: { kind: "number", min: 0, positive: true },
+  },
+  probe: {
+    flag: "probe",
+    param: "probe",
+    label: "probe",
+    value: "N",
+    help: "examples at each task's start for dead units and ranks",
+    rule: { kind: "integer", min: 1, max: INT_MAX },
+  },
+  seed: {
+    flag: "seed",
+    param: "seed",
+    label: "seed",
+    value: "N",
+    help: "seed of the networks and of the task stream",
+    rule: { kind: "integer", min: 0, max: INT_MAX },
+  },
+  seeds: {
+    flag: "seeds",
+    param: "seeds",
+    label: "seeds",
+    value: "N",
+    help: "seeds per method: --seed, --seed+1, …",
+    rule: { kind: "integer", min: 1, max: 1000 },
+  },
+} as const satisfies { [K in keyof ContinualConfig]: ContinualSetting };
+
+export type ContinualKey = keyof typeof CONTINUAL_SETTINGS;
+export const CONTINUAL_KEYS = Object.keys(CONTINUAL_SETTINGS) as ContinualKey[];
+
+/** A setting's value from its text, or an ArgumentError of one line calling it `name`. */
+export function parseContinualSetting<K extends ContinualKey>(
+  key: K,
+  text: string,
+  name: string,
+  limits: Limits = {},
+): ContinualConfig[K] {
+  return parseSettingText(CONTINUAL_SETTINGS[key], text, name, limits) as ContinualConfig[K];
+}
+
+/** The default as --help and the lab show it. */
+export function formatContinual<K extends ContinualKey>(key: K, value: ContinualConfig[K] = CONTINUAL[key]): string {
+  return Array.isArray(value) ? value.join(",") : String(value);
+}
