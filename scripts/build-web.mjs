@@ -132,6 +132,8 @@ async function site() {
     entryPoints: {
       lab: at("dist", "web", "main.js"),
       worker: at("dist", "web", "worker.js"),
+      continual: at("dist", "web", "continual", "main.js"),
+      "continual-worker": at("dist", "web", "continual", "worker.js"),
       style: at("src", "web", "style.css"),
       [THREAD_FILE.replace(/\.js$/, "")]: at(...THREAD_ENTRY),
     },
@@ -139,8 +141,9 @@ async function site() {
     sourcemap: "linked",
     metafile: true,
   });
-  for (const file of ["lab.js", "worker.js", THREAD_FILE]) await checkBrowserSafe(join(out, file));
-  await copyFile(at("src", "web", "index.html"), join(out, "index.html"));
+  for (const file of ["lab.js", "worker.js", "continual.js", "continual-worker.js", THREAD_FILE])
+    await checkBrowserSafe(join(out, file));
+  for (const page of ["index.html", "continual.html"]) await copyFile(at("src", "web", page), join(out, page));
   await copyFile(at("src", "web", "favicon.svg"), join(out, "favicon.svg"));
   // The worker loads the engine, whose browser build looks for the .wasm files beside it.
   await copyWasm(out);

@@ -233,7 +233,8 @@ describe("runContinual", () => {
     [["--method", "bp,bp"], /--method: "bp" is given twice/],
     [["--workers", "0"], /--workers must be between 1 and 1024, got 0/],
     [["--method", "bp,foo"], /method must be one of/],
-    [["--batch-size", "4"], /batchSize must be 1/],
+    [["--batch-size", "4"], /dying-relu: --batch-size must be 1 \(the online setting\), got 4/],
+    [["--per-task", "70000"], /dying-relu: --per-task must be an integer in \[1, 60000\], got 70000/],
     [["--bogus"], /Unknown option '--bogus'/],
   ])("dying-relu continual %j: one line, exit code 2", async (args, message) => {
     const r = await cli("continual", ...(args as string[]));

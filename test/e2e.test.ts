@@ -1,75 +1,19 @@
 // End to end in a real Chromium: the built lab page (dist/site/) served from this process trains
 // two learning rates for one epoch on a 3000-image subset and shows the final table.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { serveStatic, type StaticServer } from "../src/web/serve.js";
-import { chromiumPath as executablePath, haveChromium } from "./support/chromium.js";
-
-const site = join(import.meta.dirname, "..", "dist", "site");
-const artifacts = join(import.meta.dirname, "artifacts");
+import { haveChromium } from "./support/chromium.js";
+import { ARTIFACTS as artifacts, launchLab, type Lab } from "./support/lab-browser.js";
 
 describe.runIf(haveChromium)("the lab page in headless Chromium", () => {
-  let server: StaticServer;
-  let context: BrowserContext;
-  let profile: string;
-
+  let lab: Lab;
   beforeAll(async () => {
-    if (!existsSync(join(site, "index.html"))) throw new Error('dist/site/ is missing: run "npm run build" first');
-    server = await serveStatic({ root: site });
-    profile = mkdtempSync(join(tmpdir(), "dying-relu-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-      viewport: { width: 1280, height: 800 },
-    });
-    mkdirSync(artifacts, { recursive: true });
+    lab = await launchLab();
   });
-
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await lab?.close();
   });
-
-  /**
-   * A new page that records console errors and uncaught exceptions (the page's and its worker's);
-   * `notIsolated` strips the cross-origin isolation headers npm run serve sends.
-   */
-  async function open(query: string, notIsolated = false): Promise<{ page: Page; problems: string[] }> {
-    const page = await context.newPage();
-    if (notIsolated) {
-      await page.route("**/*", async (route) => {
-        const response = await route.fetch();
-        const headers = { ...response.headers() };
-        delete headers["cross-origin-opener-policy"];
-        delete headers["cross-origin-embedder-policy"];
-        await route.fulfill({ response, headers });
-      });
-    }
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("worker", (w) =>
-      w.on("console", (m) => {
-        if (m.type() === "error") problems.push(`worker console: ${m.text()}`);
-      }),
-    );
-    await page.goto(new URL(query, server.url).href);
-    return { page, problems };
-  }
+  const open = (query: string, notIsolated = false) => lab.open(query, notIsolated);
 
   it("trains two rates for one epoch on a subset and shows a sane final table", async () => {
     const { page, problems } = await open("?lr=0.5,0.01&epochs=1&subset=3000&autostart=1");

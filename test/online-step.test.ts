@@ -15,7 +15,7 @@ describe("the fast online step", () => {
   });
 
   /** Weights after `steps` online steps of a 784-24-16-10 net on a permuted task. */
-  function train(backend: string, compile: Record<string, number | string>, steps: number, options = {}) {
+  function train(backend: string, compile: { weightDecay?: number; clipvalue?: number }, steps: number, options = {}) {
     const engine = engines[backend];
     const ds = engine.dataset(data.train.images.subarray(0, 2000 * 784), data.train.labels.subarray(0, 2000));
     const model = engine.sequential({

@@ -1,6 +1,10 @@
 // The CLI's progress output: Keras' epoch lines, and the live lines of runs training at once.
 import { describe, expect, it } from "vitest";
 import { formatValue, kerasProgress, parallelProgress, progressLine } from "../src/cli/progress.js";
+import type { Logs } from "../src/engine/types.js";
+
+/** Logs with only a loss, as a diverging or loss-only fit reports them. */
+const loss = (value: number) => ({ loss: value }) as unknown as Logs;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, "");
@@ -19,7 +23,7 @@ describe("progress lines", () => {
       "188/188 ━━━━━━━━━━━━━━━━━━━━ 1s 6ms/step - accuracy: 0.9000 - loss: 0.5000",
     );
     // A running bar shows the time left, from the mean step so far.
-    expect(plain(progressLine(47, 188, 470, { loss: 1 }, true))).toBe(
+    expect(plain(progressLine(47, 188, 470, loss(1), true))).toBe(
       " 47/188 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: 1.0000",
     );
   });
@@ -29,9 +33,9 @@ describe("progress lines", () => {
     const p = kerasProgress(out, 5, 188);
     p.onEpochBegin?.(0);
     expect(chunks).toEqual(["Epoch 1/5\n"]);
-    p.onBatchEnd?.(0, { loss: 1 }); // not redrawn off a terminal
+    p.onBatchEnd?.(0, loss(1)); // not redrawn off a terminal
     expect(chunks.length).toBe(1);
-    p.onEpochEnd?.(0, { loss: 1 });
+    p.onEpochEnd?.(0, loss(1));
     expect(chunks[1]).toMatch(/^188\/188 ━+ \d+s \d+ms\/step - loss: 1\.0000\n$/);
   });
 
@@ -41,13 +45,13 @@ describe("progress lines", () => {
     p.onEpochBegin(1, 0);
     expect(plain(chunks.join(""))).toBe("[lr 0.1] Epoch 1/5\n");
     p.onEpochBegin(0, 0);
-    p.onBatchEnd(0, 93, { loss: 2 }, 940);
+    p.onBatchEnd(0, 93, loss(2), 940);
     // Redrawn in place: the live lines in learning-rate order, below everything finished.
     const screen = plain(chunks.at(-1)!);
     expect(screen).toBe(
       "[lr 0.5] Epoch 1/5  94/188 ━━━━━━━━━━━━━━━━━━━━ 0s 10ms/step - loss: 2.0000\n[lr 0.1] Epoch 1/5\n",
     );
-    p.onEpochEnd(0, 0, { loss: 1.5 }, 1880);
+    p.onEpochEnd(0, 0, loss(1.5), 1880);
     expect(plain(chunks.at(-1)!)).toBe(
       "[lr 0.5] Epoch 1/5 188/188 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: 1.5000\n[lr 0.1] Epoch 1/5\n",
     );
@@ -57,9 +61,9 @@ describe("progress lines", () => {
     const { out, chunks } = sink(false);
     const p = parallelProgress(out, 5, 188, [0.5, 0.1]);
     p.onEpochBegin(0, 0);
-    p.onBatchEnd(0, 10, { loss: 2 }, 100);
+    p.onBatchEnd(0, 10, loss(2), 100);
     expect(chunks).toEqual([]);
-    p.onEpochEnd(0, 0, { loss: 1.5 }, 1880);
+    p.onEpochEnd(0, 0, loss(1.5), 1880);
     p.onRunEnd(1, { epoch: 1, step: 12 } as never);
     expect(chunks).toEqual([
       "[lr 0.5] Epoch 1/5 188/188 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: 1.5000\n",

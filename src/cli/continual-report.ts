@@ -3,22 +3,8 @@
 // accuracy, dead share, the first hidden layer's effective rank and the weight magnitude — one
 // line per method (the mean over its seeds).
 import { CSS, escapeHtml, scriptJson, uplotAssets } from "./html-report.js";
-import type { ContinualConfig } from "../study/continual-config.js";
-import type { ContinualRun } from "../study/continual.js";
-import type { Shard } from "../study/grid.js";
+import type { ContinualReport } from "../study/continual-schema.js";
 import { summaryRows } from "../study/continual-summary.js";
-
-export interface ContinualReport {
-  schemaVersion: 1;
-  kind: "continual";
-  generator: string;
-  backend: string;
-  config: ContinualConfig;
-  /** The slice of the runs this file holds, or null for all of them. */
-  shard: Shard | null;
-  seconds: number;
-  runs: ContinualRun[];
-}
 
 // Draws the charts from the embedded report; runs in the page.
 const SCRIPT = `(() => {

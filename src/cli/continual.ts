@@ -11,6 +11,7 @@ import {
   CONTINUAL_SETTINGS,
   formatContinual,
   parseContinualSetting,
+  renameSetting,
   type ContinualSetting,
 } from "../study/continual-settings.js";
 import { parseSettingText, type Setting } from "../study/settings.js";
@@ -21,7 +22,8 @@ import { availableParallelism } from "node:os";
 import { checkContinual } from "../study/continual-config.js";
 import { checkOutputs, writeAtomic } from "./outputs.js";
 import { continualCsv, deadShare, pct, summaryTable } from "../study/continual-summary.js";
-import { htmlContinualReport, type ContinualReport } from "./continual-report.js";
+import { htmlContinualReport } from "./continual-report.js";
+import type { ContinualReport } from "../study/continual-schema.js";
 import { VERSION } from "../version.js";
 
 const WORKERS: Setting = {
@@ -81,6 +83,16 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** checkContinual, its refusal naming the flag (--per-task, not perTask). */
+function checkFlags(config: Partial<ContinualConfig>, trainImages: number): ContinualConfig {
+  try {
+    return checkContinual(config, trainImages);
+  } catch (e) {
+    if (!(e instanceof ArgumentError)) throw e;
+    throw new ArgumentError(renameSetting(e.message, (k) => `--${CONTINUAL_SETTINGS[k].flag}`).message);
+  }
+}
+
 /** The flags as a config (unset flags left out), refused with one line where one is bad. */
 export function continualConfig(argv: string[]): { config: Partial<ContinualConfig>; values: Record<string, unknown> } {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
@@ -102,7 +114,7 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
   const backend = (values.backend as string | undefined) ?? "auto";
   if (!["auto", "wasm-relaxed", "wasm-simd", "js"].includes(backend))
     throw new ArgumentError(`--backend must be auto, wasm-relaxed, wasm-simd or js, got ${printable(backend)}`);
-  checkContinual(config, 60_000); // the flags, before anything is loaded
+  checkFlags(config, 60_000); // the flags, before anything is loaded
   const json = values.json as string | undefined;
   const force = Boolean(values.force);
   const html = values.report as string | undefined;
@@ -116,7 +128,7 @@ export async function continual(argv: string[], out: NodeJS.WritableStream): Pro
     force,
   );
   const data = await loadMnist(values.data as string | undefined);
-  const full = checkContinual(config, data.train.labels.length);
+  const full = checkFlags(config, data.train.labels.length);
   const engine = await createEngine({ backend: backend as BackendChoice, threads: 1 });
   const shard = values.shard === undefined ? null : parseShard(values.shard as string);
   const all = continualJobs(full);

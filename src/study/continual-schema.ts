@@ -4,7 +4,22 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { DataError } from "../errors.js";
 import { OPTIMIZERS } from "../engine/optimizer.js";
 import { REPORT_LIMITS as L, array, deadUnits, int, object, text } from "./report-schema.js";
-import { METHODS } from "./continual-config.js";
+import { METHODS, type ContinualConfig } from "./continual-config.js";
+import type { ContinualRun } from "./continual.js";
+import type { Shard } from "./grid.js";
+
+/** A continual results file: what `continual --json` writes and `merge` reads. */
+export interface ContinualReport {
+  schemaVersion: 1;
+  kind: "continual";
+  generator: string;
+  backend: string;
+  config: ContinualConfig;
+  /** The slice of the runs this file holds, or null for all of them. */
+  shard: Shard | null;
+  seconds: number;
+  runs: ContinualRun[];
+}
 
 /** Tasks a file may hold per run. */
 const MAX_TASKS = 100_000;

@@ -165,3 +165,15 @@ export function parseContinualSetting<K extends ContinualKey>(
 export function formatContinual<K extends ContinualKey>(key: K, value: ContinualConfig[K] = CONTINUAL[key]): string {
   return Array.isArray(value) ? value.join(",") : String(value);
 }
+
+/**
+ * checkContinual's refusal as a front end names the setting: "perTask must be …" becomes
+ * "--per-task must be …" or "examples per task must be …"; with the key it names, if any.
+ */
+export function renameSetting(
+  message: string,
+  name: (key: ContinualKey) => string,
+): { key: ContinualKey | null; message: string } {
+  const key = CONTINUAL_KEYS.find((k) => message.startsWith(`${k} `) || message.startsWith(`${k}[`));
+  return key ? { key, message: name(key) + message.slice(key.length) } : { key: null, message };
+}

@@ -1,6 +1,7 @@
 // The uPlot charts: one colour, dash and label per run (the grids and table reuse them), the live loss,
 // loss and accuracy per epoch, and the dead-unit charts with their measure's select. Apart as only they use uPlot.
-import uPlot from "uplot";
+import type uPlot from "uplot";
+import { ChartSet, points } from "./plot.js";
 import { DEFAULT_NEARLY_DEAD_THRESHOLD, DEFAULT_TAU } from "../engine/dead-units.js";
 import { runLabel } from "./state.js";
 import { denseName } from "../keras-defaults.js";
@@ -39,87 +40,7 @@ const dash = (i: number) =>
   DASHES[Math.max(0, state.config.activations.indexOf(state.runs[i]?.activation)) % DASHES.length];
 export const label = (i: number) => runLabel(state.config, state.runs[i]);
 
-// ── Charts ──────────────────────────────────────────────────────────────────────────────────
-
-interface Chart {
-  plot: uPlot;
-  data: () => uPlot.AlignedData;
-  box: HTMLElement;
-}
-export let charts: Chart[] = [];
-const resizer = new ResizeObserver((entries) => {
-  for (const entry of entries) {
-    const chart = charts.find((c) => c.box === entry.target);
-    const width = Math.floor(entry.contentRect.width);
-    if (chart && width > 0 && width !== chart.plot.width) chart.plot.setSize({ width, height: chartHeight(width) });
-  }
-});
-const chartHeight = (width: number) => Math.round(Math.max(180, Math.min(260, width * 0.55)));
-
-interface ChartSpec {
-  title: string;
-  note: string;
-  xLabel: string;
-  yLabel: string;
-  log?: boolean;
-  percent?: boolean;
-  xRange: [number, number];
-  series: uPlot.Series[];
-  data: () => uPlot.AlignedData;
-}
-
-function addChart(parent: HTMLElement, spec: ChartSpec): void {
-  const box = h("div", { class: "plot" });
-  parent.append(
-    h(
-      "figure",
-      { class: "chart card" },
-      h("figcaption", {}, h("b", {}, spec.title), " ", h("span", {}, spec.note)),
-      box,
-    ),
-  );
-  const width = Math.max(260, Math.floor(box.clientWidth || parent.clientWidth || 320));
-  const axis = {
-    stroke: "#5b6270",
-    grid: { stroke: "#e7e9ee", width: 1 },
-    ticks: { stroke: "#e7e9ee", width: 1 },
-    font: "12px system-ui, sans-serif",
-    labelFont: "12px system-ui, sans-serif",
-  };
-  const plot = new uPlot(
-    {
-      width,
-      height: chartHeight(width),
-      legend: { show: false },
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      scales: {
-        x: { time: false, range: spec.xRange },
-        y: spec.log
-          ? { distr: 3 }
-          : spec.percent
-            ? { range: [0, 1] }
-            : { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] },
-      },
-      axes: [
-        { ...axis, label: spec.xLabel, size: 40, labelSize: 18 },
-        {
-          ...axis,
-          label: spec.yLabel,
-          size: 52,
-          labelSize: 18,
-          values: spec.percent ? (_u, vals) => vals.map((v) => `${Math.round(v * 100)}%`) : undefined,
-        },
-      ],
-      series: [{}, ...spec.series],
-    },
-    spec.data(),
-    box,
-  );
-  charts.push({ plot, data: spec.data, box });
-  resizer.observe(box);
-}
-
-const points = (stroke: string) => ({ show: true, size: 6, stroke, fill: stroke });
+export const charts = new ChartSet();
 
 /** The dead-unit charts' measure, chosen above them. */
 let deadMetric: DeadMetric = "dead";
@@ -143,18 +64,14 @@ const METRIC_TEXT: Record<DeadMetric, { select: string; title: string; note: str
 };
 
 export function buildCharts(): void {
-  for (const c of charts) {
-    resizer.unobserve(c.box);
-    c.plot.destroy();
-  }
-  charts = [];
+  charts.clear();
   const host = $("charts");
   host.replaceChildren();
   const { config } = state;
   const epochRange: [number, number] = config.epochs > 1 ? [1, config.epochs] : [0.5, 1.5];
   const runs = state.runs.map((_, i) => i);
 
-  addChart(host, {
+  charts.add(host, {
     title: "Training loss, live",
     note: "running mean over each epoch's batches (log scale)",
     xLabel: "epoch",
@@ -165,7 +82,7 @@ export function buildCharts(): void {
     data: () => batchChart(state) as uPlot.AlignedData,
   });
   for (const metric of ["loss", "accuracy"] as const) {
-    addChart(host, {
+    charts.add(host, {
       title: metric === "loss" ? "Loss per epoch" : "Accuracy per epoch",
       note:
         metric === "loss" ? "solid: training, dashed: validation (log scale)" : "solid: training, dashed: validation",
@@ -187,7 +104,7 @@ export function buildCharts(): void {
       ? `; ${config.activations.map((a, k) => `${a} ${["solid", "dashed", "dotted", "dash-dotted"][k]}`).join(", ")}`
       : "";
   config.layers.forEach((units, l) => {
-    addChart(host, {
+    charts.add(host, {
       title: `${text.title} in ${denseName(l)}`,
       note: `${units} units: ${text.note}; epoch 0 is before training${activations}`,
       xLabel: "epoch",

@@ -181,7 +181,7 @@ function invalidate(): void {
 
 function renderAll(): void {
   frame = 0;
-  for (const c of charts) c.plot.setData(c.data());
+  charts.redraw();
   renderGrids();
   renderStatus();
   renderTable();

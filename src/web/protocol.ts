@@ -6,6 +6,7 @@ import { checkRunEvent, isIndex, isNum, isObj, type RunEvent } from "../study/ev
 import type { StudyConfig } from "../study/config.js";
 import type { BackendChoice } from "../engine/wasm.js";
 import { HIDDEN_ACTIVATIONS, type HiddenActivation } from "../engine/activations.js";
+import type { DataMessage } from "./data.js";
 
 export interface StartMessage {
   type: "start";
@@ -25,8 +26,7 @@ export type ErrorStage = "data" | "engine" | "config" | "training";
 
 /** The lab worker's messages: the data's and the engine's, and each run's RunEvents. */
 export type FromWorker =
-  | { type: "data-progress"; loaded: number; total: number | null }
-  | { type: "data-ready"; train: number; test: number; seconds: number }
+  | DataMessage
   /**
    * The engine in use, the threads each run is split over (1 unless the page is cross-origin
    * isolated) and, on one thread, why (engine.threadsNote).
@@ -39,15 +39,22 @@ export type FromWorker =
 const nums = (o: Record<string, unknown>, keys: string[]) => keys.every((k) => isNum(o[k]));
 const isActivation = (v: unknown): v is HiddenActivation => HIDDEN_ACTIVATIONS.includes(v as HiddenActivation);
 
+/** A data-progress or data-ready message if well-formed, else null. */
+export function checkDataMessage(m: Record<string, unknown>): DataMessage | null {
+  if (m.type === "data-progress")
+    return isNum(m.loaded) && (m.total === null || isNum(m.total)) ? (m as DataMessage) : null;
+  if (m.type === "data-ready") return nums(m, ["train", "test", "seconds"]) ? (m as DataMessage) : null;
+  return null;
+}
+
 /** The message if it is a well-formed FromWorker, else null (the page reports it as a bug). */
 export function checkFromWorker(msg: unknown): FromWorker | null {
   if (!isObj(msg) || typeof msg.type !== "string") return null;
   const m = msg;
   switch (m.type) {
     case "data-progress":
-      return isNum(m.loaded) && (m.total === null || isNum(m.total)) ? (m as FromWorker) : null;
     case "data-ready":
-      return nums(m, ["train", "test", "seconds"]) ? (m as FromWorker) : null;
+      return checkDataMessage(m);
     case "engine":
       return typeof m.backend === "string" &&
         isIndex(m.threads) &&
