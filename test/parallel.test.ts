@@ -1,4 +1,4 @@
-// The parallel runner at the module level: sharing the data, the same runs as runStudy(), and
+// The parallel runners (the sweep's and the continual study's, one worker pool) at the module level: sharing the data, the same runs as runStudy(), and
 // failures — a worker that throws, one that exits, a run that throws in the real worker — each
 // rejecting with the learning rate named and every worker thread gone.
 //
@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { ArgumentError, createEngine, runStudy, type Mnist, type Run, type StudyConfig } from "../src/index.js";
 import type { Cell } from "../src/study/grid.js";
 import { runStudyParallel, shareMnist } from "../src/study/parallel.js";
+import { runContinualParallel } from "../src/study/continual-parallel.js";
 import { resolveBackend } from "../src/engine/wasm.js";
 import { mnistSlice } from "./support/idx-files.js";
 import { spawned } from "./support/workers.js";
@@ -178,5 +179,37 @@ describe("runStudyParallel with cells", () => {
     ]);
     expect(parallel[0].deadUnitsPerEpoch).toHaveLength(1);
     expect(parallel[0].history.loss).not.toEqual(parallel[1].history.loss);
+  });
+});
+
+describe("runContinualParallel", () => {
+  const continual = { tasks: 1, perTask: 100, layers: [8], probe: 50, methods: ["bp", "cbp"] as ("bp" | "cbp")[] };
+
+  it("rejects naming the method and seed when a worker throws, and terminates the others", async () => {
+    const url = workerScript(`
+      parentPort.on("message", ({ method }) => {
+        if (method === "cbp") throw new Error("boom\\nat some stack line");
+        setInterval(() => {}, 1000);
+      });`);
+    const run = runContinualParallel(data, continual, { workers: 2, backend: "wasm-simd", workerUrl: url });
+    await expect(run).rejects.toThrow(/^cbp seed 42: worker thread crashed: boom$/);
+    expect(spawned).toHaveLength(2);
+    expect(spawned.every((w) => w.exited)).toBe(true);
+  });
+
+  it("keeps a DyingReluError thrown in a run one, and refuses a message that is not one of its own", async () => {
+    const real = new URL("../dist/study/continual-worker.js", import.meta.url);
+    const bad = runContinualParallel(data, continual, {
+      workers: 1,
+      backend: "no-such-backend" as "wasm-simd",
+      workerUrl: real,
+    });
+    await expect(bad).rejects.toBeInstanceOf(ArgumentError);
+    await expect(bad).rejects.toThrow(/^bp seed 42: backend must be /);
+    const url = workerScript(`parentPort.on("message", () => parentPort.postMessage({ type: "task", index: 7 }));`);
+    await expect(
+      runContinualParallel(data, continual, { workers: 1, backend: "wasm-simd", workerUrl: url }),
+    ).rejects.toThrow(/^bp seed 42: a message from its worker thread that it does not understand$/);
+    expect(spawned.every((w) => w.exited)).toBe(true);
   });
 });

@@ -1,11 +1,9 @@
-// The continual study's methods × seeds trained at once in run workers (Node worker threads),
-// each with an engine of its own on one thread, MNIST shared; the runs come back in the order of
-// runContinual's, with the same numbers, as each run is a function of its method and seed alone.
-import { Worker } from "node:worker_threads";
-import { ArgumentError, DataError, DyingReluError } from "../errors.js";
+// The continual study's methods × seeds trained at once in run workers (Node worker threads, the
+// pool of pool.ts), each with an engine of its own on one thread, MNIST shared; the runs come back
+// in runContinual's order with the same numbers, as each run is a function of its method and seed.
 import type { Backend } from "../engine/wasm.js";
 import type { Mnist } from "../data/mnist.js";
-import { integerAtLeast } from "../validate.js";
+import { isIndex, isObj } from "./events.js";
 import { checkContinual, type ContinualConfig, type Method } from "./continual-config.js";
 import {
   continualJobs,
@@ -15,6 +13,7 @@ import {
   type TaskRecord,
 } from "./continual.js";
 import { shareMnist } from "./parallel.js";
+import { runPool } from "./pool.js";
 
 export interface ContinualWorkerInit {
   backend: Backend;
@@ -29,69 +28,43 @@ export interface ContinualRequest {
 export type ContinualMessage =
   | { type: "task"; index: number; record: TaskRecord; stepsPerSecond: number }
   | { type: "run-end"; index: number; run: ContinualRun }
-  | { type: "run-error"; index: number; name: string; message: string };
+  | { type: "run-error"; index: number; name: string; dyingRelu: boolean; message: string };
 
 const WORKER = new URL("./continual-worker.js", import.meta.url);
-const ERRORS: Record<string, new (message: string) => DyingReluError> = { ArgumentError, DataError, DyingReluError };
 
 /** runContinual's runs in up to `workers` run workers; a failed run stops all with one line naming it. */
 export async function runContinualParallel(
   data: Mnist,
   config: Partial<ContinualConfig>,
-  options: { workers: number; backend: Backend; hooks?: ContinualHooks; jobs?: ContinualJob[] },
+  options: { workers: number; backend: Backend; hooks?: ContinualHooks; jobs?: ContinualJob[]; workerUrl?: URL },
 ): Promise<ContinualRun[]> {
   const c = checkContinual(config, data.train.labels.length);
-  integerAtLeast("workers", options.workers, 1);
   const jobs = options.jobs ?? continualJobs(c);
   const hooks = options.hooks ?? {};
   const init: ContinualWorkerInit = { backend: options.backend, config: c, data: shareMnist(data) };
-  const runs: ContinualRun[] = new Array(jobs.length);
-  const workers: Worker[] = [];
-  let next = 0;
-  let finished = 0;
-  let settled = false;
-  return new Promise((resolve, reject) => {
-    const settle = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      Promise.all(workers.map((w) => w.terminate())).then(() => (error ? reject(error) : resolve(runs)));
-    };
-    const name = (index: number) => `${jobs[index].method} seed ${jobs[index].seed}`;
-    const dispatch = (w: Worker) => {
-      if (next === jobs.length) {
-        if (finished === jobs.length) settle();
-        return;
+  return runPool<ContinualRun>({
+    workerUrl: options.workerUrl ?? WORKER,
+    workerData: init,
+    jobs: jobs.length,
+    workers: options.workers,
+    request: (index) => ({ index, ...jobs[index] }) satisfies ContinualRequest,
+    name: (index) => `${jobs[index].method} seed ${jobs[index].seed}`,
+    onStart: (index) => hooks.onRunStart?.(jobs[index].method, jobs[index].seed),
+    onEnd: (_index, run) => hooks.onRunEnd?.(run),
+    read: (message) => {
+      if (!isObj(message) || !isIndex(message.index) || message.index >= jobs.length) return null;
+      const m = message as ContinualMessage;
+      switch (m.type) {
+        case "task":
+          hooks.onTaskEnd?.(jobs[m.index].method, jobs[m.index].seed, m.record, m.stepsPerSecond);
+          return { index: m.index, reply: { kind: "event" } };
+        case "run-end":
+          return { index: m.index, reply: { kind: "end", result: m.run } };
+        case "run-error":
+          return { index: m.index, reply: { kind: "error", ...m } };
+        default:
+          return null;
       }
-      const index = next++;
-      hooks.onRunStart?.(jobs[index].method, jobs[index].seed);
-      w.postMessage({ index, ...jobs[index] } satisfies ContinualRequest);
-    };
-    for (let k = 0; k < Math.min(options.workers, jobs.length); k++) {
-      const w = new Worker(WORKER, { workerData: init });
-      workers.push(w);
-      w.on("message", (m: ContinualMessage) => {
-        if (settled) return;
-        try {
-          if (m.type === "task")
-            hooks.onTaskEnd?.(jobs[m.index].method, jobs[m.index].seed, m.record, m.stepsPerSecond);
-          else if (m.type === "run-end") {
-            runs[m.index] = m.run;
-            finished++;
-            hooks.onRunEnd?.(m.run);
-            dispatch(w);
-          } else {
-            const message = `${name(m.index)}: ${m.message.split("\n")[0]}`;
-            settle(m.name in ERRORS ? new ERRORS[m.name](message) : new Error(message));
-          }
-        } catch (error) {
-          settle(error as Error);
-        }
-      });
-      w.on("error", (error) =>
-        settle(new Error(`a continual run worker crashed: ${String(error?.message ?? error).split("\n")[0]}`)),
-      );
-      w.on("exit", (code) => settle(new Error(`a continual run worker exited with code ${code}`)));
-      dispatch(w);
-    }
+    },
   });
 }

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { createEngine } from "../engine/engine.js";
 import { runContinualOne } from "./continual.js";
+import { runError } from "./events.js";
 import type { ContinualMessage, ContinualRequest, ContinualWorkerInit } from "./continual-parallel.js";
 
 const port = parentPort!;
@@ -18,7 +19,6 @@ port.on("message", async ({ index, method, seed }: ContinualRequest) => {
     });
     post({ type: "run-end", index, run });
   } catch (e) {
-    const error = e as Error;
-    post({ type: "run-error", index, name: error?.name ?? "Error", message: String(error?.message ?? e) });
+    post(runError(index, e) as ContinualMessage);
   }
 });

@@ -4,8 +4,7 @@
 //
 // The data set is shared, not copied: its arrays live in SharedArrayBuffers that every worker
 // views (each engine still copies the training images into its own memory during fit).
-import { Worker } from "node:worker_threads";
-import { ArgumentError, DataError, DyingReluError } from "../errors.js";
+import { runPool } from "./pool.js";
 import { checkStudy, type StudyConfig } from "./config.js";
 import { checkRunEvent } from "./events.js";
 import type { Run } from "./schema.js";
@@ -72,7 +71,6 @@ export interface ParallelOptions {
 }
 
 const DEFAULT_WORKER = new URL("./worker.js", import.meta.url);
-const ERRORS: Record<string, new (message: string) => DyingReluError> = { ArgumentError, DataError, DyingReluError };
 
 function shared(a: Uint8Array): Uint8Array {
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -90,8 +88,6 @@ const shareSplit = (s: Split): Split => ({ ...s, images: shared(s.images), label
 export function shareMnist(data: Mnist): Mnist {
   return { train: shareSplit(data.train), test: shareSplit(data.test) };
 }
-
-const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
 
 /**
  * Trains config.learningRates in up to options.workers worker threads and resolves to the runs
@@ -128,79 +124,35 @@ export async function runStudyParallel(data: Mnist, config: StudyConfig, options
     saveModels: options.saveModels ?? false,
     threads: options.threads ?? 1,
   };
-  const runs: Run[] = new Array(cells.length);
-  const workers: Worker[] = [];
-  const exited: Promise<void>[] = [];
-  const running = new Map<Worker, number>(); // worker → index of the run it trains
-  let next = 0;
-  let finished = 0;
-  let settled = false;
-
-  return new Promise<Run[]>((resolve, reject) => {
-    // Ends the sweep either way, only once all workers have exited.
-    const settle = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      for (const w of workers) void w.terminate();
-      void Promise.all(exited).then(() => (error === undefined ? resolve(runs) : reject(error)));
-    };
-    const fail = (w: Worker, what: string) => {
-      const index = running.get(w);
-      settle(new Error(`${index === undefined ? "a worker thread" : name(index)}: ${what}`));
-    };
-    const dispatch = (w: Worker) => {
-      if (next === cells.length) {
-        running.delete(w);
-        if (finished === cells.length) settle();
-        return;
-      }
-      const index = next++;
-      running.set(w, index);
-      hooks.onRunStart?.(cells[index].learningRate, index);
-      w.postMessage({ index, ...cells[index] } satisfies RunRequest);
-    };
-    const handle = (w: Worker, message: unknown) => {
+  const ends = await runPool<{ run: Run; model?: ModelFile }>({
+    workerUrl: options.workerUrl ?? DEFAULT_WORKER,
+    workerData: init,
+    jobs: cells.length,
+    workers: options.workers,
+    request: (index) => ({ index, ...cells[index] }) satisfies RunRequest,
+    name,
+    onStart: (index) => hooks.onRunStart?.(cells[index].learningRate, index),
+    onEnd: (index, { run, model }) => hooks.onRunEnd?.(run, index, model),
+    read: (message) => {
       const e = checkRunEvent(message);
-      if (e === null) return fail(w, "a message from its worker thread that is not a run event");
+      if (e === null) return null;
       switch (e.type) {
         case "epoch-begin":
-          return hooks.onEpochBegin?.(e.index, e.epoch);
+          hooks.onEpochBegin?.(e.index, e.epoch);
+          break;
         case "batch":
-          return hooks.onBatchEnd?.(e.index, e.step, e.logs, e.elapsedMs);
+          hooks.onBatchEnd?.(e.index, e.step, e.logs, e.elapsedMs);
+          break;
         case "epoch-end":
-          return hooks.onEpochEnd?.(e.index, e.epoch, e.logs, e.elapsedMs);
+          hooks.onEpochEnd?.(e.index, e.epoch, e.logs, e.elapsedMs);
+          break;
         case "run-end":
-          runs[e.index] = e.run;
-          finished++;
-          hooks.onRunEnd?.(e.run, e.index, e.model);
-          return dispatch(w);
-        case "run-error": {
-          const message = `${name(e.index)}: ${e.message.split("\n")[0]}`;
-          return settle(e.dyingRelu ? new (ERRORS[e.name] ?? DyingReluError)(message) : new Error(message));
-        }
+          return { index: e.index, reply: { kind: "end", result: { run: e.run, model: e.model } } };
+        case "run-error":
+          return { index: e.index, reply: { kind: "error", ...e } };
       }
-    };
-
-    try {
-      for (let k = 0; k < Math.min(options.workers, cells.length); k++) {
-        const w = new Worker(options.workerUrl ?? DEFAULT_WORKER, { workerData: init });
-        workers.push(w);
-        exited.push(new Promise((done) => w.once("exit", () => done())));
-        w.on("message", (e: unknown) => {
-          if (settled) return;
-          try {
-            handle(w, e);
-          } catch (error) {
-            settle(error); // a hook threw, e.g. stdout closed
-          }
-        });
-        w.on("error", (error) => fail(w, `worker thread crashed: ${firstLine(error)}`));
-        w.on("messageerror", (error) => fail(w, `bad message from its worker thread: ${firstLine(error)}`));
-        w.on("exit", (code) => fail(w, `worker thread exited with code ${code}`));
-        dispatch(w);
-      }
-    } catch (error) {
-      settle(error);
-    }
+      return { index: e.index, reply: { kind: "event" } };
+    },
   });
+  return ends.map((e) => e.run);
 }
