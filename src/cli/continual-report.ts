@@ -2,7 +2,7 @@
 // with the study's settings, the summary table, and four charts against the task — online
 // accuracy, dead share, the first hidden layer's effective rank and the weight magnitude — one
 // line per method (the mean over its seeds).
-import { CSS, escapeHtml, scriptJson, uplotAssets } from "./html-report.js";
+import { escapeHtml, reportPage, tableRow } from "./html-report.js";
 import type { ContinualReport } from "../study/continual-schema.js";
 import { summaryRows } from "../study/continual-summary.js";
 
@@ -30,11 +30,9 @@ chart("Weight magnitude (mean |w|)", "mean |w|", (t) => t.weightMagnitude, false
 })();`;
 
 export function htmlContinualReport(report: ContinualReport): string {
-  const { js, css } = uplotAssets();
   const c = report.config;
   const { header, rows } = summaryRows(report.runs);
-  const tr = (cells: string[], tag: "td" | "th") =>
-    `<tr>${cells.map((x) => `<${tag}>${escapeHtml(x)}</${tag}>`).join("")}</tr>`;
+  const tr = tableRow;
   const settings: [string, string][] = [
     ["stream", `${c.tasks} tasks × ${c.perTask} examples of permuted MNIST, batch ${c.batchSize}`],
     ["network", `MLP ${[784, ...c.layers, 10].join("-")}, ReLU, ${c.optimizer} at ${c.learningRate}`],
@@ -46,16 +44,7 @@ export function htmlContinualReport(report: ContinualReport): string {
     ["seeds", `${c.seeds} from ${c.seed}`],
     ["engine", `${report.backend}, ${report.generator}`],
   ];
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>dying-relu continual report</title>
-<style>${css}</style>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>dying-relu continual report: Online Permuted MNIST</h1>
+  const body = `<h1>dying-relu continual report: Online Permuted MNIST</h1>
 <table class="config">${settings.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n")}</table>
 <h2>Summary</h2>
 <table class="summary">
@@ -66,11 +55,6 @@ ${rows.map((r) => tr(r, "td")).join("\n")}
 </table>
 <h2>Against the task</h2>
 <p class="note">One line per method, the mean over its seeds. Online accuracy is over the task's examples, each predicted before it is trained on; dead units, rank and weight magnitude are measured at the task's start.</p>
-<div id="charts" class="charts"></div>
-<script type="application/json" id="report-data">${scriptJson(report)}</script>
-<script>${js}</script>
-<script>${SCRIPT}</script>
-</body>
-</html>
-`;
+<div id="charts" class="charts"></div>`;
+  return reportPage({ title: "dying-relu continual report", body, data: report, script: SCRIPT });
 }

@@ -193,22 +193,39 @@ function unitGrids(run: Run): string {
 }
 
 /** The whole page for a sweep's (or merge's) report. */
-export function htmlReport(report: Report): string {
+/** One table row of escaped cells. */
+export const tableRow = (cells: string[], tag: "td" | "th") =>
+  `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join("")}</tr>`;
+
+/**
+ * A report's self-contained page: uPlot and the styles inline, the body's HTML, the report as
+ * JSON for `script`, which draws the charts in the page.
+ */
+export function reportPage(page: { title: string; body: string; data: unknown; script: string }): string {
   const { js, css } = uplotAssets();
-  const { header, rows } = summaryRows(report);
-  const tr = (cells: string[], tag: "td" | "th") =>
-    `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join("")}</tr>`;
-  const seeds = report.config.seeds;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>dying-relu sweep report</title>
+<title>${escapeHtml(page.title)}</title>
 <style>${css}</style>
 <style>${CSS}</style>
 </head>
 <body>
-<h1>dying-relu sweep report</h1>
+${page.body}
+<script type="application/json" id="report-data">${scriptJson(page.data)}</script>
+<script>${js}</script>
+<script>${page.script}</script>
+</body>
+</html>
+`;
+}
+
+export function htmlReport(report: Report): string {
+  const { header, rows } = summaryRows(report);
+  const tr = tableRow;
+  const seeds = report.config.seeds;
+  const body = `<h1>dying-relu sweep report</h1>
 <h2>Experiment</h2>
 <table class="config">${configRows(report)
     .map(([k, v]) => tr([k, v], "td").replace("<td>", "<th>").replace("</td>", "</th>"))
@@ -252,11 +269,6 @@ ${report.runs
 <p class="note key">One square per hidden unit and one row per run, from the final probe:<i></i>alive<b></b>dead. Units of different seeds are different units, so the grids are not averaged.</p>
 <div id="grids">
 ${report.runs.map(unitGrids).join("\n")}
-</div>
-<script type="application/json" id="report-data">${scriptJson(report)}</script>
-<script>${js}</script>
-<script>${SCRIPT}</script>
-</body>
-</html>
-`;
+</div>`;
+  return reportPage({ title: "dying-relu sweep report", body, data: report, script: SCRIPT });
 }
