@@ -5,11 +5,15 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { createEngine } from "../dist/index.js";
 import { OnlineLearner } from "../dist/engine/online.js";
+import { CONTINUAL, methodSpec } from "../dist/study/continual-config.js";
 
 const HIDDEN = [100, 100, 100];
 
-/** Steps per second of `steps` online steps on one thread of `backend`. */
-export async function ourOnline(backend, mnist, steps) {
+/**
+ * Steps per second of `steps` online steps on one thread of `backend`, with the per-step work of
+ * a continual method (weight decay, noise, continual backprop) at the study's defaults.
+ */
+export async function ourOnline(backend, mnist, steps, method = "bp") {
   const engine = await createEngine({ backend, threads: 1 });
   const ds = engine.dataset(mnist.train.images, mnist.train.labels);
   const model = engine.sequential({
@@ -20,8 +24,17 @@ export async function ourOnline(backend, mnist, steps) {
     ],
     seed: 1,
   });
-  model.compile({ optimizer: "sgd", learningRate: 0.003 });
-  const online = new OnlineLearner(model, ds);
+  const spec = methodSpec(method);
+  const c = CONTINUAL;
+  model.compile({
+    optimizer: "sgd",
+    learningRate: c.learningRate,
+    ...(spec.weightDecay && { weightDecay: c.weightDecay }),
+  });
+  const online = new OnlineLearner(model, ds, {
+    ...(spec.noise && { noise: c.noise }),
+    ...(spec.cbp && { cbp: { rate: c.replacementRate, decay: c.decay, maturity: c.maturity } }),
+  });
   online.startTask(1, 2);
   online.train(0, Math.min(1000, steps)); // warm-up
   const t0 = performance.now();

@@ -229,6 +229,18 @@ for (const backend of ["wasm", "cpu"]) {
     stepsPerSecond: await tfjsOnline(backend, mnist, steps),
   });
 }
+// The per-step work each continual method adds (redo's recycling runs only at a task's start).
+results.onlineMethods = [];
+for (const method of ["bp", "l2", "snp", "cbp"])
+  results.onlineMethods.push({
+    method,
+    stepsPerSecond: await ourOnline(
+      wasmBackends[0],
+      mnist,
+      quick ? 500 : ONLINE_STEPS / (method === "bp" ? 1 : 4),
+      method,
+    ),
+  });
 log("\n## Online steps (batch 1: predict, then one SGD step; 784-100-100-100-10), single thread\n");
 log(
   table(
@@ -237,6 +249,17 @@ log(
       r.engine,
       Math.round(r.stepsPerSecond),
       fmt(r.stepsPerSecond / results.online.find((o) => o.engine.startsWith("TF.js 4.22 wasm")).stepsPerSecond, 1),
+    ]),
+  ),
+);
+log(`\nWith each continual method's per-step work, dying-relu ${wasmBackends[0]}:\n`);
+log(
+  table(
+    ["method", "steps/s", "6 M steps (100 tasks) in"],
+    results.onlineMethods.map((r) => [
+      r.method,
+      Math.round(r.stepsPerSecond),
+      `${fmt(6e6 / r.stepsPerSecond / 60, 1)} min`,
     ]),
   ),
 );

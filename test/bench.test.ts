@@ -51,7 +51,10 @@ it("npm run bench --quick writes every section of the report", () => {
     "TF.js 4.22 cpu (trainOnBatch)",
   ]);
   for (const o of r.online) expect(o.stepsPerSecond).toBeGreaterThan(0);
+  expect(r.onlineMethods.map((o: { method: string }) => o.method)).toEqual(["bp", "l2", "snp", "cbp"]);
+  for (const o of r.onlineMethods) expect(o.stepsPerSecond).toBeGreaterThan(0);
   expect(stdout).toContain("## Online steps");
+  expect(stdout).toContain("With each continual method's per-step work");
   // The threaded rows: every wasm build at batch 128 and 256 on all cores, against one thread.
   if (r.machine.cores > 1) {
     expect(r.threads.map((t: { backend: string; batch: number }) => `${t.backend} ${t.batch}`)).toEqual([
