@@ -167,6 +167,18 @@ export function fastForward(m: Model): f64 {
   }
 }
 
+/** row −= lr · (wd · row), as rowStep's decay. */
+@inline function decayRow(row: usize, bytes: usize, lr: f32, wd: f32): void {
+  const vlr = f32x4.splat(lr);
+  const vwd = f32x4.splat(wd);
+  for (let j: usize = 0; j < bytes; j += 32) {
+    const w0 = v128.load(row + j);
+    const w1 = v128.load(row + j, 16);
+    v128.store(row + j, f32x4.sub(w0, f32x4.mul(f32x4.mul(w0, vwd), vlr)));
+    v128.store(row + j, f32x4.sub(w1, f32x4.mul(f32x4.mul(w1, vwd), vlr)), 16);
+  }
+}
+
 /** Backward pass and SGD update of the example fastForward saw, last layer first. */
 export function fastUpdate(m: Model): void {
   const lr = <f32>desc(m, OPTF_LEARNING_RATE);
@@ -182,7 +194,11 @@ export function fastUpdate(m: Model): void {
     if (wd > 0) {
       // Decay moves every row, not only those of nonzero inputs.
       const inN = l > 0 ? layerAt(m, l - 1).units : m.inputSize;
-      for (let i = 0; i < inN; i++) step(layer, l, i, prev, delta, below, bytes, lr, wd);
+      for (let i = 0; i < inN; i++) {
+        // A zero input's gradient term is ±0, which leaves the decayed weight as it is.
+        if (load<f32>(prev + (<usize>i << 2)) == 0) decayRow(layer.w + <usize>i * bytes, bytes, lr, wd);
+        else step(layer, l, i, prev, delta, below, bytes, lr, wd);
+      }
     } else {
       for (let k = 0; k < layer.nzCount; k++) step(layer, l, load<i32>(layer.nz + (<usize>k << 2)), prev, delta, below, bytes, lr, 0);
     }
