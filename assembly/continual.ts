@@ -116,15 +116,11 @@ export function modelCbpInit(m: Model, rate: f64, decay: f64, maturity: i32, ini
   m.cbpDecay = decay;
   m.cbpMaturity = maturity;
   // 1 − η^age for the ages before it reaches 1 in f64 (3,700 or so for η = 0.99), at most CORRECTIONS.
+  let n = 1;
+  while (n < CORRECTIONS && 1 - Math.pow(decay, <f64>(n - 1)) != 1) n++;
   if (m.cbpCorr) heap.free(m.cbpCorr);
-  m.cbpCorr = heap.alloc(CORRECTIONS << 3);
-  let n = 0;
-  while (n < CORRECTIONS) {
-    const c = 1 - Math.pow(decay, <f64>n);
-    store<f64>(m.cbpCorr + (<usize>n << 3), c);
-    n++;
-    if (c == 1) break;
-  }
+  m.cbpCorr = heap.alloc(<usize>n << 3);
+  for (let a = 0; a < n; a++) store<f64>(m.cbpCorr + (<usize>a << 3), 1 - Math.pow(decay, <f64>a));
   m.cbpCorrN = n;
   for (let l = 0; l < m.nLayers - 1; l++) {
     const layer = layerAt(m, l);

@@ -229,7 +229,7 @@ describe("runContinual", () => {
 
   it.each([
     [["--tasks", "x"], /--tasks must be a whole number, got "x"/],
-    [["--tasks", "0"], /--tasks must be between 1 and 100000, got 0/],
+    [["--tasks", "0"], /--tasks must be an integer in \[1, 100000\], got 0/],
     [["--method", "bp,bp"], /--method: "bp" is given twice/],
     [["--workers", "0"], /--workers must be between 1 and 1024, got 0/],
     [["--method", "bp,foo"], /method must be one of/],

@@ -53,7 +53,7 @@ describe.runIf(haveChromium)("the lab's Continual mode in headless Chromium", ()
 
   it("shows bad URL values in the page and does not start", async () => {
     const { page, problems } = await lab.open("continual.html?tasks=0&method=bp,magic&autostart=1");
-    expect(await page.textContent("#f-tasks-error")).toBe("tasks must be between 1 and 100000, got 0");
+    expect(await page.textContent("#f-tasks-error")).toBe("tasks must be an integer in [1, 100000], got 0");
     expect(await page.textContent("#f-method-error")).toBe(
       'methods must be one of bp, l2, snp, redo, cbp, got "magic"',
     );

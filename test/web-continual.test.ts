@@ -11,7 +11,7 @@ import {
   parsePageSettings,
   toContinualQuery,
 } from "../src/web/continual/settings.js";
-import { applyMessage, initialState, resultsFile, stopState } from "../src/web/continual/state.js";
+import { applyMessage, downloaded, initialState, resultsFile, stopState } from "../src/web/continual/state.js";
 import { checkFromContinualWorker, checkStartContinual } from "../src/web/continual/protocol.js";
 
 const record = (task: number): TaskRecord => ({
@@ -54,7 +54,7 @@ describe("the Continual mode's settings", () => {
   });
 
   it("names each bad field in one line, and unknown URL parameters", () => {
-    const s = parseContinualQuery("?tasks=x&per-task=70000&method=bp,bp&lr=-1&engine=gpu&epochs=5");
+    const s = parseContinualQuery("?tasks=x&method=bp,bp&lr=-1&engine=gpu&epochs=5");
     expect(s.errors).toEqual([
       { field: "tasks", message: 'tasks must be a whole number, got "x"' },
       { field: "methods", message: 'methods: "bp" is given twice' },
@@ -70,6 +70,9 @@ describe("the Continual mode's settings", () => {
     expect(parsePageSettings({ perTask: "70000" }).errors).toEqual([
       { field: "perTask", message: "examples per task must be an integer in [1, 60000], got 70000" },
     ]);
+    expect(parsePageSettings({ tasks: "0" }).errors).toEqual([
+      { field: "tasks", message: "tasks must be an integer in [1, 100000], got 0" },
+    ]);
     expect(parsePageSettings({ methods: "" }).errors[0].message).toBe("methods: give at least one value");
   });
 });
@@ -83,6 +86,9 @@ describe("the Continual mode's state", () => {
     ]);
     applyMessage(state, 0, { type: "data-progress", loaded: 5, total: 10 });
     expect(state.runs[0].status).toBe("loading");
+    applyMessage(state, 1, { type: "data-progress", loaded: 10, total: 10 });
+    expect(downloaded(state)).toBe(0.75); // each worker fetches its own copy
+    applyMessage(state, 1, { type: "data-ready", train: 60000, test: 10000, seconds: 1 });
     applyMessage(state, 0, { type: "engine", backend: "wasm-simd" });
     applyMessage(state, 0, { type: "progress", task: 1, done: 1000, hits: 800, stepsPerSecond: 5e4 });
     expect(state.runs[0]).toMatchObject({ status: "running", progress: { task: 1, done: 1000, hits: 800 } });
@@ -113,6 +119,11 @@ describe("the Continual mode's state", () => {
     stopState(state);
     expect(state.runs.map((r) => r.status)).toEqual(["done", "stopped"]);
     expect(state.status).toBe("stopped");
+    // Its results file is whole for the method that finished: merge and --report read it.
+    const file = resultsFile(state, "wasm-simd");
+    expect(file.config.methods).toEqual(["bp"]);
+    expect(file.runs.map((r) => r.method)).toEqual(["bp"]);
+    expect(file.seconds).toBe(resultsFile(state, "wasm-simd").seconds); // fixed when the study stopped
   });
 });
 

@@ -56,10 +56,13 @@ export async function runContinualParallel(
       const m = message as ContinualMessage;
       switch (m.type) {
         case "task":
+          if (!isObj(m.record) || !Array.isArray(m.record.deadUnits)) return null;
           hooks.onTaskEnd?.(jobs[m.index].method, jobs[m.index].seed, m.record, m.stepsPerSecond);
           return { index: m.index, reply: { kind: "event" } };
         case "run-end":
-          return { index: m.index, reply: { kind: "end", result: m.run } };
+          return isObj(m.run) && Array.isArray(m.run.tasks)
+            ? { index: m.index, reply: { kind: "end", result: m.run } }
+            : null;
         case "run-error":
           return { index: m.index, reply: { kind: "error", ...m } };
         default:

@@ -2,7 +2,6 @@
 // Continual mode (as URL parameters and form fields) both read, parsed by the study's one parser.
 // Range checks across fields stay in checkContinual.
 import { OPTIMIZERS } from "../engine/optimizer.js";
-import { MAX_UNITS } from "../engine/sizes.js";
 import { CONTINUAL, METHODS, type ContinualConfig } from "./continual-config.js";
 import { parseSettingText, type Limits, type Setting } from "./settings.js";
 
@@ -13,7 +12,9 @@ export interface ContinualSetting extends Setting {
   help: string;
 }
 
-const INT_MAX = 2 ** 31 - 1;
+// The text's form only: ranges are checkContinual's, the one home of the study's limits.
+const WHOLE = { kind: "integer", min: 0, max: Number.MAX_SAFE_INTEGER } as const;
+const POSITIVE = { kind: "number", min: 0, positive: true } as const;
 
 export const CONTINUAL_SETTINGS = {
   tasks: {
@@ -22,7 +23,7 @@ export const CONTINUAL_SETTINGS = {
     label: "tasks",
     value: "N",
     help: "tasks in the stream",
-    rule: { kind: "integer", min: 1, max: 100_000 },
+    rule: WHOLE,
   },
   perTask: {
     flag: "per-task",
@@ -30,7 +31,7 @@ export const CONTINUAL_SETTINGS = {
     label: "examples per task",
     value: "N",
     help: "examples per task, at most 60000",
-    rule: { kind: "integer", min: 1, max: INT_MAX },
+    rule: WHOLE,
   },
   layers: {
     flag: "layers",
@@ -38,7 +39,7 @@ export const CONTINUAL_SETTINGS = {
     label: "layers",
     value: "LIST",
     help: "hidden widths",
-    rule: { kind: "integer", min: 1, max: MAX_UNITS },
+    rule: WHOLE,
     list: { item: "layer widths" },
   },
   optimizer: {
@@ -55,7 +56,7 @@ export const CONTINUAL_SETTINGS = {
     label: "learning rate",
     value: "F",
     help: "learning rate (step size)",
-    rule: { kind: "number", min: 0, positive: true },
+    rule: POSITIVE,
   },
   batchSize: {
     flag: "batch-size",
@@ -63,7 +64,7 @@ export const CONTINUAL_SETTINGS = {
     label: "batch size",
     value: "N",
     help: "examples per step; only 1, the online setting",
-    rule: { kind: "integer", min: 1, max: INT_MAX },
+    rule: WHOLE,
   },
   methods: {
     flag: "method",
@@ -80,7 +81,7 @@ export const CONTINUAL_SETTINGS = {
     label: "weight decay",
     value: "F",
     help: "λ of l2 and snp",
-    rule: { kind: "number", min: 0, positive: true },
+    rule: POSITIVE,
   },
   noise: {
     flag: "noise",
@@ -88,7 +89,7 @@ export const CONTINUAL_SETTINGS = {
     label: "noise σ",
     value: "F",
     help: "σ of snp's noise",
-    rule: { kind: "number", min: 0, positive: true },
+    rule: POSITIVE,
   },
   replacementRate: {
     flag: "replacement-rate",
@@ -96,7 +97,7 @@ export const CONTINUAL_SETTINGS = {
     label: "replacement rate",
     value: "F",
     help: "ρ of cbp",
-    rule: { kind: "number", min: 0, positive: true },
+    rule: POSITIVE,
   },
   maturity: {
     flag: "maturity",
@@ -104,7 +105,7 @@ export const CONTINUAL_SETTINGS = {
     label: "maturity",
     value: "N",
     help: "steps before cbp may replace a unit",
-    rule: { kind: "integer", min: 0, max: 1e9 },
+    rule: WHOLE,
   },
   decay: {
     flag: "decay",
@@ -112,7 +113,7 @@ export const CONTINUAL_SETTINGS = {
     label: "decay",
     value: "F",
     help: "η of cbp's running utility",
-    rule: { kind: "number", min: 0, positive: true, max: 1 },
+    rule: POSITIVE,
   },
   redoTau: {
     flag: "redo-tau",
@@ -120,7 +121,7 @@ export const CONTINUAL_SETTINGS = {
     label: "ReDo τ",
     value: "F",
     help: "τ of redo",
-    rule: { kind: "number", min: 0, positive: true },
+    rule: POSITIVE,
   },
   probe: {
     flag: "probe",
@@ -128,7 +129,7 @@ export const CONTINUAL_SETTINGS = {
     label: "probe",
     value: "N",
     help: "examples at each task's start for dead units and ranks",
-    rule: { kind: "integer", min: 1, max: INT_MAX },
+    rule: WHOLE,
   },
   seed: {
     flag: "seed",
@@ -136,7 +137,7 @@ export const CONTINUAL_SETTINGS = {
     label: "seed",
     value: "N",
     help: "seed of the networks and of the task stream",
-    rule: { kind: "integer", min: 0, max: INT_MAX },
+    rule: WHOLE,
   },
   seeds: {
     flag: "seeds",
@@ -144,7 +145,7 @@ export const CONTINUAL_SETTINGS = {
     label: "seeds",
     value: "N",
     help: "seeds per method: --seed, --seed+1, …",
-    rule: { kind: "integer", min: 1, max: 1000 },
+    rule: WHOLE,
   },
 } as const satisfies { [K in keyof ContinualConfig]: ContinualSetting };
 

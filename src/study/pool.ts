@@ -72,6 +72,9 @@ export function runPool<R>(o: PoolOptions<R>): Promise<R[]> {
       const read = o.read(message);
       if (read === null) return fail(w, "a message from its worker thread that it does not understand");
       const { index, reply } = read;
+      // A worker speaks only of the job it holds.
+      if (index !== running.get(w))
+        return fail(w, `a message about job ${index}, which its worker thread does not hold`);
       if (reply.kind === "end") {
         results[index] = reply.result;
         finished++;

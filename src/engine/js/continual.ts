@@ -142,7 +142,8 @@ export function continualKernels(e: Engine) {
         for (let j = 0; j < ly.width; j++) {
           let w = F[row + j];
           if (wd > 0) w = fr(w - fr(fr(w * wd) * lr));
-          F[row + j] = fr(w - fr(fr(ai * F[delta + j]) * lr));
+          // A zero input only decays (as the engine's decayRow): its gradient term is ±0.
+          F[row + j] = ai === 0 ? w : fr(w - fr(fr(ai * F[delta + j]) * lr));
         }
       }
       const b = ly.b >> 2;

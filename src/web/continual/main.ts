@@ -19,7 +19,15 @@ import {
   type PageKey,
   type PageSettings,
 } from "./settings.js";
-import { applyMessage, finishedRuns, initialState, resultsFile, stopState, type ContinualState } from "./state.js";
+import {
+  applyMessage,
+  downloaded,
+  finishedRuns,
+  initialState,
+  resultsFile,
+  stopState,
+  type ContinualState,
+} from "./state.js";
 
 type Field = PageKey | "engine";
 const FIELDS: Field[] = [...PAGE_KEYS, "engine"];
@@ -62,6 +70,7 @@ function buildForm(): void {
         ? h("select", { id }, ...choices.map((c) => h("option", { value: c }, c)))
         : h("input", { id, type: "text", spellcheck: "false", autocomplete: "off" });
       el.value = key === "engine" ? settings.engine : formatField(key, settings.config);
+      el.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
       inputs.set(key, el);
       control = el;
     }
@@ -71,7 +80,7 @@ function buildForm(): void {
         { class: `field field-${paramOf(key)}` },
         key === "methods" ? h("span", { class: "label", id: `${id}-label` }, label) : h("label", { for: id }, label),
         control,
-        h("small", { class: "hint" }, hint),
+        h("small", { class: "hint", id: `${id}-hint` }, hint),
         h("small", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }),
       ),
     );
@@ -125,7 +134,15 @@ function createWorker(i: number): Worker {
     workers[i] = null;
     startWaiting();
   };
+  // A worker of a stopped or restarted study may still deliver a message: it is not this run's.
+  const current = () => workers[i] === w;
+  const failed = (message: string) => {
+    applyMessage(state, i, { type: "error", stage: "training", message });
+    end();
+    invalidate();
+  };
   w.onmessage = (event) => {
+    if (!current()) return;
     const msg = checkFromContinualWorker(event.data);
     const bad = `the page got a malformed message from its worker: ${JSON.stringify(event.data)?.slice(0, 120)}`;
     if (applyMessage(state, i, msg ?? { type: "error", stage: "training", message: bad })) end();
@@ -133,13 +150,10 @@ function createWorker(i: number): Worker {
   };
   w.onerror = (event) => {
     event.preventDefault();
-    applyMessage(state, i, {
-      type: "error",
-      stage: "engine",
-      message: `the worker failed: ${event.message || "it could not be loaded"}`,
-    });
-    end();
-    invalidate();
+    if (current()) failed(`the worker failed: ${event.message || "it could not be loaded"}`);
+  };
+  w.onmessageerror = () => {
+    if (current()) failed("a message from the worker could not be read");
   };
   const msg: StartContinual = {
     type: "start",
@@ -207,7 +221,7 @@ function statusLine(i: number): string {
     case "done":
       return `done: ${r.tasks.length} tasks, last online accuracy ${pct(last?.onlineAccuracy ?? 0)}${measured}${speed}`;
     case "diverged":
-      return `diverged in task ${r.tasks.length + 1}: the loss became NaN/Inf`;
+      return `diverged in task ${r.tasks.at(-1)?.task ?? 1}: the loss became NaN/Inf`;
     case "stopped":
       return `stopped after ${r.tasks.length} tasks`;
     case "failed":
@@ -245,27 +259,36 @@ function render(): void {
     inputs.get(key)?.setAttribute("aria-invalid", String(Boolean(error)));
   }
   const problems = [...settings.errors.filter((e) => e.field === "").map((e) => e.message), ...state.errors];
+  // Live regions are redrawn only when their text changes, so that a screen reader hears it once.
   const errors = $("errors");
   errors.hidden = problems.length === 0;
-  errors.replaceChildren(h("ul", {}, ...problems.map((p) => h("li", {}, p))));
+  if (errors.textContent !== problems.join(""))
+    errors.replaceChildren(h("ul", {}, ...problems.map((p) => h("li", {}, p))));
   document.body.dataset.status = state.status;
   ($("start") as HTMLButtonElement).disabled = state.status === "running" || settings.errors.length > 0;
   ($("stop") as HTMLButtonElement).disabled = state.status !== "running";
   ($("download") as HTMLButtonElement).disabled = finishedRuns(state).length === 0;
   $("cli").textContent = continualCommand(settings.config, settings.engine);
-  const d = state.download;
-  const bar = $("data-bar") as HTMLProgressElement;
-  bar.value = d?.total ? Math.min(d.loaded / d.total, 1) : 0;
-  $("runs").replaceChildren(
-    ...state.runs.map((r, i) =>
-      h(
-        "li",
-        { style: `--c:${METHOD_COLORS[r.method]}`, "data-method": r.method, "data-status": r.status },
-        h("b", { class: "swatch", style: `--c:${METHOD_COLORS[r.method]}` }, r.method),
-        ` ${statusLine(i)}`,
+  ($("data-bar") as HTMLProgressElement).value = downloaded(state);
+  const list = $("runs");
+  const lines = state.runs.map((_, i) => statusLine(i));
+  if (list.children.length !== lines.length)
+    list.replaceChildren(
+      ...state.runs.map((r) =>
+        h(
+          "li",
+          { "data-method": r.method },
+          h("b", { class: "swatch", style: `--c:${METHOD_COLORS[r.method]}` }, r.method),
+          h("span"),
+        ),
       ),
-    ),
-  );
+    );
+  state.runs.forEach((r, i) => {
+    const li = list.children[i] as HTMLElement;
+    li.dataset.status = r.status;
+    const text = li.querySelector("span")!;
+    if (text.textContent !== ` ${lines[i]}`) text.textContent = ` ${lines[i]}`;
+  });
   charts.redraw();
   renderTable();
 }

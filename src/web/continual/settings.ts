@@ -61,14 +61,15 @@ export function parsePageSettings(texts: Partial<Record<PageKey | "engine", stri
         message: `engine must be one of ${BACKEND_CHOICES.join(", ")}, got ${show(texts.engine)}`,
       });
   }
+  // The fields that parsed are checked together too (the others keep their defaults meanwhile),
+  // so that a range error shows beside a field's own.
   let config = PAGE_DEFAULTS;
-  if (errors.length === 0) {
-    try {
-      config = checkContinual({ ...PAGE_DEFAULTS, ...given }, MNIST_TRAIN_IMAGES);
-    } catch (e) {
-      const { key, message } = renameSetting((e as Error).message, (k) => CONTINUAL_SETTINGS[k].label);
-      errors.push({ field: key && (PAGE_KEYS as readonly string[]).includes(key) ? (key as PageKey) : "", message });
-    }
+  try {
+    const checked = checkContinual({ ...PAGE_DEFAULTS, ...given }, MNIST_TRAIN_IMAGES);
+    if (errors.length === 0) config = checked;
+  } catch (e) {
+    const { key, message } = renameSetting((e as Error).message, (k) => CONTINUAL_SETTINGS[k].label);
+    errors.push({ field: key && (PAGE_KEYS as readonly string[]).includes(key) ? (key as PageKey) : "", message });
   }
   return { config, engine, errors };
 }

@@ -12,6 +12,8 @@ export interface MethodState {
   method: Method;
   status: RunStatus;
   tasks: TaskRecord[];
+  /** Its worker's download of MNIST (each worker fetches its own copy). */
+  download: { loaded: number; total: number | null } | null;
   /** Within the current task. */
   progress: { task: number; done: number; hits: number } | null;
   stepsPerSecond: number | null;
@@ -23,10 +25,11 @@ export interface ContinualState {
   status: "idle" | "running" | "done" | "stopped" | "failed";
   config: ContinualConfig;
   engine: BackendChoice;
-  download: { loaded: number; total: number | null } | null;
   runs: MethodState[];
   errors: string[];
   started: number;
+  /** When the last run ended or the study was stopped. */
+  ended: number | null;
 }
 
 export function initialState(
@@ -38,11 +41,11 @@ export function initialState(
     status,
     config,
     engine,
-    download: null,
     runs: config.methods.map((method) => ({
       method,
       status: "waiting",
       tasks: [],
+      download: null,
       progress: null,
       stepsPerSecond: null,
       backend: null,
@@ -50,6 +53,7 @@ export function initialState(
     })),
     errors: [],
     started: performance.now(),
+    ended: null,
   };
 }
 
@@ -60,11 +64,11 @@ export function applyMessage(state: ContinualState, i: number, msg: FromContinua
   const run = state.runs[i];
   switch (msg.type) {
     case "data-progress":
-      state.download = { loaded: msg.loaded, total: msg.total };
+      run.download = { loaded: msg.loaded, total: msg.total };
       run.status = "loading";
       return false;
     case "data-ready":
-      state.download = { loaded: 1, total: 1 };
+      run.download = { loaded: 1, total: 1 };
       return false;
     case "engine":
       run.backend = msg.backend;
@@ -99,27 +103,40 @@ export function applyMessage(state: ContinualState, i: number, msg: FromContinua
 function settle(state: ContinualState): void {
   if (!state.runs.every((r) => finished(r.status))) return;
   state.status = state.runs.some((r) => r.status === "failed") ? "failed" : "done";
+  state.ended = performance.now();
 }
 
 /** Stops the runs still going; those already finished keep their results. */
 export function stopState(state: ContinualState): void {
   for (const r of state.runs) if (!finished(r.status)) r.status = "stopped";
   state.status = "stopped";
+  state.ended = performance.now();
+}
+
+/** The share of MNIST's download done, over the workers that have started one. */
+export function downloaded(state: ContinualState): number {
+  const seen = state.runs.flatMap((r) => (r.download ? [r.download] : []));
+  if (seen.length === 0) return 0;
+  return seen.reduce((s, d) => s + (d.total ? Math.min(d.loaded / d.total, 1) : 0), 0) / seen.length;
 }
 
 export const finishedRuns = (state: ContinualState): ContinualRun[] =>
   state.runs.flatMap((r) => (r.run ? [r.run] : []));
 
-/** The finished runs as the CLI's --json writes them. */
+/**
+ * The finished runs as the CLI's --json writes them: a complete file for the methods that
+ * finished (a stopped or failed study's others are left out of its config too).
+ */
 export function resultsFile(state: ContinualState, backend: string): ContinualReport {
+  const runs = finishedRuns(state);
   return {
     schemaVersion: 1,
     kind: "continual",
     generator: "dying-relu lab",
     backend,
-    config: state.config,
+    config: { ...state.config, methods: runs.map((r) => r.method) },
     shard: null,
-    seconds: (performance.now() - state.started) / 1000,
-    runs: finishedRuns(state),
+    seconds: ((state.ended ?? performance.now()) - state.started) / 1000,
+    runs,
   };
 }
