@@ -4,29 +4,30 @@
 // line per method (the mean over its seeds).
 import { escapeHtml, reportPage, tableRow } from "./html-report.js";
 import type { ContinualReport } from "../study/continual-schema.js";
-import { summaryRows } from "../study/continual-summary.js";
+import { METHOD_COLORS, summaryRows } from "../study/continual-summary.js";
 
 // Draws the charts from the embedded report; runs in the page.
 const SCRIPT = `(() => {
 const report = JSON.parse(document.getElementById("report-data").textContent);
-const runs = report.runs, colors = ["#1f77b4","#d62728","#2ca02c","#ff7f0e","#9467bd","#8c564b"];
+const runs = report.runs, colors = ${JSON.stringify(METHOD_COLORS)};
 const methods = [...new Set(runs.map((r) => r.method))];
 const tasks = Array.from({ length: Math.max(...runs.map((r) => r.tasks.length)) }, (_, t) => t + 1);
 const mean = (xs) => { xs = xs.filter((x) => Number.isFinite(x)); return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null; };
 const dead = (t) => t.deadUnits.reduce((s, d) => s + d.dead, 0) / t.deadUnits.reduce((s, d) => s + d.units, 0);
 const width = () => Math.min(520, document.body.clientWidth - 20);
-function chart(title, yLabel, value, percent) {
+function chart(title, yLabel, value, percent, fromZero) {
   const el = document.createElement("div"); document.getElementById("charts").appendChild(el);
-  const series = methods.map((m, i) => ({ label: m, stroke: colors[i % colors.length], width: 2 }));
+  const series = methods.map((m) => ({ label: m, stroke: colors[m], width: 2 }));
   const data = methods.map((m) => tasks.map((t) => mean(runs.filter((r) => r.method === m).map((r) => r.tasks[t - 1] ? value(r.tasks[t - 1]) : NaN))));
-  new uPlot({ title, width: width(), height: 300, scales: { x: { time: false } },
-    axes: [{ label: "task" }, { label: yLabel, values: percent ? (u, v) => v.map((x) => (x * 100).toFixed(0) + "%") : undefined }],
+  const y = fromZero ? { range: (u, min, max) => [0, Math.max(max * 1.1, 0.01)] } : {};
+  new uPlot({ title, width: width(), height: 300, scales: { x: { time: false }, y },
+    axes: [{ label: "task" }, { label: yLabel, values: percent ? (u, v) => v.map((x) => (x * 100).toFixed(Math.max(...v) - Math.min(...v) < 0.05 ? 1 : 0) + "%") : undefined }],
     series: [{ label: "task" }, ...series] }, [tasks, ...data], el);
 }
 chart("Online accuracy", "accuracy", (t) => t.onlineAccuracy, true);
-chart("Dead units (all hidden layers), at the task's start", "dead", dead, true);
+chart("Dead units (all hidden layers), at the task's start", "dead", dead, true, true);
 chart("Effective rank of the first hidden layer", "effective rank", (t) => t.effectiveRank[0], false);
-chart("Weight magnitude (mean |w|)", "mean |w|", (t) => t.weightMagnitude, false);
+chart("Weight magnitude (mean |w|)", "mean |w|", (t) => t.weightMagnitude, false, true);
 })();`;
 
 export function htmlContinualReport(report: ContinualReport): string {

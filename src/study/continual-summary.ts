@@ -1,8 +1,18 @@
 // The continual study's summary: per run, the online accuracy of the first, best and last task,
 // and the dead share, first layer's effective rank and weight magnitude at the first and last.
 import type { ContinualRun, TaskRecord } from "./continual.js";
+import type { Method } from "./continual-config.js";
 
 export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** One colour per method, the same in the HTML report and the lab. */
+export const METHOD_COLORS: Record<Method, string> = {
+  bp: "#d1495b",
+  l2: "#e8871e",
+  snp: "#8e5ea2",
+  redo: "#2a9d8f",
+  cbp: "#3d5a98",
+};
 
 /** Dead units over all hidden layers, as a share of their units. */
 export const deadShare = (t: TaskRecord) =>

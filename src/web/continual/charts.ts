@@ -3,17 +3,8 @@
 import type uPlot from "uplot";
 import type { Method } from "../../study/continual-config.js";
 import type { TaskRecord } from "../../study/continual.js";
-import { deadShare } from "../../study/continual-summary.js";
+import { METHOD_COLORS, deadShare } from "../../study/continual-summary.js";
 import { ChartSet, points } from "../plot.js";
-
-/** One colour per method, the same on every chart, in the status lines and the table. */
-export const METHOD_COLORS: Record<Method, string> = {
-  bp: "#d1495b",
-  l2: "#e8871e",
-  snp: "#8e5ea2",
-  redo: "#2a9d8f",
-  cbp: "#3d5a98",
-};
 
 interface Metric {
   title: string;

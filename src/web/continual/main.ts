@@ -4,9 +4,9 @@
 import { BACKEND_CHOICES } from "../../engine/wasm.js";
 import { METHOD_SPECS, METHODS } from "../../study/continual-config.js";
 import { CONTINUAL_SETTINGS } from "../../study/continual-settings.js";
-import { deadShare, summaryRows } from "../../study/continual-summary.js";
+import { METHOD_COLORS, deadShare, summaryRows } from "../../study/continual-summary.js";
 import { $, h } from "../dom.js";
-import { buildCharts, charts, METHOD_COLORS } from "./charts.js";
+import { buildCharts, charts } from "./charts.js";
 import { checkFromContinualWorker, type StartContinual } from "./protocol.js";
 import {
   PAGE_KEYS,
