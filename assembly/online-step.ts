@@ -167,6 +167,49 @@ export function fastForward(m: Model): f64 {
   }
 }
 
+/**
+ * rowStep without decay on the rows of the listed inputs, with 8 (then 2) vectors of the delta
+ * held in registers over the rows: each weight takes the same operations as in rowStep.
+ */
+function rowsStep(w: usize, bytes: usize, x: usize, list: usize, count: i32, delta: usize, lr: f32): void {
+  const vlr = f32x4.splat(lr);
+  let c: usize = 0;
+  for (; c + 128 <= bytes; c += 128) {
+    const d0 = v128.load(delta + c);
+    const d1 = v128.load(delta + c, 16);
+    const d2 = v128.load(delta + c, 32);
+    const d3 = v128.load(delta + c, 48);
+    const d4 = v128.load(delta + c, 64);
+    const d5 = v128.load(delta + c, 80);
+    const d6 = v128.load(delta + c, 96);
+    const d7 = v128.load(delta + c, 112);
+    for (let k = 0; k < count; k++) {
+      const i = <usize>load<i32>(list + (<usize>k << 2));
+      const va = v128.load32_splat(x + (i << 2));
+      const p = w + i * bytes + c;
+      v128.store(p, nmadd(f32x4.mul(va, d0), vlr, v128.load(p)));
+      v128.store(p, nmadd(f32x4.mul(va, d1), vlr, v128.load(p, 16)), 16);
+      v128.store(p, nmadd(f32x4.mul(va, d2), vlr, v128.load(p, 32)), 32);
+      v128.store(p, nmadd(f32x4.mul(va, d3), vlr, v128.load(p, 48)), 48);
+      v128.store(p, nmadd(f32x4.mul(va, d4), vlr, v128.load(p, 64)), 64);
+      v128.store(p, nmadd(f32x4.mul(va, d5), vlr, v128.load(p, 80)), 80);
+      v128.store(p, nmadd(f32x4.mul(va, d6), vlr, v128.load(p, 96)), 96);
+      v128.store(p, nmadd(f32x4.mul(va, d7), vlr, v128.load(p, 112)), 112);
+    }
+  }
+  for (; c < bytes; c += 32) {
+    const d0 = v128.load(delta + c);
+    const d1 = v128.load(delta + c, 16);
+    for (let k = 0; k < count; k++) {
+      const i = <usize>load<i32>(list + (<usize>k << 2));
+      const va = v128.load32_splat(x + (i << 2));
+      const p = w + i * bytes + c;
+      v128.store(p, nmadd(f32x4.mul(va, d0), vlr, v128.load(p)));
+      v128.store(p, nmadd(f32x4.mul(va, d1), vlr, v128.load(p, 16)), 16);
+    }
+  }
+}
+
 /** row −= lr · (wd · row), as rowStep's decay. */
 @inline function decayRow(row: usize, bytes: usize, lr: f32, wd: f32): void {
   const vlr = f32x4.splat(lr);
@@ -199,6 +242,8 @@ export function fastUpdate(m: Model): void {
         if (load<f32>(prev + (<usize>i << 2)) == 0) decayRow(layer.w + <usize>i * bytes, bytes, lr, wd);
         else step(layer, l, i, prev, delta, below, bytes, lr, wd);
       }
+    } else if (l == 0) {
+      rowsStep(layer.w, bytes, prev, layer.nz, layer.nzCount, delta, lr); // no delta below the first layer
     } else {
       for (let k = 0; k < layer.nzCount; k++) step(layer, l, load<i32>(layer.nz + (<usize>k << 2)), prev, delta, below, bytes, lr, 0);
     }

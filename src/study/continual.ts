@@ -57,7 +57,7 @@ export interface ContinualHooks {
  * Examples per engine call. Small, because a wasm engine (V8) moves a function to its optimising
  * compiler only between calls: one long call would run a whole task in the baseline code.
  */
-const CHUNK = 1_000;
+export const EXAMPLES_PER_CALL = 1_000;
 
 /** The seeds of task t's pixel permutation and example order: the same for every method. */
 export function taskSeeds(seed: number, task: number): { pixels: number; order: number } {
@@ -145,7 +145,7 @@ export async function runContinualOne(
       let loss = 0;
       let hits = 0;
       for (let done = 0; done < c.perTask; ) {
-        const n = Math.min(CHUNK, c.perTask - done);
+        const n = Math.min(EXAMPLES_PER_CALL, c.perTask - done);
         const t1 = performance.now();
         const r = learner.train(done, n);
         busy += (performance.now() - t1) / 1000;
