@@ -1,34 +1,23 @@
 // A worker of the lab's Continual mode: one method on one seed (runContinualOne), its progress
 // posted to the page. The page stops it by terminating it.
-import { createEngine, relaxedSimdSupported, type BackendChoice, type Engine, type Mnist } from "../../index.js";
+import type { Mnist } from "../../index.js";
 import { runContinualOne } from "../../study/continual.js";
 import { throttle } from "../../study/events.js";
 import { loadData } from "../data.js";
-import { engineErrorMessage, type ErrorStage } from "../protocol.js";
-import { simdSupported } from "../support.js";
+import { notUnderstood, runFailure, startEngine, workerError } from "../worker-support.js";
 import { checkStartContinual, type FromContinualWorker, type StartContinual } from "./protocol.js";
 
 const post = (msg: FromContinualWorker) => self.postMessage(msg);
-const fail = (stage: ErrorStage, e: unknown) =>
-  post({ type: "error", stage, message: e instanceof Error ? e.message : String(e) });
 
 async function start(msg: StartContinual): Promise<void> {
   let mnist: Mnist;
   try {
     mnist = await loadData(msg.dataUrl, post);
   } catch (e) {
-    return fail("data", e);
+    return post(workerError("data", e));
   }
-  let engine: Engine;
-  try {
-    engine = await createEngine({ backend: msg.engine as BackendChoice, threads: 1 });
-  } catch (e) {
-    return post({
-      type: "error",
-      stage: "engine",
-      message: engineErrorMessage(msg.engine, e, { plain: simdSupported(), relaxed: relaxedSimdSupported() }),
-    });
-  }
+  const engine = await startEngine(msg.engine, 1);
+  if ("type" in engine) return post(engine);
   post({ type: "engine", backend: engine.backend });
   const tick = throttle(100);
   try {
@@ -40,7 +29,7 @@ async function start(msg: StartContinual): Promise<void> {
     });
     post({ type: "run-end", run });
   } catch (e) {
-    return fail(e instanceof Error && e.name === "ArgumentError" ? "config" : "training", e);
+    return post(runFailure(e));
   } finally {
     engine.dispose();
   }
@@ -48,10 +37,6 @@ async function start(msg: StartContinual): Promise<void> {
 
 self.onmessage = (event: MessageEvent) => {
   const msg = checkStartContinual(event.data);
-  if (!msg)
-    return fail(
-      "config",
-      `the worker got a message it does not understand: ${JSON.stringify(event.data)?.slice(0, 200)}`,
-    );
+  if (!msg) return post(notUnderstood(event.data));
   void start(msg);
 };
