@@ -194,6 +194,7 @@ function download(): void {
 // ── Rendering ───────────────────────────────────────────────────────────────────────────────
 
 function rebuild(): void {
+  lastDrawn = "";
   buildCharts($("charts"), state.config.methods, state.config.tasks, (i) => state.runs[i].tasks);
   $("legend").replaceChildren(
     ...state.config.methods.map((m) => h("span", { class: "swatch", style: `--c:${METHOD_COLORS[m]}` }, m)),
@@ -289,9 +290,16 @@ function render(): void {
     const text = li.querySelector("span")!;
     if (text.textContent !== ` ${lines[i]}`) text.textContent = ` ${lines[i]}`;
   });
-  charts.redraw();
-  renderTable();
+  // The charts and the table change only when a task or a run ends, not with each progress line.
+  const drawn = state.runs.map((r) => `${r.tasks.length}${r.status}`).join() + state.status;
+  if (drawn !== lastDrawn) {
+    charts.redraw();
+    renderTable();
+    lastDrawn = drawn;
+  }
 }
+
+let lastDrawn = "";
 
 let frame = 0;
 function invalidate(): void {
