@@ -3,7 +3,7 @@
 // Perturb's noise, continual backprop's unit utilities and replacement (Dohare et al. 2024, "Loss
 // of plasticity in deep continual learning"), and the activation statistics behind the ranks.
 import { Model, Layer, layerAt, modelGradients, modelUpdate } from "./model";
-import { fastPath, fastGather, fastForward, fastUpdate } from "./online-step";
+import { fastPath, fastGather, fastForward, fastUpdate, fastSettle } from "./online-step";
 import { correct } from "./kernels/softmax_xent";
 import { initUnit, rngNormal } from "./init";
 import { madd } from "./kernels/gemm";
@@ -49,6 +49,7 @@ export function modelTrainOnline(m: Model, data: usize, isU8: bool, labels: usiz
     if (m.noiseSigma > 0) perturb(m);
     if (m.cbpRate > 0) cbpStep(m);
   }
+  fastSettle(m); // the host and the probes read W
   m.correct = hits;
   return loss;
 }
@@ -72,8 +73,8 @@ export function modelSetNoise(m: Model, sigma: f64): void {
 }
 
 function perturb(m: Model): void {
-  const sigma = <f32>m.noiseSigma;
-  const vs = f32x4.splat(sigma);
+  const biasSigma = <f32>m.noiseSigma;
+  const kernelSigma = <f32>(m.noiseSigma / m.wScale); // the stored kernels are W / wScale
   let fanIn = m.inputSize;
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
@@ -81,6 +82,8 @@ function perturb(m: Model): void {
     for (let i = 0; i <= fanIn; i++) {
       // rows 0 … fanIn−1 of the kernel, then the bias as row fanIn; the padding stays 0
       const row = i < fanIn ? layer.w + ((<usize>i * layer.width) << 2) : layer.b;
+      const sigma = i < fanIn ? kernelSigma : biasSigma;
+      const vs = f32x4.splat(sigma);
       const run = m.noiseTable + (<usize>(rngNext(m.rng) & (NOISE_TABLE - 1)) << 2);
       let j = 0;
       for (; j + 4 <= units; j += 4) {
@@ -161,6 +164,7 @@ export function layerCbpUtility(m: Model, l: i32, i: i32): f64 {
  * ρ per step (fractions carried over) with the lowest corrected utility are replaced.
  */
 function cbpStep(m: Model): void {
+  fastSettle(m); // the utilities read W; under weight decay this settles every step
   const eta = m.cbpDecay;
   for (let l = 0; l < m.nLayers - 1; l++) {
     const layer = layerAt(m, l);

@@ -73,6 +73,9 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   step: i32 = 0; // Adam's t
   correct: i32 = 0;
   perm: usize = 0; // a task's pixel permutation (u32 per input) that the gather applies, or 0
+  // The fast online step's weight decay, applied lazily: every real kernel weight is wScale times
+  // the stored one until fastSettle (assembly/online-step.ts) multiplies it in.
+  wScale: f64 = 1;
   noiseSigma: f64 = 0; // Shrink and Perturb's σ after each online step (assembly/continual.ts)
   noiseTable: usize = 0;
   cbpRate: f64 = 0; // continual backprop's replacement rate ρ (0: off), decay η and maturity

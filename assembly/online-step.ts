@@ -4,7 +4,8 @@
 // the previous layer's delta (with the old weights) and its update in the same sweep. Most of
 // MNIST's pixels and of a ReLU layer's outputs are 0, so each layer first lists the indices of
 // its nonzero inputs (without a branch per input, whose outcome no predictor could guess) and
-// both passes walk that list.
+// both passes walk that list. Weight decay would move every row; instead it multiplies one scale
+// per model (W = wScale · V for the stored V), so a step still touches only the listed rows.
 import { Model, Layer, layerAt, gather, ACT_RELU, ACT_SOFTMAX } from "./model";
 import { byteTable, gatherLabels, rowOf } from "./kernels/gather";
 import { softmaxXent } from "./kernels/softmax_xent";
@@ -41,12 +42,13 @@ export function fastPath(m: Model): bool {
 }
 
 /**
- * out = Σ_k x[list[k]] · W[list[k], :] + b, row by row in list order (ReLU'd for hidden layers),
- * with 8 (then 2) vectors of columns held in registers over the rows. Widths are multiples of
- * NR = 8 floats, i.e. of 2 vectors.
+ * out = scale · Σ_k x[list[k]] · V[list[k], :] + b, row by row in list order (ReLU'd for hidden
+ * layers), with 8 (then 2) vectors of columns held in registers over the rows. Widths are
+ * multiples of NR = 8 floats, i.e. of 2 vectors.
  */
-function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: usize, count: i32, relu: bool): void {
+function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: usize, count: i32, relu: bool, scale: f32): void {
   const zero = f32x4.splat(0);
+  const vs = f32x4.splat(scale);
   let c: usize = 0;
   for (; c + 128 <= bytes; c += 128) {
     let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
@@ -63,14 +65,14 @@ function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: u
       s6 = madd(xi, v128.load(p, 96), s6);
       s7 = madd(xi, v128.load(p, 112), s7);
     }
-    finish(out + c, b + c, s0, relu);
-    finish(out + c + 16, b + c + 16, s1, relu);
-    finish(out + c + 32, b + c + 32, s2, relu);
-    finish(out + c + 48, b + c + 48, s3, relu);
-    finish(out + c + 64, b + c + 64, s4, relu);
-    finish(out + c + 80, b + c + 80, s5, relu);
-    finish(out + c + 96, b + c + 96, s6, relu);
-    finish(out + c + 112, b + c + 112, s7, relu);
+    finish(out + c, b + c, s0, vs, relu);
+    finish(out + c + 16, b + c + 16, s1, vs, relu);
+    finish(out + c + 32, b + c + 32, s2, vs, relu);
+    finish(out + c + 48, b + c + 48, s3, vs, relu);
+    finish(out + c + 64, b + c + 64, s4, vs, relu);
+    finish(out + c + 80, b + c + 80, s5, vs, relu);
+    finish(out + c + 96, b + c + 96, s6, vs, relu);
+    finish(out + c + 112, b + c + 112, s7, vs, relu);
   }
   for (; c < bytes; c += 32) {
     let s0 = zero, s1 = zero;
@@ -81,13 +83,13 @@ function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: u
       s0 = madd(xi, v128.load(p), s0);
       s1 = madd(xi, v128.load(p, 16), s1);
     }
-    finish(out + c, b + c, s0, relu);
-    finish(out + c + 16, b + c + 16, s1, relu);
+    finish(out + c, b + c, s0, vs, relu);
+    finish(out + c + 16, b + c + 16, s1, vs, relu);
   }
 }
 
-@inline function finish(out: usize, b: usize, s: v128, relu: bool): void {
-  const z = f32x4.add(s, v128.load(b));
+@inline function finish(out: usize, b: usize, s: v128, scale: v128, relu: bool): void {
+  const z = madd(s, scale, v128.load(b)); // exactly s + b when the scale is 1
   v128.store(out, relu ? f32x4.max(z, f32x4.splat(0)) : z);
 }
 
@@ -117,12 +119,13 @@ export function fastGather(m: Model, data: usize, isU8: bool, labels: usize, idx
 
 /** The forward pass of the example fastGather took (row 0), its loss; dlogits go to m.d0. */
 export function fastForward(m: Model): f64 {
+  const scale = <f32>m.wScale;
   let input = m.x;
   let inN = m.inputSize;
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     if (l > 0) layer.nzCount = nonzeros(input, inN, layer.nz);
-    rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1);
+    rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1, scale);
     input = layer.a;
     inN = layer.units;
   }
@@ -145,31 +148,19 @@ export function fastForward(m: Model): f64 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
 }
 
-/** row −= lr · (a · delta), and first row −= lr · (wd · row) when decaying; two vectors a turn. */
-@inline function rowStep(row: usize, delta: usize, bytes: usize, a: f32, lr: f32, wd: f32): void {
+/** row −= lr · (a · delta), two vectors a turn. */
+@inline function rowStep(row: usize, delta: usize, bytes: usize, a: f32, lr: f32): void {
   const va = f32x4.splat(a);
   const vlr = f32x4.splat(lr);
-  if (wd > 0) {
-    const vwd = f32x4.splat(wd);
-    for (let j: usize = 0; j < bytes; j += 32) {
-      const w0 = v128.load(row + j);
-      const w1 = v128.load(row + j, 16);
-      const d0 = f32x4.sub(w0, f32x4.mul(f32x4.mul(w0, vwd), vlr));
-      const d1 = f32x4.sub(w1, f32x4.mul(f32x4.mul(w1, vwd), vlr));
-      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j)), vlr, d0));
-      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j, 16)), vlr, d1), 16);
-    }
-  } else {
-    for (let j: usize = 0; j < bytes; j += 32) {
-      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j)), vlr, v128.load(row + j)));
-      v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j, 16)), vlr, v128.load(row + j, 16)), 16);
-    }
+  for (let j: usize = 0; j < bytes; j += 32) {
+    v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j)), vlr, v128.load(row + j)));
+    v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j, 16)), vlr, v128.load(row + j, 16)), 16);
   }
 }
 
 /**
- * rowStep without decay on the rows of the listed inputs, with 8 (then 2) vectors of the delta
- * held in registers over the rows: each weight takes the same operations as in rowStep.
+ * rowStep on the rows of the listed inputs, with 8 (then 2) vectors of the delta held in
+ * registers over the rows: each weight takes the same operations as in rowStep.
  */
 function rowsStep(w: usize, bytes: usize, x: usize, list: usize, count: i32, delta: usize, lr: f32): void {
   const vlr = f32x4.splat(lr);
@@ -210,42 +201,35 @@ function rowsStep(w: usize, bytes: usize, x: usize, list: usize, count: i32, del
   }
 }
 
-/** row −= lr · (wd · row), as rowStep's decay. */
-@inline function decayRow(row: usize, bytes: usize, lr: f32, wd: f32): void {
-  const vlr = f32x4.splat(lr);
-  const vwd = f32x4.splat(wd);
-  for (let j: usize = 0; j < bytes; j += 32) {
-    const w0 = v128.load(row + j);
-    const w1 = v128.load(row + j, 16);
-    v128.store(row + j, f32x4.sub(w0, f32x4.mul(f32x4.mul(w0, vwd), vlr)));
-    v128.store(row + j, f32x4.sub(w1, f32x4.mul(f32x4.mul(w1, vwd), vlr)), 16);
-  }
-}
-
-/** Backward pass and SGD update of the example fastForward saw, last layer first. */
+/**
+ * Backward pass and SGD update of the example fastForward saw, last layer first. With decoupled
+ * weight decay wd, W ← W − lr·(g + wd·W) = r·W − lr·g with r = 1 − lr·wd: the scale takes the r
+ * and the stored rows of nonzero inputs take −lr·g / scale; the biases decay as they are.
+ */
 export function fastUpdate(m: Model): void {
   const lr = <f32>desc(m, OPTF_LEARNING_RATE);
   const wd = <f32>desc(m, OPTF_WEIGHT_DECAY);
+  const before = <f32>m.wScale;
+  if (wd > 0) m.wScale *= 1 - <f64>lr * <f64>wd;
+  const lrStored = <f32>(<f64>lr / m.wScale); // lr itself while the scale is 1
   let delta = m.d0;
   let below = m.d1;
   for (let l = m.nLayers - 1; l >= 0; l--) {
     const layer = layerAt(m, l);
     const bytes = <usize>layer.width << 2;
-    const prev = l > 0 ? layerAt(m, l - 1).a : m.x;
-    // The delta below is 0 wherever the input was 0 (ReLU's gradient) and in the padding.
-    if (l > 0) memory.fill(below, 0, <usize>layerAt(m, l - 1).width << 2);
-    if (wd > 0) {
-      // Decay moves every row, not only those of nonzero inputs.
-      const inN = l > 0 ? layerAt(m, l - 1).units : m.inputSize;
-      for (let i = 0; i < inN; i++) {
-        // A zero input's gradient term is ±0, which leaves the decayed weight as it is.
-        if (load<f32>(prev + (<usize>i << 2)) == 0) decayRow(layer.w + <usize>i * bytes, bytes, lr, wd);
-        else step(layer, l, i, prev, delta, below, bytes, lr, wd);
-      }
-    } else if (l == 0) {
-      rowsStep(layer.w, bytes, prev, layer.nz, layer.nzCount, delta, lr); // no delta below the first layer
+    if (l == 0) {
+      rowsStep(layer.w, bytes, m.x, layer.nz, layer.nzCount, delta, lrStored); // no delta below the first layer
     } else {
-      for (let k = 0; k < layer.nzCount; k++) step(layer, l, load<i32>(layer.nz + (<usize>k << 2)), prev, delta, below, bytes, lr, 0);
+      // The delta below is 0 wherever the input was 0 (ReLU's gradient) and in the padding.
+      memory.fill(below, 0, <usize>layerAt(m, l - 1).width << 2);
+      const prev = layerAt(m, l - 1).a;
+      for (let k = 0; k < layer.nzCount; k++) {
+        const i = <usize>load<i32>(layer.nz + (<usize>k << 2));
+        const ai = load<f32>(prev + (i << 2));
+        const row = layer.w + i * bytes;
+        if (ai > 0) store<f32>(below + (i << 2), rowDot(row, delta, bytes) * before); // with the old weights
+        rowStep(row, delta, bytes, ai, lrStored);
+      }
     }
     const vlr = f32x4.splat(lr);
     const vwd = f32x4.splat(wd);
@@ -259,12 +243,20 @@ export function fastUpdate(m: Model): void {
     below = t;
   }
   m.step++;
+  // Far below 1, the stored weights would grow towards overflow: settle long before.
+  if (m.wScale < SETTLE_BELOW) fastSettle(m);
 }
 
-/** Input i's row of layer l: its share of the delta below (hidden inputs > 0 only), then its step. */
-@inline function step(layer: Layer, l: i32, i: i32, prev: usize, delta: usize, below: usize, bytes: usize, lr: f32, wd: f32): void {
-  const ai = load<f32>(prev + (<usize>i << 2));
-  const row = layer.w + <usize>i * bytes;
-  if (l > 0 && ai > 0) store<f32>(below + (<usize>i << 2), rowDot(row, delta, bytes));
-  rowStep(row, delta, bytes, ai, lr, wd);
+const SETTLE_BELOW: f64 = 1.0 / 1024;
+
+/** Multiplies the scale of the lazy weight decay into the stored kernels, which then are W. */
+export function fastSettle(m: Model): void {
+  if (m.wScale == 1) return;
+  const vs = f32x4.splat(<f32>m.wScale);
+  for (let l = 0; l < m.nLayers; l++) {
+    const layer = layerAt(m, l);
+    const end = layer.w + ((<usize>layer.inDim * layer.width) << 2);
+    for (let p = layer.w; p < end; p += 16) v128.store(p, f32x4.mul(v128.load(p), vs));
+  }
+  m.wScale = 1;
 }

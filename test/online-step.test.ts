@@ -48,8 +48,8 @@ describe("the fast online step", () => {
     return { hits, weights, replaced };
   }
 
-  it.each([{}, { weightDecay: 0.02 }])("trains as the general step does (%o)", (options) => {
-    const steps = 300;
+  /** The largest difference between the fast step's weights and the general step's. */
+  function againstGeneral(options: { weightDecay?: number }, steps: number) {
     const fast = train("wasm-simd", options, steps);
     // A clip no gradient reaches: the same step, taken by the general path.
     const general = train("wasm-simd", { ...options, clipvalue: 1e30 }, steps);
@@ -58,13 +58,24 @@ describe("the fast online step", () => {
     for (const [i, w] of fast.weights.entries()) worst = Math.max(worst, Math.abs(w - general.weights[i]));
     expect(worst).toBeLessThan(1e-4); // … and only there
     expect(Math.abs(fast.hits - general.hits)).toBeLessThanOrEqual(2);
-    expect(fast.hits).toBeGreaterThan(steps * 0.25); // it learned: chance is 0.1
+    return fast;
+  }
+
+  it.each([{}, { weightDecay: 0.02 }])("trains as the general step does (%o)", (options) => {
+    const steps = 300;
+    expect(againstGeneral(options, steps).hits).toBeGreaterThan(steps * 0.25); // it learned: chance is 0.1
+  });
+
+  it("decays as the general step does when its scale settles mid-pass", () => {
+    // 0.5 at a step of 0.05 takes the decay's scale below its settling point (1/1024) at step 274.
+    const { weights } = againstGeneral({ weightDecay: 0.5 }, 300);
+    expect(Math.max(...weights.map(Math.abs))).toBeGreaterThan(1e-2); // not decayed to nothing
   });
 
   // The twin's kernels follow the engine's operation for operation, but its softmax takes exp and
   // log in f64 (src/engine/js/index.ts), so trained weights agree to the last bits only; with a
   // step too small to move a weight, what does not pass through the softmax agrees exactly.
-  it.each([{}, { weightDecay: 0.02 }])(
+  it.each([{}, { weightDecay: 0.02 }, { weightDecay: 0.5 }])(
     "trains as the JS twin does, to the last bits of its softmax (%o)",
     (options) => {
       const wasm = train("wasm-simd", options, 200);

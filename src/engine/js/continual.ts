@@ -34,6 +34,9 @@ export interface Engine {
   modelUpdate(m: number): void;
 }
 
+/** assembly/online-step.ts' SETTLE_BELOW. */
+const SETTLE_BELOW = 1 / 1024;
+
 export function continualKernels(e: Engine) {
   const { heap } = e;
 
@@ -73,6 +76,7 @@ export function continualKernels(e: Engine) {
       if (md.noiseSigma > 0) perturb(md);
       if (md.cbpRate > 0) cbpStep(md);
     }
+    settle(md);
     md.correct = hits;
     return loss;
   }
@@ -90,6 +94,7 @@ export function continualKernels(e: Engine) {
   function fastForward(md: Model): number {
     const F = heap.F;
     const fr = Math.fround;
+    const scale = fr(md.wScale);
     let input = md.x >> 2;
     let inN = md.inputSize;
     md.layers.forEach((ly, l) => {
@@ -103,7 +108,7 @@ export function continualKernels(e: Engine) {
       }
       const hidden = l < md.layers.length - 1;
       for (let j = 0; j < ly.width; j++) {
-        const z = fr(F[a + j] + F[(ly.b >> 2) + j]);
+        const z = fr(fr(F[a + j] * scale) + F[(ly.b >> 2) + j]);
         F[a + j] = hidden ? Math.max(z, 0) : z;
       }
       input = a;
@@ -113,13 +118,16 @@ export function continualKernels(e: Engine) {
     return softmaxXent(F, heap.I, out.a >> 2, out.width, out.units, 1, md.y >> 2, md.d0 >> 2, 1, md);
   }
 
-  /** assembly/online-step.ts' fastUpdate, lane for lane. */
+  /** assembly/online-step.ts' fastUpdate, lane for lane: the decay in the scale, rows of zero inputs left. */
   function fastUpdate(md: Model): void {
     const F = heap.F;
     const fr = Math.fround;
     const d = new Float64Array(heap.memory.buffer, md.opt, OPT_FIELDS);
     const lr = fr(d[OPTF_LEARNING_RATE]);
     const wd = fr(d[OPTF_WEIGHT_DECAY]);
+    const before = fr(md.wScale);
+    if (wd > 0) md.wScale *= 1 - lr * wd;
+    const lrStored = fr(lr / md.wScale);
     let delta = md.d0 >> 2;
     let below = md.d1 >> 2;
     const lanes = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -136,15 +144,10 @@ export function continualKernels(e: Engine) {
           if (ai > 0)
             for (let j = 0; j < ly.width; j++) lanes[j & 7] = fr(lanes[j & 7] + fr(F[row + j] * F[delta + j]));
           const s = [0, 1, 2, 3].map((k) => fr(lanes[k] + lanes[k + 4]));
-          F[below + i] = fr(fr(s[0] + s[1]) + fr(s[2] + s[3]));
+          F[below + i] = fr(fr(fr(s[0] + s[1]) + fr(s[2] + s[3])) * before);
         }
-        if (ai === 0 && wd === 0) continue;
-        for (let j = 0; j < ly.width; j++) {
-          let w = F[row + j];
-          if (wd > 0) w = fr(w - fr(fr(w * wd) * lr));
-          // A zero input only decays (as the engine's decayRow): its gradient term is ±0.
-          F[row + j] = ai === 0 ? w : fr(w - fr(fr(ai * F[delta + j]) * lr));
-        }
+        if (ai === 0) continue;
+        for (let j = 0; j < ly.width; j++) F[row + j] = fr(F[row + j] - fr(fr(ai * F[delta + j]) * lrStored));
       }
       const b = ly.b >> 2;
       for (let j = 0; j < ly.width; j++) {
@@ -158,6 +161,19 @@ export function continualKernels(e: Engine) {
       }
     }
     md.step++;
+    if (md.wScale < SETTLE_BELOW) settle(md);
+  }
+
+  /** assembly/online-step.ts' fastSettle. */
+  function settle(md: Model): void {
+    if (md.wScale === 1) return;
+    const F = heap.F;
+    const scale = Math.fround(md.wScale);
+    for (const ly of md.layers) {
+      const w = ly.w >> 2;
+      for (let p = w; p < w + ly.inDim * ly.width; p++) F[p] = Math.fround(F[p] * scale);
+    }
+    md.wScale = 1;
   }
 
   function modelSetNoise(m: number, sigma: number): void {
@@ -174,12 +190,13 @@ export function continualKernels(e: Engine) {
   /** assembly/continual.ts' perturb: a run of the table per row, from a start drawn per row. */
   function perturb(md: Model): void {
     const F = heap.F;
-    const sigma = Math.fround(md.noiseSigma);
+    const kernelSigma = Math.fround(md.noiseSigma / md.wScale);
     const table = md.noiseTable as Float32Array;
     let fanIn = md.inputSize;
     for (const ly of md.layers) {
       for (let i = 0; i <= fanIn; i++) {
         const row = i < fanIn ? (ly.w >> 2) + i * ly.width : ly.b >> 2;
+        const sigma = i < fanIn ? kernelSigma : Math.fround(md.noiseSigma);
         const run = rngNext(md.rng) & (NOISE_TABLE - 1);
         for (let j = 0; j < ly.units; j++) F[row + j] += Math.fround(sigma * table[run + j]);
       }
@@ -214,6 +231,7 @@ export function continualKernels(e: Engine) {
   };
 
   function cbpStep(md: Model): void {
+    settle(md);
     const F = heap.F;
     const eta = md.cbpDecay;
     const hidden = md.layers.length - 1;

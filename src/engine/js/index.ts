@@ -125,6 +125,7 @@ export function createJsKernels(): Kernels {
       step: 0,
       correct: 0,
       perm: 0,
+      wScale: 1,
       noiseSigma: 0,
       noiseTable: null,
       cbpRate: 0,

@@ -53,6 +53,7 @@ export interface Model {
   step: number;
   correct: number;
   perm: number; // the task's pixel permutation (u32 per input), or 0
+  wScale: number; // the lazy weight decay's scale of the kernels (continual.ts)
   noiseSigma: number; // Shrink and Perturb (continual.ts)
   noiseTable: Float32Array | null;
   cbpRate: number; // continual backprop: 0 when off
