@@ -51,3 +51,9 @@ export const OPT_FIELDS = 12;
 
 // Shrink and Perturb's table of standard normals (assembly/continual.ts): its length, a power of 2.
 export const NOISE_TABLE = 1048576;
+// ... and of its gains √(Σ_{k<n} r^{2k}) for the steps n of noise a row can have due.
+export const NOISE_GAINS = 1024;
+
+// The fast online step's lazy weight decay (assembly/online-step.ts) multiplies its scale into the
+// kernels when the scale falls below 2^−SETTLE_SHIFT.
+export const SETTLE_SHIFT = 10;

@@ -3,12 +3,11 @@
 // Perturb's noise, continual backprop's unit utilities and replacement (Dohare et al. 2024, "Loss
 // of plasticity in deep continual learning"), and the activation statistics behind the ranks.
 import { Model, Layer, layerAt, modelGradients, modelUpdate } from "./model";
-import { fastPath, fastGather, fastForward, fastUpdate, fastSettle } from "./online-step";
+import { fastPath, fastGather, fastForward, fastUpdate, fastSettle, decayPerStep } from "./online-step";
+import { noiseStep, noiseCatchUpAll } from "./noise";
 import { correct } from "./kernels/softmax_xent";
-import { initUnit, rngNormal } from "./init";
-import { madd } from "./kernels/gemm";
-import { NOISE_TABLE } from "./codes";
-import { rngSeed, rngNext, shuffleIndices, RNG_STATE_BYTES } from "./prng";
+import { initUnit } from "./init";
+import { rngSeed, shuffleIndices, RNG_STATE_BYTES } from "./prng";
 import { resetMoments } from "./recycle";
 
 /** The pixel permutation every later gather applies (x[j] = row[perm[j]]), or 0 for none. */
@@ -40,63 +39,27 @@ export function modelTrainOnline(m: Model, data: usize, isU8: bool, labels: usiz
       fastGather(m, data, isU8, labels, idx, start + s);
       l = fastForward(m);
       m.correct = correct;
-    } else l = modelGradients(m, data, isU8, labels, idx, start + s, 1);
+    } else {
+      if (m.noiseSigma > 0) noiseCatchUpAll(m, decayPerStep(m)); // the general step reads every row
+      l = modelGradients(m, data, isU8, labels, idx, start + s, 1);
+    }
     hits += m.correct;
     loss += l;
     if (!isFinite(l)) break;
     if (fast) fastUpdate(m);
     else modelUpdate(m);
-    if (m.noiseSigma > 0) perturb(m);
+    if (m.noiseSigma > 0) noiseStep(m);
     if (m.cbpRate > 0) cbpStep(m);
   }
-  fastSettle(m); // the host and the probes read W
+  settle(m); // the host and the probes read W
   m.correct = hits;
   return loss;
 }
 
-// Shrink and Perturb's noise: N(0, σ²) on every real weight and bias after each step. A fresh
-// draw per parameter and step would cost more than the step itself, so the deviates come from a
-// table of NOISE_TABLE standard normals drawn once from the model's generator: every row of every
-// layer takes a run of consecutive entries from a start the generator draws for that row and step.
-// Each deviate is then a uniform pick from the table, independent between steps; within a step,
-// two rows share entries only when their starts fall within a row's width (about 2 in 10,000).
-
-/** Switches the perturbation on (σ > 0) or off (σ = 0). */
-export function modelSetNoise(m: Model, sigma: f64): void {
-  m.noiseSigma = sigma;
-  if (sigma > 0 && m.noiseTable == 0) {
-    // maxWidth entries more, repeating the first, so that a run never wraps
-    m.noiseTable = heap.alloc(<usize>(NOISE_TABLE + m.maxWidth) << 2);
-    for (let i = 0; i < NOISE_TABLE; i++) store<f32>(m.noiseTable + (<usize>i << 2), <f32>rngNormal(m.rng));
-    memory.copy(m.noiseTable + (<usize>NOISE_TABLE << 2), m.noiseTable, <usize>m.maxWidth << 2);
-  }
-}
-
-function perturb(m: Model): void {
-  const biasSigma = <f32>m.noiseSigma;
-  const kernelSigma = <f32>(m.noiseSigma / m.wScale); // the stored kernels are W / wScale
-  let fanIn = m.inputSize;
-  for (let l = 0; l < m.nLayers; l++) {
-    const layer = layerAt(m, l);
-    const units = layer.units;
-    for (let i = 0; i <= fanIn; i++) {
-      // rows 0 … fanIn−1 of the kernel, then the bias as row fanIn; the padding stays 0
-      const row = i < fanIn ? layer.w + ((<usize>i * layer.width) << 2) : layer.b;
-      const sigma = i < fanIn ? kernelSigma : biasSigma;
-      const vs = f32x4.splat(sigma);
-      const run = m.noiseTable + (<usize>(rngNext(m.rng) & (NOISE_TABLE - 1)) << 2);
-      let j = 0;
-      for (; j + 4 <= units; j += 4) {
-        const p = row + (<usize>j << 2);
-        v128.store(p, madd(vs, v128.load(run + (<usize>j << 2)), v128.load(p)));
-      }
-      for (; j < units; j++) {
-        const p = row + (<usize>j << 2);
-        store<f32>(p, load<f32>(p) + sigma * load<f32>(run + (<usize>j << 2)));
-      }
-    }
-    fanIn = units;
-  }
+/** Gives every kernel the decay and noise still due, so that the stored kernels are W. */
+function settle(m: Model): void {
+  if (m.noiseSigma > 0) noiseCatchUpAll(m, decayPerStep(m));
+  fastSettle(m);
 }
 
 // The bias correction 1 − η^age is looked up rather than computed (a pow per unit and step costs
@@ -164,7 +127,7 @@ export function layerCbpUtility(m: Model, l: i32, i: i32): f64 {
  * ρ per step (fractions carried over) with the lowest corrected utility are replaced.
  */
 function cbpStep(m: Model): void {
-  fastSettle(m); // the utilities read W; under weight decay this settles every step
+  settle(m); // the utilities read W: under weight decay or noise this settles every step
   const eta = m.cbpDecay;
   for (let l = 0; l < m.nLayers - 1; l++) {
     const layer = layerAt(m, l);

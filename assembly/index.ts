@@ -27,11 +27,11 @@ export {
 } from "./model";
 export { deadReset, deadAccumulate, deadCount, deadMerge } from "./dead";
 export { modelRecycle } from "./recycle";
+export { modelSetNoise } from "./noise";
 export {
   modelSetPermutation,
   permutationOf,
   modelTrainOnline,
-  modelSetNoise,
   modelCbpInit,
   layerCbpReplaced,
   layerCbpUtility,

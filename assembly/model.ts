@@ -47,6 +47,7 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   cbpInMag: usize = 0; // per unit (padded width): f32 Σ_j |W_in[j, i]| of this step
   cbpAccum: f64 = 0; // replacements due but not yet made (fractions carried over)
   cbpReplaced: i32 = 0;
+  noiseSeen: usize = 0; // Shrink and Perturb (assembly/noise.ts): per kernel row, the i32 clock its noise is up to
 }
 
 @unmanaged export class Model {
@@ -76,8 +77,13 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   // The fast online step's weight decay, applied lazily: every real kernel weight is wScale times
   // the stored one until fastSettle (assembly/online-step.ts) multiplies it in.
   wScale: f64 = 1;
-  noiseSigma: f64 = 0; // Shrink and Perturb's σ after each online step (assembly/continual.ts)
+  // Shrink and Perturb (assembly/noise.ts): σ, the table of normals, the steps whose noise is
+  // due, and √(Σ_{k<n} r^{2k}) for small n at the decay r it was made for.
+  noiseSigma: f64 = 0;
   noiseTable: usize = 0;
+  noiseClock: i32 = 0;
+  noiseGain: usize = 0;
+  noiseDecay: f64 = 0;
   cbpRate: f64 = 0; // continual backprop's replacement rate ρ (0: off), decay η and maturity
   cbpDecay: f64 = 0;
   cbpMaturity: i32 = 0;
@@ -245,9 +251,13 @@ export function modelFree(m: Model): void {
       heap.free(layer.cbpPick);
       heap.free(layer.cbpInMag);
     }
+    if (layer.noiseSeen) heap.free(layer.noiseSeen);
     heap.free(changetype<usize>(layer));
   }
-  if (m.noiseTable) heap.free(m.noiseTable);
+  if (m.noiseTable) {
+    heap.free(m.noiseTable);
+    heap.free(m.noiseGain);
+  }
   if (m.cbpCorr) heap.free(m.cbpCorr);
   heap.free(m.layers);
   heap.free(m.grads);

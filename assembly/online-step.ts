@@ -10,7 +10,8 @@ import { Model, Layer, layerAt, gather, ACT_RELU, ACT_SOFTMAX } from "./model";
 import { byteTable, gatherLabels, rowOf } from "./kernels/gather";
 import { softmaxXent } from "./kernels/softmax_xent";
 import { madd, nmadd } from "./kernels/gemm";
-import { OPT_SGD, OPTF_KIND, OPTF_LEARNING_RATE, OPTF_MOMENTUM, OPTF_WEIGHT_DECAY, OPTF_CLIPNORM, OPTF_CLIPVALUE, OPTF_GLOBAL_CLIPNORM } from "./codes";
+import { noiseCatchUp } from "./noise";
+import { OPT_SGD, OPTF_KIND, OPTF_LEARNING_RATE, OPTF_MOMENTUM, OPTF_WEIGHT_DECAY, OPTF_CLIPNORM, OPTF_CLIPVALUE, OPTF_GLOBAL_CLIPNORM, SETTLE_SHIFT } from "./codes";
 
 @inline function desc(m: Model, field: i32): f64 {
   return load<f64>(m.opt + (<usize>field << 3));
@@ -120,11 +121,13 @@ export function fastGather(m: Model, data: usize, isU8: bool, labels: usize, idx
 /** The forward pass of the example fastGather took (row 0), its loss; dlogits go to m.d0. */
 export function fastForward(m: Model): f64 {
   const scale = <f32>m.wScale;
+  const r = decayPerStep(m);
   let input = m.x;
   let inN = m.inputSize;
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     if (l > 0) layer.nzCount = nonzeros(input, inN, layer.nz);
+    if (m.noiseSigma > 0) noiseCatchUp(m, layer, layer.nz, layer.nzCount, r); // rowsSum reads these rows
     rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1, scale);
     input = layer.a;
     inN = layer.units;
@@ -210,7 +213,7 @@ export function fastUpdate(m: Model): void {
   const lr = <f32>desc(m, OPTF_LEARNING_RATE);
   const wd = <f32>desc(m, OPTF_WEIGHT_DECAY);
   const before = <f32>m.wScale;
-  if (wd > 0) m.wScale *= 1 - <f64>lr * <f64>wd;
+  m.wScale *= decayPerStep(m);
   const lrStored = <f32>(<f64>lr / m.wScale); // lr itself while the scale is 1
   let delta = m.d0;
   let below = m.d1;
@@ -244,10 +247,13 @@ export function fastUpdate(m: Model): void {
   }
   m.step++;
   // Far below 1, the stored weights would grow towards overflow: settle long before.
-  if (m.wScale < SETTLE_BELOW) fastSettle(m);
+  if (m.wScale < 1.0 / <f64>(1 << SETTLE_SHIFT)) fastSettle(m);
 }
 
-const SETTLE_BELOW: f64 = 1.0 / 1024;
+/** r = 1 − lr·wd, the factor by which the decay moves every real weight per step (1 without). */
+export function decayPerStep(m: Model): f64 {
+  return 1 - <f64>(<f32>desc(m, OPTF_LEARNING_RATE)) * <f64>(<f32>desc(m, OPTF_WEIGHT_DECAY));
+}
 
 /** Multiplies the scale of the lazy weight decay into the stored kernels, which then are W. */
 export function fastSettle(m: Model): void {

@@ -61,7 +61,7 @@ describe("the online learner", () => {
     for (const b of ["wasm-simd", "js"] as const) engines[b] = await createEngine({ backend: b, threads: 1 });
   });
 
-  function learner(backend: string, options = {}, lr = 0.003) {
+  function learner(backend: string, options = {}, lr = 0.003, compile = {}) {
     const engine = engines[backend];
     const ds = engine.dataset(data.train.images.subarray(0, 3000 * 784), data.train.labels.subarray(0, 3000));
     const model = engine.sequential({
@@ -72,7 +72,7 @@ describe("the online learner", () => {
       ],
       seed: 5,
     });
-    model.compile({ optimizer: "sgd", learningRate: lr });
+    model.compile({ optimizer: "sgd", learningRate: lr, ...compile });
     return { model, ds, online: new OnlineLearner(model, ds, options) };
   }
 
@@ -133,6 +133,37 @@ describe("the online learner", () => {
     expect(Math.abs(mean)).toBeLessThan((4 * sigma * Math.sqrt(steps)) / Math.sqrt(n));
     expect(variance / (steps * sigma ** 2)).toBeGreaterThan(0.95);
     expect(variance / (steps * sigma ** 2)).toBeLessThan(1.05);
+  });
+
+  // A kernel row takes its noise when it is next read, as one deviate for all the steps due; under
+  // decay each step's noise shrinks with the weights, so after T steps a weight has moved by
+  // N(0, σ²·Σ_{k<T} r^{2k}) from r^T·w. A step of 1e-30 against a decay of 1e29 moves the weights
+  // by the decay alone (r = 1 − lr·wd); past 1024 steps the rows never read take the closed form.
+  it.each([
+    ["wasm-simd", 0.9, 16, {}],
+    ["js", 0.9, 16, {}],
+    ["wasm-simd", 0.9, 16, { clipvalue: 1e30 }], // the general step: every row read every step
+    ["wasm-simd", 0.999, 1100, {}],
+  ])("Shrink and Perturb's noise decays with the weights (%s, r = %d, %d steps, %o)", (backend, r, steps, extra) => {
+    const sigma = 0.01;
+    const lr = 1e-30;
+    const compile = { weightDecay: (1 - (r as number)) / lr, ...(extra as object) };
+    const { model, online } = learner(backend as string, { noise: sigma }, lr, compile);
+    online.startTask(1, 2);
+    const w0 = model.getWeights();
+    online.train(0, steps as number);
+    const rf = 1 - Math.fround(lr) * Math.fround(compile.weightDecay);
+    const shrink = rf ** (steps as number);
+    const diffs: number[] = [];
+    model.getWeights().forEach((l, i) => {
+      l.kernel.forEach((v, j) => diffs.push(v - shrink * w0[i].kernel[j]));
+      l.bias.forEach((v, j) => diffs.push(v - shrink * w0[i].bias[j]));
+    });
+    const n = diffs.length;
+    const expected = (sigma ** 2 * (1 - rf ** (2 * (steps as number)))) / (1 - rf * rf);
+    const variance = diffs.reduce((s, x) => s + x * x, 0) / n;
+    expect(variance / expected).toBeGreaterThan(0.95);
+    expect(variance / expected).toBeLessThan(1.05);
   });
 
   it.each(["wasm-simd", "js"])("continual backprop replaces ρ × eligible units per step (%s)", (backend) => {

@@ -20,6 +20,8 @@ import {
   OPTF_MOMENTUM,
   OPTF_WEIGHT_DECAY,
   NOISE_TABLE,
+  NOISE_GAINS,
+  SETTLE_SHIFT,
 } from "../codes.js";
 
 /** What the continual functions need of the engine around them (createJsKernels). */
@@ -33,9 +35,6 @@ export interface Engine {
   gather(md: Model, data: number, isU8: number, labels: number, idx: number, start: number, rows: number): void;
   modelUpdate(m: number): void;
 }
-
-/** assembly/online-step.ts' SETTLE_BELOW. */
-const SETTLE_BELOW = 1 / 1024;
 
 export function continualKernels(e: Engine) {
   const { heap } = e;
@@ -67,13 +66,16 @@ export function continualKernels(e: Engine) {
       if (fast) {
         e.gather(md, data, isU8, labels, idx, start + s, 1);
         l = fastForward(md);
-      } else l = e.gradients(md, data, isU8, labels, idx, start + s, 1);
+      } else {
+        if (md.noiseSigma > 0) noiseCatchUpAll(md);
+        l = e.gradients(md, data, isU8, labels, idx, start + s, 1);
+      }
       hits += md.correct;
       loss += l;
       if (!Number.isFinite(l)) break;
       if (fast) fastUpdate(md);
       else e.modelUpdate(m);
-      if (md.noiseSigma > 0) perturb(md);
+      if (md.noiseSigma > 0) noiseStep(md);
       if (md.cbpRate > 0) cbpStep(md);
     }
     settle(md);
@@ -95,6 +97,7 @@ export function continualKernels(e: Engine) {
     const F = heap.F;
     const fr = Math.fround;
     const scale = fr(md.wScale);
+    const sigma = md.noiseSigma / md.wScale;
     let input = md.x >> 2;
     let inN = md.inputSize;
     md.layers.forEach((ly, l) => {
@@ -103,6 +106,7 @@ export function continualKernels(e: Engine) {
       for (let i = 0; i < inN; i++) {
         const xi = F[input + i];
         if (xi === 0) continue;
+        if (sigma > 0) catchUpRow(md, ly, i, sigma);
         const row = (ly.w >> 2) + i * ly.width;
         for (let j = 0; j < ly.width; j++) F[a + j] += fr(xi * F[row + j]);
       }
@@ -126,7 +130,7 @@ export function continualKernels(e: Engine) {
     const lr = fr(d[OPTF_LEARNING_RATE]);
     const wd = fr(d[OPTF_WEIGHT_DECAY]);
     const before = fr(md.wScale);
-    if (wd > 0) md.wScale *= 1 - lr * wd;
+    md.wScale *= decayPerStep(md);
     const lrStored = fr(lr / md.wScale);
     let delta = md.d0 >> 2;
     let below = md.d1 >> 2;
@@ -161,11 +165,17 @@ export function continualKernels(e: Engine) {
       }
     }
     md.step++;
-    if (md.wScale < SETTLE_BELOW) settle(md);
+    if (md.wScale < 2 ** -SETTLE_SHIFT) scaleIn(md);
+  }
+
+  /** assembly/continual.ts' settle. */
+  function settle(md: Model): void {
+    if (md.noiseSigma > 0) noiseCatchUpAll(md);
+    scaleIn(md);
   }
 
   /** assembly/online-step.ts' fastSettle. */
-  function settle(md: Model): void {
+  function scaleIn(md: Model): void {
     if (md.wScale === 1) return;
     const F = heap.F;
     const scale = Math.fround(md.wScale);
@@ -176,32 +186,72 @@ export function continualKernels(e: Engine) {
     md.wScale = 1;
   }
 
+  /** assembly/noise.ts' modelSetNoise. */
   function modelSetNoise(m: number, sigma: number): void {
     const md = e.model(m);
     md.noiseSigma = sigma;
-    if (sigma > 0 && md.noiseTable === null) {
+    md.noiseClock = 0;
+    if (sigma === 0) return;
+    if (md.noiseTable === null) {
       const table = new Float32Array(NOISE_TABLE + md.maxWidth);
       for (let i = 0; i < NOISE_TABLE; i++) table[i] = rngNormal(md.rng);
       table.copyWithin(NOISE_TABLE, 0, md.maxWidth);
       md.noiseTable = table;
+      md.noiseGain = new Float64Array(NOISE_GAINS);
+      md.noiseDecay = Number.NaN;
+    }
+    for (const ly of md.layers) ly.noiseSeen = new Int32Array(ly.inDim);
+  }
+
+  /** assembly/noise.ts' noiseStep: the biases' noise now, the kernel rows' when next read. */
+  function noiseStep(md: Model): void {
+    md.noiseClock++;
+    for (const ly of md.layers) addRun(md, ly.b >> 2, ly.units, Math.fround(md.noiseSigma));
+  }
+
+  /** assembly/noise.ts' catchUpRow: row i of a layer's kernel takes the noise due. */
+  function catchUpRow(md: Model, ly: Layer, i: number, sigma: number): void {
+    const r = decayPerStep(md);
+    const gains = md.noiseGain as Float64Array;
+    if (r !== md.noiseDecay) {
+      md.noiseDecay = r;
+      let g = 0;
+      for (let n = 0; n < NOISE_GAINS; n++) {
+        gains[n] = Math.sqrt(g);
+        g = 1 + r * r * g;
+      }
+    }
+    const seen = ly.noiseSeen as Int32Array;
+    const n = md.noiseClock - seen[i];
+    if (n <= 0) return;
+    seen[i] = md.noiseClock;
+    const gain =
+      n < NOISE_GAINS ? gains[n] : r === 1 ? Math.sqrt(n) : Math.sqrt((1 - Math.pow(r, 2 * n)) / (1 - r * r));
+    addRun(md, (ly.w >> 2) + i * ly.width, ly.units, Math.fround(sigma * gain));
+  }
+
+  /** assembly/noise.ts' noiseCatchUpAll. */
+  function noiseCatchUpAll(md: Model): void {
+    const sigma = md.noiseSigma / md.wScale;
+    let fanIn = md.inputSize;
+    for (const ly of md.layers) {
+      for (let i = 0; i < fanIn; i++) catchUpRow(md, ly, i, sigma);
+      fanIn = ly.units;
     }
   }
 
-  /** assembly/continual.ts' perturb: a run of the table per row, from a start drawn per row. */
-  function perturb(md: Model): void {
+  /** assembly/noise.ts' addRun: a run of the table from a start the generator draws. */
+  function addRun(md: Model, p: number, n: number, scale: number): void {
     const F = heap.F;
-    const kernelSigma = Math.fround(md.noiseSigma / md.wScale);
     const table = md.noiseTable as Float32Array;
-    let fanIn = md.inputSize;
-    for (const ly of md.layers) {
-      for (let i = 0; i <= fanIn; i++) {
-        const row = i < fanIn ? (ly.w >> 2) + i * ly.width : ly.b >> 2;
-        const sigma = i < fanIn ? kernelSigma : Math.fround(md.noiseSigma);
-        const run = rngNext(md.rng) & (NOISE_TABLE - 1);
-        for (let j = 0; j < ly.units; j++) F[row + j] += Math.fround(sigma * table[run + j]);
-      }
-      fanIn = ly.units;
-    }
+    const run = rngNext(md.rng) & (NOISE_TABLE - 1);
+    for (let j = 0; j < n; j++) F[p + j] += Math.fround(scale * table[run + j]);
+  }
+
+  /** assembly/online-step.ts' decayPerStep: r = 1 − lr·wd. */
+  function decayPerStep(md: Model): number {
+    const d = new Float64Array(heap.memory.buffer, md.opt, OPT_FIELDS);
+    return 1 - Math.fround(d[OPTF_LEARNING_RATE]) * Math.fround(d[OPTF_WEIGHT_DECAY]);
   }
 
   function modelCbpInit(m: number, rate: number, decay: number, maturity: number, inits: number): void {

@@ -18,6 +18,7 @@ export interface Layer {
   active: number; // dead-unit probe: per unit, u32 count of probe samples with output > 0
   absSum: number; // dead-unit probe: per unit, f32 sum of |output| over the probe samples
   cbp?: Cbp; // continual backprop's state, hidden layers only (continual.ts)
+  noiseSeen?: Int32Array; // Shrink and Perturb: per kernel row, the clock its noise is up to (continual.ts)
 }
 
 /** A hidden layer's continual-backprop state, as assembly/model.ts's cbp* fields. */
@@ -56,6 +57,9 @@ export interface Model {
   wScale: number; // the lazy weight decay's scale of the kernels (continual.ts)
   noiseSigma: number; // Shrink and Perturb (continual.ts)
   noiseTable: Float32Array | null;
+  noiseClock: number;
+  noiseGain: Float64Array | null;
+  noiseDecay: number;
   cbpRate: number; // continual backprop: 0 when off
   cbpDecay: number;
   cbpMaturity: number;
