@@ -96,6 +96,46 @@ describe("the fast online step", () => {
     expect(js.weights).toEqual(wasm.weights);
   });
 
+  // Within a pass, the input-weight sums of continual backprop's utility follow the rows each step
+  // moves; a pass of one step makes them afresh. The utilities must agree to f32 rounding (no unit
+  // matures within the 300 steps, so both runs take the same steps).
+  it.each(["wasm-simd", "js"])("keeps continual backprop's sums as a fresh sum would (%s)", (backend) => {
+    const utilities = (perCall: number, lr = 0.05, maturity = 1000) => {
+      const engine = engines[backend];
+      const ds = engine.dataset(data.train.images.subarray(0, 2000 * 784), data.train.labels.subarray(0, 2000));
+      const model = engine.sequential({
+        inputSize: 784,
+        layers: [
+          { units: 40, activation: "relu", kernelInitializer: "he_uniform" },
+          { units: 16, activation: "relu", kernelInitializer: "he_uniform" },
+          { units: 10, activation: "softmax" },
+        ],
+        seed: 9,
+      });
+      model.compile({ optimizer: "sgd", learningRate: lr });
+      const online = new OnlineLearner(model, ds, { cbp: { rate: 0.01, decay: 0.99, maturity } });
+      online.startTask(4, 5);
+      for (let s = 0; s < 300; s += perCall) online.train(s, perCall);
+      const u = online.utilities().flat();
+      const replaced = online.replaced();
+      online.dispose();
+      model.dispose();
+      ds.dispose();
+      return Object.assign(u, { replaced });
+    };
+    const tracked = utilities(300);
+    const fresh = utilities(1);
+    expect(tracked).not.toEqual(fresh); // f32 sums in another order …
+    let worst = 0;
+    for (const [i, u] of tracked.entries()) worst = Math.max(worst, Math.abs(u - fresh[i]) / Math.abs(fresh[i]));
+    expect(worst).toBeLessThan(1e-5); // … and only that
+    // With steps too small to move a weight, only replacements move the sums: they are made afresh.
+    const [still, stillFresh] = [utilities(300, 1e-30, 20), utilities(1, 1e-30, 20)];
+    expect(still.replaced[0]).toBeGreaterThan(20);
+    expect(still.replaced).toEqual(stillFresh.replaced);
+    expect([...still]).toEqual([...stillFresh]);
+  });
+
   it("replaces the same units as the JS twin under continual backprop, bit for bit", () => {
     const cbp = { cbp: { rate: 0.01, decay: 0.99, maturity: 20 } };
     const wasm = train("wasm-simd", { learningRate: 1e-30 }, 300, cbp);

@@ -61,6 +61,8 @@ export function continualKernels(e: Engine) {
     let loss = 0;
     let hits = 0;
     const fast = fastPath(md);
+    const tracked = fast && md.cbpRate > 0 && md.noiseSigma === 0 && decayPerStep(md) === 1;
+    if (md.cbpRate > 0) for (const ly of md.layers.slice(0, -1)) cbpOf(ly).stale = true;
     for (let s = 0; s < rows; s++) {
       let l: number;
       if (fast) {
@@ -73,10 +75,12 @@ export function continualKernels(e: Engine) {
       hits += md.correct;
       loss += l;
       if (!Number.isFinite(l)) break;
+      if (tracked) trackRows(md, -1);
       if (fast) fastUpdate(md);
       else e.modelUpdate(m);
+      if (tracked) trackRows(md, 1);
       if (md.noiseSigma > 0) noiseStep(md);
-      if (md.cbpRate > 0) cbpStep(md);
+      if (md.cbpRate > 0) cbpStep(md, tracked);
     }
     settle(md);
     md.correct = hits;
@@ -269,6 +273,10 @@ export function continualKernels(e: Engine) {
         accum: 0,
         replaced: 0,
         init: heap.I[(inits >> 2) + l],
+        inMag: new Float32Array(ly.width),
+        outMag: new Float64Array(ly.units),
+        before: new Float32Array(ly.width),
+        stale: true,
       };
     });
   }
@@ -280,7 +288,39 @@ export function continualKernels(e: Engine) {
     return (lanes[0] + lanes[1] + (lanes[2] + lanes[3])) / n;
   };
 
-  function cbpStep(md: Model): void {
+  /** The rows of a layer's kernel the fast step reads and moves: those of nonzero inputs. */
+  function movedRows(md: Model, l: number): number[] {
+    const F = heap.F;
+    const input = l > 0 ? md.layers[l - 1].a >> 2 : md.x >> 2;
+    const n = l > 0 ? md.layers[l - 1].units : md.inputSize;
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) if (F[input + i] !== 0) rows.push(i);
+    return rows;
+  }
+
+  /** assembly/continual.ts' columnAbsSums: f32 sums over the listed rows, in list order. */
+  function columnAbsSums(ly: Layer, rows: Iterable<number>, out: Float32Array): void {
+    const F = heap.F;
+    out.fill(0);
+    for (const r of rows) {
+      const row = (ly.w >> 2) + r * ly.width;
+      for (let j = 0; j < ly.width; j++) out[j] += Math.abs(F[row + j]);
+    }
+  }
+
+  /** assembly/continual.ts' trackRows. */
+  function trackRows(md: Model, sign: number): void {
+    md.layers.slice(0, -1).forEach((ly, l) => {
+      const c = cbpOf(ly);
+      if (sign < 0) return columnAbsSums(ly, movedRows(md, l), c.before);
+      if (c.stale) return;
+      const now = new Float32Array(ly.width);
+      columnAbsSums(ly, movedRows(md, l), now);
+      for (let j = 0; j < ly.width; j++) c.inMag[j] += Math.fround(now[j] - c.before[j]);
+    });
+  }
+
+  function cbpStep(md: Model, tracked: boolean): void {
     settle(md);
     const F = heap.F;
     const eta = md.cbpDecay;
@@ -290,11 +330,18 @@ export function continualKernels(e: Engine) {
       const next = md.layers[l + 1];
       const c = cbpOf(ly);
       const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
-      const inSums = new Float32Array(ly.width); // as columnAbsSums: f32, row by row
-      for (let r = 0; r < fanIn; r++) {
-        const row = (ly.w >> 2) + r * ly.width;
-        for (let j = 0; j < ly.width; j++) inSums[j] += Math.abs(F[row + j]);
-      }
+      const outMag = (i: number) => {
+        c.outMag[i] = rowMeanAbs(F, (next.w >> 2) + i * next.width, next.units, next.width);
+      };
+      if (!tracked || c.stale) {
+        columnAbsSums(
+          ly,
+          Array.from({ length: fanIn }, (_, r) => r),
+          c.inMag,
+        );
+        for (let i = 0; i < ly.units; i++) outMag(i);
+        c.stale = false;
+      } else for (const i of movedRows(md, l + 1)) outMag(i);
       let eligible = 0;
       for (let i = 0; i < ly.units; i++) {
         const age = ++c.age[i];
@@ -302,9 +349,8 @@ export function continualKernels(e: Engine) {
         const h = F[(ly.a >> 2) + i];
         const mean = eta * c.mean[i] + (1 - eta) * h;
         c.mean[i] = mean;
-        const outMag = rowMeanAbs(F, (next.w >> 2) + i * next.width, next.units, next.width);
-        const inMag = inSums[i] / fanIn;
-        const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
+        const inMag = c.inMag[i] / fanIn;
+        const fresh = (c.outMag[i] * Math.abs(h - mean / correction)) / inMag;
         const util = eta * c.util[i] + (1 - eta) * fresh;
         c.util[i] = util;
         const mature = age > md.cbpMaturity;
@@ -330,7 +376,14 @@ export function continualKernels(e: Engine) {
         c.picks.push(pick);
       }
     }
-    for (let l = 0; l < hidden; l++) for (const i of cbpOf(md.layers[l]).picks) replace(md, l, i);
+    for (let l = 0; l < hidden; l++) {
+      const c = cbpOf(md.layers[l]);
+      for (const i of c.picks) replace(md, l, i);
+      if (c.picks.length === 0) continue;
+      if (l > 0) cbpOf(md.layers[l - 1]).stale = true;
+      c.stale = true;
+      if (l + 1 < hidden) cbpOf(md.layers[l + 1]).stale = true;
+    }
   }
 
   function replace(md: Model, l: number, i: number): void {
