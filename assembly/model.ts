@@ -80,10 +80,11 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   // The fast online step's weight decay, applied lazily: every real kernel weight is wScale times
   // the stored one until fastSettle (assembly/online-step.ts) multiplies it in.
   wScale: f64 = 1;
-  // Shrink and Perturb (assembly/noise.ts): σ, the table of normals, the steps whose noise is
-  // due, and √(Σ_{k<n} r^{2k}) for small n at the decay r it was made for.
+  // Shrink and Perturb (assembly/noise.ts): σ, the table of normals and where the next run starts,
+  // the steps whose noise is due, and √(Σ_{k<n} r^{2k}) for small n at the decay r it was made for.
   noiseSigma: f64 = 0;
   noiseTable: usize = 0;
+  noiseCursor: i32 = 0;
   noiseClock: i32 = 0;
   noiseGain: usize = 0;
   noiseDecay: f64 = 0;

@@ -196,6 +196,7 @@ export function continualKernels(e: Engine) {
     md.noiseSigma = sigma;
     md.noiseClock = 0;
     if (sigma === 0) return;
+    md.noiseCursor = rngNext(md.rng) & (NOISE_TABLE - 1);
     if (md.noiseTable === null) {
       const table = new Float32Array(NOISE_TABLE + md.maxWidth);
       for (let i = 0; i < NOISE_TABLE; i++) table[i] = rngNormal(md.rng);
@@ -210,6 +211,7 @@ export function continualKernels(e: Engine) {
   /** assembly/noise.ts' noiseStep: the biases' noise now, the kernel rows' when next read. */
   function noiseStep(md: Model): void {
     md.noiseClock++;
+    md.noiseCursor = rngNext(md.rng) & (NOISE_TABLE - 1);
     for (const ly of md.layers) addRun(md, ly.b >> 2, ly.units, Math.fround(md.noiseSigma));
   }
 
@@ -244,11 +246,12 @@ export function continualKernels(e: Engine) {
     }
   }
 
-  /** assembly/noise.ts' addRun: a run of the table from a start the generator draws. */
+  /** assembly/noise.ts' addRun: the run that follows the last one in the table. */
   function addRun(md: Model, p: number, n: number, scale: number): void {
     const F = heap.F;
     const table = md.noiseTable as Float32Array;
-    const run = rngNext(md.rng) & (NOISE_TABLE - 1);
+    const run = md.noiseCursor;
+    md.noiseCursor = (run + n) & (NOISE_TABLE - 1);
     for (let j = 0; j < n; j++) F[p + j] += Math.fround(scale * table[run + j]);
   }
 

@@ -128,6 +128,7 @@ export function createJsKernels(): Kernels {
       wScale: 1,
       noiseSigma: 0,
       noiseTable: null,
+      noiseCursor: 0,
       noiseClock: 0,
       noiseGain: null,
       noiseDecay: 0,

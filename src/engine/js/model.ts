@@ -61,6 +61,7 @@ export interface Model {
   wScale: number; // the lazy weight decay's scale of the kernels (continual.ts)
   noiseSigma: number; // Shrink and Perturb (continual.ts)
   noiseTable: Float32Array | null;
+  noiseCursor: number;
   noiseClock: number;
   noiseGain: Float64Array | null;
   noiseDecay: number;
