@@ -49,10 +49,8 @@ export function modelTrainOnline(m: Model, data: usize, isU8: bool, labels: usiz
     hits += m.correct;
     loss += l;
     if (!isFinite(l)) break;
-    if (tracked) trackRows(m, -1);
-    if (fast) fastUpdate(m);
+    if (fast) fastUpdate(m, tracked);
     else modelUpdate(m);
-    if (tracked) trackRows(m, 1);
     if (m.noiseSigma > 0) noiseStep(m);
     if (m.cbpRate > 0) cbpStep(m, tracked);
   }
@@ -93,13 +91,7 @@ export function modelCbpInit(m: Model, rate: f64, decay: f64, maturity: i32, ini
   m.cbpCorr = heap.alloc(<usize>n << 3);
   for (let a = 0; a < n; a++) store<f64>(m.cbpCorr + (<usize>a << 3), 1 - Math.pow(decay, <f64>a));
   m.cbpCorrN = n;
-  if (m.cbpRows == 0) {
-    let rows = m.inputSize;
-    for (let l = 0; l < m.nLayers; l++) rows = max(rows, layerAt(m, l).width);
-    m.cbpRows = heap.alloc(<usize>rows << 2);
-    for (let i = 0; i < rows; i++) store<i32>(m.cbpRows + (<usize>i << 2), i);
-    m.cbpScratch = heap.alloc(<usize>m.maxWidth << 2);
-  }
+  if (m.cbpScratch == 0) m.cbpScratch = heap.alloc(<usize>m.maxWidth << 2);
   for (let l = 0; l < m.nLayers - 1; l++) {
     const layer = layerAt(m, l);
     const n = <usize>layer.units;
@@ -111,7 +103,6 @@ export function modelCbpInit(m: Model, rate: f64, decay: f64, maturity: i32, ini
       layer.cbpPick = heap.alloc(n << 2);
       layer.cbpInMag = heap.alloc(<usize>layer.width << 2);
       layer.cbpOutMag = heap.alloc(n << 3);
-      layer.cbpDelta = heap.alloc(<usize>layer.width << 2);
     }
     layer.cbpStale = true;
     memory.fill(layer.cbpAge, 0, n << 2);
@@ -135,29 +126,6 @@ export function layerCbpUtility(m: Model, l: i32, i: i32): f64 {
 }
 
 /**
- * Continual backprop's input-weight sums over the rows the fast step moves: before the update
- * (sign −1) each hidden layer's listed rows' Σ|W_in| goes to its scratch, after it (+1) their new
- * Σ|W_in| less the old goes into the sums.
- */
-function trackRows(m: Model, sign: i32): void {
-  for (let l = 0; l < m.nLayers - 1; l++) {
-    const layer = layerAt(m, l);
-    const bytes = <usize>layer.width << 2;
-    if (sign < 0) {
-      columnAbsSums(layer.w, layer.nz, layer.nzCount, layer.width, layer.cbpDelta);
-      continue;
-    }
-    if (layer.cbpStale) continue; // made afresh in this step
-    const now = m.cbpScratch;
-    columnAbsSums(layer.w, layer.nz, layer.nzCount, layer.width, now);
-    for (let j: usize = 0; j < bytes; j += 16) {
-      const change = f32x4.sub(v128.load(now + j), v128.load(layer.cbpDelta + j));
-      v128.store(layer.cbpInMag + j, f32x4.add(v128.load(layer.cbpInMag + j), change));
-    }
-  }
-}
-
-/**
  * One step of continual backprop on the last example's activations, as the authors' generate-
  * and-test: every layer's ages and utilities first, then the replacements. With ĥ the running
  * mean of h and both corrected by 1 − η^age, unit i's new utility is
@@ -173,13 +141,13 @@ function cbpStep(m: Model, tracked: bool): void {
     const next = layerAt(m, l + 1);
     const fanIn = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
     if (!tracked || layer.cbpStale) {
-      columnAbsSums(layer.w, m.cbpRows, fanIn, layer.width, layer.cbpInMag);
-      for (let i = 0; i < layer.units; i++) storeOutMag(layer, next, i);
+      columnAbsSums(layer.w, fanIn, layer.width, layer.cbpInMag);
+      for (let i = 0; i < layer.units; i++) {
+        const outMag = rowMeanAbs(next.w + ((<usize>i * next.width) << 2), next.units, next.width);
+        store<f64>(layer.cbpOutMag + (<usize>i << 3), outMag);
+      }
       layer.cbpStale = false;
-    } else {
-      // Only the next layer's rows of nonzero inputs (this layer's active units) moved.
-      for (let k = 0; k < next.nzCount; k++) storeOutMag(layer, next, load<i32>(next.nz + (<usize>k << 2)));
-    }
+    } // else the step kept them (fastUpdate)
     let eligible = 0;
     for (let i = 0; i < layer.units; i++) {
       const pa = layer.cbpAge + (<usize>i << 2);
@@ -235,23 +203,18 @@ function cbpStep(m: Model, tracked: bool): void {
   }
 }
 
-@inline function storeOutMag(layer: Layer, next: Layer, i: i32): void {
-  const outMag = rowMeanAbs(next.w + ((<usize>i * next.width) << 2), next.units, next.width);
-  store<f64>(layer.cbpOutMag + (<usize>i << 3), outMag);
-}
-
 /**
- * out[j] = Σ_k |w[list[k], j]| over `count` listed rows of width floats, in f32, in list order,
- * with 8 (then 2) column vectors held in registers over the rows.
+ * out[j] = Σ_i |w[i, j]| over the first `rows` rows of width floats, in f32, in row order, with 8
+ * (then 2) column vectors held in registers over the rows.
  */
-function columnAbsSums(w: usize, list: usize, count: i32, width: i32, out: usize): void {
+function columnAbsSums(w: usize, rows: i32, width: i32, out: usize): void {
   const bytes = <usize>width << 2;
+  const end = w + <usize>rows * bytes;
   const zero = f32x4.splat(0);
   let c: usize = 0;
   for (; c + 128 <= bytes; c += 128) {
     let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
-    for (let k = 0; k < count; k++) {
-      const p = w + <usize>load<i32>(list + (<usize>k << 2)) * bytes + c;
+    for (let p = w + c; p < end; p += bytes) {
       s0 = f32x4.add(s0, f32x4.abs(v128.load(p)));
       s1 = f32x4.add(s1, f32x4.abs(v128.load(p, 16)));
       s2 = f32x4.add(s2, f32x4.abs(v128.load(p, 32)));
@@ -272,8 +235,7 @@ function columnAbsSums(w: usize, list: usize, count: i32, width: i32, out: usize
   }
   for (; c < bytes; c += 32) {
     let s0 = zero, s1 = zero;
-    for (let k = 0; k < count; k++) {
-      const p = w + <usize>load<i32>(list + (<usize>k << 2)) * bytes + c;
+    for (let p = w + c; p < end; p += bytes) {
       s0 = f32x4.add(s0, f32x4.abs(v128.load(p)));
       s1 = f32x4.add(s1, f32x4.abs(v128.load(p, 16)));
     }

@@ -46,7 +46,6 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   cbpPicks: i32 = 0;
   cbpInMag: usize = 0; // per unit (padded width): f32 Σ_j |W_in[j, i]| of this step
   cbpOutMag: usize = 0; // per unit: f64 mean_k |W_out[i, k]| of this step
-  cbpDelta: usize = 0; // per unit (padded width): f32 Σ_j |W_in[j, i]| over the rows this step moves, before it
   cbpStale: bool = true; // the two sums must be made afresh (not updated from the rows a step moved)
   cbpAccum: f64 = 0; // replacements due but not yet made (fractions carried over)
   cbpReplaced: i32 = 0;
@@ -93,8 +92,7 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   cbpMaturity: i32 = 0;
   cbpCorr: usize = 0; // f64 1 − η^age for ages 0 … cbpCorrN − 1 (assembly/continual.ts)
   cbpCorrN: i32 = 0;
-  cbpRows: usize = 0; // i32 0, 1, 2, …: every row of any layer, as a list
-  cbpScratch: usize = 0; // f32 per column of the widest layer
+  cbpScratch: usize = 0; // f32 per column of the widest layer: a step's change of the sums
   // A thread's replica (modelReplica): shares the parameters and optimizer state of the model
   // it was made from; owns its gradients, batch buffers, probe flags and scratch.
   replica: bool = false;
@@ -257,7 +255,6 @@ export function modelFree(m: Model): void {
       heap.free(layer.cbpPick);
       heap.free(layer.cbpInMag);
       heap.free(layer.cbpOutMag);
-      heap.free(layer.cbpDelta);
     }
     if (layer.noiseSeen) heap.free(layer.noiseSeen);
     heap.free(changetype<usize>(layer));
@@ -267,10 +264,7 @@ export function modelFree(m: Model): void {
     heap.free(m.noiseGain);
   }
   if (m.cbpCorr) heap.free(m.cbpCorr);
-  if (m.cbpRows) {
-    heap.free(m.cbpRows);
-    heap.free(m.cbpScratch);
-  }
+  if (m.cbpScratch) heap.free(m.cbpScratch);
   heap.free(m.layers);
   heap.free(m.grads);
   heap.free(m.wt);

@@ -137,33 +137,8 @@ export function fastForward(m: Model): f64 {
 }
 
 /**
- * row · delta over `bytes`, with two accumulators (even and odd vectors) so that the additions
- * overlap; lane k of their sum is the sum over columns j ≡ k (mod 4).
- */
-@inline function rowDot(row: usize, delta: usize, bytes: usize): f32 {
-  let s0 = f32x4.splat(0);
-  let s1 = s0;
-  for (let j: usize = 0; j < bytes; j += 32) {
-    s0 = madd(v128.load(row + j), v128.load(delta + j), s0);
-    s1 = madd(v128.load(row + j, 16), v128.load(delta + j, 16), s1);
-  }
-  const s = f32x4.add(s0, s1);
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
-}
-
-/** row −= lr · (a · delta), two vectors a turn. */
-@inline function rowStep(row: usize, delta: usize, bytes: usize, a: f32, lr: f32): void {
-  const va = f32x4.splat(a);
-  const vlr = f32x4.splat(lr);
-  for (let j: usize = 0; j < bytes; j += 32) {
-    v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j)), vlr, v128.load(row + j)));
-    v128.store(row + j, nmadd(f32x4.mul(va, v128.load(delta + j, 16)), vlr, v128.load(row + j, 16)), 16);
-  }
-}
-
-/**
- * rowStep on the rows of the listed inputs, with 8 (then 2) vectors of the delta held in
- * registers over the rows: each weight takes the same operations as in rowStep.
+ * row −= lr · (x_i · delta) on the rows of the listed inputs i, with 8 (then 2) vectors of the
+ * delta held in registers over the rows.
  */
 function rowsStep(w: usize, bytes: usize, x: usize, list: usize, count: i32, delta: usize, lr: f32): void {
   const vlr = f32x4.splat(lr);
@@ -205,11 +180,122 @@ function rowsStep(w: usize, bytes: usize, x: usize, list: usize, count: i32, del
 }
 
 /**
+ * rowsStep that also adds each column's change in |w| over the rows it moves to `change`, with 4
+ * vectors of the delta and 4 of the changes held in registers: each weight takes the same
+ * operations as in rowsStep.
+ */
+function rowsStepTracked(w: usize, bytes: usize, x: usize, list: usize, count: i32, delta: usize, lr: f32, change: usize): void {
+  const vlr = f32x4.splat(lr);
+  const zero = f32x4.splat(0);
+  let c: usize = 0;
+  for (; c + 64 <= bytes; c += 64) {
+    const d0 = v128.load(delta + c);
+    const d1 = v128.load(delta + c, 16);
+    const d2 = v128.load(delta + c, 32);
+    const d3 = v128.load(delta + c, 48);
+    let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+    for (let k = 0; k < count; k++) {
+      const i = <usize>load<i32>(list + (<usize>k << 2));
+      const va = v128.load32_splat(x + (i << 2));
+      const p = w + i * bytes + c;
+      c0 = stepTracked(p, 0, va, d0, vlr, c0);
+      c1 = stepTracked(p, 16, va, d1, vlr, c1);
+      c2 = stepTracked(p, 32, va, d2, vlr, c2);
+      c3 = stepTracked(p, 48, va, d3, vlr, c3);
+    }
+    addTo(change + c, c0);
+    addTo(change + c + 16, c1);
+    addTo(change + c + 32, c2);
+    addTo(change + c + 48, c3);
+  }
+  for (; c < bytes; c += 16) {
+    const d0 = v128.load(delta + c);
+    let c0 = zero;
+    for (let k = 0; k < count; k++) {
+      const i = <usize>load<i32>(list + (<usize>k << 2));
+      c0 = stepTracked(w + i * bytes + c, 0, v128.load32_splat(x + (i << 2)), d0, vlr, c0);
+    }
+    addTo(change + c, c0);
+  }
+}
+
+@inline function addTo(p: usize, v: v128): void {
+  v128.store(p, f32x4.add(v128.load(p), v));
+}
+
+/** One vector of rowsStep's update at p + offset; returns acc + (|new| − |old|). */
+@inline function stepTracked(p: usize, offset: usize, va: v128, d: v128, vlr: v128, acc: v128): v128 {
+  const old = v128.load(p + offset);
+  const now = nmadd(f32x4.mul(va, d), vlr, old);
+  v128.store(p + offset, now);
+  return f32x4.add(acc, f32x4.sub(f32x4.abs(now), f32x4.abs(old)));
+}
+
+/**
+ * row −= lr · (a · delta), returning row · delta with the old weights, in one pass over the row;
+ * the dot has two accumulators (even and odd vectors) so that the additions overlap, and lane k
+ * of their sum holds the columns j ≡ k (mod 4).
+ */
+@inline function rowDotStep(row: usize, delta: usize, bytes: usize, a: f32, lr: f32): f32 {
+  const va = f32x4.splat(a);
+  const vlr = f32x4.splat(lr);
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  for (let j: usize = 0; j < bytes; j += 32) {
+    const d0 = v128.load(delta + j);
+    const d1 = v128.load(delta + j, 16);
+    const o0 = v128.load(row + j);
+    const o1 = v128.load(row + j, 16);
+    s0 = madd(o0, d0, s0);
+    s1 = madd(o1, d1, s1);
+    v128.store(row + j, nmadd(f32x4.mul(va, d0), vlr, o0));
+    v128.store(row + j, nmadd(f32x4.mul(va, d1), vlr, o1), 16);
+  }
+  const s = f32x4.add(s0, s1);
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+}
+
+/**
+ * rowDotStep that also adds each column's change in |w| to `change`: the dot goes to `dot`, and
+ * the row's change in Σ|w| (f32) is returned.
+ */
+@inline function rowDotStepTracked(row: usize, delta: usize, bytes: usize, a: f32, lr: f32, change: usize, dot: usize): f32 {
+  const va = f32x4.splat(a);
+  const vlr = f32x4.splat(lr);
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  let t = s0;
+  for (let j: usize = 0; j < bytes; j += 32) {
+    const d0 = v128.load(delta + j);
+    const d1 = v128.load(delta + j, 16);
+    const o0 = v128.load(row + j);
+    const o1 = v128.load(row + j, 16);
+    s0 = madd(o0, d0, s0);
+    s1 = madd(o1, d1, s1);
+    const n0 = nmadd(f32x4.mul(va, d0), vlr, o0);
+    const n1 = nmadd(f32x4.mul(va, d1), vlr, o1);
+    v128.store(row + j, n0);
+    v128.store(row + j, n1, 16);
+    const m0 = f32x4.sub(f32x4.abs(n0), f32x4.abs(o0));
+    const m1 = f32x4.sub(f32x4.abs(n1), f32x4.abs(o1));
+    addTo(change + j, m0);
+    addTo(change + j + 16, m1);
+    t = f32x4.add(f32x4.add(t, m0), m1);
+  }
+  const s = f32x4.add(s0, s1);
+  store<f32>(dot, f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)));
+  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1) + (f32x4.extract_lane(t, 2) + f32x4.extract_lane(t, 3));
+}
+
+/**
  * Backward pass and SGD update of the example fastForward saw, last layer first. With decoupled
  * weight decay wd, W ← W − lr·(g + wd·W) = r·W − lr·g with r = 1 − lr·wd: the scale takes the r
- * and the stored rows of nonzero inputs take −lr·g / scale; the biases decay as they are.
+ * and the stored rows of nonzero inputs take −lr·g / scale; the biases decay as they are. With
+ * `track` (continual backprop without decay or noise), the moved rows' change in |w| goes into
+ * the utility's sums: per column into a hidden layer's Σ|W_in|, per row into the mean |W_out| of
+ * the unit below, unless the sums are to be made afresh anyway.
  */
-export function fastUpdate(m: Model): void {
+export function fastUpdate(m: Model, track: bool): void {
   const lr = <f32>desc(m, OPTF_LEARNING_RATE);
   const wd = <f32>desc(m, OPTF_WEIGHT_DECAY);
   const before = <f32>m.wScale;
@@ -220,19 +306,32 @@ export function fastUpdate(m: Model): void {
   for (let l = m.nLayers - 1; l >= 0; l--) {
     const layer = layerAt(m, l);
     const bytes = <usize>layer.width << 2;
+    const change = m.cbpScratch;
+    if (track) memory.fill(change, 0, bytes);
     if (l == 0) {
-      rowsStep(layer.w, bytes, m.x, layer.nz, layer.nzCount, delta, lrStored); // no delta below the first layer
+      // no delta below the first layer
+      if (track) rowsStepTracked(layer.w, bytes, m.x, layer.nz, layer.nzCount, delta, lrStored, change);
+      else rowsStep(layer.w, bytes, m.x, layer.nz, layer.nzCount, delta, lrStored);
     } else {
+      const lower = layerAt(m, l - 1);
       // The delta below is 0 wherever the input was 0 (ReLU's gradient) and in the padding.
-      memory.fill(below, 0, <usize>layerAt(m, l - 1).width << 2);
-      const prev = layerAt(m, l - 1).a;
+      memory.fill(below, 0, <usize>lower.width << 2);
+      const outMag = track && !lower.cbpStale ? lower.cbpOutMag : 0;
       for (let k = 0; k < layer.nzCount; k++) {
         const i = <usize>load<i32>(layer.nz + (<usize>k << 2));
-        const ai = load<f32>(prev + (i << 2));
+        const ai = load<f32>(lower.a + (i << 2));
         const row = layer.w + i * bytes;
-        if (ai > 0) store<f32>(below + (i << 2), rowDot(row, delta, bytes) * before); // with the old weights
-        rowStep(row, delta, bytes, ai, lrStored);
+        if (track) {
+          // the tracked step leaves wScale at 1, the dot needs no scaling; ai > 0 for a listed input
+          const moved = rowDotStepTracked(row, delta, bytes, ai, lrStored, change, below + (i << 2));
+          if (outMag) store<f64>(outMag + (i << 3), load<f64>(outMag + (i << 3)) + <f64>moved / <f64>layer.units);
+          continue;
+        }
+        store<f32>(below + (i << 2), rowDotStep(row, delta, bytes, ai, lrStored) * before); // ai > 0: listed
       }
+    }
+    if (track && l < m.nLayers - 1 && !layer.cbpStale) {
+      for (let j: usize = 0; j < bytes; j += 16) addTo(layer.cbpInMag + j, v128.load(change + j));
     }
     const vlr = f32x4.splat(lr);
     const vwd = f32x4.splat(wd);

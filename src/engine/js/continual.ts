@@ -75,10 +75,8 @@ export function continualKernels(e: Engine) {
       hits += md.correct;
       loss += l;
       if (!Number.isFinite(l)) break;
-      if (tracked) trackRows(md, -1);
-      if (fast) fastUpdate(md);
+      if (fast) fastUpdate(md, tracked);
       else e.modelUpdate(m);
-      if (tracked) trackRows(md, 1);
       if (md.noiseSigma > 0) noiseStep(md);
       if (md.cbpRate > 0) cbpStep(md, tracked);
     }
@@ -127,7 +125,7 @@ export function continualKernels(e: Engine) {
   }
 
   /** assembly/online-step.ts' fastUpdate, lane for lane: the decay in the scale, rows of zero inputs left. */
-  function fastUpdate(md: Model): void {
+  function fastUpdate(md: Model, track: boolean): void {
     const F = heap.F;
     const fr = Math.fround;
     const d = new Float64Array(heap.memory.buffer, md.opt, OPT_FIELDS);
@@ -143,6 +141,8 @@ export function continualKernels(e: Engine) {
       const ly = md.layers[l];
       const prev = l > 0 ? md.layers[l - 1].a >> 2 : md.x >> 2;
       const inN = l > 0 ? md.layers[l - 1].units : md.inputSize;
+      const change = new Float32Array(ly.width);
+      const lower = l > 0 && track ? cbpOf(md.layers[l - 1]) : undefined;
       for (let i = 0; i < inN; i++) {
         const ai = F[prev + i];
         const row = (ly.w >> 2) + i * ly.width;
@@ -155,7 +155,20 @@ export function continualKernels(e: Engine) {
           F[below + i] = fr(fr(fr(s[0] + s[1]) + fr(s[2] + s[3])) * before);
         }
         if (ai === 0) continue;
-        for (let j = 0; j < ly.width; j++) F[row + j] = fr(F[row + j] - fr(fr(ai * F[delta + j]) * lrStored));
+        const moved = [0, 0, 0, 0]; // the row's change in |w|, column j in lane j mod 4
+        for (let j = 0; j < ly.width; j++) {
+          const old = F[row + j];
+          F[row + j] = fr(old - fr(fr(ai * F[delta + j]) * lrStored));
+          if (!track) continue;
+          const d = fr(Math.abs(F[row + j]) - Math.abs(old));
+          change[j] = fr(change[j] + d);
+          moved[j & 3] = fr(moved[j & 3] + d);
+        }
+        if (lower && !lower.stale) lower.outMag[i] += fr(fr(moved[0] + moved[1]) + fr(moved[2] + moved[3])) / ly.units;
+      }
+      if (track && l < md.layers.length - 1 && !cbpOf(ly).stale) {
+        const inMag = cbpOf(ly).inMag;
+        for (let j = 0; j < ly.width; j++) inMag[j] = fr(inMag[j] + change[j]);
       }
       const b = ly.b >> 2;
       for (let j = 0; j < ly.width; j++) {
@@ -278,7 +291,6 @@ export function continualKernels(e: Engine) {
         init: heap.I[(inits >> 2) + l],
         inMag: new Float32Array(ly.width),
         outMag: new Float64Array(ly.units),
-        before: new Float32Array(ly.width),
         stale: true,
       };
     });
@@ -291,36 +303,14 @@ export function continualKernels(e: Engine) {
     return (lanes[0] + lanes[1] + (lanes[2] + lanes[3])) / n;
   };
 
-  /** The rows of a layer's kernel the fast step reads and moves: those of nonzero inputs. */
-  function movedRows(md: Model, l: number): number[] {
-    const F = heap.F;
-    const input = l > 0 ? md.layers[l - 1].a >> 2 : md.x >> 2;
-    const n = l > 0 ? md.layers[l - 1].units : md.inputSize;
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) if (F[input + i] !== 0) rows.push(i);
-    return rows;
-  }
-
-  /** assembly/continual.ts' columnAbsSums: f32 sums over the listed rows, in list order. */
-  function columnAbsSums(ly: Layer, rows: Iterable<number>, out: Float32Array): void {
+  /** assembly/continual.ts' columnAbsSums: f32 sums over the first `rows` rows, in row order. */
+  function columnAbsSums(ly: Layer, rows: number, out: Float32Array): void {
     const F = heap.F;
     out.fill(0);
-    for (const r of rows) {
+    for (let r = 0; r < rows; r++) {
       const row = (ly.w >> 2) + r * ly.width;
       for (let j = 0; j < ly.width; j++) out[j] += Math.abs(F[row + j]);
     }
-  }
-
-  /** assembly/continual.ts' trackRows. */
-  function trackRows(md: Model, sign: number): void {
-    md.layers.slice(0, -1).forEach((ly, l) => {
-      const c = cbpOf(ly);
-      if (sign < 0) return columnAbsSums(ly, movedRows(md, l), c.before);
-      if (c.stale) return;
-      const now = new Float32Array(ly.width);
-      columnAbsSums(ly, movedRows(md, l), now);
-      for (let j = 0; j < ly.width; j++) c.inMag[j] += Math.fround(now[j] - c.before[j]);
-    });
   }
 
   function cbpStep(md: Model, tracked: boolean): void {
@@ -333,18 +323,12 @@ export function continualKernels(e: Engine) {
       const next = md.layers[l + 1];
       const c = cbpOf(ly);
       const fanIn = l === 0 ? md.inputSize : md.layers[l - 1].units;
-      const outMag = (i: number) => {
-        c.outMag[i] = rowMeanAbs(F, (next.w >> 2) + i * next.width, next.units, next.width);
-      };
       if (!tracked || c.stale) {
-        columnAbsSums(
-          ly,
-          Array.from({ length: fanIn }, (_, r) => r),
-          c.inMag,
-        );
-        for (let i = 0; i < ly.units; i++) outMag(i);
+        columnAbsSums(ly, fanIn, c.inMag);
+        for (let i = 0; i < ly.units; i++)
+          c.outMag[i] = rowMeanAbs(F, (next.w >> 2) + i * next.width, next.units, next.width);
         c.stale = false;
-      } else for (const i of movedRows(md, l + 1)) outMag(i);
+      } // else the step kept them (fastUpdate)
       let eligible = 0;
       for (let i = 0; i < ly.units; i++) {
         const age = ++c.age[i];

@@ -33,7 +33,6 @@ export interface Cbp {
   init: number;
   inMag: Float32Array; // Σ_j |W_in[j, i]| per (padded) column
   outMag: Float64Array; // mean_k |W_out[i, k]| per unit
-  before: Float32Array; // Σ|W_in| over the rows this step moves, before it
   stale: boolean; // the two sums must be made afresh
 }
 
