@@ -232,34 +232,12 @@ function rowsStepTracked(w: usize, bytes: usize, x: usize, list: usize, count: i
 }
 
 /**
- * row −= lr · (a · delta), returning row · delta with the old weights, in one pass over the row;
- * the dot has two accumulators (even and odd vectors) so that the additions overlap, and lane k
- * of their sum holds the columns j ≡ k (mod 4).
+ * row −= lr · (a · delta) in one pass over the row, storing scale · (row · delta) with the old
+ * weights at `dot`; the dot has two accumulators (even and odd vectors) so that the additions
+ * overlap. With `change` (0: none; callers pass a literal 0, so the tracking compiles away) each
+ * column's change in |w| is added there and the row's change in Σ|w| is returned.
  */
-@inline function rowDotStep(row: usize, delta: usize, bytes: usize, a: f32, lr: f32): f32 {
-  const va = f32x4.splat(a);
-  const vlr = f32x4.splat(lr);
-  let s0 = f32x4.splat(0);
-  let s1 = s0;
-  for (let j: usize = 0; j < bytes; j += 32) {
-    const d0 = v128.load(delta + j);
-    const d1 = v128.load(delta + j, 16);
-    const o0 = v128.load(row + j);
-    const o1 = v128.load(row + j, 16);
-    s0 = madd(o0, d0, s0);
-    s1 = madd(o1, d1, s1);
-    v128.store(row + j, nmadd(f32x4.mul(va, d0), vlr, o0));
-    v128.store(row + j, nmadd(f32x4.mul(va, d1), vlr, o1), 16);
-  }
-  const s = f32x4.add(s0, s1);
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
-}
-
-/**
- * rowDotStep that also adds each column's change in |w| to `change`: the dot goes to `dot`, and
- * the row's change in Σ|w| (f32) is returned.
- */
-@inline function rowDotStepTracked(row: usize, delta: usize, bytes: usize, a: f32, lr: f32, change: usize, dot: usize): f32 {
+@inline function rowDotStep(row: usize, delta: usize, bytes: usize, a: f32, lr: f32, dot: usize, scale: f32, change: usize): f32 {
   const va = f32x4.splat(a);
   const vlr = f32x4.splat(lr);
   let s0 = f32x4.splat(0);
@@ -276,15 +254,21 @@ function rowsStepTracked(w: usize, bytes: usize, x: usize, list: usize, count: i
     const n1 = nmadd(f32x4.mul(va, d1), vlr, o1);
     v128.store(row + j, n0);
     v128.store(row + j, n1, 16);
-    const m0 = f32x4.sub(f32x4.abs(n0), f32x4.abs(o0));
-    const m1 = f32x4.sub(f32x4.abs(n1), f32x4.abs(o1));
-    addTo(change + j, m0);
-    addTo(change + j + 16, m1);
-    t = f32x4.add(f32x4.add(t, m0), m1);
+    if (change) {
+      const m0 = f32x4.sub(f32x4.abs(n0), f32x4.abs(o0));
+      const m1 = f32x4.sub(f32x4.abs(n1), f32x4.abs(o1));
+      addTo(change + j, m0);
+      addTo(change + j + 16, m1);
+      t = f32x4.add(f32x4.add(t, m0), m1);
+    }
   }
-  const s = f32x4.add(s0, s1);
-  store<f32>(dot, f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)));
-  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1) + (f32x4.extract_lane(t, 2) + f32x4.extract_lane(t, 3));
+  store<f32>(dot, lanesSum(f32x4.add(s0, s1)) * scale);
+  return lanesSum(t);
+}
+
+/** (lane 0 + lane 1) + (lane 2 + lane 3): with lanes of columns j ≡ k (mod 4), the row's sum. */
+@inline function lanesSum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 /**
@@ -321,13 +305,13 @@ export function fastUpdate(m: Model, track: bool): void {
         const i = <usize>load<i32>(layer.nz + (<usize>k << 2));
         const ai = load<f32>(lower.a + (i << 2));
         const row = layer.w + i * bytes;
-        if (track) {
-          // the tracked step leaves wScale at 1, the dot needs no scaling; ai > 0 for a listed input
-          const moved = rowDotStepTracked(row, delta, bytes, ai, lrStored, change, below + (i << 2));
-          if (outMag) store<f64>(outMag + (i << 3), load<f64>(outMag + (i << 3)) + <f64>moved / <f64>layer.units);
+        const dot = below + (i << 2); // ai > 0 for a listed input: ReLU's gradient is 1
+        if (!track) {
+          rowDotStep(row, delta, bytes, ai, lrStored, dot, before, 0);
           continue;
         }
-        store<f32>(below + (i << 2), rowDotStep(row, delta, bytes, ai, lrStored) * before); // ai > 0: listed
+        const moved = rowDotStep(row, delta, bytes, ai, lrStored, dot, before, change);
+        if (outMag) store<f64>(outMag + (i << 3), load<f64>(outMag + (i << 3)) + <f64>moved / <f64>layer.units);
       }
     }
     if (track && l < m.nLayers - 1 && !layer.cbpStale) {
