@@ -224,7 +224,8 @@ console.log(JSON.stringify(model.evaluate(test.images, test.labels)));
         try {
           await trains(server.resolvedUrls?.local[0] ?? "", isolated);
         } finally {
-          await new Promise<void>((done) => server.httpServer.close(() => done()));
+          // Vite's own close ends the sockets Chromium keeps alive; the bare http server's would wait on them.
+          await server.close();
         }
       },
       180_000,
@@ -259,6 +260,7 @@ console.log(JSON.stringify(model.evaluate(test.images, test.labels)));
         try {
           await trains(`http://127.0.0.1:${proxy ? (proxy.address() as AddressInfo).port : port}/`, isolated);
         } finally {
+          proxy?.closeAllConnections();
           proxy?.close();
           await ctx.dispose();
         }
