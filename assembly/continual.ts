@@ -160,13 +160,16 @@ function cbpStep(m: Model, tracked: bool): void {
       store<f64>(pm, mean);
       const outMag = load<f64>(layer.cbpOutMag + (<usize>i << 3));
       const inMag = <f64>load<f32>(layer.cbpInMag + (<usize>i << 2)) / <f64>fanIn;
-      const fresh = (outMag * Math.abs(h - mean / correction)) / inMag;
+      // Past the first few thousand steps of a unit the correction is exactly 1 (x / 1 is x).
+      const young = correction != 1;
+      const fresh = (outMag * Math.abs(h - (young ? mean / correction : mean))) / inMag;
       const pu = layer.cbpUtil + (<usize>i << 3);
       const util = eta * load<f64>(pu) + (1 - eta) * fresh;
       store<f64>(pu, util);
       const mature = age > m.cbpMaturity;
       if (mature) eligible++;
-      store<f64>(layer.cbpScore + (<usize>i << 3), mature ? util / correction : NaN); // NaN: not a candidate
+      const score = young ? util / correction : util;
+      store<f64>(layer.cbpScore + (<usize>i << 3), mature ? score : NaN); // NaN: not a candidate
     }
     layer.cbpPicks = 0;
     if (eligible == 0) continue;
