@@ -87,6 +87,9 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   noiseClock: i32 = 0;
   noiseGain: usize = 0;
   noiseDecay: f64 = 0;
+  noiseRuns: usize = 0; // per listed row of a forward pass: u32 start of its run, f32 scale (noiseRuns)
+  noiseScales: usize = 0;
+  noiseZeros: usize = 0; // maxWidth f32 zeros: the run of a row with no noise due
   cbpRate: f64 = 0; // continual backprop's replacement rate ρ (0: off), decay η and maturity
   cbpDecay: f64 = 0;
   cbpMaturity: i32 = 0;
@@ -262,6 +265,9 @@ export function modelFree(m: Model): void {
   if (m.noiseTable) {
     heap.free(m.noiseTable);
     heap.free(m.noiseGain);
+    heap.free(m.noiseRuns);
+    heap.free(m.noiseScales);
+    heap.free(m.noiseZeros);
   }
   if (m.cbpCorr) heap.free(m.cbpCorr);
   if (m.cbpScratch) heap.free(m.cbpScratch);

@@ -12,7 +12,8 @@
 // waits until the row is next read: n steps of noise, each decayed by r = 1 − lr·wd per later
 // step, sum to one normal of variance σ²·Σ_{k<n} r^{2k}, which is what the row takes then. Between
 // reads nothing else moves the row, so its distribution is the eager one's. Biases are read every
-// step and take their noise every step.
+// step and take their noise every step. The forward pass adds a row's noise as it reads the row
+// (noiseRuns lays out each row's run and scale), rather than in a pass of its own.
 import { Model, Layer, layerAt } from "./model";
 import { rngNormal } from "./init";
 import { madd } from "./kernels/gemm";
@@ -32,6 +33,12 @@ export function modelSetNoise(m: Model, sigma: f64): void {
     memory.copy(m.noiseTable + (<usize>NOISE_TABLE << 2), m.noiseTable, <usize>m.maxWidth << 2);
     m.noiseGain = heap.alloc(<usize>NOISE_GAINS << 3);
     m.noiseDecay = NaN; // the gains are made on the first catch-up
+    let rows = 0;
+    for (let l = 0; l < m.nLayers; l++) rows = max(rows, layerAt(m, l).inDim);
+    m.noiseRuns = heap.alloc(<usize>rows << 2);
+    m.noiseScales = heap.alloc(<usize>rows << 2);
+    m.noiseZeros = heap.alloc(<usize>m.maxWidth << 2);
+    memory.fill(m.noiseZeros, 0, <usize>m.maxWidth << 2);
   }
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
@@ -52,13 +59,32 @@ export function noiseStep(m: Model): void {
 }
 
 /**
- * Brings the listed kernel rows of a layer (count of them, i32 indices at list) up to the noise
- * due; r is the decay per step of the rows' real values (1 when nothing decays).
+ * Lays out the noise due on the listed kernel rows of a layer (count of them, i32 indices at list)
+ * for the forward pass, which adds it to the columns before `fused` bytes as it reads them: the
+ * k-th row's run start goes to m.noiseRuns and its scale to m.noiseScales; a row with no noise due
+ * gets a run of zeros and the scale −0, which adds nothing (not even to a −0). The columns from
+ * `fused` on take their noise here. r is the decay per step of the rows' real values (1 when
+ * nothing decays). The same deviates and the same operations, weight for weight, as catchUpRow.
  */
-export function noiseCatchUp(m: Model, layer: Layer, list: usize, count: i32, r: f64): void {
+export function noiseRuns(m: Model, layer: Layer, list: usize, count: i32, r: f64, fused: usize): void {
   if (r != m.noiseDecay) makeGains(m, r);
   const sigma = m.noiseSigma / m.wScale; // the stored kernels are W / wScale
-  for (let k = 0; k < count; k++) catchUpRow(m, layer, load<i32>(list + (<usize>k << 2)), sigma, r);
+  const bytes = <usize>layer.width << 2;
+  for (let k = 0; k < count; k++) {
+    const i = load<i32>(list + (<usize>k << 2));
+    const seen = layer.noiseSeen + (<usize>i << 2);
+    const n = m.noiseClock - load<i32>(seen);
+    let run = m.noiseZeros;
+    let scale: f32 = -0.0;
+    if (n > 0) {
+      store<i32>(seen, m.noiseClock);
+      run = nextRun(m, layer.units);
+      scale = <f32>(sigma * gain(m, n, r));
+      addRunAt(layer.w + <usize>i * bytes, run, layer.units, scale, <i32>(fused >> 2));
+    }
+    store<u32>(m.noiseRuns + (<usize>k << 2), <u32>run);
+    store<f32>(m.noiseScales + (<usize>k << 2), scale);
+  }
 }
 
 /** noiseCatchUp on every kernel row of every layer. */
@@ -77,7 +103,7 @@ export function noiseCatchUpAll(m: Model, r: f64): void {
   const n = m.noiseClock - load<i32>(seen);
   if (n > 0) {
     store<i32>(seen, m.noiseClock);
-    addRun(m, layer.w + ((<usize>i * layer.width) << 2), layer.units, <f32>(sigma * gain(m, n, r)));
+    addRunAt(layer.w + ((<usize>i * layer.width) << 2), nextRun(m, layer.units), layer.units, <f32>(sigma * gain(m, n, r)), 0);
   }
 }
 
@@ -96,12 +122,22 @@ function makeGains(m: Model, r: f64): void {
   return r == 1 ? Math.sqrt(<f64>n) : Math.sqrt((1 - Math.pow(r, 2 * <f64>n)) / (1 - r * r));
 }
 
-/** p[j] += scale · run[j] for j < n, with the run that follows the last one in the table. */
-@inline function addRun(m: Model, p: usize, n: i32, scale: f32): void {
+/** The run of n deviates that follows the last one in the table. */
+@inline function nextRun(m: Model, n: i32): usize {
   const run = m.noiseTable + (<usize>m.noiseCursor << 2);
   m.noiseCursor = (m.noiseCursor + n) & (NOISE_TABLE - 1);
+  return run;
+}
+
+/** p[j] += scale · run[j] for j < n, with the run that follows the last one in the table. */
+@inline function addRun(m: Model, p: usize, n: i32, scale: f32): void {
+  addRunAt(p, nextRun(m, n), n, scale, 0);
+}
+
+/** p[j] += scale · run[j] for from ≤ j < n (from a multiple of 4): whole vectors, then single floats. */
+@inline function addRunAt(p: usize, run: usize, n: i32, scale: f32, from: i32): void {
   const vs = f32x4.splat(scale);
-  let j = 0;
+  let j = from;
   for (; j + 4 <= n; j += 4) {
     const q = p + (<usize>j << 2);
     v128.store(q, madd(vs, v128.load(run + (<usize>j << 2)), v128.load(q)));

@@ -10,7 +10,7 @@ import { Model, Layer, layerAt, gather, ACT_RELU, ACT_SOFTMAX } from "./model";
 import { byteTable, gatherLabels, rowOf } from "./kernels/gather";
 import { softmaxXent } from "./kernels/softmax_xent";
 import { madd, nmadd } from "./kernels/gemm";
-import { noiseCatchUp } from "./noise";
+import { noiseRuns } from "./noise";
 import { OPT_SGD, OPTF_KIND, OPTF_LEARNING_RATE, OPTF_MOMENTUM, OPTF_WEIGHT_DECAY, OPTF_CLIPNORM, OPTF_CLIPVALUE, OPTF_GLOBAL_CLIPNORM, SETTLE_SHIFT } from "./codes";
 
 @inline function desc(m: Model, field: i32): f64 {
@@ -45,26 +45,45 @@ export function fastPath(m: Model): bool {
 /**
  * out = scale · Σ_k x[list[k]] · V[list[k], :] + b, row by row in list order (ReLU'd for hidden
  * layers), with 8 (then 2) vectors of columns held in registers over the rows. Widths are
- * multiples of NR = 8 floats, i.e. of 2 vectors.
+ * multiples of NR = 8 floats, i.e. of 2 vectors. The blocks before `fused` bytes first add the k-th
+ * row's noise (its run start at runs, its scale at scales: noiseRuns) to the weights they read.
  */
-function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: usize, count: i32, relu: bool, scale: f32): void {
+function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: usize, count: i32, relu: bool, scale: f32, runs: usize, scales: usize, fused: usize): void {
   const zero = f32x4.splat(0);
   const vs = f32x4.splat(scale);
   let c: usize = 0;
   for (; c + 128 <= bytes; c += 128) {
     let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
-    for (let k = 0; k < count; k++) {
-      const i = <usize>load<i32>(list + (<usize>k << 2));
-      const xi = v128.load32_splat(x + (i << 2));
-      const p = w + i * bytes + c;
-      s0 = madd(xi, v128.load(p), s0);
-      s1 = madd(xi, v128.load(p, 16), s1);
-      s2 = madd(xi, v128.load(p, 32), s2);
-      s3 = madd(xi, v128.load(p, 48), s3);
-      s4 = madd(xi, v128.load(p, 64), s4);
-      s5 = madd(xi, v128.load(p, 80), s5);
-      s6 = madd(xi, v128.load(p, 96), s6);
-      s7 = madd(xi, v128.load(p, 112), s7);
+    if (c < fused) {
+      for (let k = 0; k < count; k++) {
+        const i = <usize>load<i32>(list + (<usize>k << 2));
+        const xi = v128.load32_splat(x + (i << 2));
+        const p = w + i * bytes + c;
+        const q = <usize>load<u32>(runs + (<usize>k << 2)) + c;
+        const vn = v128.load32_splat(scales + (<usize>k << 2));
+        s0 = madd(xi, noisy(p, q, 0, vn), s0);
+        s1 = madd(xi, noisy(p, q, 16, vn), s1);
+        s2 = madd(xi, noisy(p, q, 32, vn), s2);
+        s3 = madd(xi, noisy(p, q, 48, vn), s3);
+        s4 = madd(xi, noisy(p, q, 64, vn), s4);
+        s5 = madd(xi, noisy(p, q, 80, vn), s5);
+        s6 = madd(xi, noisy(p, q, 96, vn), s6);
+        s7 = madd(xi, noisy(p, q, 112, vn), s7);
+      }
+    } else {
+      for (let k = 0; k < count; k++) {
+        const i = <usize>load<i32>(list + (<usize>k << 2));
+        const xi = v128.load32_splat(x + (i << 2));
+        const p = w + i * bytes + c;
+        s0 = madd(xi, v128.load(p), s0);
+        s1 = madd(xi, v128.load(p, 16), s1);
+        s2 = madd(xi, v128.load(p, 32), s2);
+        s3 = madd(xi, v128.load(p, 48), s3);
+        s4 = madd(xi, v128.load(p, 64), s4);
+        s5 = madd(xi, v128.load(p, 80), s5);
+        s6 = madd(xi, v128.load(p, 96), s6);
+        s7 = madd(xi, v128.load(p, 112), s7);
+      }
     }
     finish(out + c, b + c, s0, vs, relu);
     finish(out + c + 16, b + c + 16, s1, vs, relu);
@@ -87,6 +106,13 @@ function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: u
     finish(out + c, b + c, s0, vs, relu);
     finish(out + c + 16, b + c + 16, s1, vs, relu);
   }
+}
+
+/** The weight vector at p + offset after it takes its noise (scale vn times the run at q + offset). */
+@inline function noisy(p: usize, q: usize, offset: usize, vn: v128): v128 {
+  const v = madd(vn, v128.load(q + offset), v128.load(p + offset));
+  v128.store(p + offset, v);
+  return v;
 }
 
 @inline function finish(out: usize, b: usize, s: v128, scale: v128, relu: bool): void {
@@ -127,8 +153,10 @@ export function fastForward(m: Model): f64 {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     if (l > 0) layer.nzCount = nonzeros(input, inN, layer.nz);
-    if (m.noiseSigma > 0) noiseCatchUp(m, layer, layer.nz, layer.nzCount, r); // rowsSum reads these rows
-    rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1, scale);
+    // Under noise, the wide blocks of the real columns take the rows' noise as they read them.
+    const fused = m.noiseSigma > 0 ? ((<usize>layer.units & ~3) << 2) & ~127 : 0;
+    if (m.noiseSigma > 0) noiseRuns(m, layer, layer.nz, layer.nzCount, r, fused);
+    rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1, scale, m.noiseRuns, m.noiseScales, fused);
     input = layer.a;
     inN = layer.units;
   }
