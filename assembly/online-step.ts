@@ -209,8 +209,8 @@ function rowsStep(w: usize, bytes: usize, x: usize, list: usize, count: i32, del
 
 /**
  * rowsStep that also adds each column's change in |w| over the rows it moves to `change`, with 4
- * vectors of the delta and 4 of the changes held in registers: each weight takes the same
- * operations as in rowsStep.
+ * (then 2) vectors of the delta and as many of the changes held in registers: each weight takes
+ * the same operations as in rowsStep.
  */
 function rowsStepTracked(w: usize, bytes: usize, x: usize, list: usize, count: i32, delta: usize, lr: f32, change: usize): void {
   const vlr = f32x4.splat(lr);
@@ -236,14 +236,19 @@ function rowsStepTracked(w: usize, bytes: usize, x: usize, list: usize, count: i
     addTo(change + c + 32, c2);
     addTo(change + c + 48, c3);
   }
-  for (; c < bytes; c += 16) {
+  for (; c < bytes; c += 32) {
     const d0 = v128.load(delta + c);
-    let c0 = zero;
+    const d1 = v128.load(delta + c, 16);
+    let c0 = zero, c1 = zero;
     for (let k = 0; k < count; k++) {
       const i = <usize>load<i32>(list + (<usize>k << 2));
-      c0 = stepTracked(w + i * bytes + c, 0, v128.load32_splat(x + (i << 2)), d0, vlr, c0);
+      const va = v128.load32_splat(x + (i << 2));
+      const p = w + i * bytes + c;
+      c0 = stepTracked(p, 0, va, d0, vlr, c0);
+      c1 = stepTracked(p, 16, va, d1, vlr, c1);
     }
     addTo(change + c, c0);
+    addTo(change + c + 16, c1);
   }
 }
 
