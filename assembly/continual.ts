@@ -135,7 +135,6 @@ export function layerCbpUtility(m: Model, l: i32, i: i32): f64 {
  */
 function cbpStep(m: Model, tracked: bool): void {
   settle(m); // the utilities read W: under weight decay or noise this settles every step
-  const eta = m.cbpDecay;
   for (let l = 0; l < m.nLayers - 1; l++) {
     const layer = layerAt(m, l);
     const next = layerAt(m, l + 1);
@@ -149,28 +148,9 @@ function cbpStep(m: Model, tracked: bool): void {
       layer.cbpStale = false;
     } // else the step kept them (fastUpdate)
     let eligible = 0;
-    for (let i = 0; i < layer.units; i++) {
-      const pa = layer.cbpAge + (<usize>i << 2);
-      const age = load<i32>(pa) + 1;
-      store<i32>(pa, age);
-      const correction = cbpCorrection(m, age);
-      const h = <f64>load<f32>(layer.a + (<usize>i << 2));
-      const pm = layer.cbpMean + (<usize>i << 3);
-      const mean = eta * load<f64>(pm) + (1 - eta) * h;
-      store<f64>(pm, mean);
-      const outMag = load<f64>(layer.cbpOutMag + (<usize>i << 3));
-      const inMag = <f64>load<f32>(layer.cbpInMag + (<usize>i << 2)) / <f64>fanIn;
-      // Past the first few thousand steps of a unit the correction is exactly 1 (x / 1 is x).
-      const young = correction != 1;
-      const fresh = (outMag * Math.abs(h - (young ? mean / correction : mean))) / inMag;
-      const pu = layer.cbpUtil + (<usize>i << 3);
-      const util = eta * load<f64>(pu) + (1 - eta) * fresh;
-      store<f64>(pu, util);
-      const mature = age > m.cbpMaturity;
-      if (mature) eligible++;
-      const score = young ? util / correction : util;
-      store<f64>(layer.cbpScore + (<usize>i << 3), mature ? score : NaN); // NaN: not a candidate
-    }
+    let i = 0;
+    for (; i + 2 <= layer.units; i += 2) eligible += unitsUtility(m, layer, i, fanIn, false);
+    if (i < layer.units) eligible += unitsUtility(m, layer, i, fanIn, true);
     layer.cbpPicks = 0;
     if (eligible == 0) continue;
     layer.cbpAccum += m.cbpRate * <f64>eligible;
@@ -204,6 +184,54 @@ function cbpStep(m: Model, tracked: bool): void {
       if (l + 1 < m.nLayers - 1) layerAt(m, l + 1).cbpStale = true;
     }
   }
+}
+
+/**
+ * Ages and utilities of units i and i + 1 of a hidden layer (only unit i when `one`; lane 1 then
+ * holds nothing it stores), in f64x2 with each lane's operations those of a scalar step; writes
+ * their scores and returns how many are mature.
+ */
+@inline function unitsUtility(m: Model, layer: Layer, i: i32, fanIn: i32, one: bool): i32 {
+  const eta = m.cbpDecay;
+  const pa = layer.cbpAge + (<usize>i << 2);
+  const age0 = load<i32>(pa) + 1;
+  const age1 = one ? age0 : load<i32>(pa, 4) + 1;
+  store<i32>(pa, age0);
+  if (!one) store<i32>(pa, age1, 4);
+  const c0 = cbpCorrection(m, age0);
+  const c1 = one ? c0 : cbpCorrection(m, age1);
+  const correction = f64x2.replace_lane(f64x2.splat(c0), 1, c1);
+  // Past the first few thousand steps of a unit the correction is exactly 1 (x / 1 is x).
+  const young = c0 != 1 || c1 != 1;
+  const h = f64x2.promote_low_f32x4(one ? v128.load32_zero(layer.a + (<usize>i << 2)) : v128.load64_zero(layer.a + (<usize>i << 2)));
+  const pm = layer.cbpMean + (<usize>i << 3);
+  const mean = f64x2.add(f64x2.mul(f64x2.splat(eta), load2(pm, one)), f64x2.mul(f64x2.splat(1 - eta), h));
+  store2(pm, mean, one);
+  const inMagSum = one ? v128.load32_zero(layer.cbpInMag + (<usize>i << 2)) : v128.load64_zero(layer.cbpInMag + (<usize>i << 2));
+  const inMag = f64x2.div(f64x2.promote_low_f32x4(inMagSum), f64x2.splat(<f64>fanIn));
+  const spread = f64x2.abs(f64x2.sub(h, young ? f64x2.div(mean, correction) : mean));
+  const fresh = f64x2.div(f64x2.mul(load2(layer.cbpOutMag + (<usize>i << 3), one), spread), inMag);
+  const pu = layer.cbpUtil + (<usize>i << 3);
+  const util = f64x2.add(f64x2.mul(f64x2.splat(eta), load2(pu, one)), f64x2.mul(f64x2.splat(1 - eta), fresh));
+  store2(pu, util, one);
+  const score = young ? f64x2.div(util, correction) : util;
+  const mature0 = age0 > m.cbpMaturity;
+  const mature1 = !one && age1 > m.cbpMaturity;
+  const ps = layer.cbpScore + (<usize>i << 3);
+  store<f64>(ps, mature0 ? f64x2.extract_lane(score, 0) : NaN); // NaN: not a candidate
+  if (!one) store<f64>(ps, mature1 ? f64x2.extract_lane(score, 1) : NaN, 8);
+  return <i32>mature0 + <i32>mature1;
+}
+
+/** Two f64s at p (one, and a 0 beside it, when `one`). */
+@inline function load2(p: usize, one: bool): v128 {
+  return one ? v128.load64_zero(p) : v128.load(p);
+}
+
+/** Stores both lanes of v at p (lane 0 alone when `one`). */
+@inline function store2(p: usize, v: v128, one: bool): void {
+  if (one) v128.store64_lane(p, v, 0);
+  else v128.store(p, v);
 }
 
 /**
