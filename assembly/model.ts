@@ -87,8 +87,8 @@ export { ACT_LINEAR, ACT_RELU, ACT_SOFTMAX, ACT_LEAKY_RELU, ACT_ELU, ACT_GELU };
   noiseClock: i32 = 0;
   noiseGain: usize = 0;
   noiseDecay: f64 = 0;
-  noiseRuns: usize = 0; // per listed row of a forward pass: u32 start of its run, f32 scale (noiseRuns)
-  noiseScales: usize = 0;
+  noiseRuns: usize = 0; // per listed row of a forward pass (noiseRuns): where its run starts
+  noiseScales: usize = 0; // and the f32 scale it takes the run at
   noiseZeros: usize = 0; // maxWidth f32 zeros: the run of a row with no noise due
   cbpRate: f64 = 0; // continual backprop's replacement rate ρ (0: off), decay η and maturity
   cbpDecay: f64 = 0;

@@ -35,7 +35,7 @@ export function modelSetNoise(m: Model, sigma: f64): void {
     m.noiseDecay = NaN; // the gains are made on the first catch-up
     let rows = 0;
     for (let l = 0; l < m.nLayers; l++) rows = max(rows, layerAt(m, l).inDim);
-    m.noiseRuns = heap.alloc(<usize>rows << 2);
+    m.noiseRuns = heap.alloc(<usize>rows << alignof<usize>());
     m.noiseScales = heap.alloc(<usize>rows << 2);
     m.noiseZeros = heap.alloc(<usize>m.maxWidth << 2);
     memory.fill(m.noiseZeros, 0, <usize>m.maxWidth << 2);
@@ -82,12 +82,12 @@ export function noiseRuns(m: Model, layer: Layer, list: usize, count: i32, r: f6
       scale = <f32>(sigma * gain(m, n, r));
       addRunAt(layer.w + <usize>i * bytes, run, layer.units, scale, <i32>(fused >> 2));
     }
-    store<u32>(m.noiseRuns + (<usize>k << 2), <u32>run);
+    store<usize>(m.noiseRuns + (<usize>k << alignof<usize>()), run);
     store<f32>(m.noiseScales + (<usize>k << 2), scale);
   }
 }
 
-/** noiseCatchUp on every kernel row of every layer. */
+/** catchUpRow on every kernel row of every layer. */
 export function noiseCatchUpAll(m: Model, r: f64): void {
   if (r != m.noiseDecay) makeGains(m, r);
   const sigma = m.noiseSigma / m.wScale;

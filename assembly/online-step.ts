@@ -59,7 +59,7 @@ function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: u
         const i = <usize>load<i32>(list + (<usize>k << 2));
         const xi = v128.load32_splat(x + (i << 2));
         const p = w + i * bytes + c;
-        const q = <usize>load<u32>(runs + (<usize>k << 2)) + c;
+        const q = load<usize>(runs + (<usize>k << alignof<usize>())) + c;
         const vn = v128.load32_splat(scales + (<usize>k << 2));
         s0 = madd(xi, noisy(p, q, 0, vn), s0);
         s1 = madd(xi, noisy(p, q, 16, vn), s1);
@@ -154,7 +154,7 @@ export function fastForward(m: Model): f64 {
     const layer = layerAt(m, l);
     if (l > 0) layer.nzCount = nonzeros(input, inN, layer.nz);
     // Under noise, the wide blocks of the real columns take the rows' noise as they read them.
-    const fused = m.noiseSigma > 0 ? ((<usize>layer.units & ~3) << 2) & ~127 : 0;
+    const fused = m.noiseSigma > 0 ? (<usize>layer.units << 2) & ~127 : 0;
     if (m.noiseSigma > 0) noiseRuns(m, layer, layer.nz, layer.nzCount, r, fused);
     rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1, scale, m.noiseRuns, m.noiseScales, fused);
     input = layer.a;
