@@ -260,8 +260,10 @@ console.log(JSON.stringify(model.evaluate(test.images, test.labels)));
         try {
           await trains(`http://127.0.0.1:${proxy ? (proxy.address() as AddressInfo).port : port}/`, isolated);
         } finally {
-          proxy?.closeAllConnections();
-          proxy?.close();
+          if (proxy) {
+            proxy.closeAllConnections();
+            await new Promise((done) => proxy.close(done));
+          }
           await ctx.dispose();
         }
       },
