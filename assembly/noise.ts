@@ -64,27 +64,12 @@ export function noiseStep(m: Model): void {
  * k-th row's run start goes to m.noiseRuns and its scale to m.noiseScales; a row with no noise due
  * gets a run of zeros and the scale −0, which adds nothing (not even to a −0). The columns from
  * `fused` on take their noise here. r is the decay per step of the rows' real values (1 when
- * nothing decays). The same deviates and the same operations, weight for weight, as catchUpRow.
+ * nothing decays).
  */
 export function noiseRuns(m: Model, layer: Layer, list: usize, count: i32, r: f64, fused: usize): void {
   if (r != m.noiseDecay) makeGains(m, r);
   const sigma = m.noiseSigma / m.wScale; // the stored kernels are W / wScale
-  const bytes = <usize>layer.width << 2;
-  for (let k = 0; k < count; k++) {
-    const i = load<i32>(list + (<usize>k << 2));
-    const seen = layer.noiseSeen + (<usize>i << 2);
-    const n = m.noiseClock - load<i32>(seen);
-    let run = m.noiseZeros;
-    let scale: f32 = -0.0;
-    if (n > 0) {
-      store<i32>(seen, m.noiseClock);
-      run = nextRun(m, layer.units);
-      scale = <f32>(sigma * gain(m, n, r));
-      addRunAt(layer.w + <usize>i * bytes, run, layer.units, scale, <i32>(fused >> 2));
-    }
-    store<usize>(m.noiseRuns + (<usize>k << alignof<usize>()), run);
-    store<f32>(m.noiseScales + (<usize>k << 2), scale);
-  }
+  for (let k = 0; k < count; k++) catchUpRow(m, layer, load<i32>(list + (<usize>k << 2)), sigma, r, <i32>(fused >> 2), k, true);
 }
 
 /** catchUpRow on every kernel row of every layer. */
@@ -94,16 +79,29 @@ export function noiseCatchUpAll(m: Model, r: f64): void {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     const rows = l == 0 ? m.inputSize : layerAt(m, l - 1).units;
-    for (let i = 0; i < rows; i++) catchUpRow(m, layer, i, sigma, r);
+    for (let i = 0; i < rows; i++) catchUpRow(m, layer, i, sigma, r, 0, 0, false);
   }
 }
 
-@inline function catchUpRow(m: Model, layer: Layer, i: i32, sigma: f64, r: f64): void {
+/**
+ * Row i of a layer's kernel takes the noise due on its columns from `from` on; with `record` (a
+ * literal), its run and scale go to slot k of m.noiseRuns and m.noiseScales, a row with none due
+ * getting zeros at scale −0.
+ */
+@inline function catchUpRow(m: Model, layer: Layer, i: i32, sigma: f64, r: f64, from: i32, k: i32, record: bool): void {
   const seen = layer.noiseSeen + (<usize>i << 2);
   const n = m.noiseClock - load<i32>(seen);
+  let run = m.noiseZeros;
+  let scale: f32 = -0.0;
   if (n > 0) {
     store<i32>(seen, m.noiseClock);
-    addRunAt(layer.w + ((<usize>i * layer.width) << 2), nextRun(m, layer.units), layer.units, <f32>(sigma * gain(m, n, r)), 0);
+    run = nextRun(m, layer.units);
+    scale = <f32>(sigma * gain(m, n, r));
+    addRunAt(layer.w + ((<usize>i * layer.width) << 2), run, layer.units, scale, from);
+  }
+  if (record) {
+    store<usize>(m.noiseRuns + (<usize>k << alignof<usize>()), run);
+    store<f32>(m.noiseScales + (<usize>k << 2), scale);
   }
 }
 

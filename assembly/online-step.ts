@@ -53,46 +53,8 @@ function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: u
   const vs = f32x4.splat(scale);
   let c: usize = 0;
   for (; c + 128 <= bytes; c += 128) {
-    let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
-    if (c < fused) {
-      for (let k = 0; k < count; k++) {
-        const i = <usize>load<i32>(list + (<usize>k << 2));
-        const xi = v128.load32_splat(x + (i << 2));
-        const p = w + i * bytes + c;
-        const q = load<usize>(runs + (<usize>k << alignof<usize>())) + c;
-        const vn = v128.load32_splat(scales + (<usize>k << 2));
-        s0 = madd(xi, noisy(p, q, 0, vn), s0);
-        s1 = madd(xi, noisy(p, q, 16, vn), s1);
-        s2 = madd(xi, noisy(p, q, 32, vn), s2);
-        s3 = madd(xi, noisy(p, q, 48, vn), s3);
-        s4 = madd(xi, noisy(p, q, 64, vn), s4);
-        s5 = madd(xi, noisy(p, q, 80, vn), s5);
-        s6 = madd(xi, noisy(p, q, 96, vn), s6);
-        s7 = madd(xi, noisy(p, q, 112, vn), s7);
-      }
-    } else {
-      for (let k = 0; k < count; k++) {
-        const i = <usize>load<i32>(list + (<usize>k << 2));
-        const xi = v128.load32_splat(x + (i << 2));
-        const p = w + i * bytes + c;
-        s0 = madd(xi, v128.load(p), s0);
-        s1 = madd(xi, v128.load(p, 16), s1);
-        s2 = madd(xi, v128.load(p, 32), s2);
-        s3 = madd(xi, v128.load(p, 48), s3);
-        s4 = madd(xi, v128.load(p, 64), s4);
-        s5 = madd(xi, v128.load(p, 80), s5);
-        s6 = madd(xi, v128.load(p, 96), s6);
-        s7 = madd(xi, v128.load(p, 112), s7);
-      }
-    }
-    finish(out + c, b + c, s0, vs, relu);
-    finish(out + c + 16, b + c + 16, s1, vs, relu);
-    finish(out + c + 32, b + c + 32, s2, vs, relu);
-    finish(out + c + 48, b + c + 48, s3, vs, relu);
-    finish(out + c + 64, b + c + 64, s4, vs, relu);
-    finish(out + c + 80, b + c + 80, s5, vs, relu);
-    finish(out + c + 96, b + c + 96, s6, vs, relu);
-    finish(out + c + 112, b + c + 112, s7, vs, relu);
+    if (c < fused) sumBlock(out, w, b, bytes, x, list, count, relu, vs, c, runs, scales, true);
+    else sumBlock(out, w, b, bytes, x, list, count, relu, vs, c, 0, 0, false);
   }
   for (; c < bytes; c += 32) {
     let s0 = zero, s1 = zero;
@@ -108,8 +70,41 @@ function rowsSum(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: u
   }
 }
 
-/** The weight vector at p + offset after it takes its noise (scale vn times the run at q + offset). */
-@inline function noisy(p: usize, q: usize, offset: usize, vn: v128): v128 {
+/** rowsSum's block of 8 vectors at column byte c; with `noise` (a literal), each row takes its noise first. */
+@inline function sumBlock(out: usize, w: usize, b: usize, bytes: usize, x: usize, list: usize, count: i32, relu: bool, vs: v128, c: usize, runs: usize, scales: usize, noise: bool): void {
+  const zero = f32x4.splat(0);
+  let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
+  for (let k = 0; k < count; k++) {
+    const i = <usize>load<i32>(list + (<usize>k << 2));
+    const xi = v128.load32_splat(x + (i << 2));
+    const p = w + i * bytes + c;
+    const q = noise ? load<usize>(runs + (<usize>k << alignof<usize>())) + c : 0;
+    const vn = noise ? v128.load32_splat(scales + (<usize>k << 2)) : zero;
+    s0 = madd(xi, weights(p, q, 0, vn, noise), s0);
+    s1 = madd(xi, weights(p, q, 16, vn, noise), s1);
+    s2 = madd(xi, weights(p, q, 32, vn, noise), s2);
+    s3 = madd(xi, weights(p, q, 48, vn, noise), s3);
+    s4 = madd(xi, weights(p, q, 64, vn, noise), s4);
+    s5 = madd(xi, weights(p, q, 80, vn, noise), s5);
+    s6 = madd(xi, weights(p, q, 96, vn, noise), s6);
+    s7 = madd(xi, weights(p, q, 112, vn, noise), s7);
+  }
+  finish(out + c, b + c, s0, vs, relu);
+  finish(out + c + 16, b + c + 16, s1, vs, relu);
+  finish(out + c + 32, b + c + 32, s2, vs, relu);
+  finish(out + c + 48, b + c + 48, s3, vs, relu);
+  finish(out + c + 64, b + c + 64, s4, vs, relu);
+  finish(out + c + 80, b + c + 80, s5, vs, relu);
+  finish(out + c + 96, b + c + 96, s6, vs, relu);
+  finish(out + c + 112, b + c + 112, s7, vs, relu);
+}
+
+/**
+ * The weight vector at p + offset; with `noise`, after it takes its noise (scale vn times the run
+ * at q + offset).
+ */
+@inline function weights(p: usize, q: usize, offset: usize, vn: v128, noise: bool): v128 {
+  if (!noise) return v128.load(p + offset);
   const v = madd(vn, v128.load(q + offset), v128.load(p + offset));
   v128.store(p + offset, v);
   return v;
@@ -153,9 +148,11 @@ export function fastForward(m: Model): f64 {
   for (let l = 0; l < m.nLayers; l++) {
     const layer = layerAt(m, l);
     if (l > 0) layer.nzCount = nonzeros(input, inN, layer.nz);
-    // Under noise, the wide blocks of the real columns take the rows' noise as they read them.
-    const fused = m.noiseSigma > 0 ? (<usize>layer.units << 2) & ~127 : 0;
-    if (m.noiseSigma > 0) noiseRuns(m, layer, layer.nz, layer.nzCount, r, fused);
+    let fused: usize = 0; // under noise, the wide blocks of the real columns take it as they read the rows
+    if (m.noiseSigma > 0) {
+      fused = (<usize>layer.units << 2) & ~127;
+      noiseRuns(m, layer, layer.nz, layer.nzCount, r, fused);
+    }
     rowsSum(layer.a, layer.w, layer.b, <usize>layer.width << 2, input, layer.nz, layer.nzCount, l < m.nLayers - 1, scale, m.noiseRuns, m.noiseScales, fused);
     input = layer.a;
     inN = layer.units;
